@@ -1,0 +1,189 @@
+import { describe, expect, it } from "vitest";
+import { UserError } from "../errors.ts";
+import { parseFortranNumber } from "./fortran-number.ts";
+import { FieldTooNarrowError, formatForField, minimumFieldWidth } from "./number-format.ts";
+
+/** A seeded generator, so a failing case can be reproduced. */
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomValue(next: () => number): number {
+  const mantissa = next() * 10;
+  const exponent = Math.floor(next() * 80) - 40;
+  const v = Number((mantissa * 10 ** exponent).toPrecision(1 + Math.floor(next() * 17)));
+  return next() < 0.3 ? -v : v;
+}
+
+/** Every rounding of `v` a simple writer could produce with toFixed/toPrecision/toExponential,
+ * tidied the usual ways, that fits `width` and keeps at least one significant digit (PEST never
+ * writes 0 for 4e-13, nor 1 for 0.7): what formatForField must never lose to. */
+function simpleCandidates(v: number, width: number, point: boolean): string[] {
+  const roundings = new Set<number>();
+  for (let p = 1; p <= 17; p++) roundings.add(Number(v.toPrecision(p)));
+  const out: string[] = [];
+  const add = (s: string): void => {
+    let t = s.replace("e+", "e");
+    if (point && !t.includes(".")) t = t.includes("e") ? t.replace("e", ".e") : `${t}.`;
+    for (const u of [t, t.replace(/^(-?)0\./, "$1.")])
+      if (u.length <= width && roundings.has(Number(u))) out.push(u);
+  };
+  for (let p = 1; p <= 17; p++) {
+    add(v.toPrecision(p));
+    add(v.toExponential(p - 1));
+  }
+  if (Math.abs(v) < 1e21) for (let d = 0; d <= 30; d++) add(v.toFixed(d));
+  return out;
+}
+
+describe("formatForField", () => {
+  it.each([
+    // value, width, expected (point written, the default)
+    [2.5, 14, "           2.5"],
+    [2.5, 3, "2.5"],
+    [7, 6, "   7.0"],
+    [7, 2, "7."],
+    [0, 4, " 0.0"],
+    [0, 2, "0."],
+    [-0, 4, " 0.0"],
+    [0.5, 4, " 0.5"],
+    [0.5, 2, ".5"],
+    [-0.5, 3, "-.5"],
+    [-0.5, 4, "-0.5"],
+    [0.0025, 14, "        0.0025"],
+    [98765.4321, 14, "    98765.4321"],
+    [-0.000123456, 14, "  -0.000123456"],
+    [1.23456789e-7, 14, " 1.23456789E-7"],
+    [-1.5e-20, 14, "      -1.5E-20"],
+    [6.02214076e23, 14, " 6.02214076E23"],
+    [Math.PI, 6, "3.1416"],
+    [1 / 3, 6, ".33333"],
+    [1 / 3, 14, ".3333333333333"],
+    [1 / 3, 20, "  0.3333333333333333"],
+    [1e10, 6, "1.0E10"],
+    [1e10, 5, "1.E10"],
+    [100, 6, " 100.0"],
+    [123456789, 14, "   123456789.0"],
+    [1.2345e-10, 9, ".12345E-9"],
+    [9.99, 3, "10."],
+    [-1.7976931348623157e308, 24, " -1.7976931348623157E308"],
+    [5e-324, 7, "5.E-324"],
+  ])("writes %d in %d characters as %j", (value, width, expected) => {
+    expect(formatForField(value, width)).toBe(expected);
+  });
+
+  it.each([
+    [1e10, 4, "1E10"],
+    [7, 1, "7"],
+    [7, 3, "  7"],
+    [0, 1, "0"],
+    [100, 3, "100"],
+    [1.5e-20, 6, "15E-21"],
+    [1.5e-20, 7, "1.5E-20"],
+    [123456, 5, "123E3"],
+    [1234567, 6, "1235E3"],
+  ])("with nopoint writes %d in %d characters as %j", (value, width, expected) => {
+    expect(formatForField(value, width, { point: false })).toBe(expected);
+  });
+
+  it("always writes a decimal point unless nopoint is allowed", () => {
+    const next = random(7);
+    for (let n = 0; n < 2000; n++) {
+      const v = randomValue(next);
+      const w = 2 + Math.floor(next() * 24);
+      let s: string;
+      try {
+        s = formatForField(v, w);
+      } catch {
+        continue;
+      }
+      expect(s).toContain(".");
+    }
+  });
+
+  for (const point of [true, false]) {
+    it(`fills the field exactly, reads back, and keeps as many digits as any simple layout (point: ${point})`, () => {
+      const next = random(point ? 1 : 2);
+      for (let n = 0; n < 3000; n++) {
+        const v = randomValue(next);
+        const width = 1 + Math.floor(next() * 26);
+        const simple = simpleCandidates(v, width, point);
+        let s: string;
+        try {
+          s = formatForField(v, width, { point });
+        } catch (e) {
+          expect(e, `${v} in ${width}`).toBeInstanceOf(FieldTooNarrowError);
+          expect(simple, `${v} in ${width}`).toEqual([]);
+          continue;
+        }
+        expect(s.length).toBe(width);
+        expect(s).toMatch(/^ *[-.0-9][-.0-9E]*$/);
+        const read = parseFortranNumber(s);
+        expect(read, s).toBeDefined();
+        expect(Number(s)).toBe(read);
+        const ourError = Math.abs(read! - v);
+        for (const c of simple)
+          expect(ourError, `${v} in ${width}: ${JSON.stringify(s)} vs ${c}`).toBeLessThanOrEqual(
+            Math.abs(Number(c) - v),
+          );
+      }
+    });
+  }
+
+  it("writes any double exactly given 24 characters", () => {
+    const next = random(3);
+    for (let n = 0; n < 2000; n++) {
+      const v = (next() - 0.5) * 10 ** Math.floor(next() * 600 - 300);
+      expect(parseFortranNumber(formatForField(v, 24))).toBe(v);
+    }
+  });
+
+  it("fits in a wider field whenever it fits in a narrower one", () => {
+    const next = random(4);
+    for (let n = 0; n < 500; n++) {
+      const v = randomValue(next);
+      const needed = minimumFieldWidth(v);
+      expect(() => formatForField(v, needed - 1)).toThrow(FieldTooNarrowError);
+      for (let w = needed; w < needed + 20; w++) expect(formatForField(v, w)).toHaveLength(w);
+    }
+  });
+
+  it("throws FieldTooNarrowError carrying the value, the width and the width needed", () => {
+    let caught: unknown;
+    try {
+      formatForField(-1.5e-20, 6);
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(FieldTooNarrowError);
+    expect(caught).toBeInstanceOf(UserError);
+    const e = caught as FieldTooNarrowError;
+    expect(e.value).toBe(-1.5e-20);
+    expect(e.width).toBe(6);
+    expect(e.needed).toBe(7);
+    expect(e.message).toBe("-1.5e-20 does not fit in 6 characters; it needs at least 7");
+    expect(() => formatForField(5, 1)).toThrow("5 does not fit in 1 character; it needs at least 2");
+  });
+
+  it("rejects a width that is not a positive integer and values that are not finite", () => {
+    expect(() => formatForField(1, 0)).toThrow(RangeError);
+    expect(() => formatForField(1, 2.5)).toThrow("field width must be a positive integer, not 2.5");
+    expect(() => formatForField(Number.NaN, 10)).toThrow("NaN cannot be written into a model input file");
+    expect(() => formatForField(Number.POSITIVE_INFINITY, 10)).toThrow(RangeError);
+  });
+
+  it("gives the narrowest width a value can be written in", () => {
+    expect(minimumFieldWidth(7)).toBe(2);
+    expect(minimumFieldWidth(7, { point: false })).toBe(1);
+    expect(minimumFieldWidth(-1.5e-20)).toBe(7);
+    expect(minimumFieldWidth(1e300)).toBe(6);
+    expect(minimumFieldWidth(1e300, { point: false })).toBe(5);
+  });
+});

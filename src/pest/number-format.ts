@@ -1,0 +1,147 @@
+// Writes a parameter value into a template field of fixed width with as many significant
+// digits as the width allows, in a form that Fortran, C and Python readers all accept.
+//
+// The rules follow PEST's WRTSIG (PEST's routine for writing a number into a confined space):
+// the number is right-justified; the leading zero of a fraction is dropped when that buys a
+// digit (`.33333`); the exponent is written without a plus sign or leading zeros (`1.5E-20`,
+// `6.02214076E23`); and the decimal point is always written unless the caller allows
+// `nopoint` (a model reading with a Fortran `Fw.d` edit descriptor applies an implied decimal
+// point to a number written without one, so PEST only drops it when told it may). Unlike
+// PEST, no form is ruled out in advance: every fixed and exponent layout of the digits is
+// tried and the one keeping the most significant digits wins. Trailing zeros are never
+// written to fill a field (they add no precision); the field is padded with leading spaces.
+import { UserError } from "../errors.ts";
+
+export interface FormatOptions {
+  /** Default true: the decimal point is always written (PEST's `point`). False allows
+   * writing `100` or `12345E-16` where that saves a character (PEST's `nopoint`). */
+  readonly point?: boolean;
+}
+
+/** The value cannot be written in the field, not even with one significant digit. */
+export class FieldTooNarrowError extends UserError {
+  readonly value: number;
+  readonly width: number;
+  /** The narrowest field the value can be written in. */
+  readonly needed: number;
+  constructor(value: number, width: number, needed: number) {
+    super(`${value} does not fit in ${plural(width, "character")}; it needs at least ${needed}`);
+    this.name = "FieldTooNarrowError";
+    this.value = value;
+    this.width = width;
+    this.needed = needed;
+  }
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/** Numbers of this size or nearer 1 are written in fixed notation when it fits as many
+ * digits as an exponent form would, as most people (and String(n)) expect. */
+const FIXED_MIN_EXPONENT = -5;
+const FIXED_MAX_EXPONENT = 15;
+
+/**
+ * `value` as exactly `width` characters, right-justified, keeping the most significant digits
+ * the width allows. Throws FieldTooNarrowError when not even one digit fits, and RangeError for
+ * a width that is not a positive integer or a value that is not finite.
+ */
+export function formatForField(value: number, width: number, options?: FormatOptions): string {
+  if (!Number.isInteger(width) || width < 1)
+    throw new RangeError(`field width must be a positive integer, not ${width}`);
+  const text = formatAtMost(value, width, options?.point ?? true);
+  if (text === undefined) throw new FieldTooNarrowError(value, width, minimumFieldWidth(value, options));
+  return text.length === width ? text : " ".repeat(width - text.length) + text;
+}
+
+/** The narrowest field `value` can be written in (with one significant digit if need be). */
+export function minimumFieldWidth(value: number, options?: FormatOptions): number {
+  const point = options?.point ?? true;
+  for (let w = 1; ; w++) if (formatAtMost(value, w, point) !== undefined) return w;
+}
+
+/** The best text of at most `width` characters, unpadded; undefined when nothing fits. */
+function formatAtMost(value: number, width: number, point: boolean): string | undefined {
+  if (!Number.isFinite(value)) throw new RangeError(`${value} cannot be written into a model input file`);
+  const negative = value < 0;
+  const room = negative ? width - 1 : width;
+  const sign = negative ? "-" : "";
+  if (value === 0) {
+    // -0 is written as 0: a minus sign on zero only confuses readers.
+    const zero = point ? (width >= 3 ? "0.0" : "0.") : "0";
+    return zero.length <= width ? zero : undefined;
+  }
+  const magnitude = Math.abs(value);
+  // toExponential() without an argument gives the shortest digits that read back exactly, so
+  // more digits than that never help; fewer are tried until a layout fits.
+  const exact = splitExponential(magnitude.toExponential());
+  for (let p = exact.digits.length; p >= 1; p--) {
+    const rounded = p === exact.digits.length ? exact : splitExponential(magnitude.toExponential(p - 1));
+    const best = layout(rounded.digits, rounded.exponent, room, point);
+    if (best !== undefined) return sign + decorate(best, room, point);
+  }
+  return undefined;
+}
+
+interface Digits {
+  /** Significant digits without trailing zeros; the value is 0.d1d2... x 10^(exponent+1). */
+  readonly digits: string;
+  /** Power of ten of the first digit. */
+  readonly exponent: number;
+}
+
+function splitExponential(s: string): Digits {
+  const e = s.indexOf("e");
+  const mantissa = s.slice(0, e).replace(".", "");
+  let end = mantissa.length;
+  while (end > 1 && mantissa.charCodeAt(end - 1) === 48) end--;
+  return { digits: mantissa.slice(0, end), exponent: Number(s.slice(e + 1)) };
+}
+
+/** The preferred layout of these digits in at most `room` characters, if any fits. */
+function layout(digits: string, exponent: number, room: number, point: boolean): string | undefined {
+  const fixed = fixedForm(digits, exponent, point);
+  const fixedFits = fixed.length <= room;
+  if (fixedFits && exponent >= FIXED_MIN_EXPONENT && exponent <= FIXED_MAX_EXPONENT) return fixed;
+  const canonical = exponentForm(digits, exponent, 1, point);
+  let shortest = canonical;
+  // The point can sit anywhere in the mantissa; moving it changes the exponent, which can
+  // shed an exponent digit or its minus sign (`.12345E-9` is shorter than `1.2345E-10`).
+  if (canonical.length > room) {
+    for (let at = 0; at <= digits.length; at++) {
+      const s = exponentForm(digits, exponent, at, point);
+      if (s.length < shortest.length) shortest = s;
+    }
+  }
+  if (fixedFits && fixed.length <= shortest.length) return fixed;
+  return shortest.length <= room ? shortest : undefined;
+}
+
+function fixedForm(digits: string, exponent: number, point: boolean): string {
+  const n = digits.length;
+  if (exponent < 0) return "." + "0".repeat(-exponent - 1) + digits;
+  if (exponent >= n - 1) return digits + "0".repeat(exponent - n + 1) + (point ? "." : "");
+  return `${digits.slice(0, exponent + 1)}.${digits.slice(exponent + 1)}`;
+}
+
+/** Mantissa with the point after `at` digits (0 = before the first), then the exponent. */
+function exponentForm(digits: string, exponent: number, at: number, point: boolean): string {
+  const n = digits.length;
+  let mantissa: string;
+  if (at >= n) mantissa = point ? `${digits}.` : digits;
+  else mantissa = `${digits.slice(0, at)}.${digits.slice(at)}`;
+  return `${mantissa}E${exponent - at + 1}`;
+}
+
+/** With room to spare, `.5` becomes `0.5` and `7.` becomes `7.0`: easier to read, same value. */
+function decorate(s: string, room: number, point: boolean): string {
+  let out = s;
+  if (out.charCodeAt(0) === 46 && out.length < room && !out.includes("E")) out = `0${out}`;
+  if (point && out.length < room) {
+    const e = out.indexOf("E");
+    const end = e < 0 ? out.length : e;
+    if (out.charCodeAt(end - 1) === 46) out = `${out.slice(0, end)}0${out.slice(end)}`;
+  }
+  return out;
+}
