@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { formatDuration, parseDuration } from "./duration.ts";
+
+describe("parseDuration", () => {
+  it.each([
+    ["90s", 90],
+    ["10m", 600],
+    ["1h30m", 5400],
+    ["2d", 172800],
+    ["1.5h", 5400],
+    ["500ms", 0.5],
+    ["45", 45],
+    [30, 30],
+  ])("%s is %d seconds", (text, seconds) => {
+    expect(parseDuration(text)).toBe(seconds);
+  });
+
+  it.each(["soon", "10x", "", "m10", "-5s", "1h 30m"])("rejects %j", (text) => {
+    expect(parseDuration(text)).toBeUndefined();
+  });
+
+  it("rejects zero and negative numbers", () => {
+    expect(parseDuration(0)).toBeUndefined();
+    expect(parseDuration(-1)).toBeUndefined();
+  });
+});
+
+describe("formatDuration", () => {
+  it("is short and readable", () => {
+    expect(formatDuration(0.25)).toBe("250ms");
+    expect(formatDuration(4.25)).toBe("4.3s");
+    expect(formatDuration(45)).toBe("45s");
+    expect(formatDuration(125)).toBe("2m05s");
+    expect(formatDuration(3900)).toBe("1h05m");
+  });
+});

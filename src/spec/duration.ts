@@ -1,0 +1,31 @@
+// Durations as people write them in a spec ("90s", "10m", "1h30m", "2d") or plain seconds.
+
+const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 };
+const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/gy;
+
+/** Seconds in a duration, or undefined when the text is not one. */
+export function parseDuration(text: string | number): number | undefined {
+  if (typeof text === "number") return Number.isFinite(text) && text > 0 ? text : undefined;
+  const s = text.trim().toLowerCase();
+  if (s === "") return undefined;
+  if (/^\d+(\.\d+)?$/.test(s)) return Number(s);
+  PART.lastIndex = 0;
+  let total = 0;
+  let consumed = 0;
+  for (let m = PART.exec(s); m !== null; m = PART.exec(s)) {
+    total += Number(m[1]) * (UNIT_SECONDS[m[2]!] ?? Number.NaN);
+    consumed = PART.lastIndex;
+  }
+  return consumed === s.length && total > 0 ? total : undefined;
+}
+
+/** A short human form of a number of seconds: "45s", "12m", "1h05m". */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return "?";
+  if (seconds < 1) return `${Math.round(seconds * 1000)}ms`;
+  if (seconds < 60) return `${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)}s`;
+  const m = Math.floor(seconds / 60);
+  if (m < 60) return `${m}m${String(Math.round(seconds % 60)).padStart(2, "0")}s`;
+  const h = Math.floor(m / 60);
+  return `${h}h${String(m % 60).padStart(2, "0")}m`;
+}

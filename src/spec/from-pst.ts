@@ -1,0 +1,151 @@
+// Turns a PEST control file into a project file, so a PEST user starts in one command: the
+// model command, template/instruction pairs, and priors from the parameter data (PEST++'s
+// convention: mean at the initial value, bounds at +/- 2 standard deviations).
+import { Document, isMap, isPair, isScalar, type Pair, type YAMLMap } from "yaml";
+import type { ControlFile, ControlParameter } from "../pest/control-file.ts";
+
+export interface FromPstOptions {
+  readonly project: string;
+  readonly scenario: string;
+  /** The model folder (the .pst's folder) relative to the project file. */
+  readonly modelDir: string;
+  /** The .pst path as shown in comments. */
+  readonly pstName: string;
+  readonly allowExternalPaths: boolean;
+  readonly n: number;
+  readonly seed: number;
+  /** Use this ensemble CSV (relative to the project file) instead of sampling priors. */
+  readonly csv?: string;
+}
+
+export interface FromPstResult {
+  readonly yaml: string;
+  /** Things a person should look at: what could not be carried over exactly. */
+  readonly notes: string[];
+}
+
+const SHELL_SYNTAX = /[|&;<>()$`*?]/;
+
+export function projectFromControlFile(pst: ControlFile, options: FromPstOptions): FromPstResult {
+  const notes: string[] = [];
+  const commands = pst.modelCommands.map((c) => c.trim()).filter((c) => c !== "");
+  let command: string[] | string;
+  let shell = false;
+  if (commands.length === 1 && !SHELL_SYNTAX.test(commands[0]!)) command = splitCommandLine(commands[0]!);
+  else {
+    command = commands.join(" && ");
+    shell = true;
+    if (commands.length > 1)
+      notes.push(`the ${commands.length} model commands run in sequence through a shell`);
+  }
+
+  const fixed: Record<string, number> = {};
+  const priors: Record<string, Record<string, unknown>> = {};
+  for (const p of pst.parameters) {
+    if (p.scale !== 1 || p.offset !== 0) {
+      notes.push(
+        `parameter ${p.name} has scale ${p.scale} and offset ${p.offset}: samples are drawn for the model value (value x scale + offset)`,
+      );
+    }
+    if (p.transform === "fixed") fixed[p.name] = modelValue(p, p.value);
+    else if (p.transform === "tied") {
+      const parent = pst.parameters.find((q) => q.name === p.tiedTo);
+      fixed[p.name] = modelValue(p, p.value);
+      notes.push(
+        `parameter ${p.name} is tied to ${parent?.name ?? p.tiedTo}; it is fixed at its initial value ${p.value}`,
+      );
+    } else priors[p.name] = priorFor(p);
+  }
+
+  const doc = new Document({});
+  doc.commentBefore = ` Imported from ${options.pstName} by \`modelfleet import-pst\`. Check it, then run:\n   modelfleet validate <this file>\n   modelfleet run <this file>`;
+  const root = doc.contents as YAMLMap;
+  root.set("project", options.project);
+  root.set("scenario", options.scenario);
+  root.set("description", `Imported from ${options.pstName}`);
+  const model: Record<string, unknown> = {
+    dir: options.modelDir,
+    command,
+    ...(shell ? { shell: true } : {}),
+    timeout: "1h",
+    templates: pst.templates.map((t) => ({ template: slash(t.template), writes: slash(t.input) })),
+    instructions: pst.instructions.map((i) => ({ file: slash(i.instruction), reads: slash(i.output) })),
+  };
+  root.set("model", doc.createNode(model));
+  const parameters: Record<string, unknown> = options.csv
+    ? { csv: options.csv }
+    : { sample: { n: options.n, method: "lhs", seed: options.seed, priors } };
+  if (Object.keys(fixed).length > 0) parameters.fixed = fixed;
+  root.set("parameters", doc.createNode(parameters));
+  if (options.allowExternalPaths) root.set("allow_external_paths", true);
+
+  compactFlowMaps(doc);
+  const params = root.get("parameters") as YAMLMap;
+  if (!options.csv) {
+    const sample = params.get("sample") as YAMLMap;
+    sample.commentBefore =
+      " Priors from the parameter data: mean at PARVAL1, PARLBND..PARUBND as +/- 2 sd (in log10 for log-transformed parameters), truncated to the bounds.";
+  }
+  if (notes.length > 0) doc.comment = ` Notes from the import:\n${notes.map((n) => `  - ${n}`).join("\n")}`;
+  return { yaml: doc.toString({ lineWidth: 0 }), notes };
+}
+
+function priorFor(p: ControlParameter): Record<string, unknown> {
+  const lo = modelValue(p, p.lower);
+  const hi = modelValue(p, p.upper);
+  const value = modelValue(p, p.value);
+  if (!(lo < hi)) return { fixed: value };
+  if (p.transform === "log" && lo > 0) {
+    const sd = (Math.log10(hi) - Math.log10(lo)) / 4;
+    return { lognormal: [round(Math.log10(value)), round(sd)], bounds: [lo, hi] };
+  }
+  return { normal: [value, round((hi - lo) / 4)], bounds: [lo, hi] };
+}
+
+function modelValue(p: ControlParameter, v: number): number {
+  return v * p.scale + p.offset;
+}
+
+function round(x: number): number {
+  return Number(x.toPrecision(12));
+}
+
+function slash(p: string): string {
+  return p.replaceAll("\\", "/");
+}
+
+/** Splits a command line into argv, honouring double and single quotes. */
+export function splitCommandLine(line: string): string[] {
+  const out: string[] = [];
+  const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
+  for (let m = re.exec(line); m !== null; m = re.exec(line)) out.push(m[1] ?? m[2] ?? m[3]!);
+  return out;
+}
+
+/** Short mappings (template pairs, priors) read best on one line each. */
+function compactFlowMaps(doc: Document) {
+  const visit = (node: unknown, depth: number) => {
+    if (isMap(node)) {
+      const simple = node.items.every(
+        (it: Pair) =>
+          isPair(it) && (isScalar(it.value) || (it.value && !isMap(it.value) && isFlowish(it.value))),
+      );
+      if (simple && depth >= 2 && node.items.length <= 3) node.flow = true;
+      for (const it of node.items) visit(it.value, depth + 1);
+    } else if (node && typeof node === "object" && "items" in node) {
+      const seq = node as { items: unknown[]; flow?: boolean };
+      if (seq.items.every((i) => isScalar(i))) seq.flow = true;
+      for (const i of seq.items) visit(i, depth + 1);
+    }
+  };
+  visit(doc.contents, 0);
+}
+
+function isFlowish(node: unknown): boolean {
+  return Boolean(
+    node &&
+      typeof node === "object" &&
+      "items" in node &&
+      (node as { items: unknown[] }).items.every((i) => isScalar(i)),
+  );
+}

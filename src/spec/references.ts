@@ -1,0 +1,111 @@
+// Cross-checks between a spec's parts once each has parsed: every parameter a template uses
+// is in every parameter set and fits its fields, alerts name real observations.
+
+import type { Realisation } from "../params/types.ts";
+import { formatForField } from "../pest/number-format.ts";
+import { closest, type KeyPath } from "./diagnostics.ts";
+import type { ResolvedTemplate } from "./load.ts";
+import type { ProjectSpec } from "./schema.ts";
+
+export interface ReferenceProblem {
+  readonly path: KeyPath;
+  readonly message: string;
+  readonly fix?: string;
+}
+
+const LIST_AT_MOST = 5;
+
+export function checkReferences(input: {
+  spec: ProjectSpec;
+  templates: readonly ResolvedTemplate[];
+  observations: readonly string[];
+  realisations: readonly Realisation[];
+}): ReferenceProblem[] {
+  const { spec, templates, observations, realisations } = input;
+  const problems: ReferenceProblem[] = [];
+  if (realisations.length === 0) return problems;
+
+  for (const [i, t] of templates.entries()) {
+    const path: KeyPath = ["model", "templates", i, "template"];
+    for (const name of t.parsed.parameters) {
+      const lacking = realisations.filter((r) => !r.values.has(name)).map((r) => r.id);
+      if (lacking.length === 0) continue;
+      const known = realisations[0]!.values.keys();
+      const suggestion = closest(name, known);
+      problems.push({
+        path,
+        message: `parameter \`${name}\` used in ${t.parsed.file} is missing from ${
+          lacking.length === realisations.length
+            ? "every parameter set"
+            : `parameter set(s) ${listIds(lacking)}`
+        }`,
+        fix: suggestion
+          ? `did you mean \`${suggestion}\`? Otherwise add it to the parameter sets or to \`parameters.fixed\``
+          : "add it to the parameter sets, or give it a value under `parameters.fixed`",
+      });
+    }
+    problems.push(...checkFieldWidths(t, realisations, path));
+  }
+
+  const known = new Set(observations);
+  const where =
+    spec.model.instructions.length === 0
+      ? "no instruction files are listed under `model.instructions`"
+      : undefined;
+  spec.alerts.forEach((a, i) => {
+    const name = a.observation.toLowerCase();
+    if (known.has(name)) return;
+    const suggestion = closest(name, known);
+    problems.push({
+      path: ["alerts", i, "observation"],
+      message: `observation \`${a.observation}\` is not read by any instruction file${where ? ` (${where})` : ""}`,
+      ...(suggestion ? { fix: `did you mean \`${suggestion}\`?` } : {}),
+    });
+  });
+  spec.report.key_observations.forEach((o, i) => {
+    if (known.has(o.toLowerCase())) return;
+    const suggestion = closest(o.toLowerCase(), known);
+    problems.push({
+      path: ["report", "key_observations", i],
+      message: `observation \`${o}\` is not read by any instruction file`,
+      ...(suggestion ? { fix: `did you mean \`${suggestion}\`?` } : {}),
+    });
+  });
+  return problems;
+}
+
+/** A value that cannot be written in its field stops a run before it starts, not in a worker. */
+function checkFieldWidths(
+  t: ResolvedTemplate,
+  realisations: readonly Realisation[],
+  path: KeyPath,
+): ReferenceProblem[] {
+  const problems: ReferenceProblem[] = [];
+  for (const [name, { width, line }] of t.parsed.narrowest) {
+    const bad: string[] = [];
+    let example: number | undefined;
+    for (const r of realisations) {
+      const v = r.values.get(name);
+      if (v === undefined) continue;
+      try {
+        formatForField(v, width);
+      } catch {
+        bad.push(r.id);
+        example ??= v;
+      }
+    }
+    if (bad.length > 0) {
+      problems.push({
+        path,
+        message: `value ${example} of \`${name}\` (parameter set ${listIds(bad)}) does not fit the ${width}-character field at ${t.parsed.file}:${line}`,
+        fix: "widen the field in the template (more spaces between the delimiters)",
+      });
+    }
+  }
+  return problems;
+}
+
+function listIds(ids: readonly string[]): string {
+  const shown = ids.slice(0, LIST_AT_MOST).join(", ");
+  return ids.length > LIST_AT_MOST ? `${shown} and ${ids.length - LIST_AT_MOST} more` : shown;
+}

@@ -1,0 +1,203 @@
+// Turns zod's validation issues into diagnostics a person can act on: located, named by key
+// path, with what was expected and a fix ("unknown key `comand`; did you mean `command`?").
+import type { z } from "zod";
+import { closest, type Diagnostic, type KeyPath } from "./diagnostics.ts";
+import type { PositionedYaml } from "./yaml-positions.ts";
+
+type AnySchema = z.core.$ZodType;
+
+export function issuesToDiagnostics(
+  issues: readonly z.core.$ZodIssue[],
+  schema: AnySchema,
+  yaml: PositionedYaml,
+  file: string,
+): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const issue of issues) {
+    const path = issue.path as KeyPath;
+    if (issue.code === "unrecognized_keys") {
+      const known = knownKeysAt(schema, path);
+      for (const key of issue.keys) {
+        const suggestion = closest(key, known);
+        out.push({
+          file,
+          ...yaml.locate([...path, key], { key: true }),
+          path: [...path, key],
+          message: `unknown key \`${key}\``,
+          fix: suggestion
+            ? `did you mean \`${suggestion}\`?`
+            : known.length > 0
+              ? `expected one of ${known.map((k) => `\`${k}\``).join(", ")}`
+              : undefined,
+        });
+      }
+      continue;
+    }
+    const value = valueAt(yaml.data, path);
+    if (value === undefined && (issue.code === "invalid_type" || issue.code === "invalid_union")) {
+      const key = path[path.length - 1];
+      out.push({
+        file,
+        ...yaml.locate(path.slice(0, -1)),
+        path,
+        message: `missing required key \`${String(key)}\``,
+        fix: `add \`${String(key)}:\` (${describeExpected(schemaAt(schema, path))})`,
+      });
+      continue;
+    }
+    out.push({
+      file,
+      ...yaml.locate(path),
+      path,
+      message: describeIssue(issue, value, schemaAt(schema, path)),
+    });
+  }
+  return dedupe(out);
+}
+
+function describeIssue(issue: z.core.$ZodIssue, value: unknown, schema: AnySchema | undefined): string {
+  switch (issue.code) {
+    case "invalid_type":
+    case "invalid_union":
+      return `expected ${describeExpected(schema, issue)}, got ${describeValue(value)}`;
+    case "invalid_value":
+      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}, got ${describeValue(value)}`;
+    case "too_small":
+      if (issue.origin === "array") return `expected at least ${String(issue.minimum)} item(s)`;
+      if (issue.origin === "string") return "expected a non-empty string";
+      return `expected a number ${issue.inclusive ? ">=" : ">"} ${String(issue.minimum)}, got ${describeValue(value)}`;
+    case "too_big":
+      if (issue.origin === "array") return `expected at most ${String(issue.maximum)} item(s)`;
+      return `expected a number ${issue.inclusive ? "<=" : "<"} ${String(issue.maximum)}, got ${describeValue(value)}`;
+    case "invalid_format":
+      return `expected ${issue.message}, got ${describeValue(value)}`;
+    default:
+      return issue.message.startsWith("expected") || /^[`a-z]/.test(issue.message)
+        ? `expected ${issue.message.replace(/^expected /, "")}`
+        : issue.message;
+  }
+}
+
+/** What a schema accepts, in words. */
+export function describeExpected(schema: AnySchema | undefined, issue?: z.core.$ZodIssue): string {
+  if (issue?.code === "invalid_type" && !schema) return `a ${issue.expected}`;
+  if (!schema) return "a value";
+  const def = schema._zod.def as unknown as Record<string, unknown> & { type: string };
+  switch (def.type) {
+    case "optional":
+    case "default":
+    case "nullable":
+    case "prefault":
+      return describeExpected(def.innerType as AnySchema);
+    case "pipe":
+      return describeExpected(def.in as AnySchema);
+    case "string":
+      return "a string";
+    case "number":
+      return "a number";
+    case "boolean":
+      return "true or false";
+    case "array":
+      return `a list of ${plural(describeExpected(def.element as AnySchema))}`;
+    case "tuple":
+      return `a list of ${(def.items as unknown[]).length} values`;
+    case "object":
+      return "a mapping";
+    case "record":
+      return "a mapping of names to values";
+    case "enum":
+      return `one of ${Object.values(def.entries as Record<string, string>)
+        .map((v) => JSON.stringify(v))
+        .join(", ")}`;
+    case "literal":
+      return (def.values as unknown[]).map((v) => JSON.stringify(v)).join(", ");
+    case "union": {
+      const parts = [...new Set((def.options as AnySchema[]).map((o) => describeExpected(o)))];
+      return parts.length <= 2
+        ? parts.join(" or ")
+        : `${parts.slice(0, -1).join(", ")} or ${parts[parts.length - 1]}`;
+    }
+    default:
+      return "a value";
+  }
+}
+
+function plural(phrase: string): string {
+  return phrase.replace(/^an? (string|number|mapping|value)/, "$1s").replace(/^a list/, "lists");
+}
+
+export function describeValue(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value === null) return "an empty value";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  if (typeof value === "string") return `"${value.length > 40 ? `${value.slice(0, 40)}…` : value}"`;
+  return String(value);
+}
+
+function unwrap(schema: AnySchema): AnySchema {
+  let s = schema;
+  for (;;) {
+    const def = s._zod.def as unknown as Record<string, unknown> & { type: string };
+    if (
+      def.type === "optional" ||
+      def.type === "default" ||
+      def.type === "nullable" ||
+      def.type === "prefault"
+    )
+      s = def.innerType as AnySchema;
+    else if (def.type === "pipe") s = def.in as AnySchema;
+    else return s;
+  }
+}
+
+/** The schema that validates the value at `path`, where one can be found. */
+export function schemaAt(schema: AnySchema, path: KeyPath): AnySchema | undefined {
+  let current: AnySchema | undefined = schema;
+  for (const part of path) {
+    if (!current) return undefined;
+    const s = unwrap(current);
+    const def = s._zod.def as unknown as Record<string, unknown> & { type: string };
+    if (def.type === "object") current = (def.shape as Record<string, AnySchema>)[String(part)];
+    else if (def.type === "array") current = def.element as AnySchema;
+    else if (def.type === "tuple") current = (def.items as AnySchema[])[Number(part)];
+    else if (def.type === "record") current = def.valueType as AnySchema;
+    else if (def.type === "union") {
+      current = (def.options as AnySchema[])
+        .map((o) => schemaAt(o, [part]))
+        .find((x): x is AnySchema => x !== undefined);
+    } else return undefined;
+  }
+  return current;
+}
+
+/** The keys a mapping at `path` may have. */
+export function knownKeysAt(schema: AnySchema, path: KeyPath): string[] {
+  const s = schemaAt(schema, path);
+  if (!s) return [];
+  const u = unwrap(s);
+  const def = u._zod.def as unknown as Record<string, unknown> & { type: string };
+  if (def.type === "object") return Object.keys(def.shape as object);
+  if (def.type === "union")
+    return [...new Set((def.options as AnySchema[]).flatMap((o) => knownKeysAt(o, [])))];
+  return [];
+}
+
+function valueAt(data: unknown, path: KeyPath): unknown {
+  let v: unknown = data;
+  for (const part of path) {
+    if (v === null || typeof v !== "object") return undefined;
+    v = (v as Record<string | number, unknown>)[part];
+  }
+  return v;
+}
+
+function dedupe(list: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return list.filter((d) => {
+    const k = `${d.line}:${d.column}:${d.path.join(".")}:${d.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

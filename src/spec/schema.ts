@@ -1,0 +1,333 @@
+// The project/scenario file's schema: the one definition of what a spec may say. The
+// JSON Schema for editors (projects/project.schema.json) is generated from it.
+import { z } from "zod";
+import { parseDuration } from "./duration.ts";
+
+const slug = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, {
+    message: "lower-case letters, digits and hyphens, starting with a letter or digit, at most 40 characters",
+  })
+  .describe("Used in result paths and cloud resource names.");
+
+const duration = z
+  .union([z.string(), z.number()])
+  .refine((v) => parseDuration(v) !== undefined, {
+    message: 'a duration such as "90s", "10m", "1h30m" or a number of seconds',
+  })
+  .transform((v) => parseDuration(v) as number)
+  .describe('A duration: "90s", "10m", "1h30m", "2d", or seconds as a number.');
+
+const relativePath = z.string().min(1, { message: "a path" });
+
+const templatePair = z.strictObject({
+  template: relativePath.describe("PEST template file (ptf), relative to model.dir."),
+  writes: relativePath.describe("The model input file it writes, relative to the work directory."),
+});
+
+const instructionPair = z.strictObject({
+  file: relativePath.describe("PEST instruction file (pif), relative to model.dir."),
+  reads: relativePath.describe("The model output file it reads, relative to the work directory."),
+});
+
+const successCheck = z
+  .strictObject({
+    exit_code: z.number().int().default(0).describe("Exit code a successful run ends with."),
+    file: relativePath.optional().describe("A file the run must produce (relative to the work directory)."),
+    contains: z.string().optional().describe("Text the file must contain."),
+    not_contains: z
+      .union([z.string(), z.array(z.string())])
+      .optional()
+      .describe("Text (or texts) the file must not contain, such as FAILED TO CONVERGE."),
+  })
+  .refine((s) => s.file !== undefined || (s.contains === undefined && s.not_contains === undefined), {
+    message: "`contains`/`not_contains` need a `file` to look in",
+  });
+
+export const modelSchema = z
+  .strictObject({
+    dir: relativePath.describe(
+      "The model folder, relative to this file. Copied fresh for every realisation.",
+    ),
+    command: z
+      .union([z.array(z.string().min(1)).min(1), z.string().min(1)])
+      .describe("The command, as an argv list (no shell). A single string needs `shell: true`."),
+    shell: z
+      .boolean()
+      .default(false)
+      .describe("Run `command` through a shell (sh -c, or cmd /c on Windows)."),
+    env: z.record(z.string(), z.string()).default({}).describe("Extra environment variables for the model."),
+    timeout: duration
+      .default(3600)
+      .describe("Wall-clock limit for one run; the process tree is killed after it."),
+    templates: z.array(templatePair).default([]),
+    instructions: z.array(instructionPair).default([]),
+    success: successCheck.default({ exit_code: 0 }),
+    keep: z
+      .array(z.string().min(1))
+      .default([])
+      .describe("Glob patterns of output files kept per realisation."),
+  })
+  .superRefine((m, ctx) => {
+    if (typeof m.command === "string" && !m.shell) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["command"],
+        message: `a list of arguments, such as [${m.command
+          .split(/\s+/)
+          .filter(Boolean)
+          .map((a) => JSON.stringify(a))
+          .join(", ")}]; a single string runs only with \`shell: true\``,
+      });
+    }
+  });
+
+const boundsPair = z
+  .tuple([z.number(), z.number()])
+  .refine(([lo, hi]) => lo < hi, { message: "[lower, upper] with lower < upper" });
+
+const twoNumbers = z.tuple([z.number(), z.number()]);
+
+export const priorSchema = z
+  .strictObject({
+    fixed: z.number().optional().describe("A constant value."),
+    uniform: twoNumbers.optional().describe("[low, high]"),
+    loguniform: twoNumbers.optional().describe("[low, high], both > 0; uniform in log10."),
+    normal: twoNumbers.optional().describe("[mean, sd]"),
+    lognormal: twoNumbers.optional().describe("[mean, sd] of log10(value)"),
+    truncnormal: twoNumbers.optional().describe("[mean, sd]; needs `bounds`"),
+    triangular: z.tuple([z.number(), z.number(), z.number()]).optional().describe("[low, mode, high]"),
+    bounds: boundsPair.optional().describe("[lower, upper]: the distribution is truncated to them."),
+  })
+  .superRefine((p, ctx) => {
+    const kinds = PRIOR_KINDS.filter((k) => p[k] !== undefined);
+    if (kinds.length !== 1) {
+      ctx.addIssue({
+        code: "custom",
+        message:
+          kinds.length === 0
+            ? `one distribution: ${PRIOR_KINDS.join(", ")} (for example \`{ loguniform: [0.1, 100] }\`)`
+            : `one distribution, not ${kinds.join(" and ")}`,
+      });
+    }
+    if (p.truncnormal !== undefined && p.bounds === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        message: "`truncnormal` needs `bounds: [lower, upper]`",
+        path: ["bounds"],
+      });
+    }
+  });
+
+export const PRIOR_KINDS = [
+  "fixed",
+  "uniform",
+  "loguniform",
+  "normal",
+  "lognormal",
+  "truncnormal",
+  "triangular",
+] as const;
+
+const idList = z
+  .union([z.string().min(1), z.array(z.union([z.number().int(), z.string().min(1)])).min(1)])
+  .describe('An id list file (one id per line, # comments), ranges such as "1-1000, 1500", or a list.');
+
+export const parametersSchema = z
+  .strictObject({
+    par_files: z
+      .string()
+      .includes("{id}", { message: "a path pattern containing `{id}`, such as params/param{id}.par" })
+      .optional()
+      .describe("PEST parameter files, one per realisation; `{id}` is replaced by each id."),
+    ids: idList.optional(),
+    csv: relativePath.optional().describe("An ensemble CSV (pyemu/PEST++ layout): one row per realisation."),
+    rows: idList
+      .optional()
+      .describe("With `csv`: only these rows (by name, or ranges of 1-based row numbers)."),
+    sample: z
+      .strictObject({
+        n: z.number().int().min(1).describe("How many realisations."),
+        method: z.enum(["lhs", "mc"]).default("lhs").describe("Latin hypercube or plain Monte Carlo."),
+        seed: z.number().int().min(0).describe("Seed: the same seed gives the same sample, byte for byte."),
+        priors: z.record(z.string().min(1), priorSchema).refine((r) => Object.keys(r).length > 0, {
+          message: "at least one parameter",
+        }),
+      })
+      .optional(),
+    fixed: z
+      .record(z.string().min(1), z.number())
+      .default({})
+      .describe("Values set in every realisation, overriding the source."),
+  })
+  .superRefine((p, ctx) => {
+    const sources = (["par_files", "csv", "sample"] as const).filter((k) => p[k] !== undefined);
+    if (sources.length !== 1) {
+      ctx.addIssue({
+        code: "custom",
+        message:
+          sources.length === 0
+            ? "one parameter source: `par_files` with `ids`, `csv`, or `sample`"
+            : `one parameter source, not ${sources.map((s) => `\`${s}\``).join(" and ")}`,
+      });
+    }
+    if (p.par_files !== undefined && p.ids === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        message: "`par_files` needs `ids` (a file, ranges or a list)",
+        path: ["ids"],
+      });
+    }
+    if (p.ids !== undefined && p.par_files === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        message: "`ids` goes with `par_files`; use `rows` with `csv`",
+        path: ["ids"],
+      });
+    }
+    if (p.rows !== undefined && p.csv === undefined) {
+      ctx.addIssue({ code: "custom", message: "`rows` goes with `csv`", path: ["rows"] });
+    }
+  });
+
+export const resourcesSchema = z.strictObject({
+  cpu: z
+    .union([
+      z.literal(0.25),
+      z.literal(0.5),
+      z.literal(1),
+      z.literal(2),
+      z.literal(4),
+      z.literal(8),
+      z.literal(16),
+    ])
+    .default(1)
+    .describe("vCPUs per worker (Fargate sizes: 0.25, 0.5, 1, 2, 4, 8, 16)."),
+  memory_gb: z.number().min(0.5).max(120).default(2).describe("Memory per worker in GB."),
+  disk_gb: z.number().int().min(20).max(200).default(21).describe("Ephemeral storage per worker in GB."),
+  spot: z
+    .boolean()
+    .default(true)
+    .describe("Use Fargate Spot (cheaper, may be interrupted; interrupted runs are retried)."),
+});
+
+export const retriesSchema = z.strictObject({
+  infrastructure: z
+    .number()
+    .int()
+    .min(0)
+    .max(20)
+    .default(3)
+    .describe("Retries after a lost worker, an out-of-memory kill, a full disk."),
+  model: z.number().int().min(0).max(20).default(0).describe("Retries after the model itself failed."),
+});
+
+export const slowRunsSchema = z.strictObject({
+  duplicate_after: z
+    .number()
+    .min(1.1)
+    .describe("Start a duplicate of a run that has taken longer than this many times the median run."),
+  min_completed: z
+    .number()
+    .int()
+    .min(1)
+    .default(10)
+    .describe("Completed runs needed before the median counts."),
+});
+
+const statistic = z.string().regex(/^(mean|std|min|max|p\d{1,2}(\.\d+)?)$/, {
+  message: "mean, std, min, max or a percentile such as p90",
+});
+
+export const alertSchema = z
+  .strictObject({
+    name: z.string().optional().describe("How the alert is shown; defaults to a description of the rule."),
+    observation: z.string().min(1).describe("An observation read by an instruction file."),
+    statistic: statistic.optional(),
+    above: z.number().optional(),
+    below: z.number().optional(),
+    probability: z
+      .strictObject({
+        exceeds: z.number().optional().describe("P(observation > exceeds)"),
+        falls_below: z.number().optional().describe("P(observation < falls_below)"),
+        above: z.number().min(0).max(1).describe("Fire when that probability is above this level."),
+      })
+      .refine((p) => (p.exceeds === undefined) !== (p.falls_below === undefined), {
+        message: "one of `exceeds` or `falls_below`",
+      })
+      .optional(),
+  })
+  .superRefine((a, ctx) => {
+    if (a.probability !== undefined) {
+      if (a.statistic !== undefined || a.above !== undefined || a.below !== undefined)
+        ctx.addIssue({
+          code: "custom",
+          message: "either `probability` or `statistic` with `above`/`below`, not both",
+        });
+    } else if (a.statistic === undefined || (a.above === undefined) === (a.below === undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        message:
+          "`statistic` with one of `above`/`below` (e.g. `{ statistic: p90, above: 102.5 }`), or `probability: { exceeds, above }`",
+      });
+    }
+  });
+
+export const reportSchema = z.strictObject({
+  quantiles: z
+    .array(z.number().gt(0).lt(1))
+    .min(1)
+    .default([0.1, 0.5, 0.9])
+    .describe("Quantiles reported for every observation."),
+  key_observations: z.array(z.string()).default([]).describe("Observations shown first in the report."),
+});
+
+export const cloudSchema = z.strictObject({
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: "an AWS region such as us-east-1" })
+    .default("us-east-1"),
+  max_workers: z.number().int().min(1).max(5000).default(100),
+  subnets: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, { message: "a subnet id (subnet-…)" })).default([]),
+  security_groups: z
+    .array(z.string().regex(/^sg-[0-9a-f]+$/, { message: "a security group id (sg-…)" }))
+    .default([]),
+  assign_public_ip: z.boolean().default(false),
+  client: z.string().optional().describe("Client name, tagged on every resource for cost allocation."),
+  tags: z.record(z.string(), z.string()).default({}),
+  idle_timeout: duration.default(120).describe("Workers exit after the queue has been empty this long."),
+});
+
+export const projectSpecSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    project: slug,
+    scenario: slug,
+    description: z.string().optional(),
+    model: modelSchema,
+    parameters: parametersSchema,
+    resources: resourcesSchema.default({ cpu: 1, memory_gb: 2, disk_gb: 21, spot: true }),
+    retries: retriesSchema.default({ infrastructure: 3, model: 0 }),
+    slow_runs: slowRunsSchema.optional(),
+    alerts: z.array(alertSchema).default([]),
+    report: reportSchema.default({ quantiles: [0.1, 0.5, 0.9], key_observations: [] }),
+    cloud: cloudSchema.default({
+      region: "us-east-1",
+      max_workers: 100,
+      subnets: [],
+      security_groups: [],
+      assign_public_ip: false,
+      tags: {},
+      idle_timeout: 120,
+    }),
+    allow_external_paths: z
+      .boolean()
+      .default(false)
+      .describe("Allow paths outside this file's folder (absolute or with ..). Off by default."),
+  })
+  .describe("A modelfleet project/scenario: the model, its parameter sets, and how to run them.");
+
+/** A spec as validated, defaults filled in. */
+export type ProjectSpec = z.output<typeof projectSpecSchema>;
+export type PriorSpec = z.output<typeof priorSchema>;
+export type AlertSpec = z.output<typeof alertSchema>;

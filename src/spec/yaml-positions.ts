@@ -1,0 +1,56 @@
+// Parses YAML keeping node positions, and finds the line/column of a key path in it.
+import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import type { Diagnostic, KeyPath } from "./diagnostics.ts";
+
+export interface PositionedYaml {
+  readonly data: unknown;
+  readonly errors: Diagnostic[];
+  /** Line and column (1-based) of the value at `path`, or of its key with `{ key: true }`;
+   * falls back to the nearest enclosing node that exists. */
+  locate(path: KeyPath, options?: { key?: boolean }): { line: number; column: number };
+}
+
+export function parseYamlWithPositions(text: string, file: string): PositionedYaml {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const pos = (offset: number) => {
+    const p = lineCounter.linePos(offset);
+    return { line: p.line, column: p.col };
+  };
+  const errors: Diagnostic[] = doc.errors.map((e) => {
+    const p = pos(e.pos[0]);
+    return { file, ...p, path: [], message: `YAML syntax: ${firstLine(e.message)}` };
+  });
+  const locate = (path: KeyPath, options: { key?: boolean } = {}) => {
+    let node: Node | null | undefined = doc.contents as Node | null;
+    let at = node?.range?.[0] ?? 0;
+    for (let i = 0; i < path.length; i++) {
+      const part = path[i]!;
+      const last = i === path.length - 1;
+      if (isMap(node)) {
+        const pair = node.items.find(
+          (p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(part),
+        );
+        if (!pair) break;
+        const keyNode = pair.key as Node | null;
+        if (last && options.key && keyNode?.range) return pos(keyNode.range[0]);
+        node = pair.value as Node | null;
+        at = node?.range?.[0] ?? keyNode?.range?.[0] ?? at;
+      } else if (isSeq(node) && typeof part === "number") {
+        const item = node.items[part] as Node | undefined;
+        if (!item) break;
+        node = item;
+        at = item.range?.[0] ?? at;
+      } else {
+        break;
+      }
+    }
+    return pos(at);
+  };
+  const data = errors.length > 0 ? undefined : doc.toJS({ maxAliasCount: 100 });
+  return { data, errors, locate };
+}
+
+function firstLine(message: string): string {
+  return message.split("\n")[0] ?? message;
+}
