@@ -1,0 +1,362 @@
+// One realisation, start to finish: a fresh work directory from the model bundle, every
+// template written, the model run, success checked, every instruction file read, kept files
+// and the log uploaded, and result.json published last. The local engine and the cloud agent
+// both run realisations through here.
+import { constants, copyFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join, relative, sep } from "node:path";
+import picomatch from "picomatch";
+import { errorMessage } from "../errors.ts";
+import { type InstructionFile, readObservations } from "../pest/instructions.ts";
+import { renderTemplate, type Template, writeTemplateFile } from "../pest/template.ts";
+import type { BundleFile } from "../plan/bundle.ts";
+import type { Failure, FailureReason, RealisationResult } from "../results/realisation-result.ts";
+import type { PublishOutcome, ResultStore } from "../store/result-store.ts";
+import { type ModelProcessResult, runModelProcess } from "./model-process.ts";
+
+/** Everything a worker needs to run any realisation of a run set. */
+export interface RunConfig {
+  readonly project: string;
+  readonly scenario: string;
+  readonly modelDir: string;
+  readonly bundle: { readonly files: readonly BundleFile[]; readonly dirs: readonly string[] };
+  readonly command: readonly string[] | string;
+  readonly shell: boolean;
+  readonly env: Readonly<Record<string, string>>;
+  readonly timeoutSeconds: number;
+  /** Small templates come parsed (rendered in memory); large ones are streamed from `source`. */
+  readonly templates: ReadonlyArray<{
+    readonly source: string;
+    readonly writes: string;
+    readonly parsed?: Template;
+  }>;
+  readonly instructions: ReadonlyArray<{ readonly parsed: InstructionFile; readonly reads: string }>;
+  readonly success: {
+    readonly exit_code: number;
+    readonly file?: string | undefined;
+    readonly contains?: string | undefined;
+    readonly not_contains?: string | readonly string[] | undefined;
+  };
+  readonly keep: readonly string[];
+}
+
+export interface AttemptInput {
+  readonly id: string;
+  readonly key: string;
+  readonly values: ReadonlyMap<string, number>;
+  /** 1 for the first attempt. */
+  readonly attempt: number;
+  readonly worker: string;
+  readonly workdir: string;
+  readonly signal?: AbortSignal;
+  readonly onSpawn?: (pid: number) => void;
+}
+
+export interface AttemptOutcome {
+  readonly status: "ok" | "failed" | "aborted";
+  readonly failure?: Failure;
+  readonly process?: ModelProcessResult;
+  readonly observations: Record<string, number>;
+  readonly startedAt: Date;
+  readonly endedAt: Date;
+}
+
+const LOG_TAIL_LINES = 40;
+
+/** Runs the model once in `input.workdir`; never throws for a failure of the run itself. */
+export async function runAttempt(config: RunConfig, input: AttemptInput): Promise<AttemptOutcome> {
+  const startedAt = new Date();
+  const failed = await prepareAttempt(config, input);
+  if (failed) return { ...failed, startedAt, endedAt: new Date() };
+  if (input.signal?.aborted) return { status: "aborted", observations: {}, startedAt, endedAt: new Date() };
+  const proc = await executeAttempt(config, input);
+  return completeAttempt(config, input, proc, startedAt);
+}
+
+type EarlyOutcome = Pick<AttemptOutcome, "status" | "failure" | "observations">;
+
+/** A fresh work folder with every template written; a failure outcome if that failed. The
+ * engine prepares the next realisation while the current model runs. */
+export async function prepareAttempt(
+  config: RunConfig,
+  input: AttemptInput,
+): Promise<EarlyOutcome | undefined> {
+  try {
+    await makeWorkdir(config, input.workdir);
+  } catch (e) {
+    return {
+      status: "failed",
+      observations: {},
+      failure: infraFailure(e, "workdir", `could not create the work directory ${input.workdir}`),
+    };
+  }
+  try {
+    for (const t of config.templates) {
+      const out = join(input.workdir, t.writes);
+      if (t.parsed) await writeFile(out, renderTemplate(t.parsed, input.values));
+      else await writeTemplateFile(t.source, out, input.values);
+    }
+  } catch (e) {
+    if (isDiskFull(e)) {
+      return {
+        status: "failed",
+        observations: {},
+        failure: infraFailure(e, "disk_full", "disk full while writing templates"),
+      };
+    }
+    return {
+      status: "failed",
+      observations: {},
+      failure: { kind: "model", reason: "template", message: errorMessage(e) },
+    };
+  }
+  return undefined;
+}
+
+/** Runs the model command in a prepared work folder. */
+export function executeAttempt(config: RunConfig, input: AttemptInput): Promise<ModelProcessResult> {
+  return runModelProcess({
+    command: config.command,
+    shell: config.shell,
+    cwd: input.workdir,
+    env: config.env,
+    timeoutMs: config.timeoutSeconds * 1000,
+    ...(input.signal ? { signal: input.signal } : {}),
+    ...(input.onSpawn ? { onSpawn: input.onSpawn } : {}),
+  });
+}
+
+/** Classifies a finished process, checks success, and reads every instruction file. */
+export async function completeAttempt(
+  config: RunConfig,
+  input: AttemptInput,
+  proc: ModelProcessResult,
+  startedAt: Date,
+): Promise<AttemptOutcome> {
+  const done = (o: EarlyOutcome): AttemptOutcome => ({ ...o, process: proc, startedAt, endedAt: new Date() });
+  if (proc.aborted) return done({ status: "aborted", observations: {} });
+  const processFailure = classifyProcess(config, proc);
+  if (processFailure) return done({ status: "failed", failure: processFailure, observations: {} });
+  const successFailure = await checkSuccess(config, input.workdir);
+  if (successFailure) return done({ status: "failed", failure: successFailure, observations: {} });
+
+  const observations: Record<string, number> = {};
+  for (const ins of config.instructions) {
+    let text: string;
+    try {
+      text = await readFile(join(input.workdir, ins.reads), "utf8");
+    } catch {
+      return done({
+        status: "failed",
+        observations: {},
+        failure: {
+          kind: "model",
+          reason: "instructions",
+          message: `the model did not write ${ins.reads}, which ${ins.parsed.file} reads`,
+        },
+      });
+    }
+    try {
+      for (const [name, value] of readObservations(ins.parsed, text, ins.reads)) observations[name] = value;
+    } catch (e) {
+      return done({
+        status: "failed",
+        observations: {},
+        failure: { kind: "model", reason: "instructions", message: errorMessage(e) },
+      });
+    }
+  }
+  return done({ status: "ok", observations });
+}
+
+function classifyProcess(config: RunConfig, proc: ModelProcessResult): Failure | undefined {
+  const cmd = typeof config.command === "string" ? config.command : config.command[0];
+  if (proc.spawnError) {
+    const code = proc.spawnError.code;
+    if (code === "ENOENT")
+      return {
+        kind: "model",
+        reason: "spawn",
+        message: `command \`${cmd}\` not found; check model.command (is it on PATH, or in the model folder as ./${cmd}?)`,
+      };
+    if (code === "EACCES")
+      return {
+        kind: "model",
+        reason: "spawn",
+        message: `command \`${cmd}\` is not executable; chmod +x it, or run it through its interpreter`,
+      };
+    return {
+      kind: "infrastructure",
+      reason: "spawn",
+      message: `could not start \`${cmd}\`: ${errorMessage(proc.spawnError)}`,
+    };
+  }
+  if (proc.timedOut) {
+    return {
+      kind: "model",
+      reason: "timeout",
+      message: `timed out after ${config.timeoutSeconds}s; the process tree was killed (raise model.timeout if runs need longer)`,
+    };
+  }
+  if (proc.signal !== null) {
+    if (proc.signal === "SIGKILL" && !proc.killedByUs) {
+      return {
+        kind: "infrastructure",
+        reason: "out_of_memory",
+        message: `killed by SIGKILL, most likely the out-of-memory killer${
+          proc.peakMemoryMb ? ` (peak memory seen ${proc.peakMemoryMb} MB)` : ""
+        }; raise resources.memory_gb or run fewer workers`,
+      };
+    }
+    return { kind: "model", reason: "killed", message: `the model was killed by ${proc.signal}` };
+  }
+  if (proc.exitCode !== config.success.exit_code) {
+    return {
+      kind: "model",
+      reason: "exit_code",
+      message: `exited with code ${proc.exitCode}${config.success.exit_code !== 0 ? ` (expected ${config.success.exit_code})` : ""}: ${lastLine(proc.outputTail)}`,
+    };
+  }
+  return undefined;
+}
+
+async function checkSuccess(config: RunConfig, workdir: string): Promise<Failure | undefined> {
+  const s = config.success;
+  if (s.file === undefined) return undefined;
+  let text: string;
+  try {
+    text = await readFile(join(workdir, s.file), "utf8");
+  } catch {
+    return {
+      kind: "model",
+      reason: "success_check",
+      message: `the model did not write ${s.file} (model.success.file)`,
+    };
+  }
+  if (s.contains !== undefined && !text.includes(s.contains)) {
+    return { kind: "model", reason: "success_check", message: `${s.file} does not contain "${s.contains}"` };
+  }
+  const forbidden =
+    s.not_contains === undefined
+      ? []
+      : typeof s.not_contains === "string"
+        ? [s.not_contains]
+        : s.not_contains;
+  for (const f of forbidden) {
+    const at = text.indexOf(f);
+    if (at >= 0) {
+      const lineNo = text.slice(0, at).split("\n").length;
+      const line = text.split("\n")[lineNo - 1]?.trim() ?? f;
+      return {
+        kind: "model",
+        reason: "success_check",
+        message: `${s.file}:${lineNo} contains "${f}": ${line.slice(0, 200)}`,
+      };
+    }
+  }
+  return undefined;
+}
+
+/** Uploads kept files and the log, then publishes result.json (last). */
+export async function publishAttempt(
+  store: ResultStore,
+  config: RunConfig,
+  input: AttemptInput,
+  outcome: AttemptOutcome,
+  extra: { keptWorkdir?: string } = {},
+): Promise<{ result: RealisationResult; publish: PublishOutcome }> {
+  const runSet = { project: config.project, scenario: config.scenario };
+  const files = [];
+  for (const rel of await matchKept(config.keep, input.workdir)) {
+    const put = await store.putFile(runSet, input.id, rel, join(input.workdir, rel));
+    files.push({ path: rel, ...put });
+  }
+  const tail = outcome.process?.outputTail ?? "";
+  if (tail !== "") await store.putLog(runSet, input.id, tail);
+  const p = outcome.process;
+  const result: RealisationResult = {
+    schema: 1,
+    project: config.project,
+    scenario: config.scenario,
+    id: input.id,
+    key: input.key,
+    status: outcome.status === "ok" ? "ok" : "failed",
+    ...(outcome.failure ? { failure: outcome.failure } : {}),
+    attempts: input.attempt,
+    worker: input.worker,
+    startedAt: outcome.startedAt.toISOString(),
+    endedAt: outcome.endedAt.toISOString(),
+    wallSeconds: round(p?.wallSeconds ?? (outcome.endedAt.getTime() - outcome.startedAt.getTime()) / 1000),
+    cpuSeconds: p?.cpuSeconds ?? null,
+    peakMemoryMb: p?.peakMemoryMb ?? null,
+    exitCode: p?.exitCode ?? null,
+    signal: p?.signal ?? null,
+    parameters: Object.fromEntries(input.values),
+    observations: outcome.observations,
+    files,
+    logTail: tailLines(tail, LOG_TAIL_LINES),
+    ...(extra.keptWorkdir ? { workdir: extra.keptWorkdir } : {}),
+  };
+  return { result, publish: await store.publishResult(result) };
+}
+
+async function makeWorkdir(config: RunConfig, workdir: string) {
+  try {
+    await mkdir(workdir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") await rm(workdir, { recursive: true, force: true }); // a leftover
+    if (code !== "EEXIST" && code !== "ENOENT") throw e;
+    await mkdir(workdir, { recursive: true });
+  }
+  for (const d of config.bundle.dirs) await mkdir(join(workdir, d), { recursive: true });
+  // Copies, not links: a model that writes to one of its inputs must not change the bundle.
+  // FICLONE makes the copy a cheap reflink where the file system supports it.
+  await Promise.all(
+    config.bundle.files.map((f) =>
+      copyFile(join(config.modelDir, f.path), join(workdir, f.path), constants.COPYFILE_FICLONE),
+    ),
+  );
+}
+
+async function matchKept(patterns: readonly string[], workdir: string): Promise<string[]> {
+  if (patterns.length === 0) return [];
+  const isMatch = picomatch(patterns as string[], { dot: true });
+  const entries = await readdir(workdir, { recursive: true, withFileTypes: true }).catch(() => []);
+  const out: string[] = [];
+  for (const e of entries) {
+    if (!e.isFile()) continue;
+    const rel = relative(workdir, join(e.parentPath, e.name)).split(sep).join("/");
+    if (isMatch(rel)) out.push(rel);
+  }
+  return out.sort();
+}
+
+function infraFailure(e: unknown, reason: FailureReason, what: string): Failure {
+  if (isDiskFull(e))
+    return {
+      kind: "infrastructure",
+      reason: "disk_full",
+      message: `${what}: disk full (${errorMessage(e)})`,
+    };
+  return { kind: "infrastructure", reason, message: `${what}: ${errorMessage(e)}` };
+}
+
+function isDiskFull(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  return code === "ENOSPC" || code === "EDQUOT";
+}
+
+function lastLine(text: string): string {
+  const lines = text.trimEnd().split("\n");
+  const last = lines[lines.length - 1]?.trim() ?? "";
+  return last === "" ? "(no output)" : last.slice(0, 300);
+}
+
+function tailLines(text: string, n: number): string {
+  const lines = text.trimEnd().split("\n");
+  return lines.slice(-n).join("\n");
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

@@ -1,0 +1,21 @@
+// Argument parsing shared by the commands: node's parseArgs, with errors that say what to do.
+import { type ParseArgsConfig, parseArgs } from "node:util";
+import { errorMessage, UserError } from "../errors.ts";
+
+export function parseCommandArgs<T extends NonNullable<ParseArgsConfig["options"]>>(
+  command: string,
+  args: string[],
+  options: T,
+  usage: string,
+) {
+  try {
+    return parseArgs({
+      args,
+      options: { ...options, help: { type: "boolean", short: "h" } },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (e) {
+    throw new UserError(`modelfleet ${command}: ${errorMessage(e)}\n\n${usage}`, { exitCode: 2 });
+  }
+}

@@ -1,0 +1,90 @@
+// `modelfleet plan <spec>`: how many realisations, how many are done, how many would run,
+// and how long that should take judging by earlier runs.
+import { relative, resolve } from "node:path";
+import { DEFAULT_RESULTS_ROOT, defaultWorkers } from "../../engine/local-run.ts";
+import { UserError } from "../../errors.ts";
+import { parseIdRanges } from "../../params/ids.ts";
+import { planRun } from "../../plan/plan.ts";
+import { formatDuration } from "../../spec/duration.ts";
+import { loadSpec } from "../../spec/load.ts";
+import { createFsResultStore } from "../../store/fs-store.ts";
+import { parseCommandArgs } from "../args.ts";
+import type { CliIO } from "../io.ts";
+
+const USAGE =
+  "usage: modelfleet plan <project.yaml> [--ids LIST] [--workers N] [--results DIR] [--retry-failed] [--json]";
+
+export async function planCommand(args: string[], io: CliIO): Promise<number> {
+  const { values: o, positionals } = parseCommandArgs(
+    "plan",
+    args,
+    {
+      ids: { type: "string" },
+      workers: { type: "string" },
+      results: { type: "string" },
+      "retry-failed": { type: "boolean" },
+      json: { type: "boolean" },
+    },
+    USAGE,
+  );
+  if (o.help) {
+    io.out(USAGE);
+    return 0;
+  }
+  const [specFile, ...extra] = positionals;
+  if (specFile === undefined || extra.length > 0) throw new UserError(USAGE, { exitCode: 2 });
+  const workers = o.workers ? Number(o.workers) : defaultWorkers();
+  if (!Number.isInteger(workers) || workers < 1)
+    throw new UserError(`plan: --workers takes a whole number >= 1`, { exitCode: 2 });
+  const resolved = await loadSpec(specFile);
+  const store = createFsResultStore(resolve(io.cwd, o.results ?? DEFAULT_RESULTS_ROOT));
+  const plan = await planRun(resolved, store, {
+    ...(o.ids ? { ids: new Set(parseIdRanges(o.ids, "--ids")) } : {}),
+    ...(o["retry-failed"] ? { retryFailed: true } : {}),
+  });
+  const w = Math.min(workers, Math.max(1, plan.toRun.length));
+  const estimate =
+    plan.medianWallSeconds === undefined
+      ? undefined
+      : Math.ceil(plan.toRun.length / w) * plan.medianWallSeconds;
+  if (o.json) {
+    io.out(
+      JSON.stringify(
+        {
+          project: plan.runSet.project,
+          scenario: plan.runSet.scenario,
+          realisations: plan.all.length,
+          done: plan.done,
+          toRun: plan.toRun.length,
+          stale: plan.stale,
+          infrastructureRetries: plan.infraRetry,
+          workers: w,
+          medianWallSeconds: plan.medianWallSeconds ?? null,
+          estimatedSeconds: estimate ?? null,
+          bundle: { hash: plan.bundle.hash, files: plan.bundle.files.length, bytes: plan.bundle.bytes },
+        },
+        null,
+        2,
+      ),
+    );
+    return 0;
+  }
+  io.out(`${plan.runSet.project}/${plan.runSet.scenario}`);
+  io.out(`  realisations      ${plan.all.length}`);
+  io.out(`  done              ${plan.done.ok} ok, ${plan.done.modelFailed} model failures`);
+  io.out(
+    `  to run            ${plan.toRun.length}${plan.stale ? ` (${plan.stale} changed since their last run)` : ""}${plan.infraRetry ? ` (${plan.infraRetry} infrastructure failures to retry)` : ""}`,
+  );
+  io.out(
+    `  model bundle      ${plan.bundle.files.length} files, ${(plan.bundle.bytes / 1e6).toFixed(1)} MB, ${plan.bundle.hash.slice(0, 12)}`,
+  );
+  io.out(
+    `  estimate          ${
+      estimate === undefined
+        ? "unknown: no earlier successful runs (try a smoke run: modelfleet run <spec> --ids <one id>)"
+        : `${formatDuration(estimate)} on ${w} worker(s) (median run ${formatDuration(plan.medianWallSeconds!)})`
+    }`,
+  );
+  io.out(`  results           ${relative(io.cwd, store.runSetLocation(plan.runSet))}`);
+  return 0;
+}

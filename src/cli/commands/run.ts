@@ -1,0 +1,158 @@
+// `modelfleet run <spec>`: runs the ensemble on this machine with a live progress display,
+// stops gracefully on Ctrl-C (twice: at once), and prints a summary.
+import { relative } from "node:path";
+import { defaultWorkers, runLocal } from "../../engine/local-run.ts";
+import { UserError } from "../../errors.ts";
+import { parseIdRanges } from "../../params/ids.ts";
+import { formatRunSummary } from "../../report/run-summary.ts";
+import { formatDuration, parseDuration } from "../../spec/duration.ts";
+import { parseCommandArgs } from "../args.ts";
+import type { CliIO } from "../io.ts";
+import { ProgressTracker, startProgressDisplay } from "../progress.ts";
+
+const USAGE = `usage: modelfleet run <project.yaml> [options]
+
+options:
+  --workers N        parallel model runs (default: cores, ${defaultWorkers()} here)
+  --ids LIST         only these realisations, e.g. 1-50,75
+  --results DIR      results root (default .modelfleet/results)
+  --work-dir DIR     where work folders are made (default .modelfleet/work)
+  --keep-workdirs    keep every work folder (failed ones are always kept)
+  --retry-failed     run model failures again (they are otherwise done)
+  --grace DURATION   on Ctrl-C, time given to running models before they are killed (default 10s)
+  --json             print the summary as JSON
+
+Exit codes: 0 every realisation has a result (some may be model failures), 1 infrastructure
+failures remain, 130 stopped by Ctrl-C (run again to resume).`;
+
+export async function runCommand(args: string[], io: CliIO): Promise<number> {
+  const { values: o, positionals } = parseCommandArgs(
+    "run",
+    args,
+    {
+      workers: { type: "string", short: "w" },
+      ids: { type: "string" },
+      results: { type: "string" },
+      "work-dir": { type: "string" },
+      "keep-workdirs": { type: "boolean" },
+      "retry-failed": { type: "boolean" },
+      grace: { type: "string" },
+      json: { type: "boolean" },
+    },
+    USAGE,
+  );
+  if (o.help) {
+    io.out(USAGE);
+    return 0;
+  }
+  const [specFile, ...extra] = positionals;
+  if (specFile === undefined || extra.length > 0) throw new UserError(USAGE, { exitCode: 2 });
+  const workers = o.workers === undefined ? undefined : Number(o.workers);
+  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) {
+    throw new UserError(`run: --workers takes a whole number >= 1, got "${o.workers}"`, { exitCode: 2 });
+  }
+  const grace = o.grace === undefined ? 10 : parseDuration(o.grace);
+  if (grace === undefined)
+    throw new UserError(`run: --grace takes a duration such as 30s, got "${o.grace}"`, { exitCode: 2 });
+
+  const stop = new AbortController();
+  const kill = new AbortController();
+  const onSigint = () => {
+    if (!stop.signal.aborted) {
+      io.err(
+        `\nstopping: no new runs; running ones get ${formatDuration(grace)} to finish (Ctrl-C again to kill them now)`,
+      );
+      stop.abort();
+    } else {
+      io.err("\nkilling running models; nothing half-done is published");
+      kill.abort();
+    }
+  };
+  process.on("SIGINT", onSigint);
+  process.on("SIGTERM", onSigint);
+  let tracker: ProgressTracker | undefined;
+  let display: { stop(): void } | undefined;
+  try {
+    const report = await runLocal({
+      specFile,
+      ...(o.results ? { resultsRoot: o.results } : {}),
+      ...(o["work-dir"] ? { workRoot: o["work-dir"] } : {}),
+      ...(workers ? { workers } : {}),
+      ...(o.ids ? { ids: new Set(parseIdRanges(o.ids, "--ids")) } : {}),
+      keepWorkdirs: o["keep-workdirs"] ?? false,
+      retryFailed: o["retry-failed"] ?? false,
+      graceMs: grace * 1000,
+      stop: stop.signal,
+      kill: kill.signal,
+      command: `modelfleet run ${args.join(" ")}`,
+      onOrphans: (n) =>
+        io.err(`ended ${n} model process group(s) left running by an earlier run that was killed`),
+      onPlan: (plan, resolved, w) => {
+        const label = `${resolved.spec.project}/${resolved.spec.scenario}`;
+        const done = plan.done.ok + plan.done.modelFailed;
+        const again = [
+          plan.stale ? `${plan.stale} changed since their last run` : "",
+          plan.infraRetry ? `${plan.infraRetry} infrastructure failures to retry` : "",
+          plan.retryFailed ? `${plan.retryFailed} model failures to retry` : "",
+        ].filter(Boolean);
+        io.err(
+          `${label}: ${plan.all.length} realisations, ${done} done, ${plan.toRun.length} to run${again.length ? ` (${again.join(", ")})` : ""}; ${w} worker(s)`,
+        );
+        tracker = new ProgressTracker(plan.toRun.length);
+        if (plan.toRun.length > 0 && !o.json) {
+          display = startProgressDisplay({
+            label,
+            tracker,
+            write: (t) => io.err(t.replace(/\n$/, "")),
+            isTTY: io.isTTY,
+          });
+        }
+      },
+      onEvent: (e) => tracker?.on(e),
+    });
+    display?.stop();
+    const missing = report.plan.all.length - report.results.length;
+    const infra = report.results.filter((r) => r.failure?.kind === "infrastructure").length;
+    const location = relative(io.cwd, report.location) || ".";
+    if (o.json) {
+      io.out(
+        JSON.stringify(
+          {
+            project: report.plan.runSet.project,
+            scenario: report.plan.runSet.scenario,
+            realisations: report.plan.all.length,
+            ranNow: report.engine.published,
+            ok: report.results.filter((r) => r.status === "ok").length,
+            failedModel: report.results.filter((r) => r.failure?.kind === "model").length,
+            failedInfrastructure: infra,
+            notRun: missing,
+            wallSeconds: report.engine.wallSeconds,
+            results: report.location,
+            keptWorkdirs: report.engine.keptWorkdirs,
+          },
+          null,
+          2,
+        ),
+      );
+    } else {
+      io.out(
+        formatRunSummary({
+          label: `${report.plan.runSet.project}/${report.plan.runSet.scenario}`,
+          results: report.results,
+          missing,
+          ranNow: report.engine.published,
+          wallSeconds: report.engine.wallSeconds,
+          workers: report.workers,
+          location,
+          keptWorkdirs: report.engine.keptWorkdirs.map((d) => relative(io.cwd, d)),
+        }),
+      );
+    }
+    if (report.engine.stopped && missing > 0) return 130;
+    return infra > 0 ? 1 : 0;
+  } finally {
+    display?.stop();
+    process.off("SIGINT", onSigint);
+    process.off("SIGTERM", onSigint);
+  }
+}

@@ -1,0 +1,75 @@
+// `modelfleet status <spec> [--watch]`: where a run set stands — results published so far,
+// failures, what is left, and whether a run is going on now.
+import { relative, resolve } from "node:path";
+import { DEFAULT_RESULTS_ROOT } from "../../engine/local-run.ts";
+import { UserError } from "../../errors.ts";
+import { planRun } from "../../plan/plan.ts";
+import { formatDuration, parseDuration } from "../../spec/duration.ts";
+import { loadSpec } from "../../spec/load.ts";
+import { createFsResultStore } from "../../store/fs-store.ts";
+import { readRunLock } from "../../store/run-lock.ts";
+import { parseCommandArgs } from "../args.ts";
+import type { CliIO } from "../io.ts";
+
+const USAGE = "usage: modelfleet status <project.yaml> [--watch [--every 5s]] [--results DIR] [--json]";
+
+export async function statusCommand(args: string[], io: CliIO): Promise<number> {
+  const { values: o, positionals } = parseCommandArgs(
+    "status",
+    args,
+    {
+      watch: { type: "boolean" },
+      every: { type: "string" },
+      results: { type: "string" },
+      json: { type: "boolean" },
+    },
+    USAGE,
+  );
+  if (o.help) {
+    io.out(USAGE);
+    return 0;
+  }
+  const [specFile, ...extra] = positionals;
+  if (specFile === undefined || extra.length > 0) throw new UserError(USAGE, { exitCode: 2 });
+  const every = parseDuration(o.every ?? "5s");
+  if (every === undefined)
+    throw new UserError(`status: --every takes a duration such as 5s`, { exitCode: 2 });
+  const resolved = await loadSpec(specFile);
+  const store = createFsResultStore(resolve(io.cwd, o.results ?? DEFAULT_RESULTS_ROOT));
+  for (;;) {
+    const plan = await planRun(resolved, store);
+    const location = store.runSetLocation(plan.runSet);
+    const lock = await readRunLock(location);
+    const done = plan.done.ok + plan.done.modelFailed;
+    const status = {
+      project: plan.runSet.project,
+      scenario: plan.runSet.scenario,
+      realisations: plan.all.length,
+      ok: plan.done.ok,
+      failedModel: plan.done.modelFailed,
+      failedInfrastructure: plan.infraRetry,
+      stale: plan.stale,
+      remaining: plan.toRun.length,
+      running: lock
+        ? { pid: lock.pid, host: lock.hostname, since: lock.startedAt, command: lock.command }
+        : null,
+    };
+    if (o.json) io.out(JSON.stringify(status));
+    else {
+      const pct = plan.all.length === 0 ? 100 : Math.floor((done / plan.all.length) * 100);
+      io.out(
+        `${status.project}/${status.scenario}: ${done}/${plan.all.length} done (${pct}%): ${plan.done.ok} ok, ${plan.done.modelFailed} model failures; ${plan.toRun.length} left${
+          plan.infraRetry ? ` (${plan.infraRetry} infrastructure failures to retry)` : ""
+        }${plan.stale ? ` (${plan.stale} changed since their run)` : ""}`,
+      );
+      io.out(
+        lock
+          ? `  running now: pid ${lock.pid} on ${lock.hostname}, since ${lock.startedAt} (${formatDuration((Date.now() - Date.parse(lock.startedAt)) / 1000)})`
+          : "  no run in progress",
+      );
+      if (!o.watch) io.out(`  results: ${relative(io.cwd, location)}`);
+    }
+    if (!o.watch || (!lock && plan.toRun.length === 0)) return 0;
+    await new Promise((r) => setTimeout(r, every * 1000));
+  }
+}

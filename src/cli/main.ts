@@ -1,0 +1,72 @@
+// The modelfleet command line: parses the command name, hands off to one command module, and
+// is the one place where errors become messages and exit codes.
+import { errorMessage, UserError } from "../errors.ts";
+import { checkInstructionsCommand } from "./commands/check-instructions.ts";
+import { checkTemplateCommand } from "./commands/check-template.ts";
+import { importPstCommand } from "./commands/import-pst.ts";
+import { planCommand } from "./commands/plan.ts";
+import { runCommand } from "./commands/run.ts";
+import { statusCommand } from "./commands/status.ts";
+import { validateCommand } from "./commands/validate.ts";
+import { type CliIO, processIO } from "./io.ts";
+
+export type Command = (args: string[], io: CliIO) => Promise<number>;
+
+const COMMANDS: Record<string, { run: Command; summary: string }> = {
+  run: {
+    run: runCommand,
+    summary: "run a project's realisations on this machine (resumes where it stopped)",
+  },
+  plan: { run: planCommand, summary: "how many realisations, how many done, how many to run, how long" },
+  status: { run: statusCommand, summary: "where a run set stands (--watch to follow a run)" },
+  validate: { run: validateCommand, summary: "check project files and everything they reference" },
+  "check-template": {
+    run: checkTemplateCommand,
+    summary: "check a PEST template file, and write it with values",
+  },
+  "check-instructions": {
+    run: checkInstructionsCommand,
+    summary: "check a PEST instruction file, and read a model output with it",
+  },
+  "import-pst": { run: importPstCommand, summary: "write a project file from a PEST control file" },
+};
+
+export function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  return [
+    "usage: modelfleet <command> [options]",
+    "",
+    "commands:",
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    "",
+    "Run `modelfleet <command> --help` for a command's options.",
+  ].join("\n");
+}
+
+export async function main(argv: string[], io: CliIO = processIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    io.out(usage());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === "--version") {
+    io.out("modelfleet 0.1.0");
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.err(`modelfleet: unknown command \`${name}\`\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (e) {
+    if (e instanceof UserError) {
+      io.err(e.message);
+      return e.exitCode;
+    }
+    io.err(`modelfleet ${name}: internal error: ${errorMessage(e)}`);
+    if (e instanceof Error && e.stack) io.err(e.stack);
+    return 70;
+  }
+}

@@ -1,0 +1,101 @@
+// `modelfleet run` on this machine, start to finish: load and validate the spec, take the
+// scenario's lock, plan (what is done, what runs), end processes a killed engine left behind,
+// run the engine, and gather the run set's results.
+import { cpus } from "node:os";
+import { resolve } from "node:path";
+import { runConfigFromSpec } from "../agent/run-config.ts";
+import { planRun, type RunPlan, runSetOf } from "../plan/plan.ts";
+import type { RealisationResult } from "../results/realisation-result.ts";
+import { loadSpec, type ResolvedSpec } from "../spec/load.ts";
+import { createFsResultStore } from "../store/fs-store.ts";
+import type { ResultStore } from "../store/result-store.ts";
+import { acquireRunLock } from "../store/run-lock.ts";
+import { type EngineEvent, type EngineSummary, runEngine } from "./local-engine.ts";
+import { reapOrphans } from "./orphans.ts";
+
+export const DEFAULT_RESULTS_ROOT = ".modelfleet/results";
+export const DEFAULT_WORK_ROOT = ".modelfleet/work";
+
+export interface LocalRunOptions {
+  readonly specFile: string;
+  readonly resultsRoot?: string;
+  readonly workRoot?: string;
+  /** Default: the number of cores. */
+  readonly workers?: number;
+  readonly ids?: ReadonlySet<string>;
+  readonly keepWorkdirs?: boolean;
+  readonly retryFailed?: boolean;
+  readonly graceMs?: number;
+  readonly stop?: AbortSignal;
+  readonly kill?: AbortSignal;
+  readonly command?: string;
+  readonly onPlan?: (plan: RunPlan, resolved: ResolvedSpec, workers: number) => void;
+  readonly onEvent?: (event: EngineEvent) => void;
+  readonly onOrphans?: (killed: number) => void;
+}
+
+export interface LocalRunReport {
+  readonly resolved: ResolvedSpec;
+  readonly plan: RunPlan;
+  readonly engine: EngineSummary;
+  /** The published results of every realisation the run covered (done before, or now). */
+  readonly results: RealisationResult[];
+  readonly store: ResultStore;
+  readonly location: string;
+  readonly workers: number;
+}
+
+export function defaultWorkers(): number {
+  return Math.max(1, cpus().length);
+}
+
+export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport> {
+  const resolved = await loadSpec(options.specFile);
+  const runSet = runSetOf(resolved);
+  const store = createFsResultStore(resolve(options.resultsRoot ?? DEFAULT_RESULTS_ROOT));
+  const location = store.runSetLocation(runSet);
+  const lock = await acquireRunLock(location, {
+    command: options.command ?? `modelfleet run ${options.specFile}`,
+  });
+  try {
+    const workRoot = resolve(options.workRoot ?? DEFAULT_WORK_ROOT, runSet.project, runSet.scenario);
+    const orphans = await reapOrphans(workRoot);
+    if (orphans > 0) options.onOrphans?.(orphans);
+    const plan = await planRun(resolved, store, {
+      ...(options.ids ? { ids: options.ids } : {}),
+      ...(options.retryFailed ? { retryFailed: true } : {}),
+    });
+    const workers = Math.max(
+      1,
+      Math.min(options.workers ?? defaultWorkers(), Math.max(1, plan.toRun.length)),
+    );
+    options.onPlan?.(plan, resolved, workers);
+    const config = await runConfigFromSpec(resolved, plan.bundle);
+    const engine = await runEngine({
+      config,
+      items: plan.toRun,
+      store,
+      workers,
+      workRoot,
+      keepWorkdirs: options.keepWorkdirs ?? false,
+      retries: resolved.spec.retries,
+      ...(resolved.spec.slow_runs
+        ? {
+            slowRuns: {
+              duplicateAfter: resolved.spec.slow_runs.duplicate_after,
+              minCompleted: resolved.spec.slow_runs.min_completed,
+            },
+          }
+        : {}),
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      ...(options.stop ? { stop: options.stop } : {}),
+      ...(options.kill ? { kill: options.kill } : {}),
+      graceMs: options.graceMs ?? 10_000,
+    });
+    const wanted = new Set(plan.all.map((p) => p.id));
+    const results = (await store.listResults(runSet)).filter((r) => wanted.has(r.id));
+    return { resolved, plan, engine, results, store, location, workers };
+  } finally {
+    await lock.release();
+  }
+}

@@ -1,0 +1,45 @@
+// Realisation keys: a hash of everything that decides a realisation's outcome. Same key,
+// same result, so a published result with the key is done and never run again.
+import { createHash } from "node:crypto";
+
+export interface KeyInputs {
+  readonly bundleHash: string;
+  readonly command: readonly string[] | string;
+  readonly shell: boolean;
+  readonly env: Readonly<Record<string, string>>;
+  readonly templates: ReadonlyArray<{ readonly writes: string; readonly sha256: string }>;
+  readonly instructions: ReadonlyArray<{ readonly reads: string; readonly sha256: string }>;
+  readonly success: unknown;
+  /** The worker image digest in the cloud; empty locally. */
+  readonly image: string;
+}
+
+/** The part of the key every realisation of a run set shares, hashed once. */
+export function runSetFingerprint(inputs: KeyInputs): string {
+  const sortedEnv = Object.keys(inputs.env)
+    .sort()
+    .map((k) => [k, inputs.env[k]]);
+  return createHash("sha256")
+    .update(
+      JSON.stringify({
+        v: 1,
+        bundle: inputs.bundleHash,
+        command: inputs.command,
+        shell: inputs.shell,
+        env: sortedEnv,
+        templates: inputs.templates,
+        instructions: inputs.instructions,
+        success: inputs.success,
+        image: inputs.image,
+      }),
+    )
+    .digest("hex");
+}
+
+/** Key of one realisation: the run-set fingerprint plus its parameter values. Values are
+ * written in shortest round-trip form, so any change to a double changes the key. */
+export function realisationKey(fingerprint: string, values: ReadonlyMap<string, number>): string {
+  const h = createHash("sha256").update(fingerprint);
+  for (const name of [...values.keys()].sort()) h.update(`\n${name}=${String(values.get(name))}`);
+  return h.digest("hex");
+}

@@ -1,0 +1,136 @@
+// What a run set needs: every realisation with its key, which of them are done (a published
+// result with the same key), and which must run.
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import type { Realisation } from "../params/types.ts";
+import { isSettled, type RealisationResult } from "../results/realisation-result.ts";
+import type { ResolvedSpec } from "../spec/load.ts";
+import type { ResultStore, RunSetRef } from "../store/result-store.ts";
+import { hashModelBundle, type ModelBundle } from "./bundle.ts";
+import { realisationKey, runSetFingerprint } from "./key.ts";
+
+export interface PlannedRealisation {
+  readonly id: string;
+  readonly key: string;
+  readonly values: ReadonlyMap<string, number>;
+}
+
+export interface RunPlan {
+  readonly runSet: RunSetRef;
+  readonly bundle: ModelBundle;
+  readonly fingerprint: string;
+  /** Every realisation the spec (and an --ids filter) names, in spec order. */
+  readonly all: readonly PlannedRealisation[];
+  readonly toRun: readonly PlannedRealisation[];
+  /** Published with the current key: successes and model failures. */
+  readonly done: { readonly ok: number; readonly modelFailed: number };
+  /** Published with an older key (an input changed since): they run again. */
+  readonly stale: number;
+  /** Published as infrastructure failures: they run again. */
+  readonly infraRetry: number;
+  /** Model failures that run again because of --retry-failed. */
+  readonly retryFailed: number;
+  /** Median wall time of earlier successful runs of this run set, if any. */
+  readonly medianWallSeconds: number | undefined;
+  readonly published: ReadonlyMap<string, RealisationResult>;
+}
+
+export interface PlanOptions {
+  /** Only these ids (from --ids). */
+  readonly ids?: ReadonlySet<string>;
+  /** Run model failures again too. */
+  readonly retryFailed?: boolean;
+  /** Worker image digest (cloud); empty locally. */
+  readonly image?: string;
+}
+
+export function runSetOf(resolved: ResolvedSpec): RunSetRef {
+  return { project: resolved.spec.project, scenario: resolved.spec.scenario };
+}
+
+export async function planRun(
+  resolved: ResolvedSpec,
+  store: ResultStore,
+  options: PlanOptions = {},
+): Promise<RunPlan> {
+  const runSet = runSetOf(resolved);
+  const [bundle, templateHashes, instructionHashes, published] = await Promise.all([
+    hashModelBundle(resolved.modelDir),
+    Promise.all(
+      resolved.templates.map(async (t) => ({ writes: t.writes, sha256: await sha256Of(t.source) })),
+    ),
+    Promise.all(
+      resolved.instructions.map(async (i) => ({ reads: i.reads, sha256: await sha256Of(i.source) })),
+    ),
+    store.listResults(runSet),
+  ]);
+  const m = resolved.spec.model;
+  const fingerprint = runSetFingerprint({
+    bundleHash: bundle.hash,
+    command: m.command,
+    shell: m.shell,
+    env: m.env,
+    templates: templateHashes,
+    instructions: instructionHashes,
+    success: m.success,
+    image: options.image ?? "",
+  });
+  const byId = new Map(published.map((r) => [r.id, r]));
+  let selected: readonly Realisation[] = resolved.realisations.realisations;
+  if (options.ids) selected = selected.filter((r) => options.ids!.has(r.id));
+  const all = selected.map((r) => ({
+    id: r.id,
+    key: realisationKey(fingerprint, r.values),
+    values: r.values,
+  }));
+
+  const toRun: PlannedRealisation[] = [];
+  let ok = 0;
+  let modelFailed = 0;
+  let stale = 0;
+  let infraRetry = 0;
+  let retryFailed = 0;
+  for (const p of all) {
+    const prior = byId.get(p.id);
+    if (!prior) {
+      toRun.push(p);
+    } else if (prior.key !== p.key) {
+      stale++;
+      toRun.push(p);
+    } else if (!isSettled(prior, p.key)) {
+      infraRetry++;
+      toRun.push(p);
+    } else if (prior.status === "failed" && options.retryFailed) {
+      retryFailed++;
+      toRun.push(p);
+    } else if (prior.status === "ok") ok++;
+    else modelFailed++;
+  }
+  const walls = published.filter((r) => r.status === "ok").map((r) => r.wallSeconds);
+  return {
+    runSet,
+    bundle,
+    fingerprint,
+    all,
+    toRun,
+    done: { ok, modelFailed },
+    stale,
+    infraRetry,
+    retryFailed,
+    medianWallSeconds: median(walls),
+    published: byId,
+  };
+}
+
+export function median(values: readonly number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+async function sha256Of(path: string): Promise<string> {
+  return createHash("sha256")
+    .update(await readFile(path))
+    .digest("hex");
+}

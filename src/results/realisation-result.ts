@@ -1,0 +1,69 @@
+// The record of one finished realisation: what `result.json` holds, on disk and in S3.
+
+export type FailureKind = "model" | "infrastructure";
+
+/** Why a realisation failed. Model reasons are final results; infrastructure reasons are
+ * retried up to `retries.infrastructure` and re-run on the next `run` if still failed. */
+export type FailureReason =
+  | "exit_code"
+  | "timeout"
+  | "success_check"
+  | "instructions"
+  | "template"
+  | "killed"
+  | "out_of_memory"
+  | "disk_full"
+  | "workdir"
+  | "spawn"
+  | "worker_lost"
+  | "publish";
+
+export interface Failure {
+  readonly kind: FailureKind;
+  readonly reason: FailureReason;
+  /** One or two sentences a person can act on. */
+  readonly message: string;
+}
+
+export interface KeptFile {
+  /** Relative to the work directory, with forward slashes. */
+  readonly path: string;
+  readonly size: number;
+  readonly sha256: string;
+}
+
+export interface RealisationResult {
+  readonly schema: 1;
+  readonly project: string;
+  readonly scenario: string;
+  readonly id: string;
+  /** Hash of everything that determines the realisation's outcome (see plan/key.ts). */
+  readonly key: string;
+  readonly status: "ok" | "failed";
+  readonly failure?: Failure;
+  /** Attempts made, including this one. */
+  readonly attempts: number;
+  readonly worker: string;
+  readonly startedAt: string;
+  readonly endedAt: string;
+  readonly wallSeconds: number;
+  /** CPU time of the model's process tree, sampled while it ran; null when not measured. */
+  readonly cpuSeconds: number | null;
+  readonly peakMemoryMb: number | null;
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly parameters: Readonly<Record<string, number>>;
+  readonly observations: Readonly<Record<string, number>>;
+  readonly files: readonly KeptFile[];
+  /** Last lines of the model's stdout and stderr (the whole tail is in log.txt). */
+  readonly logTail: string;
+  /** Where a failed realisation's work directory was kept, for debugging. */
+  readonly workdir?: string;
+}
+
+/** A published result that needs no re-run: a success, or a model failure (the model
+ * will fail the same way again). Infrastructure failures are worth another try. */
+export function isSettled(result: RealisationResult, key: string): boolean {
+  if (result.key !== key) return false;
+  return result.status === "ok" || result.failure?.kind === "model";
+}

@@ -1,0 +1,341 @@
+// The result store on a local disk, in the layout of result-store.ts.
+//
+// Every file is written to a hidden temp file beside its target, fsynced, and renamed into
+// place, so a reader (or a run after a crash or SIGKILL) sees the old file or the whole new
+// one, never part of one. Leftover temp files are hidden and never read.
+//
+// publishResult is exactly once per result, across threads and processes:
+// - No result.json yet: the new one is hard-linked into place, which fails if another
+//   publisher got there first; then we compare keys with theirs.
+// - A result.json this one supersedes (another key, or an infrastructure failure that a
+//   settled result now replaces): the publisher first takes a claim named after the
+//   existing file's content (a lock file, see run-lock.ts), checks under it that the file
+//   is unchanged, and renames the new result over it. Publishers that lose the claim wait
+//   for the winner and then find its result in place.
+// So of any number of concurrent publishers of one id and key, exactly one is told
+// "published". (A publisher stalled for over 10 s while holding a claim, e.g. a laptop
+// suspended mid-publish, is presumed dead and may be overtaken.)
+import { createHash } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { type FileHandle, mkdir, open, readdir, readFile, rm } from "node:fs/promises";
+import path from "node:path";
+import { pipeline } from "node:stream/promises";
+import { setTimeout as sleep } from "node:timers/promises";
+import { errorMessage, UserError } from "../errors.ts";
+import type { RealisationResult } from "../results/realisation-result.ts";
+import type { PublishOutcome, ResultStore, RunSetRef } from "./result-store.ts";
+import {
+  CLAIM_STALE_MS,
+  isErrno,
+  linkIfAbsent,
+  replaceFile,
+  tempPathFor,
+  tryCreateLockFile,
+} from "./run-lock.ts";
+
+const RESULT_FILE = "result.json";
+/** Files read at once by listResults: enough to hide latency, well under fd limits. */
+const LIST_CONCURRENCY = 64;
+/** A publisher holding a replace claim needs a few file operations; give up waiting for
+ * one after this long. */
+const PUBLISH_WAIT_MS = 60_000;
+
+export function createFsResultStore(root: string): ResultStore {
+  return new FsResultStore(root);
+}
+
+export class FsResultStore implements ResultStore {
+  readonly location: string;
+
+  constructor(root: string) {
+    this.location = path.resolve(root);
+  }
+
+  runSetLocation(runSet: RunSetRef): string {
+    return path.join(
+      this.location,
+      checkSegment(runSet.project, "project name"),
+      checkSegment(runSet.scenario, "scenario name"),
+    );
+  }
+
+  async getResult(runSet: RunSetRef, id: string): Promise<RealisationResult | undefined> {
+    return readResult(path.join(this.realisationDir(runSet, id), RESULT_FILE));
+  }
+
+  async listResults(runSet: RunSetRef): Promise<RealisationResult[]> {
+    const dir = path.join(this.runSetLocation(runSet), "realisations");
+    let entries: string[];
+    try {
+      entries = await readdir(dir);
+    } catch (e) {
+      if (isErrno(e, "ENOENT")) return [];
+      throw e;
+    }
+    const results = await mapLimit(
+      entries.filter((name) => !name.startsWith(".")),
+      LIST_CONCURRENCY,
+      (name) => readResult(path.join(dir, name, RESULT_FILE)),
+    );
+    return results.filter((r) => r !== undefined);
+  }
+
+  async putFile(
+    runSet: RunSetRef,
+    id: string,
+    relPath: string,
+    localPath: string,
+  ): Promise<{ size: number; sha256: string }> {
+    const segments = checkRelativePath(relPath, `kept file "${relPath}" of realisation ${id}`);
+    const target = path.join(this.realisationDir(runSet, id), "files", ...segments);
+    await mkdir(path.dirname(target), { recursive: true });
+    const tmp = tempPathFor(target);
+    const hash = createHash("sha256");
+    let size = 0;
+    try {
+      await pipeline(
+        createReadStream(localPath, { highWaterMark: 1 << 20 }),
+        async function* (source: AsyncIterable<Buffer>) {
+          for await (const chunk of source) {
+            hash.update(chunk);
+            size += chunk.length;
+            yield chunk;
+          }
+        },
+        createWriteStream(tmp, { flags: "wx", flush: true }),
+      );
+      await replaceFile(tmp, target);
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw new Error(`could not keep ${localPath} as ${target}: ${errorMessage(e)}`, { cause: e });
+    }
+    return { size, sha256: hash.digest("hex") };
+  }
+
+  async putLog(runSet: RunSetRef, id: string, text: string): Promise<void> {
+    await writeFileAtomic(path.join(this.realisationDir(runSet, id), "log.txt"), text);
+  }
+
+  async publishResult(result: RealisationResult): Promise<PublishOutcome> {
+    const dir = this.realisationDir(result, result.id);
+    const final = path.join(dir, RESULT_FILE);
+    // The common repeat (a re-run of a settled realisation) needs no temp file or fsync.
+    const existing = await readSnapshot(final);
+    if (existing && !supersedes(result, existing.result)) return "already-published";
+    await mkdir(dir, { recursive: true });
+    const tmp = tempPathFor(final);
+    await writeDurably(tmp, `${JSON.stringify(result, null, 2)}\n`);
+    const giveUpAt = Date.now() + PUBLISH_WAIT_MS;
+    try {
+      for (;;) {
+        if (await linkIfAbsent(tmp, final)) {
+          await syncDir(dir);
+          return "published";
+        }
+        const current = await readSnapshot(final);
+        if (!current) continue; // deleted by hand meanwhile: try again
+        if (!supersedes(result, current.result)) return "already-published";
+
+        const claim = await tryCreateLockFile(
+          path.join(dir, `.${RESULT_FILE}.replace-${current.digest.slice(0, 16)}`),
+          `publish ${result.project}/${result.scenario}/${result.id}`,
+          { staleAfterMs: CLAIM_STALE_MS },
+        );
+        if ("lock" in claim) {
+          try {
+            // Only a holder of this claim may replace this content, so if it is still in
+            // place it stays until our rename.
+            const again = await readSnapshot(final);
+            if (again?.digest === current.digest) {
+              await replaceFile(tmp, final);
+              await syncDir(dir);
+              return "published";
+            }
+          } finally {
+            await claim.lock.release();
+          }
+        } else {
+          if (Date.now() > giveUpAt) {
+            throw new Error(
+              `could not publish ${final}: another process has been replacing it for ${PUBLISH_WAIT_MS / 1000} s ` +
+                `(${claim.holder.owner?.command ?? "unknown"}, pid ${claim.holder.owner?.pid ?? "unknown"})`,
+            );
+          }
+          await sleep(2 + Math.random() * 10);
+        }
+      }
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
+  async putRunSetFile(runSet: RunSetRef, name: string, content: string | Uint8Array): Promise<void> {
+    const segments = checkRelativePath(name, `run set file "${name}"`);
+    await writeFileAtomic(path.join(this.runSetLocation(runSet), ...segments), content);
+  }
+
+  async getRunSetFile(runSet: RunSetRef, name: string): Promise<Uint8Array | undefined> {
+    const segments = checkRelativePath(name, `run set file "${name}"`);
+    try {
+      const bytes = await readFile(path.join(this.runSetLocation(runSet), ...segments));
+      return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    } catch (e) {
+      if (isErrno(e, "ENOENT")) return undefined;
+      throw e;
+    }
+  }
+
+  private realisationDir(runSet: RunSetRef, id: string): string {
+    return path.join(this.runSetLocation(runSet), "realisations", checkSegment(id, "realisation id"));
+  }
+}
+
+/**
+ * Whether `next` should replace the published `existing` (undefined: unreadable). A result
+ * with another key is stale. An infrastructure failure is not final (the next run retries
+ * it, with the same key), so a settled result replaces it; otherwise the first result
+ * published for a key stays.
+ */
+function supersedes(next: RealisationResult, existing: RealisationResult | undefined): boolean {
+  if (!existing || existing.key !== next.key) return true;
+  return isInfrastructureFailure(existing) && !isInfrastructureFailure(next);
+}
+
+function isInfrastructureFailure(result: RealisationResult): boolean {
+  return result.status === "failed" && result.failure?.kind !== "model";
+}
+
+async function readResult(file: string): Promise<RealisationResult | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (e) {
+    // ENOTDIR: a stray file where a realisation folder belongs.
+    if (isErrno(e, "ENOENT", "ENOTDIR")) return undefined;
+    throw e;
+  }
+  const parsed = parseResult(text);
+  if (typeof parsed === "string") {
+    throw new UserError(
+      `${file} is not a readable modelfleet result (${parsed}); it was probably edited or truncated ` +
+        `by hand. Delete it and the realisation will run again on the next \`modelfleet run\``,
+    );
+  }
+  return parsed;
+}
+
+/** The result, or why the text is not one. */
+function parseResult(text: string): RealisationResult | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    return errorMessage(e);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return "not a JSON object";
+  const v = value as Record<string, unknown>;
+  if (v["schema"] !== 1) return `schema ${JSON.stringify(v["schema"])}, expected 1`;
+  for (const field of ["id", "key", "status"]) {
+    if (typeof v[field] !== "string") return `no "${field}"`;
+  }
+  return value as RealisationResult;
+}
+
+interface Snapshot {
+  /** sha256 of the bytes: which version of the file this is. */
+  readonly digest: string;
+  readonly result: RealisationResult | undefined;
+}
+
+async function readSnapshot(file: string): Promise<Snapshot | undefined> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (e) {
+    if (isErrno(e, "ENOENT")) return undefined;
+    throw e;
+  }
+  const parsed = parseResult(bytes.toString("utf8"));
+  return {
+    digest: createHash("sha256").update(bytes).digest("hex"),
+    result: typeof parsed === "string" ? undefined : parsed,
+  };
+}
+
+/** One path segment from a name or id: it must not be empty, climb, or nest. */
+function checkSegment(value: string, what: string): string {
+  if (value === "" || value === "." || value === ".." || /[/\\\0]/.test(value)) {
+    throw new UserError(
+      `cannot store results under ${what} ${JSON.stringify(value)}: it must not be empty, "." or "..", ` +
+        `or contain / or \\`,
+    );
+  }
+  return value;
+}
+
+/** The segments of a relative, forward-slash path that stays inside its folder. */
+function checkRelativePath(relPath: string, what: string): string[] {
+  const problem =
+    relPath.includes("\\") || relPath.includes("\0")
+      ? "use forward slashes (a/b.txt) and no control characters"
+      : relPath.startsWith("/") || /^[A-Za-z]:/.test(relPath)
+        ? "the path is absolute; give it relative to the work directory"
+        : relPath.split("/").includes("..")
+          ? 'the path climbs out of the work directory with ".."; keep files inside it'
+          : undefined;
+  const segments = relPath.split("/").filter((s) => s !== "" && s !== ".");
+  if (problem === undefined && segments.length > 0) return segments;
+  throw new UserError(`cannot store ${what}: ${problem ?? "the path is empty"}`);
+}
+
+/** Writes `target` via a temp file beside it, so it is replaced whole or not at all. */
+async function writeFileAtomic(target: string, content: string | Uint8Array): Promise<void> {
+  await mkdir(path.dirname(target), { recursive: true });
+  const tmp = tempPathFor(target);
+  try {
+    await writeDurably(tmp, content);
+    await replaceFile(tmp, target);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** Creates `file` and flushes it to disk, so a rename after it cannot leave an empty file
+ * after a power cut. */
+async function writeDurably(file: string, content: string | Uint8Array): Promise<void> {
+  const handle = await open(file, "wx");
+  try {
+    await handle.writeFile(content);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Flushes a folder's entries, so a published result.json survives a power cut. Not
+ * possible everywhere (Windows cannot open folders); there, the rename is all we have. */
+async function syncDir(dir: string): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(dir, "r");
+    await handle.sync();
+  } catch (e) {
+    if (!isErrno(e, "EISDIR", "EPERM", "EACCES", "EINVAL", "ENOTSUP", "EBADF")) throw e;
+  } finally {
+    await handle?.close();
+  }
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  async function worker(): Promise<void> {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

@@ -1,0 +1,193 @@
+// The engine killed and interrupted for real: `kill -9` mid-run, Ctrl-C, two runs at once.
+// Runs the CLI as a separate process, as a user would.
+import { type ChildProcess, spawn } from "node:child_process";
+import { readdir, readFile, readlink } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { runLocal } from "../src/engine/local-run.ts";
+import { reapOrphans } from "../src/engine/orphans.ts";
+import type { RealisationResult } from "../src/results/realisation-result.ts";
+import { isInside } from "../src/spec/paths.ts";
+import { CLI, makeProject, type TestProject } from "./helpers/project.ts";
+
+let project: TestProject | undefined;
+let child: ChildProcess | undefined;
+afterEach(async () => {
+  if (child && child.exitCode === null) child.kill("SIGKILL");
+  child = undefined;
+  await project?.remove();
+  project = undefined;
+});
+
+function startRun(p: TestProject, extra: string[] = []) {
+  const proc = spawn(
+    process.execPath,
+    [CLI, "run", p.spec, "--results", p.results, "--work-dir", p.work, "--workers", "2", ...extra],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let output = "";
+  proc.stdout!.on("data", (b) => (output += b));
+  proc.stderr!.on("data", (b) => (output += b));
+  const exited = new Promise<number | null>((resolve) => proc.on("exit", (code) => resolve(code)));
+  return { proc, exited, output: () => output };
+}
+
+const realisationsDir = (p: TestProject) => join(p.results, "test", "base", "realisations");
+
+/** Every result.json that exists, parsed: a partial file would throw here. */
+async function publishedResults(p: TestProject): Promise<RealisationResult[]> {
+  const ids = await readdir(realisationsDir(p)).catch(() => [] as string[]);
+  const out: RealisationResult[] = [];
+  for (const id of ids) {
+    const text = await readFile(join(realisationsDir(p), id, "result.json"), "utf8").catch(() => undefined);
+    if (text !== undefined) out.push(JSON.parse(text) as RealisationResult);
+  }
+  return out;
+}
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const slowParams = (n: number) => Array.from({ length: n }, (_, i) => ({ x: i + 1, mode: 6 }));
+
+describe("kill -9 of the engine mid-run", () => {
+  it("leaves no partial result; the next run runs exactly the unfinished realisations", async () => {
+    project = await makeProject({ params: slowParams(16) });
+    const run = startRun(project);
+    child = run.proc;
+    await waitFor("3 published results", async () =>
+      (await publishedResults(project!)).length >= 3 ? true : undefined,
+    );
+    run.proc.kill("SIGKILL");
+    await run.exited;
+
+    const before = await publishedResults(project);
+    expect(before.length).toBeGreaterThanOrEqual(3);
+    expect(before.length).toBeLessThan(16);
+    for (const r of before) expect(r.status).toBe("ok");
+
+    const again = await runLocal({
+      specFile: project.spec,
+      resultsRoot: project.results,
+      workRoot: project.work,
+      workers: 2,
+    });
+    expect(again.plan.done.ok).toBe(before.length);
+    expect(again.plan.toRun.map((p) => p.id).sort()).toEqual(
+      Array.from({ length: 16 }, (_, i) => String(i + 1))
+        .filter((id) => !before.some((r) => r.id === id))
+        .sort(),
+    );
+    expect(again.engine.published).toBe(16 - before.length);
+    const after = await publishedResults(project);
+    expect(after).toHaveLength(16);
+    // the results published before the kill were not touched
+    for (const r of before) expect(after.find((a) => a.id === r.id)!.startedAt).toBe(r.startedAt);
+  });
+});
+
+describe("model processes left behind by a killed engine", () => {
+  it("are ended by the next run before it starts", async () => {
+    project = await makeProject({
+      params: [
+        { x: 1, mode: 2 },
+        { x: 2, mode: 2 },
+      ],
+      timeout: "5m",
+    });
+    const run = startRun(project);
+    child = run.proc;
+    const workRoot = join(project.work, "test", "base");
+    await waitFor("two hanging models", async () =>
+      (await processesUnder(workRoot)).length >= 4 ? true : undefined,
+    );
+    run.proc.kill("SIGKILL");
+    await run.exited;
+    // the engine is gone; its models (and their children) are not
+    expect((await processesUnder(workRoot)).length).toBeGreaterThanOrEqual(4);
+    expect(await reapOrphans(workRoot)).toBe(2);
+    await waitFor(
+      "the orphans to end",
+      async () => ((await processesUnder(workRoot)).length === 0 ? true : undefined),
+      5000,
+    );
+  });
+});
+
+describe("Ctrl-C", () => {
+  it("stops leasing, lets running models finish in the grace period, exits 130, and resumes", async () => {
+    project = await makeProject({ params: slowParams(12) });
+    const run = startRun(project, ["--grace", "5s"]);
+    child = run.proc;
+    await waitFor("a published result", async () =>
+      (await publishedResults(project!)).length >= 1 ? true : undefined,
+    );
+    run.proc.kill("SIGINT");
+    const code = await run.exited;
+    expect(code).toBe(130);
+    expect(run.output()).toContain("stopping: no new runs");
+    const published = await publishedResults(project);
+    expect(published.length).toBeLessThan(12);
+    expect(published.every((r) => r.status === "ok")).toBe(true);
+
+    const resumed = await runLocal({
+      specFile: project.spec,
+      resultsRoot: project.results,
+      workRoot: project.work,
+      workers: 2,
+    });
+    expect(resumed.engine.published).toBe(12 - published.length);
+    expect(resumed.results).toHaveLength(12);
+  });
+
+  it("a second Ctrl-C kills running models at once and publishes nothing half-done", async () => {
+    project = await makeProject({
+      params: [
+        { x: 1, mode: 2 },
+        { x: 2, mode: 2 },
+      ],
+    });
+    const run = startRun(project, ["--grace", "60s"]);
+    child = run.proc;
+    await waitFor("models running", async () => (run.output().includes("2 worker(s)") ? true : undefined));
+    await new Promise((r) => setTimeout(r, 500));
+    run.proc.kill("SIGINT");
+    await new Promise((r) => setTimeout(r, 200));
+    run.proc.kill("SIGINT");
+    expect(await run.exited).toBe(130);
+    expect(run.output()).toContain("killing running models");
+    expect(await publishedResults(project)).toEqual([]);
+  });
+});
+
+describe("two runs of one scenario at once", () => {
+  it("the second refuses, naming the run that holds the lock", async () => {
+    project = await makeProject({ params: slowParams(8) });
+    const run = startRun(project);
+    child = run.proc;
+    await waitFor("the first run to start", async () => (run.output().includes("to run") ? true : undefined));
+    await expect(
+      runLocal({ specFile: project.spec, resultsRoot: project.results, workRoot: project.work, workers: 1 }),
+    ).rejects.toThrow(new RegExp(`another modelfleet run \\(pid ${run.proc.pid}`));
+    expect(await run.exited).toBe(0);
+    expect(await publishedResults(project)).toHaveLength(8);
+  });
+});
+
+/** Pids of processes working inside `dir` (Linux /proc). */
+async function processesUnder(dir: string): Promise<number[]> {
+  const out: number[] = [];
+  for (const name of await readdir("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    const cwd = await readlink(`/proc/${name}/cwd`).catch(() => "");
+    if (cwd !== "" && isInside(dir, cwd)) out.push(Number(name));
+  }
+  return out;
+}

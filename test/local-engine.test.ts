@@ -1,0 +1,160 @@
+// The local engine end to end, with real processes: results, resume, failure classes,
+// timeouts without orphans, retries of infrastructure failures, stragglers.
+import { readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import type { EngineEvent } from "../src/engine/local-engine.ts";
+import { runLocal } from "../src/engine/local-run.ts";
+import type { RealisationResult } from "../src/results/realisation-result.ts";
+import { makeProject, type TestProject } from "./helpers/project.ts";
+
+let project: TestProject | undefined;
+afterEach(async () => {
+  await project?.remove();
+  project = undefined;
+});
+
+const run = (p: TestProject, extra: Partial<Parameters<typeof runLocal>[0]> = {}) =>
+  runLocal({ specFile: p.spec, resultsRoot: p.results, workRoot: p.work, workers: 2, ...extra });
+
+const byId = (results: RealisationResult[]) => new Map(results.map((r) => [r.id, r]));
+
+describe("a run of good realisations", () => {
+  it("publishes every realisation with its observations, kept files and log", async () => {
+    project = await makeProject({ params: [{ x: 1 }, { x: 2.5 }, { x: -3 }, { x: 1e-3 }] });
+    const report = await run(project);
+    expect(report.engine).toMatchObject({ published: 4, ok: 4, failed: 0, interrupted: 0 });
+    const r = byId(report.results);
+    expect(r.get("2")).toMatchObject({
+      status: "ok",
+      observations: { y: 5, z: 3.5 },
+      attempts: 1,
+      exitCode: 0,
+    });
+    expect(r.get("2")!.parameters).toEqual({ x: 2.5, mode: 0 });
+    expect(r.get("2")!.files.map((f) => f.path)).toEqual(["out.txt"]);
+    expect(r.get("2")!.files[0]!.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(r.get("2")!.logTail).toContain("behave: x=2.5 mode=0");
+    const dir = join(report.location, "realisations", "2");
+    expect((await readdir(dir)).sort()).toEqual(["files", "log.txt", "result.json"]);
+    expect(await readFile(join(dir, "files", "out.txt"), "utf8")).toBe("RESULTS\ny 5\nz 3.5\n");
+    // successful work folders are removed
+    expect((await readdir(join(project.work, "test", "base"))).filter((d) => !d.startsWith("."))).toEqual([]);
+  });
+
+  it("resumes: a second run runs nothing; one changed par file re-runs that one; new ids run alone", async () => {
+    project = await makeProject({ params: [{ x: 1 }, { x: 2 }, { x: 3 }] });
+    expect((await run(project)).engine.published).toBe(3);
+    const again = await run(project);
+    expect(again.plan.toRun).toHaveLength(0);
+    expect(again.engine.published).toBe(0);
+
+    await project.setParams(2, { x: 20 });
+    const changed = await run(project);
+    expect(changed.plan.stale).toBe(1);
+    expect(changed.plan.toRun.map((p) => p.id)).toEqual(["2"]);
+    expect(byId(changed.results).get("2")!.observations).toEqual({ y: 40, z: 21 });
+
+    await project.setParams(4, { x: 4 });
+    await writeFile(project.spec, (await readFile(project.spec, "utf8")).replace('ids: "1-3"', 'ids: "1-4"'));
+    const added = await run(project);
+    expect(added.plan.toRun.map((p) => p.id)).toEqual(["4"]);
+  });
+
+  it("changing the model re-runs everything", async () => {
+    project = await makeProject({ params: [{ x: 1 }, { x: 2 }] });
+    await run(project);
+    await writeFile(join(project.dir, "model", "notes.txt"), "a new file in the model folder\n");
+    const after = await run(project);
+    expect(after.plan.stale).toBe(2);
+    expect(after.engine.published).toBe(2);
+  });
+
+  it("--ids runs only the named realisations", async () => {
+    project = await makeProject({ params: [{ x: 1 }, { x: 2 }, { x: 3 }] });
+    const report = await run(project, { ids: new Set(["3"]) });
+    expect(report.results.map((r) => r.id)).toEqual(["3"]);
+  });
+});
+
+describe("failures", () => {
+  it("classifies model failures and never stops the others", async () => {
+    project = await makeProject({
+      params: [{ x: 1 }, { x: 2, mode: 1 }, { x: 3, mode: 3 }, { x: 4, mode: 5 }, { x: 5 }],
+    });
+    const report = await run(project);
+    const r = byId(report.results);
+    expect(r.get("1")!.status).toBe("ok");
+    expect(r.get("5")!.status).toBe("ok");
+    expect(r.get("2")!.failure).toMatchObject({ kind: "model", reason: "exit_code" });
+    expect(r.get("2")!.failure!.message).toBe("exited with code 1: behave: cannot continue, exiting with 1");
+    expect(r.get("2")!.logTail).toContain("behave: cannot continue");
+    expect(r.get("3")!.failure).toMatchObject({ kind: "model", reason: "instructions" });
+    expect(r.get("3")!.failure!.message).toContain("out.ins:3");
+    expect(r.get("3")!.failure!.message).toContain("out.txt:2");
+    expect(r.get("4")!.failure).toMatchObject({ kind: "model", reason: "success_check" });
+    expect(r.get("4")!.failure!.message).toBe('out.txt:2 contains "FAILED": FAILED');
+    // failed work folders are kept and named in the result
+    expect(report.engine.keptWorkdirs).toHaveLength(3);
+    expect((await stat(r.get("2")!.workdir!)).isDirectory()).toBe(true);
+    // model failures are done: the next run does not repeat them, unless asked
+    expect((await run(project)).plan.toRun).toHaveLength(0);
+    expect((await run(project, { retryFailed: true })).plan.toRun.map((p) => p.id)).toEqual(["2", "3", "4"]);
+  });
+
+  it("a model that hangs is a timeout, and its whole process tree is gone", async () => {
+    project = await makeProject({ params: [{ x: 1, mode: 2 }], timeout: "1s" });
+    const report = await run(project);
+    const r = report.results[0]!;
+    expect(r.failure).toMatchObject({ kind: "model", reason: "timeout" });
+    expect(r.failure!.message).toContain("timed out after 1s");
+    // no process is left working in the realisation's folder
+    expect(await processesIn(r.workdir!)).toEqual([]);
+  });
+
+  it("a work folder that cannot be made is an infrastructure failure, retried", async () => {
+    project = await makeProject({ params: [{ x: 1 }, { x: 2 }] });
+    // The work root is a file: no folder can be made under it.
+    await writeFile(join(project.dir, "blocked"), "");
+    const events: EngineEvent[] = [];
+    const report = await run(project, {
+      workRoot: join(project.dir, "blocked"),
+      onEvent: (e) => events.push(e),
+    });
+    const r = report.results[0]!;
+    expect(r.failure).toMatchObject({ kind: "infrastructure", reason: "workdir" });
+    expect(r.attempts).toBe(3); // 1 + retries.infrastructure (2)
+    expect(events.filter((e) => e.type === "retrying")).toHaveLength(4);
+    // infrastructure failures run again on the next run
+    const again = await run(project);
+    expect(again.plan.infraRetry).toBe(2);
+    expect(again.results.every((x) => x.status === "ok")).toBe(true);
+  });
+
+  it("duplicates a straggler; the first copy to finish publishes, the other is killed", async () => {
+    const params = [...Array.from({ length: 6 }, (_, i) => ({ x: i })), { x: 99, mode: 4 }];
+    project = await makeProject({
+      params,
+      specExtra: "slow_runs: { duplicate_after: 3, min_completed: 3 }\n",
+    });
+    const events: EngineEvent[] = [];
+    const report = await run(project, { onEvent: (e) => events.push(e) });
+    expect(events.some((e) => e.type === "duplicated" && e.id === "7")).toBe(true);
+    const finished = events.find((e) => e.type === "finished" && e.id === "7");
+    expect(finished).toMatchObject({ duplicate: true });
+    expect(byId(report.results).get("7")).toMatchObject({ status: "ok", observations: { y: 198 } });
+    expect(report.results).toHaveLength(7);
+  });
+});
+
+/** Pids of processes whose working directory is `dir` (Linux /proc). */
+async function processesIn(dir: string): Promise<number[]> {
+  const { readlink } = await import("node:fs/promises");
+  const out: number[] = [];
+  for (const name of await readdir("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    const cwd = await readlink(`/proc/${name}/cwd`).catch(() => "");
+    if (cwd === dir) out.push(Number(name));
+  }
+  return out;
+}

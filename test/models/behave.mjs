@@ -1,0 +1,36 @@
+// A model for engine tests whose behaviour its parameters choose: reads model.in
+// ("x <value>" and "mode <n>") and writes out.txt.
+//   mode 0: normal; 1: exits 1; 2: hangs (and starts a child that hangs too);
+//   3: writes garbage; 4: hangs in its first attempt's folder only (a straggler);
+//   5: writes FAILED into out.txt; 6: sleeps 300 ms then succeeds.
+import { spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { basename } from "node:path";
+
+const values = Object.fromEntries(
+  readFileSync("model.in", "utf8")
+    .trim()
+    .split(/\r?\n/)
+    .map((l) => l.trim().split(/\s+/)),
+);
+const x = Number(values.x);
+const mode = Math.round(Number(values.mode));
+process.stdout.write(`behave: x=${x} mode=${mode}\n`);
+const hang = () => {
+  spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
+  setInterval(() => {}, 1000);
+};
+if (mode === 1) {
+  process.stderr.write("behave: cannot continue, exiting with 1\n");
+  process.exit(1);
+} else if (mode === 2) {
+  hang();
+} else if (mode === 3) {
+  writeFileSync("out.txt", "RESULTS\ny ***********\n");
+} else if (mode === 4 && basename(process.cwd()).endsWith("-a1")) {
+  hang();
+} else if (mode === 6) {
+  setTimeout(() => writeFileSync("out.txt", `RESULTS\ny ${x * 2}\nz ${x + 1}\n`), 300);
+} else {
+  writeFileSync("out.txt", mode === 5 ? "RESULTS\nFAILED\n" : `RESULTS\ny ${x * 2}\nz ${x + 1}\n`);
+}
