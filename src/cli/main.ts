@@ -65,6 +65,15 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
       io.err(e.message);
       return e.exitCode;
     }
+    const errno = e as NodeJS.ErrnoException;
+    if (errno?.code === "ENOENT" && errno.path) {
+      io.err(`modelfleet ${name}: file not found: ${errno.path}`);
+      return 1;
+    }
+    if ((errno?.code === "EACCES" || errno?.code === "EPERM") && errno.path) {
+      io.err(`modelfleet ${name}: permission denied: ${errno.path}`);
+      return 1;
+    }
     io.err(`modelfleet ${name}: internal error: ${errorMessage(e)}`);
     if (e instanceof Error && e.stack) io.err(e.stack);
     return 70;

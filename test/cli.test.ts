@@ -1,0 +1,231 @@
+// The command line as a user meets it: what each command prints and how it exits.
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { memoryIO } from "../src/cli/io.ts";
+import { main } from "../src/cli/main.ts";
+import { validateSpecFile } from "../src/spec/load.ts";
+import { makeProject, REPO, type TestProject } from "./helpers/project.ts";
+
+const TPLINS = join(REPO, "test", "fixtures", "pest", "tplins");
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "mf-cli-"));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function cli(args: string[], cwd = dir) {
+  const io = memoryIO(cwd);
+  const code = await main(args, io);
+  return { code, out: io.stdout.join("\n"), err: io.stderr.join("\n") };
+}
+
+describe("modelfleet (no command, unknown command)", () => {
+  it("prints usage", async () => {
+    const r = await cli(["--help"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("usage: modelfleet <command>");
+    expect(r.out).toContain("check-instructions");
+  });
+  it("names an unknown command and exits 2", async () => {
+    const r = await cli(["runn"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("modelfleet: unknown command `runn`");
+  });
+  it("rejects an unknown option with the command's usage", async () => {
+    const r = await cli(["validate", "--jsn", "x.yaml"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("modelfleet validate: Unknown option '--jsn'");
+    expect(r.err).toContain("usage: modelfleet validate");
+  });
+});
+
+describe("check-template", () => {
+  const tpl = join(TPLINS, "hk_Layer_1.ref.tpl");
+  it("lists parameters and field widths", async () => {
+    const r = await cli(["check-template", tpl]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/delimiter "~", \d+ field\(s\), \d+ parameter\(s\)/);
+    expect(r.out).toMatch(/k_01\s+\d+\s+\d+/);
+  });
+  it("writes the model input file from one CSV row, as PEST++ did", async () => {
+    const out = join(dir, "hk_Layer_1.ref");
+    const r = await cli([
+      "check-template",
+      tpl,
+      "--csv",
+      join(TPLINS, "sweep_in.csv"),
+      "--row",
+      "r0",
+      "--write",
+      out,
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`wrote ${out}`);
+    const ours = (await readFile(out, "utf8")).split(/\r?\n/);
+    const pestpp = (await readFile(join(TPLINS, "expected_inputs", "r0", "hk_Layer_1.ref"), "utf8")).split(
+      /\r?\n/,
+    );
+    expect(ours.length).toBe(pestpp.length);
+    expect(ours.map((l) => l.length)).toEqual(pestpp.map((l) => l.length));
+  });
+  it("reports values that do not fit and writes nothing", async () => {
+    const t = join(dir, "narrow.tpl");
+    await writeFile(t, "ptf ~\nv ~p ~\n");
+    await writeFile(join(dir, "p.par"), "single point\np -1.5e-300 1 0\n");
+    const r = await cli(["check-template", t, "--par", join(dir, "p.par"), "--write", join(dir, "out")]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain("<- does not fit the 4-character field on line 2");
+    expect(r.err).toContain("1 parameter(s) cannot be written; nothing was written");
+  });
+  it("asks for values when --write has none", async () => {
+    const r = await cli(["check-template", tpl, "--write", "x"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe("check-template: --write needs values: --par file.par, or --csv file --row NAME");
+  });
+  it("names a template that is not there", async () => {
+    const r = await cli(["check-template", join(dir, "none.tpl")]);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(`modelfleet check-template: file not found: ${join(dir, "none.tpl")}`);
+  });
+});
+
+describe("check-instructions", () => {
+  it("prints every observation read", async () => {
+    const r = await cli(["check-instructions", join(TPLINS, "out1.dat.ins"), join(TPLINS, "out1.dat")]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/h01_01\s+\S+/);
+  });
+  it("gives JSON with --json", async () => {
+    const r = await cli([
+      "check-instructions",
+      "--json",
+      join(TPLINS, "out1.dat.ins"),
+      join(TPLINS, "out1.dat"),
+    ]);
+    const report = JSON.parse(r.out);
+    expect(report.ok).toBe(true);
+    expect(report.values.length).toBe(report.observations.length);
+  });
+  it("shows the exact failure, naming both files and lines", async () => {
+    await writeFile(join(dir, "bad.out"), "nothing useful here\n");
+    const r = await cli(["check-instructions", join(TPLINS, "out1.dat.ins"), join(dir, "bad.out")]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("out1.dat.ins:");
+    expect(r.err).toContain("bad.out");
+  });
+});
+
+describe("import-pst", () => {
+  it("writes a valid project file from a classic PEST setup", async () => {
+    await cp(TPLINS, join(dir, "pest"), { recursive: true });
+    const r = await cli(["import-pst", "pest/pest.pst", "--out", "pest/imported.yaml", "--n", "8"]);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("wrote pest/imported.yaml: 11 parameters, 2 template(s), 1 instruction file(s)");
+    expect(r.out).toContain("pest/imported.yaml is valid: 8 realisations, 21 observations");
+    const v = await validateSpecFile(join(dir, "pest", "imported.yaml"));
+    expect(v.diagnostics).toEqual([]);
+    expect(v.resolved!.spec.project).toBe("pest");
+    expect(v.resolved!.spec.scenario).toBe("imported");
+    expect(v.resolved!.spec.model.command).toEqual(["python", "forward_run.py"]);
+    expect(v.resolved!.templates.map((t) => t.writes)).toEqual(["hk_Layer_1.ref", "strt_Layer_1.ref"]);
+    const k02 = v.resolved!.spec.parameters.sample!.priors.k_02!;
+    expect(k02.bounds).toEqual([0.25, 25]);
+    expect(k02.lognormal![1]).toBeCloseTo(0.5);
+  });
+  it("writes the file and lists what needs attention when the setup is incomplete", async () => {
+    await cp(join(REPO, "test", "fixtures", "pst", "v2"), join(dir, "v2"), { recursive: true });
+    const r = await cli(["import-pst", "v2/case.pst", "--out", "v2/base.yaml"]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain("wrote v2/base.yaml");
+    expect(r.err).toContain("v2/base.yaml needs attention before it can run:");
+    expect(r.err).toMatch(/not found in the model folder/);
+  });
+  it("refuses to overwrite without --force", async () => {
+    await cp(TPLINS, join(dir, "pest"), { recursive: true });
+    await writeFile(join(dir, "pest", "taken.yaml"), "x: 1\n");
+    const r = await cli(["import-pst", "pest/pest.pst", "--out", "pest/taken.yaml"]);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(
+      "import-pst: pest/taken.yaml exists; choose another --out, or add --force to overwrite it",
+    );
+  });
+});
+
+describe("run, plan and status", () => {
+  let project: TestProject;
+  beforeEach(async () => {
+    project = await makeProject({ params: [{ x: 1 }, { x: 2 }, { x: 3, mode: 1 }] });
+  });
+  afterEach(() => project.remove());
+  const common = () => ["--results", project.results];
+
+  it("plan before and after a run", async () => {
+    let r = await cli(["plan", project.spec, ...common()], project.dir);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("realisations      3");
+    expect(r.out).toContain("to run            3");
+    expect(r.out).toContain("estimate          unknown: no earlier successful runs");
+
+    r = await cli(
+      ["run", project.spec, ...common(), "--work-dir", project.work, "--workers", "2"],
+      project.dir,
+    );
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("test/base: 3 realisations");
+    expect(r.out).toMatch(/ok\s+2/);
+    expect(r.out).toMatch(/failed \(model\)\s+1/);
+    expect(r.out).toContain("1 × model / exit_code");
+    expect(r.out).toContain("results: .results/test/base");
+    expect(r.err).toContain("test/base: 3 realisations, 0 done, 3 to run; 2 worker(s)");
+
+    r = await cli(["plan", project.spec, ...common(), "--json"], project.dir);
+    const plan = JSON.parse(r.out);
+    expect(plan).toMatchObject({ realisations: 3, done: { ok: 2, modelFailed: 1 }, toRun: 0 });
+    expect(plan.medianWallSeconds).toBeGreaterThan(0);
+
+    r = await cli(["status", project.spec, ...common()], project.dir);
+    expect(r.out).toContain("test/base: 3/3 done (100%): 2 ok, 1 model failures; 0 left");
+    expect(r.out).toContain("no run in progress");
+  });
+
+  it("run --json prints a machine-readable summary", async () => {
+    const r = await cli(
+      ["run", project.spec, ...common(), "--work-dir", project.work, "--json"],
+      project.dir,
+    );
+    const summary = JSON.parse(r.out);
+    expect(summary).toMatchObject({
+      realisations: 3,
+      ranNow: 3,
+      ok: 2,
+      failedModel: 1,
+      failedInfrastructure: 0,
+      notRun: 0,
+    });
+  });
+
+  it("rejects bad options with the fix", async () => {
+    let r = await cli(["run", project.spec, "--workers", "0"], project.dir);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe('run: --workers takes a whole number >= 1, got "0"');
+    r = await cli(["run", project.spec, "--grace", "soon"], project.dir);
+    expect(r.err).toBe('run: --grace takes a duration such as 30s, got "soon"');
+    r = await cli(["run", project.spec, "--ids", "5-2"], project.dir);
+    expect(r.err).toBe('--ids: range "5-2" runs backwards; write it as 2-5');
+  });
+
+  it("an invalid spec stops before anything runs, listing every problem", async () => {
+    await writeFile(
+      project.spec,
+      (await readFile(project.spec, "utf8")).replace("timeout: 20s", "timout: 20s"),
+    );
+    const r = await cli(["run", project.spec, ...common()], project.dir);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("`model.timout`: unknown key `timout`; did you mean `timeout`?");
+  });
+});
