@@ -131,6 +131,18 @@ describe("failures", () => {
     expect(again.results.every((x) => x.status === "ok")).toBe(true);
   });
 
+  it("a model killed by SIGKILL it did not get from us is taken for the out-of-memory killer and retried", async () => {
+    project = await makeProject({ params: [{ x: 1, mode: 7 }] });
+    const events: EngineEvent[] = [];
+    const report = await run(project, { onEvent: (e) => events.push(e) });
+    const r = report.results[0]!;
+    expect(r.failure).toMatchObject({ kind: "infrastructure", reason: "out_of_memory" });
+    expect(r.failure!.message).toContain("killed by SIGKILL, most likely the out-of-memory killer");
+    expect(r.signal).toBe("SIGKILL");
+    expect(r.attempts).toBe(3);
+    expect(events.filter((e) => e.type === "retrying")).toHaveLength(2);
+  });
+
   it("duplicates a straggler; the first copy to finish publishes, the other is killed", async () => {
     const params = [...Array.from({ length: 6 }, (_, i) => ({ x: i })), { x: 99, mode: 4 }];
     project = await makeProject({

@@ -2,7 +2,8 @@
 // ("x <value>" and "mode <n>") and writes out.txt.
 //   mode 0: normal; 1: exits 1; 2: hangs (and starts a child that hangs too);
 //   3: writes garbage; 4: hangs in its first attempt's folder only (a straggler);
-//   5: writes FAILED into out.txt; 6: sleeps 300 ms then succeeds.
+//   5: writes FAILED into out.txt; 6: sleeps 300 ms then succeeds; 7: killed by SIGKILL,
+//   as the out-of-memory killer would.
 import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
@@ -29,6 +30,8 @@ if (mode === 1) {
   writeFileSync("out.txt", "RESULTS\ny ***********\n");
 } else if (mode === 4 && basename(process.cwd()).endsWith("-a1")) {
   hang();
+} else if (mode === 7) {
+  process.kill(process.pid, "SIGKILL");
 } else if (mode === 6) {
   setTimeout(() => writeFileSync("out.txt", `RESULTS\ny ${x * 2}\nz ${x + 1}\n`), 300);
 } else {
