@@ -102,6 +102,24 @@ describe("failures", () => {
     expect((await run(project, { retryFailed: true })).plan.toRun.map((p) => p.id)).toEqual(["2", "3", "4"]);
   });
 
+  it("a command that does not exist is a model failure that says so", async () => {
+    project = await makeProject({ params: [{ x: 1 }] });
+    await writeFile(
+      project.spec,
+      (await readFile(project.spec, "utf8")).replace(
+        /command: \[.*\]/,
+        "command: [no-such-model-exe, run.in]",
+      ),
+    );
+    const r = (await run(project)).results[0]!;
+    expect(r.failure).toEqual({
+      kind: "model",
+      reason: "spawn",
+      message:
+        "command `no-such-model-exe` not found; check model.command (is it on PATH, or in the model folder as ./no-such-model-exe?)",
+    });
+  });
+
   it("a model that hangs is a timeout, and its whole process tree is gone", async () => {
     project = await makeProject({ params: [{ x: 1, mode: 2 }], timeout: "1s" });
     const report = await run(project);

@@ -11,7 +11,9 @@ for (let i = 0; i < n / 10; i++) {
   const row: string[] = [];
   for (let j = 0; j < 10; j++) row.push(((i * 10 + j) * 0.001 + 100).toExponential(7).padStart(16));
   outLines.push(`  ROW ${String(i + 1).padStart(4)}:${row.join("")}`);
-  insLines.push(`l1 ~:~ ${Array.from({ length: 10 }, (_, j) => (j % 2 === 0 ? `!h${i}_${j}!` : `w !h${i}_${j}!`)).join(" ")}`);
+  insLines.push(
+    `l1 ~:~ ${Array.from({ length: 10 }, (_, j) => (j % 2 === 0 ? `!h${i}_${j}!` : `w !h${i}_${j}!`)).join(" ")}`,
+  );
 }
 const t0 = performance.now();
 const ins = parseInstructions(insLines.join("\n"), "bench.ins");

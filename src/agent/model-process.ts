@@ -1,8 +1,10 @@
 // Runs the model command for one realisation: its own process group (so a timeout or a
 // cancel kills the whole tree), the tail of its output kept, CPU and peak memory sampled.
 import { spawn } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { type FileHandle, open, readFile } from "node:fs/promises";
 import { platform } from "node:os";
+import { join } from "node:path";
+import type { LaunchExit, ShellLauncher } from "./shell-launcher.ts";
 
 export interface ModelProcessOptions {
   readonly command: readonly string[] | string;
@@ -15,6 +17,9 @@ export interface ModelProcessOptions {
   /** Bytes of stdout+stderr kept (the tail). */
   readonly tailBytes?: number;
   readonly onSpawn?: (pid: number) => void;
+  /** Start through this shell launcher (cheaper than forking the engine); output goes to
+   * OUTPUT_LOG in the work folder. Without one, the model is spawned directly. */
+  readonly launcher?: ShellLauncher;
 }
 
 export interface ModelProcessResult {
@@ -35,18 +40,83 @@ export interface ModelProcessResult {
 const KILL_GRACE_MS = 2_000;
 const IS_LINUX = platform() === "linux";
 
+/** Output of models started through the shell launcher, in their work folder. */
+export const OUTPUT_LOG = ".modelfleet-output.log";
+
 export function runModelProcess(options: ModelProcessOptions): Promise<ModelProcessResult> {
+  return options.launcher ? runThroughLauncher(options, options.launcher) : runDirect(options);
+}
+
+/** Timeout, abort and kill handling shared by both ways of starting a model. */
+class ProcessSupervisor {
+  timedOut = false;
+  aborted = false;
+  killedByUs = false;
+  finished = false;
+  pid: number | undefined;
+  readonly usage = new TreeUsageSampler();
+  readonly #timer: NodeJS.Timeout;
+  readonly #options: ModelProcessOptions;
+  readonly #onAbort = () => {
+    this.aborted = true;
+    this.killTree("SIGKILL");
+  };
+
+  constructor(options: ModelProcessOptions) {
+    this.#options = options;
+    this.#timer = setTimeout(() => {
+      this.timedOut = true;
+      this.killTree("SIGTERM");
+      setTimeout(() => !this.finished && this.killTree("SIGKILL"), KILL_GRACE_MS).unref();
+    }, options.timeoutMs);
+    options.signal?.addEventListener("abort", this.#onAbort, { once: true });
+  }
+
+  started(pid: number) {
+    this.pid = pid;
+    this.#options.onSpawn?.(pid);
+    this.usage.start(pid);
+    if (this.#options.signal?.aborted) this.#onAbort();
+  }
+
+  killTree(sig: NodeJS.Signals) {
+    this.killedByUs = true;
+    const pid = this.pid;
+    if (pid === undefined) return;
+    try {
+      if (process.platform === "win32")
+        spawn("taskkill", ["/pid", String(pid), "/T", "/F"], { windowsHide: true });
+      else process.kill(-pid, sig);
+    } catch {
+      // already gone
+    }
+  }
+
+  /** The model's main process ended: anything left in its group would run on unseen. */
+  mainExited() {
+    if (this.pid === undefined || process.platform === "win32") return;
+    try {
+      process.kill(-this.pid, "SIGKILL");
+    } catch {
+      // none left
+    }
+  }
+
+  finish() {
+    this.finished = true;
+    clearTimeout(this.#timer);
+    this.#options.signal?.removeEventListener("abort", this.#onAbort);
+    this.usage.stop();
+  }
+}
+
+function runDirect(options: ModelProcessOptions): Promise<ModelProcessResult> {
   const started = performance.now();
   const tail = new OutputTail(options.tailBytes ?? 64 * 1024);
   const [file, args] = argv(options);
   return new Promise((resolve) => {
-    let timedOut = false;
-    let aborted = false;
-    let killedByUs = false;
+    const sup = new ProcessSupervisor(options);
     let spawnError: NodeJS.ErrnoException | undefined;
-    let settled = false;
-    const usage = new TreeUsageSampler();
-
     const child = spawn(file, args, {
       cwd: options.cwd,
       env: Object.keys(options.env).length === 0 ? process.env : { ...process.env, ...options.env },
@@ -58,73 +128,87 @@ export function runModelProcess(options: ModelProcessOptions): Promise<ModelProc
     });
     child.stdout.on("data", (b: Buffer) => tail.push(b));
     child.stderr.on("data", (b: Buffer) => tail.push(b));
-
-    const killTree = (sig: NodeJS.Signals) => {
-      killedByUs = true;
-      const pid = child.pid;
-      if (pid === undefined) return;
-      try {
-        if (process.platform === "win32")
-          spawn("taskkill", ["/pid", String(pid), "/T", "/F"], { windowsHide: true });
-        else process.kill(-pid, sig);
-      } catch {
-        // already gone
-      }
-    };
-    const terminate = () => {
-      killTree("SIGTERM");
-      setTimeout(() => !settled && killTree("SIGKILL"), KILL_GRACE_MS).unref();
-    };
-    const timer = setTimeout(() => {
-      timedOut = true;
-      terminate();
-    }, options.timeoutMs);
-    const onAbort = () => {
-      aborted = true;
-      killTree("SIGKILL");
-    };
-    options.signal?.addEventListener("abort", onAbort, { once: true });
-    if (options.signal?.aborted) onAbort();
-
-    if (child.pid !== undefined) {
-      options.onSpawn?.(child.pid);
-      usage.start(child.pid);
-    }
+    if (child.pid !== undefined) sup.started(child.pid);
     const finish = (code: number | null, sig: NodeJS.Signals | null) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      options.signal?.removeEventListener("abort", onAbort);
-      usage.stop();
+      if (sup.finished) return;
+      sup.finish();
       resolve({
         exitCode: code,
         signal: sig,
-        timedOut,
-        aborted,
+        timedOut: sup.timedOut,
+        aborted: sup.aborted,
         ...(spawnError ? { spawnError } : {}),
         wallSeconds: (performance.now() - started) / 1000,
-        cpuSeconds: usage.cpuSeconds,
-        peakMemoryMb: usage.peakMemoryMb,
+        cpuSeconds: sup.usage.cpuSeconds,
+        peakMemoryMb: sup.usage.peakMemoryMb,
         outputTail: tail.text(),
-        killedByUs,
+        killedByUs: sup.killedByUs,
       });
     };
     child.on("error", (e: NodeJS.ErrnoException) => {
       spawnError = e;
       if (child.pid === undefined) finish(null, null);
     });
-    child.on("exit", () => {
-      // Descendants that outlive the model would run on unseen (and hold its output open).
-      if (child.pid !== undefined && process.platform !== "win32") {
-        try {
-          process.kill(-child.pid, "SIGKILL");
-        } catch {
-          // none left
-        }
-      }
-    });
+    child.on("exit", () => sup.mainExited());
     child.on("close", (code, sig) => finish(code, sig));
   });
+}
+
+async function runThroughLauncher(
+  options: ModelProcessOptions,
+  launcher: ShellLauncher,
+): Promise<ModelProcessResult> {
+  const started = performance.now();
+  const [file, args] = argv(options);
+  const logFile = join(options.cwd, OUTPUT_LOG);
+  const sup = new ProcessSupervisor(options);
+  let exit: LaunchExit;
+  try {
+    const launched = await launcher.launch({ argv: [file, ...args], cwd: options.cwd, logFile });
+    sup.started(launched.pid);
+    exit = await launched.exit;
+  } catch {
+    sup.finish();
+    return runDirect(options); // the launcher shell is gone: start this one directly
+  }
+  sup.mainExited();
+  sup.finish();
+  const wallSeconds = (performance.now() - started) / 1000;
+  const outputTail = await readTail(logFile, options.tailBytes ?? 64 * 1024);
+  let spawnError: NodeJS.ErrnoException | undefined;
+  if ((exit.notFound || exit.notExecutable) && outputTail.includes("setsid: failed to execute")) {
+    spawnError = Object.assign(new Error(outputTail.trim().split("\n").pop() ?? "failed to execute"), {
+      code: exit.notFound ? "ENOENT" : "EACCES",
+    });
+  }
+  return {
+    exitCode: spawnError ? null : exit.exitCode,
+    signal: exit.signal,
+    timedOut: sup.timedOut,
+    aborted: sup.aborted,
+    ...(spawnError ? { spawnError } : {}),
+    wallSeconds,
+    cpuSeconds: sup.usage.cpuSeconds,
+    peakMemoryMb: sup.usage.peakMemoryMb,
+    outputTail,
+    killedByUs: sup.killedByUs,
+  };
+}
+
+async function readTail(path: string, bytes: number): Promise<string> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(path, "r");
+    const { size } = await handle.stat();
+    const length = Math.min(size, bytes);
+    const buf = Buffer.alloc(length);
+    await handle.read(buf, 0, length, size - length);
+    return buf.toString("utf8");
+  } catch {
+    return "";
+  } finally {
+    await handle?.close();
+  }
 }
 
 function argv(options: ModelProcessOptions): [string, string[]] {

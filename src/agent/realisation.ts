@@ -11,7 +11,8 @@ import { renderTemplate, type Template, writeTemplateFile } from "../pest/templa
 import type { BundleFile } from "../plan/bundle.ts";
 import type { Failure, FailureReason, RealisationResult } from "../results/realisation-result.ts";
 import type { PublishOutcome, ResultStore } from "../store/result-store.ts";
-import { type ModelProcessResult, runModelProcess } from "./model-process.ts";
+import { type ModelProcessResult, OUTPUT_LOG, runModelProcess } from "./model-process.ts";
+import type { ShellLauncher } from "./shell-launcher.ts";
 
 /** Everything a worker needs to run any realisation of a run set. */
 export interface RunConfig {
@@ -49,6 +50,8 @@ export interface AttemptInput {
   readonly workdir: string;
   readonly signal?: AbortSignal;
   readonly onSpawn?: (pid: number) => void;
+  /** Start the model through this launcher (see shell-launcher.ts) instead of spawning it. */
+  readonly launcher?: ShellLauncher;
 }
 
 export interface AttemptOutcome {
@@ -122,6 +125,7 @@ export function executeAttempt(config: RunConfig, input: AttemptInput): Promise<
     timeoutMs: config.timeoutSeconds * 1000,
     ...(input.signal ? { signal: input.signal } : {}),
     ...(input.onSpawn ? { onSpawn: input.onSpawn } : {}),
+    ...(input.launcher ? { launcher: input.launcher } : {}),
   });
 }
 
@@ -326,7 +330,7 @@ async function matchKept(patterns: readonly string[], workdir: string): Promise<
   for (const e of entries) {
     if (!e.isFile()) continue;
     const rel = relative(workdir, join(e.parentPath, e.name)).split(sep).join("/");
-    if (isMatch(rel)) out.push(rel);
+    if (rel !== OUTPUT_LOG && isMatch(rel)) out.push(rel);
   }
   return out.sort();
 }

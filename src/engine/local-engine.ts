@@ -18,6 +18,7 @@ import {
   type RunConfig,
   runAttempt,
 } from "../agent/realisation.ts";
+import { createShellLauncher, type ShellLauncher, shellLauncherAvailable } from "../agent/shell-launcher.ts";
 import { errorMessage } from "../errors.ts";
 import { median, type PlannedRealisation } from "../plan/plan.ts";
 import type { Failure, RealisationResult } from "../results/realisation-result.ts";
@@ -291,8 +292,18 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
     return false;
   };
 
+  const useLauncher = shellLauncherAvailable();
   const workerLoop = async (n: number) => {
     const worker = `${options.workerName ?? "local"}-${n}`;
+    const launcher = useLauncher ? createShellLauncher({ ...process.env, ...options.config.env }) : undefined;
+    try {
+      await workerJobs(worker, launcher);
+    } finally {
+      launcher?.close();
+    }
+  };
+
+  const workerJobs = async (worker: string, launcher: ShellLauncher | undefined) => {
     const pending = new Set<Promise<void>>();
     const track = (p: Promise<void>) => {
       pending.add(p);
@@ -317,7 +328,10 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
       }
       const startedAt = new Date();
       emit({ type: "started", id: job.input.id, worker, attempt: job.input.attempt, duplicate: false });
-      const proc: Promise<ModelProcessResult> = executeAttempt(options.config, job.input);
+      const proc: Promise<ModelProcessResult> = executeAttempt(options.config, {
+        ...job.input,
+        ...(launcher ? { launcher } : {}),
+      });
       // The next realisation's work folder is made while this model runs.
       next = prepareNext(worker);
       const result = await proc;
