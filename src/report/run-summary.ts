@@ -1,6 +1,7 @@
 // The summary printed at the end of `modelfleet run`: counts by status, the slowest runs,
 // failures grouped by reason with examples, and where everything is.
 
+import { groupFailures as groupFailureSummaries } from "../results/failures.ts";
 import type { RealisationResult } from "../results/realisation-result.ts";
 import { formatDuration } from "../spec/duration.ts";
 
@@ -24,23 +25,9 @@ export interface FailureGroup {
   readonly examples: ReadonlyArray<{ id: string; message: string }>;
 }
 
+/** Failures grouped by kind and reason, largest group first (see results/failures.ts). */
 export function groupFailures(results: readonly RealisationResult[], examples = 3): FailureGroup[] {
-  const groups = new Map<string, { kind: string; reason: string; items: RealisationResult[] }>();
-  for (const r of results) {
-    if (r.status !== "failed" || !r.failure) continue;
-    const k = `${r.failure.kind}/${r.failure.reason}`;
-    const g = groups.get(k) ?? { kind: r.failure.kind, reason: r.failure.reason, items: [] };
-    g.items.push(r);
-    groups.set(k, g);
-  }
-  return [...groups.values()]
-    .sort((a, b) => b.items.length - a.items.length)
-    .map((g) => ({
-      kind: g.kind,
-      reason: g.reason,
-      count: g.items.length,
-      examples: g.items.slice(0, examples).map((r) => ({ id: r.id, message: r.failure!.message })),
-    }));
+  return groupFailureSummaries(results, examples);
 }
 
 export function formatRunSummary(s: RunSummaryInput): string {

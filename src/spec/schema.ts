@@ -280,6 +280,31 @@ export const reportSchema = z.strictObject({
     .default([0.1, 0.5, 0.9])
     .describe("Quantiles reported for every observation."),
   key_observations: z.array(z.string()).default([]).describe("Observations shown first in the report."),
+  groups: z
+    .record(z.string().min(1), z.array(z.string().min(1)).min(1))
+    .default({})
+    .describe(
+      "Observation groups by glob patterns, e.g. { heads: [h_w*] }. Observations in no group are grouped by their name without its trailing number (h_w3 -> h_w).",
+    ),
+  series: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1),
+        observations: z
+          .string()
+          .includes("{step}", { message: "a name pattern with `{step}`, such as h_well3_t{step}" })
+          .describe("Name pattern; `{step}` stands for the step number (time step, distance, ...)."),
+        step_label: z.string().optional().describe("What a step is, for chart axes (e.g. 'day', 'x (m)')."),
+      }),
+    )
+    .default([])
+    .describe(
+      "Series drawn as percentile bands per step. Names such as h_well3_t012 form series without being declared.",
+    ),
+  histograms: z
+    .array(z.string())
+    .default([])
+    .describe("Observations to draw histograms of (default: the key observations)."),
 });
 
 export const cloudSchema = z.strictObject({
@@ -310,7 +335,13 @@ export const projectSpecSchema = z
     retries: retriesSchema.default({ infrastructure: 3, model: 0 }),
     slow_runs: slowRunsSchema.optional(),
     alerts: z.array(alertSchema).default([]),
-    report: reportSchema.default({ quantiles: [0.1, 0.5, 0.9], key_observations: [] }),
+    report: reportSchema.default({
+      quantiles: [0.1, 0.5, 0.9],
+      key_observations: [],
+      groups: {},
+      series: [],
+      histograms: [],
+    }),
     cloud: cloudSchema.default({
       region: "us-east-1",
       max_workers: 100,
@@ -331,3 +362,4 @@ export const projectSpecSchema = z
 export type ProjectSpec = z.output<typeof projectSpecSchema>;
 export type PriorSpec = z.output<typeof priorSchema>;
 export type AlertSpec = z.output<typeof alertSchema>;
+export type ReportSpec = z.output<typeof reportSchema>;

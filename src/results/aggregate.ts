@@ -1,0 +1,228 @@
+// Aggregation of a run set: results go in one at a time (and can be dropped by the caller at
+// once), a RunSetSummary and the value matrices come out. Successful realisations' values are
+// kept in columns (value-columns.ts); of a failed one only its id and a few examples survive
+// (failures.ts), of every one a timeline row. Nothing else of a result is kept.
+//
+// Counting: `counts.realisations` is every realisation planned or added; a planned id without a
+// result is `notRun`. Without plannedIds, `expected` gives the planned number (notRun is what is
+// missing of it). A failed result is counted by its failure's kind and listed under
+// `failures`, never dropped.
+import type { AlertSpec, ReportSpec } from "../spec/schema.ts";
+import { type AlertThreshold, alertThreshold, evaluateAlerts } from "./alerts.ts";
+import { byNaturalOrder, createFailureGrouper } from "./failures.ts";
+import { createGroupResolver, groupObservations } from "./groups.ts";
+import type { RunSetMatrices } from "./matrix.ts";
+import type { RealisationResult } from "./realisation-result.ts";
+import { DEFAULT_SENSITIVITIES, strongestSensitivities } from "./sensitivity.ts";
+import { findSeries, seriesBands } from "./series.ts";
+import { describe, describePooled, exceedanceOf } from "./statistics.ts";
+import {
+  type GroupStats,
+  type ObservationStats,
+  type RealisationRow,
+  type RunSetSummary,
+  SUMMARY_SCHEMA,
+} from "./summary.ts";
+import { createValueColumns } from "./value-columns.ts";
+
+/** Steps of finish(), for callers that log where the time goes. */
+export type AggregationPhase = "matrices" | "observations" | "groups" | "series" | "sensitivity" | "alerts";
+
+export interface AggregatorOptions {
+  readonly project: string;
+  readonly scenario: string;
+  /** Quantiles reported for every observation, group, series step and the run times. */
+  readonly quantiles: readonly number[];
+  readonly alerts: readonly AlertSpec[];
+  readonly report: Pick<ReportSpec, "groups" | "series">;
+  /** Realisation ids the spec names; those without a result count as not run. */
+  readonly plannedIds?: readonly string[];
+  /** How many realisations are planned (when plannedIds are not to hand); also sizes the
+   * columns so they need not grow. */
+  readonly expected?: number;
+  /** How many parameter-observation pairs to report. Default 12. */
+  readonly sensitivities?: number;
+  /** The clock for `generatedAt`. */
+  readonly now?: () => Date;
+  /** Told how long each step of finish() took. */
+  readonly profile?: (phase: AggregationPhase, milliseconds: number) => void;
+}
+
+export interface Aggregator {
+  /** Takes one result. A result for an id already added is an error: the caller's listing of
+   * results went wrong, and counting it twice would be too. */
+  add(result: RealisationResult): void;
+  /** The summary and matrices of everything added. Later calls return the same objects; add()
+   * after finish() is an error. */
+  finish(): { summary: RunSetSummary; matrices: RunSetMatrices };
+}
+
+export function createAggregator(options: AggregatorOptions): Aggregator {
+  const planned = options.plannedIds?.length ?? options.expected ?? 0;
+  const observations = createValueColumns(Math.max(16, planned));
+  const parameters = createValueColumns(Math.max(16, planned));
+  const okIds: string[] = [];
+  const okWallSeconds: number[] = [];
+  const seen = new Set<string>();
+  const failures = createFailureGrouper();
+  const timeline: Array<{ row: RealisationRow; start: number }> = [];
+  let failedModel = 0;
+  let failedInfrastructure = 0;
+  let firstStart = Number.POSITIVE_INFINITY;
+  let lastEnd = Number.NEGATIVE_INFINITY;
+  let cpuSeconds = 0;
+  let finished: { summary: RunSetSummary; matrices: RunSetMatrices } | undefined;
+
+  return {
+    add(result) {
+      if (finished !== undefined) throw new Error("createAggregator: add() after finish()");
+      if (seen.has(result.id)) throw new Error(`createAggregator: realisation "${result.id}" added twice`);
+      seen.add(result.id);
+      if (result.status === "ok") {
+        observations.addRow(result.observations);
+        parameters.addRow(result.parameters);
+        okIds.push(result.id);
+        okWallSeconds.push(result.wallSeconds);
+      } else {
+        // A failure without a record is put down to the infrastructure, as failures.ts does.
+        if (result.failure?.kind === "model") failedModel++;
+        else failedInfrastructure++;
+        failures.add(result);
+      }
+      const start = Date.parse(result.startedAt);
+      const end = Date.parse(result.endedAt);
+      if (start < firstStart) firstStart = start;
+      if (end > lastEnd) lastEnd = end;
+      cpuSeconds += result.cpuSeconds ?? 0;
+      timeline.push({
+        row: {
+          id: result.id,
+          status: result.status,
+          worker: result.worker,
+          startedAt: result.startedAt,
+          endedAt: result.endedAt,
+          wallSeconds: result.wallSeconds,
+        },
+        start,
+      });
+    },
+    finish() {
+      finished ??= summarise();
+      return finished;
+    },
+  };
+
+  function summarise(): { summary: RunSetSummary; matrices: RunSetMatrices } {
+    const { quantiles, profile } = options;
+    let clock = performance.now();
+    const lap = (phase: AggregationPhase) => {
+      const now = performance.now();
+      profile?.(phase, now - clock);
+      clock = now;
+    };
+
+    const matrices: RunSetMatrices = {
+      observations: observations.toMatrix(okIds),
+      parameters: parameters.toMatrix(okIds),
+    };
+    const names = matrices.observations.names;
+    const columnOf = new Map(names.map((n, i) => [n, matrices.observations.columns[i]!]));
+    lap("matrices");
+
+    // Alerts name observations as the spec spells them; PEST names ignore case.
+    const byLowerName = new Map<string, string>();
+    for (const n of names) if (!byLowerName.has(n.toLowerCase())) byLowerName.set(n.toLowerCase(), n);
+    const alerts = options.alerts.map((a) => {
+      const actual = columnOf.has(a.observation)
+        ? a.observation
+        : byLowerName.get(a.observation.toLowerCase());
+      return actual === undefined || actual === a.observation ? a : { ...a, observation: actual };
+    });
+    const thresholds = new Map<string, AlertThreshold[]>();
+    for (const a of alerts) {
+      const t = alertThreshold(a);
+      if (t === undefined) continue;
+      const list = thresholds.get(a.observation) ?? [];
+      if (!list.some((x) => x.threshold === t.threshold && x.direction === t.direction)) list.push(t);
+      thresholds.set(a.observation, list);
+    }
+
+    const groupOf = createGroupResolver(options.report.groups);
+    const scratch = new Float64Array(okIds.length);
+    const observationStats: ObservationStats[] = names.map((name, i) => {
+      const column = matrices.observations.columns[i]!;
+      return {
+        name,
+        group: groupOf(name),
+        ...describe(column, quantiles, scratch),
+        exceedance: (thresholds.get(name) ?? []).map((t) => ({
+          ...t,
+          probability: exceedanceOf(column, t.threshold, t.direction),
+        })),
+      };
+    });
+    const statsOf = new Map(observationStats.map((s) => [s.name, s]));
+    lap("observations");
+
+    const grouped = groupObservations(names, options.report.groups);
+    const groups: GroupStats[] = grouped.map((g) => ({
+      group: g.group,
+      observations: g.observations,
+      ...describePooled(
+        g.observations.map((o) => columnOf.get(o)!),
+        g.observations.map((o) => statsOf.get(o)!),
+        quantiles,
+      ),
+    }));
+    lap("groups");
+
+    const series = seriesBands(findSeries(names, options.report.series), (o) => statsOf.get(o));
+    lap("series");
+
+    const sensitivities = strongestSensitivities(
+      matrices.parameters,
+      matrices.observations,
+      options.sensitivities ?? DEFAULT_SENSITIVITIES,
+    );
+    lap("sensitivity");
+
+    const alertResults = evaluateAlerts(alerts, (o) => columnOf.get(o));
+    lap("alerts");
+
+    let notRun = 0;
+    if (options.plannedIds !== undefined) {
+      for (const id of new Set(options.plannedIds)) if (!seen.has(id)) notRun++;
+    } else if (options.expected !== undefined) {
+      notRun = Math.max(0, options.expected - seen.size);
+    }
+
+    const summary: RunSetSummary = {
+      schema: SUMMARY_SCHEMA,
+      project: options.project,
+      scenario: options.scenario,
+      generatedAt: (options.now?.() ?? new Date()).toISOString(),
+      counts: {
+        realisations: seen.size + notRun,
+        ok: okIds.length,
+        failedModel,
+        failedInfrastructure,
+        notRun,
+      },
+      wallSeconds: lastEnd > firstStart ? (lastEnd - firstStart) / 1000 : 0,
+      cpuHours: cpuSeconds / 3600,
+      runtime: describe(Float64Array.from(okWallSeconds), quantiles),
+      quantiles: [...quantiles],
+      observations: observationStats,
+      groups,
+      series,
+      failures: failures.groups(),
+      sensitivities,
+      alerts: alertResults,
+      // By start time (timestamps may carry different offsets, so compared as instants).
+      realisations: [...timeline]
+        .sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : byNaturalOrder(a.row.id, b.row.id)))
+        .map((t) => t.row),
+    };
+    return { summary, matrices };
+  }
+}

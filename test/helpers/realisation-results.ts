@@ -1,0 +1,41 @@
+// Realisation results for tests, with only what a test cares about spelled out.
+import type { Failure, RealisationResult } from "../../src/results/realisation-result.ts";
+
+export interface TestResultOptions {
+  readonly observations?: Readonly<Record<string, number>>;
+  readonly parameters?: Readonly<Record<string, number>>;
+  readonly failure?: Failure;
+  /** Seconds after 2025-01-01T00:00:00Z. */
+  readonly start?: number;
+  readonly wallSeconds?: number;
+  readonly cpuSeconds?: number | null;
+  readonly logTail?: string;
+  readonly worker?: string;
+}
+
+export function testResult(id: string, o: TestResultOptions = {}): RealisationResult {
+  const start = Date.UTC(2025, 0, 1) + (o.start ?? 0) * 1000;
+  const wall = o.wallSeconds ?? 60;
+  return {
+    schema: 1,
+    project: "demo",
+    scenario: "base",
+    id,
+    key: `key-${id}`,
+    status: o.failure === undefined ? "ok" : "failed",
+    ...(o.failure === undefined ? {} : { failure: o.failure }),
+    attempts: 1,
+    worker: o.worker ?? "local-1",
+    startedAt: new Date(start).toISOString(),
+    endedAt: new Date(start + wall * 1000).toISOString(),
+    wallSeconds: wall,
+    cpuSeconds: o.cpuSeconds === undefined ? wall : o.cpuSeconds,
+    peakMemoryMb: null,
+    exitCode: o.failure === undefined ? 0 : 1,
+    signal: null,
+    parameters: o.parameters ?? {},
+    observations: o.failure === undefined ? (o.observations ?? {}) : {},
+    files: [],
+    logTail: o.logTail ?? "",
+  };
+}
