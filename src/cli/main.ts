@@ -6,6 +6,7 @@ import { checkTemplateCommand } from "./commands/check-template.ts";
 import { importPstCommand } from "./commands/import-pst.ts";
 import { planCommand } from "./commands/plan.ts";
 import { runCommand } from "./commands/run.ts";
+import { serveCommand } from "./commands/serve.ts";
 import { statusCommand } from "./commands/status.ts";
 import { validateCommand } from "./commands/validate.ts";
 import { type CliIO, processIO } from "./io.ts";
@@ -29,6 +30,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
     summary: "check a PEST instruction file, and read a model output with it",
   },
   "import-pst": { run: importPstCommand, summary: "write a project file from a PEST control file" },
+  serve: { run: serveCommand, summary: "a read-only HTTP API (and the HTML reports) over a results folder" },
 };
 
 export function usage(): string {
