@@ -1,0 +1,59 @@
+// What a cloud run needs to know about its infrastructure, and what a worker is told.
+//
+// The infrastructure outputs (bucket, queue, cluster, task definition, subnets) come from a
+// JSON file written by the infrastructure step (cdktf outputs), read by `run --executor ecs`:
+//   { "region": "us-east-1", "bucket": "...", "queueUrl": "...", "deadLetterQueueUrl": "...",
+//     "cluster": "...", "taskDefinition": "...", "subnets": ["subnet-..."],
+//     "securityGroups": ["sg-..."], "assignPublicIp": false, "containerName": "agent" }
+import type { SuccessSpec } from "../agent/realisation.ts";
+
+export interface InfrastructureOutputs {
+  readonly region: string;
+  readonly bucket: string;
+  /** Key prefix inside the bucket (results live under <prefix><project>/<scenario>/). */
+  readonly prefix?: string;
+  readonly queueUrl: string;
+  readonly deadLetterQueueUrl: string;
+  readonly cluster: string;
+  readonly taskDefinition: string;
+  readonly subnets: readonly string[];
+  readonly securityGroups: readonly string[];
+  readonly assignPublicIp: boolean;
+  readonly containerName: string;
+}
+
+/** The run configuration a worker downloads (JSON in S3): everything but the model files,
+ * which travel as the content-addressed bundle. Paths are relative to the bundle root. */
+export interface CloudRunConfig {
+  readonly schema: 1;
+  readonly project: string;
+  readonly scenario: string;
+  readonly fingerprint: string;
+  readonly bundle: { readonly hash: string; readonly key: string };
+  readonly command: readonly string[] | string;
+  readonly shell: boolean;
+  readonly env: Readonly<Record<string, string>>;
+  readonly timeoutSeconds: number;
+  readonly templates: ReadonlyArray<{ readonly template: string; readonly writes: string }>;
+  readonly instructions: ReadonlyArray<{ readonly file: string; readonly reads: string }>;
+  readonly success: SuccessSpec;
+  readonly keep: readonly string[];
+  readonly retries: { readonly infrastructure: number; readonly model: number };
+}
+
+/** One SQS message: one realisation. */
+export interface WorkMessage {
+  readonly id: string;
+  readonly key: string;
+  readonly runConfigKey: string;
+  readonly values: Readonly<Record<string, number>>;
+}
+
+/** Environment a worker (the agent container) is started with. */
+export const AGENT_ENV = {
+  queueUrl: "MODELFLEET_QUEUE_URL",
+  bucket: "MODELFLEET_BUCKET",
+  prefix: "MODELFLEET_PREFIX",
+  idleSeconds: "MODELFLEET_IDLE_SECONDS",
+  workRoot: "MODELFLEET_WORK_ROOT",
+} as const;
