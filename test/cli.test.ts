@@ -193,6 +193,40 @@ describe("run, plan and status", () => {
     expect(r.out).toContain("no run in progress");
   });
 
+  it("run ends with the aggregated report; report --fail-on-alert exits 4 when an alert fires", async () => {
+    await writeFile(
+      project.spec,
+      `${await readFile(project.spec, "utf8")}alerts:\n  - { observation: y, statistic: max, above: 3 }\n  - { observation: z, probability: { exceeds: 100, above: 0.5 } }\n`,
+    );
+    let r = await cli(["run", project.spec, ...common(), "--work-dir", project.work], project.dir);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("test/base: 2 ok, 1 model failures, 0 infrastructure failures of 3");
+    expect(r.out).toContain("alerts: 1 of 2 fired");
+    expect(r.out).toContain("FIRED  y: max is 4, above 3 — fired");
+    expect(r.out).toContain("report: .results/test/base/report.html");
+    for (const f of [
+      "summary.json",
+      "summary.csv",
+      "observations.csv",
+      "parameters.csv",
+      "report.md",
+      "report.html",
+    ]) {
+      expect((await readFile(join(project.results, "test", "base", f), "utf8")).length).toBeGreaterThan(0);
+    }
+    const observations = await readFile(join(project.results, "test", "base", "observations.csv"), "utf8");
+    expect(observations.split("\n")[0]).toBe("real_name,y,z");
+
+    r = await cli(["report", project.spec, ...common()], project.dir);
+    expect(r.code).toBe(0);
+    r = await cli(["report", project.spec, ...common(), "--fail-on-alert"], project.dir);
+    expect(r.code).toBe(4);
+    r = await cli(["report", project.spec, ...common(), "--json"], project.dir);
+    const json = JSON.parse(r.out);
+    expect(json.counts).toMatchObject({ ok: 2, failedModel: 1 });
+    expect(json.alerts[0]).toMatchObject({ observation: "y", fired: true, level: "failure" });
+  });
+
   it("run --json prints a machine-readable summary", async () => {
     const r = await cli(
       ["run", project.spec, ...common(), "--work-dir", project.work, "--json"],

@@ -5,6 +5,7 @@ import { checkInstructionsCommand } from "./commands/check-instructions.ts";
 import { checkTemplateCommand } from "./commands/check-template.ts";
 import { importPstCommand } from "./commands/import-pst.ts";
 import { planCommand } from "./commands/plan.ts";
+import { reportCommand } from "./commands/report.ts";
 import { runCommand } from "./commands/run.ts";
 import { serveCommand } from "./commands/serve.ts";
 import { statusCommand } from "./commands/status.ts";
@@ -20,6 +21,10 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   },
   plan: { run: planCommand, summary: "how many realisations, how many done, how many to run, how long" },
   status: { run: statusCommand, summary: "where a run set stands (--watch to follow a run)" },
+  report: {
+    run: reportCommand,
+    summary: "aggregate results: summary files, report.md, report.html with charts",
+  },
   validate: { run: validateCommand, summary: "check project files and everything they reference" },
   "check-template": {
     run: checkTemplateCommand,

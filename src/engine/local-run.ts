@@ -5,6 +5,7 @@ import { cpus } from "node:os";
 import { resolve } from "node:path";
 import { runConfigFromSpec } from "../agent/run-config.ts";
 import { planRun, type RunPlan, runSetOf } from "../plan/plan.ts";
+import { type RunSetReport, reportRunSet } from "../report/report-run-set.ts";
 import type { RealisationResult } from "../results/realisation-result.ts";
 import { loadSpec, type ResolvedSpec } from "../spec/load.ts";
 import { createFsResultStore } from "../store/fs-store.ts";
@@ -32,6 +33,8 @@ export interface LocalRunOptions {
   readonly onPlan?: (plan: RunPlan, resolved: ResolvedSpec, workers: number) => void;
   readonly onEvent?: (event: EngineEvent) => void;
   readonly onOrphans?: (killed: number) => void;
+  /** Aggregate and write the reports at the end (default true). */
+  readonly report?: boolean;
 }
 
 export interface LocalRunReport {
@@ -43,6 +46,7 @@ export interface LocalRunReport {
   readonly store: ResultStore;
   readonly location: string;
   readonly workers: number;
+  readonly report: RunSetReport | undefined;
 }
 
 export function defaultWorkers(): number {
@@ -94,7 +98,19 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
     });
     const wanted = new Set(plan.all.map((p) => p.id));
     const results = (await store.listResults(runSet)).filter((r) => wanted.has(r.id));
-    return { resolved, plan, engine, results, store, location, workers };
+    // The report covers every realisation the spec names, not only an --ids subset.
+    const everyId = resolved.realisations.realisations.map((r) => r.id);
+    const keys = new Map(plan.all.map((p) => [p.id, p.key]));
+    const report =
+      options.report === false
+        ? undefined
+        : await reportRunSet({
+            spec: resolved.spec,
+            store,
+            plannedIds: everyId,
+            ...(options.ids ? {} : { currentKeys: keys }),
+          });
+    return { resolved, plan, engine, results, store, location, workers, report };
   } finally {
     await lock.release();
   }

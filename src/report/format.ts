@@ -58,6 +58,7 @@ export function formatRho(rho: number): string {
 /** CPU hours with a precision that suits the size: "0.42", "12.3", "1,204". */
 export function formatHours(hours: number): string {
   if (!Number.isFinite(hours)) return "?";
+  if (hours > 0 && hours < 0.01) return formatNumber(hours, 2);
   if (hours < 10) return hours.toFixed(2);
   if (hours < 100) return hours.toFixed(1);
   return formatCount(Math.round(hours));

@@ -78,9 +78,9 @@ describe("createAggregator", () => {
         count: 3,
         ids: ["extra", "r2", "r4"],
         examples: [
+          { id: "extra", message: "ran longer than 10m", logTail: "" },
           { id: "r2", message: "ran longer than 10m", logTail: "step 1\nstep 2" },
           { id: "r4", message: "ran longer than 10m", logTail: "" },
-          { id: "extra", message: "ran longer than 10m", logTail: "" },
         ],
       },
       {

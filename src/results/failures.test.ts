@@ -50,9 +50,9 @@ describe("groupFailures", () => {
     ]);
     expect(groups.reduce((t, g) => t + g.count, 0)).toBe(6);
     expect(groups[0]!.examples).toEqual([
-      { id: "r10", message: "ran longer than 10m", logTail: "log of r10" },
       { id: "r2", message: "ran longer than 10m", logTail: "log of r2" },
       { id: "r5", message: "ran longer than 10m", logTail: "log of r5" },
+      { id: "r10", message: "ran longer than 10m", logTail: "log of r10" },
     ]);
   });
 

@@ -56,7 +56,7 @@ export function createFailureGrouper(examples = FAILURE_EXAMPLES): FailureGroupe
           reason: g.failure.reason,
           count: g.ids.length,
           ids: [...g.ids].sort(byNaturalOrder),
-          examples: [...g.examples],
+          examples: [...g.examples].sort((a, b) => byNaturalOrder(a.id, b.id)),
         }))
         .sort(
           (a, b) =>
@@ -74,7 +74,7 @@ export function groupFailures(
   examples = FAILURE_EXAMPLES,
 ): FailureSummary[] {
   const grouper = createFailureGrouper(examples);
-  for (const r of results) grouper.add(r);
+  for (const r of [...results].sort((a, b) => byNaturalOrder(a.id, b.id))) grouper.add(r);
   return grouper.groups();
 }
 

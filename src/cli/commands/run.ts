@@ -5,6 +5,7 @@ import { defaultWorkers, runLocal } from "../../engine/local-run.ts";
 import { UserError } from "../../errors.ts";
 import { parseIdRanges } from "../../params/ids.ts";
 import { formatRunSummary } from "../../report/run-summary.ts";
+import { formatTextReport } from "../../report/text-report.ts";
 import { formatDuration, parseDuration } from "../../spec/duration.ts";
 import { parseCommandArgs } from "../args.ts";
 import type { CliIO } from "../io.ts";
@@ -129,6 +130,8 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
             wallSeconds: report.engine.wallSeconds,
             results: report.location,
             keptWorkdirs: report.engine.keptWorkdirs,
+            report: report.report ? `${report.location}/report.html` : null,
+            alerts: report.report?.summary.alerts ?? [],
           },
           null,
           2,
@@ -147,6 +150,14 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
           keptWorkdirs: report.engine.keptWorkdirs.map((d) => relative(io.cwd, d)),
         }),
       );
+      if (report.report) {
+        io.out(
+          `\n${formatTextReport(report.report.summary, { keyObservations: report.resolved.spec.report.key_observations })}`,
+        );
+        io.out(
+          `\nreport: ${location}/report.html (and report.md, summary.csv, observations.csv, parameters.csv)`,
+        );
+      }
     }
     if (report.engine.stopped && missing > 0) return 130;
     return infra > 0 ? 1 : 0;

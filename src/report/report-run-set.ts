@@ -1,0 +1,77 @@
+// Aggregates a run set's published results and writes what a person and a machine read:
+// summary.json, summary.csv, observations.csv, parameters.csv, report.md and report.html, all
+// through the ResultStore (so the same code writes to disk or to S3).
+import { createAggregator } from "../results/aggregate.ts";
+import { observationsCsv, parametersCsv, summaryCsv, summaryJson } from "../results/files.ts";
+import type { RunSetMatrices } from "../results/matrix.ts";
+import type { RunSetSummary } from "../results/summary.ts";
+import type { ProjectSpec } from "../spec/schema.ts";
+import type { ResultStore } from "../store/result-store.ts";
+import { renderHtmlReport } from "./html.ts";
+import { renderMarkdownReport } from "./markdown.ts";
+
+export const REPORT_FILES = [
+  "summary.json",
+  "summary.csv",
+  "observations.csv",
+  "parameters.csv",
+  "report.md",
+  "report.html",
+] as const;
+
+export interface RunSetReport {
+  readonly summary: RunSetSummary;
+  readonly matrices: RunSetMatrices;
+  readonly markdown: string;
+  /** Where the files were written (a folder or an s3:// prefix). */
+  readonly location: string;
+}
+
+export async function reportRunSet(options: {
+  readonly spec: ProjectSpec;
+  readonly store: ResultStore;
+  /** Every realisation id the spec names; those without a result count as not run. */
+  readonly plannedIds: readonly string[];
+  /** Only results with these keys count (the current inputs); stale results are left out. */
+  readonly currentKeys?: ReadonlyMap<string, string>;
+  /** Link or path to the full HTML report, named in the markdown when it is shortened. */
+  readonly fullReportLink?: string;
+}): Promise<RunSetReport> {
+  const { spec, store } = options;
+  const runSet = { project: spec.project, scenario: spec.scenario };
+  const planned = new Set(options.plannedIds);
+  const aggregator = createAggregator({
+    project: spec.project,
+    scenario: spec.scenario,
+    quantiles: spec.report.quantiles,
+    alerts: spec.alerts,
+    report: spec.report,
+    plannedIds: options.plannedIds,
+  });
+  for (const result of await store.listResults(runSet)) {
+    if (!planned.has(result.id)) continue;
+    if (options.currentKeys && options.currentKeys.get(result.id) !== result.key) continue;
+    aggregator.add(result);
+  }
+  const { summary, matrices } = aggregator.finish();
+  const location = store.runSetLocation(runSet);
+  const keyObservations = spec.report.key_observations.length > 0 ? spec.report.key_observations : undefined;
+  const markdown = renderMarkdownReport(summary, {
+    ...(keyObservations ? { keyObservations } : {}),
+    fullReportLink: options.fullReportLink ?? `${location}/report.html`,
+  });
+  const html = await renderHtmlReport(summary, matrices, {
+    ...(keyObservations ? { keyObservations } : {}),
+    ...(spec.report.histograms.length > 0 ? { histogramObservations: spec.report.histograms } : {}),
+    footerNote: `summary.json, summary.csv, observations.csv and parameters.csv are in ${location}`,
+  });
+  await Promise.all([
+    store.putRunSetFile(runSet, "summary.json", summaryJson(summary)),
+    store.putRunSetFile(runSet, "summary.csv", summaryCsv(summary)),
+    store.putRunSetFile(runSet, "observations.csv", observationsCsv(matrices)),
+    store.putRunSetFile(runSet, "parameters.csv", parametersCsv(matrices)),
+    store.putRunSetFile(runSet, "report.md", markdown),
+    store.putRunSetFile(runSet, "report.html", html),
+  ]);
+  return { summary, matrices, markdown, location };
+}
