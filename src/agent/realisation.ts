@@ -14,6 +14,14 @@ import type { PublishOutcome, ResultStore } from "../store/result-store.ts";
 import { type ModelProcessResult, OUTPUT_LOG, runModelProcess } from "./model-process.ts";
 import type { ShellLauncher } from "./shell-launcher.ts";
 
+/** When a run counts as successful (model.success in the spec). */
+export interface SuccessSpec {
+  readonly exit_code: number;
+  readonly file?: string | undefined;
+  readonly contains?: string | undefined;
+  readonly not_contains?: string | readonly string[] | undefined;
+}
+
 /** Everything a worker needs to run any realisation of a run set. */
 export interface RunConfig {
   readonly project: string;
@@ -31,12 +39,7 @@ export interface RunConfig {
     readonly parsed?: Template;
   }>;
   readonly instructions: ReadonlyArray<{ readonly parsed: InstructionFile; readonly reads: string }>;
-  readonly success: {
-    readonly exit_code: number;
-    readonly file?: string | undefined;
-    readonly contains?: string | undefined;
-    readonly not_contains?: string | readonly string[] | undefined;
-  };
+  readonly success: SuccessSpec;
   readonly keep: readonly string[];
 }
 

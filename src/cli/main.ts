@@ -1,6 +1,7 @@
 // The modelfleet command line: parses the command name, hands off to one command module, and
 // is the one place where errors become messages and exit codes.
 import { errorMessage, UserError } from "../errors.ts";
+import { agentCommand } from "./commands/agent.ts";
 import { checkInstructionsCommand } from "./commands/check-instructions.ts";
 import { checkTemplateCommand } from "./commands/check-template.ts";
 import { importPstCommand } from "./commands/import-pst.ts";
@@ -35,6 +36,10 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
     summary: "check a PEST instruction file, and read a model output with it",
   },
   "import-pst": { run: importPstCommand, summary: "write a project file from a PEST control file" },
+  agent: {
+    run: agentCommand,
+    summary: "the cloud worker: run realisations from the queue until it stays empty",
+  },
   serve: { run: serveCommand, summary: "a read-only HTTP API (and the HTML reports) over a results folder" },
 };
 

@@ -56,4 +56,6 @@ export const AGENT_ENV = {
   prefix: "MODELFLEET_PREFIX",
   idleSeconds: "MODELFLEET_IDLE_SECONDS",
   workRoot: "MODELFLEET_WORK_ROOT",
+  /** How long a received message stays hidden between heartbeats (default 300 s). */
+  visibilitySeconds: "MODELFLEET_VISIBILITY_SECONDS",
 } as const;

@@ -3,7 +3,7 @@
 //   mode 0: normal; 1: exits 1; 2: hangs (and starts a child that hangs too);
 //   3: writes garbage; 4: hangs in its first attempt's folder only (a straggler);
 //   5: writes FAILED into out.txt; 6: sleeps 300 ms then succeeds; 7: killed by SIGKILL,
-//   as the out-of-memory killer would.
+//   as the out-of-memory killer would; 8: sleeps 1.5 s then succeeds.
 import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
@@ -32,6 +32,8 @@ if (mode === 1) {
   hang();
 } else if (mode === 7) {
   process.kill(process.pid, "SIGKILL");
+} else if (mode === 8) {
+  setTimeout(() => writeFileSync("out.txt", `RESULTS\ny ${x * 2}\nz ${x + 1}\n`), 1500);
 } else if (mode === 6) {
   setTimeout(() => writeFileSync("out.txt", `RESULTS\ny ${x * 2}\nz ${x + 1}\n`), 300);
 } else {

@@ -7,9 +7,16 @@ import { parseIdRanges } from "../../params/ids.ts";
 import { formatRunSummary } from "../../report/run-summary.ts";
 import { formatTextReport } from "../../report/text-report.ts";
 import { formatDuration, parseDuration } from "../../spec/duration.ts";
+import { loadSpec } from "../../spec/load.ts";
 import { parseCommandArgs } from "../args.ts";
 import type { CliIO } from "../io.ts";
 import { ProgressTracker, startProgressDisplay } from "../progress.ts";
+import { runOnEcs } from "./run-ecs.ts";
+
+async function defaultInfraFile(specFile: string): Promise<string> {
+  const { spec } = await loadSpec(specFile);
+  return `.modelfleet/infra/${spec.project}-${spec.scenario}.json`;
+}
 
 const USAGE = `usage: modelfleet run <project.yaml> [options]
 
@@ -22,6 +29,10 @@ options:
   --retry-failed     run model failures again (they are otherwise done)
   --grace DURATION   on Ctrl-C, time given to running models before they are killed (default 10s)
   --json             print the summary as JSON
+  --executor local|ecs   where to run (default local); ecs runs on ECS Fargate workers
+  --infra FILE       with ecs: the infrastructure outputs (default .modelfleet/infra/<project>-<scenario>.json)
+  --image DIGEST     with ecs: the worker image digest (part of every realisation key)
+  --poll DURATION    with ecs: how often results and workers are checked (default 10s)
 
 Exit codes: 0 every realisation has a result (some may be model failures), 1 infrastructure
 failures remain, 130 stopped by Ctrl-C (run again to resume).`;
@@ -39,6 +50,10 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
       "retry-failed": { type: "boolean" },
       grace: { type: "string" },
       json: { type: "boolean" },
+      executor: { type: "string" },
+      infra: { type: "string" },
+      image: { type: "string" },
+      poll: { type: "string" },
     },
     USAGE,
   );
@@ -56,8 +71,42 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   if (grace === undefined)
     throw new UserError(`run: --grace takes a duration such as 30s, got "${o.grace}"`, { exitCode: 2 });
 
+  const executor = o.executor ?? "local";
+  if (executor !== "local" && executor !== "ecs") {
+    throw new UserError(`run: --executor takes local or ecs, got "${executor}"`, { exitCode: 2 });
+  }
   const stop = new AbortController();
   const kill = new AbortController();
+  const poll = o.poll === undefined ? undefined : parseDuration(o.poll);
+  if (o.poll !== undefined && poll === undefined) {
+    throw new UserError(`run: --poll takes a duration such as 5s, got "${o.poll}"`, { exitCode: 2 });
+  }
+  if (executor === "ecs") {
+    const onSignal = () => {
+      io.err(
+        "\nstopping: no new workers; running ones finish their realisation and exit (run again to resume)",
+      );
+      stop.abort();
+    };
+    process.once("SIGINT", onSignal);
+    try {
+      return await runOnEcs(
+        {
+          specFile,
+          infraFile: o.infra ?? (await defaultInfraFile(specFile)),
+          ...(o.ids ? { ids: new Set(parseIdRanges(o.ids, "--ids")) } : {}),
+          retryFailed: o["retry-failed"] ?? false,
+          json: o.json ?? false,
+          ...(o.image ? { image: o.image } : {}),
+          ...(poll !== undefined ? { pollMs: poll * 1000, poolPollMs: poll * 1000 } : {}),
+          stop: stop.signal,
+        },
+        io,
+      );
+    } finally {
+      process.off("SIGINT", onSignal);
+    }
+  }
   const onSigint = () => {
     if (!stop.signal.aborted) {
       io.err(

@@ -1,0 +1,200 @@
+// The cloud worker (`modelfleet agent`): receive a realisation from the queue, run it with the
+// same code the local engine uses, publish it, delete the message; until the queue has stayed
+// empty for the idle time. On SIGTERM (Fargate Spot gives two minutes) it kills the model,
+// puts the message back on the queue at once, and exits.
+import { mkdir, mkdtemp, readFile, rename, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+import type { CloudRunConfig, WorkMessage } from "../cloud/cloud-config.ts";
+import { type Clock, systemClock } from "../engine/clock.ts";
+import type { Lease, WorkQueue } from "../engine/work-queue.ts";
+import { errorMessage } from "../errors.ts";
+import { parseInstructions } from "../pest/instructions.ts";
+import { parseTemplate } from "../pest/template.ts";
+import { hashModelBundle } from "../plan/bundle.ts";
+import { extractBundleArchive } from "../plan/bundle-archive.ts";
+import type { ResultStore } from "../store/result-store.ts";
+import { type AttemptInput, publishAttempt, type RunConfig, runAttempt } from "./realisation.ts";
+
+/** Where run configurations and bundles are fetched from (S3 in the cloud). */
+export interface ObjectSource {
+  getText(key: string): Promise<string>;
+  download(key: string, localPath: string): Promise<void>;
+}
+
+export type AgentEvent =
+  | { type: "received"; id: string; attempt: number }
+  | { type: "published"; id: string; status: "ok" | "failed"; duplicate: boolean }
+  | { type: "released"; id: string; why: string }
+  | { type: "idle-exit"; idleSeconds: number }
+  | { type: "stopping" };
+
+export interface AgentOptions {
+  readonly queue: WorkQueue<WorkMessage>;
+  readonly store: ResultStore;
+  readonly objects: ObjectSource;
+  readonly workRoot: string;
+  /** Exit when no message has arrived for this long. */
+  readonly idleMs: number;
+  readonly worker: string;
+  /** Aborted on SIGTERM: kill the model, return the message, exit. */
+  readonly stop: AbortSignal;
+  readonly clock?: Clock;
+  readonly visibilityMs?: number;
+  readonly onEvent?: (e: AgentEvent) => void;
+}
+
+export interface AgentSummary {
+  readonly received: number;
+  readonly published: number;
+  readonly released: number;
+  readonly stoppedBySignal: boolean;
+}
+
+const DEFAULT_VISIBILITY_MS = 5 * 60_000;
+const LONG_POLL_MS = 20_000;
+
+export async function runAgent(options: AgentOptions): Promise<AgentSummary> {
+  const clock = options.clock ?? systemClock;
+  const emit = options.onEvent ?? (() => {});
+  const visibilityMs = options.visibilityMs ?? DEFAULT_VISIBILITY_MS;
+  const configs = new Map<string, Promise<{ cloud: CloudRunConfig; run: RunConfig }>>();
+  let received = 0;
+  let published = 0;
+  let released = 0;
+  let idleSince = clock.now();
+
+  const configFor = (key: string) => {
+    let c = configs.get(key);
+    if (!c) {
+      c = loadRunConfig(options, key);
+      c.catch(() => configs.delete(key));
+      configs.set(key, c);
+    }
+    return c;
+  };
+
+  while (!options.stop.aborted) {
+    const waitMs = Math.min(LONG_POLL_MS, Math.max(0, options.idleMs - (clock.now() - idleSince)));
+    const lease = await options.queue.lease({ visibilityMs, waitMs, signal: options.stop });
+    if (!lease) {
+      if (options.stop.aborted) break;
+      if (clock.now() - idleSince >= options.idleMs) {
+        emit({ type: "idle-exit", idleSeconds: options.idleMs / 1000 });
+        break;
+      }
+      continue;
+    }
+    received++;
+    emit({ type: "received", id: lease.item.id, attempt: lease.receiveCount });
+    const outcome = await handle(lease);
+    if (outcome === "published") published++;
+    else released++;
+    idleSince = clock.now();
+  }
+  if (options.stop.aborted) emit({ type: "stopping" });
+  return { received, published, released, stoppedBySignal: options.stop.aborted };
+
+  async function handle(lease: Lease<WorkMessage>): Promise<"published" | "released"> {
+    const message = lease.item;
+    const heartbeat = setInterval(
+      () => options.queue.heartbeat(lease, visibilityMs).catch(() => {}),
+      visibilityMs / 3,
+    );
+    const workdir = join(
+      options.workRoot,
+      "work",
+      `${message.id.replace(/[^A-Za-z0-9_.-]/g, "_")}-a${lease.receiveCount}`,
+    );
+    try {
+      const { cloud, run } = await configFor(message.runConfigKey);
+      const input: AttemptInput = {
+        id: message.id,
+        key: message.key,
+        values: new Map(Object.entries(message.values)),
+        attempt: lease.receiveCount,
+        worker: options.worker,
+        workdir,
+        signal: options.stop,
+      };
+      const outcome = await runAttempt(run, input);
+      if (outcome.status === "aborted") {
+        await options.queue.release(lease, 0);
+        emit({ type: "released", id: message.id, why: "the worker is stopping" });
+        return "released";
+      }
+      const failure = outcome.failure;
+      const allowed = failure?.kind === "infrastructure" ? cloud.retries.infrastructure : cloud.retries.model;
+      if (failure && lease.receiveCount <= allowed) {
+        await options.queue.release(lease, 0);
+        emit({ type: "released", id: message.id, why: `${failure.reason}: retrying` });
+        return "released";
+      }
+      const { result, publish } = await publishAttempt(options.store, run, input, outcome);
+      await options.queue.ack(lease);
+      emit({
+        type: "published",
+        id: message.id,
+        status: result.status,
+        duplicate: publish === "already-published",
+      });
+      return "published";
+    } catch (e) {
+      // Could not fetch the configuration or publish: let another attempt (or worker) try.
+      await options.queue.release(lease, 0).catch(() => {});
+      emit({ type: "released", id: message.id, why: errorMessage(e) });
+      return "released";
+    } finally {
+      clearInterval(heartbeat);
+      await rm(workdir, { recursive: true, force: true }).catch(() => {});
+    }
+  }
+}
+
+/** Fetches a run configuration and its bundle (once per worker), and builds the RunConfig. */
+async function loadRunConfig(
+  options: AgentOptions,
+  key: string,
+): Promise<{ cloud: CloudRunConfig; run: RunConfig }> {
+  const cloud = JSON.parse(await options.objects.getText(key)) as CloudRunConfig;
+  const modelDir = join(options.workRoot, "bundles", cloud.bundle.hash);
+  if (!(await stat(modelDir).catch(() => undefined))) {
+    await mkdir(join(options.workRoot, "bundles"), { recursive: true });
+    const staging = await mkdtemp(join(options.workRoot, "bundles", ".incoming-"));
+    const archive = join(staging, "bundle.tar.gz");
+    await options.objects.download(cloud.bundle.key, archive);
+    await extractBundleArchive(archive, join(staging, "model"));
+    await rename(join(staging, "model"), modelDir).catch(async (e: NodeJS.ErrnoException) => {
+      if (e.code !== "ENOTEMPTY" && e.code !== "EEXIST") throw e; // another worker got there first
+    });
+    await rm(staging, { recursive: true, force: true });
+  }
+  const bundle = await hashModelBundle(modelDir);
+  const templates = await Promise.all(
+    cloud.templates.map(async (t) => ({
+      source: join(modelDir, t.template),
+      writes: t.writes,
+      parsed: parseTemplate(await readFile(join(modelDir, t.template), "utf8"), t.template),
+    })),
+  );
+  const instructions = await Promise.all(
+    cloud.instructions.map(async (i) => ({
+      reads: i.reads,
+      parsed: parseInstructions(await readFile(join(modelDir, i.file), "utf8"), i.file),
+    })),
+  );
+  const run: RunConfig = {
+    project: cloud.project,
+    scenario: cloud.scenario,
+    modelDir,
+    bundle: { files: bundle.files, dirs: bundle.dirs },
+    command: cloud.command,
+    shell: cloud.shell,
+    env: cloud.env,
+    timeoutSeconds: cloud.timeoutSeconds,
+    templates,
+    instructions,
+    success: cloud.success,
+    keep: cloud.keep,
+  };
+  return { cloud, run };
+}

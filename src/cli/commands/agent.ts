@@ -1,0 +1,57 @@
+// `modelfleet agent`: the worker's entry point in the container. Reads its queue and bucket
+// from the environment, runs realisations until the queue stays empty, and on SIGTERM kills
+// the model, returns its message to the queue and exits (within 30 s).
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { runAgent } from "../../agent/cloud-agent.ts";
+import { agentPiecesFromEnvironment } from "../../cloud/aws-wiring.ts";
+import { AGENT_ENV } from "../../cloud/cloud-config.ts";
+import { parseCommandArgs } from "../args.ts";
+import type { CliIO } from "../io.ts";
+
+const USAGE = `usage: modelfleet agent
+
+Environment: ${AGENT_ENV.queueUrl}, ${AGENT_ENV.bucket}, ${AGENT_ENV.prefix} (optional),
+${AGENT_ENV.idleSeconds} (default 120), ${AGENT_ENV.workRoot} (default the temp folder), and the
+standard AWS variables (AWS_REGION, credentials, AWS_ENDPOINT_URL...).`;
+
+/** After SIGTERM, the agent exits by this time whatever it is doing. */
+const SIGTERM_DEADLINE_MS = 25_000;
+
+export async function agentCommand(args: string[], io: CliIO): Promise<number> {
+  const { values } = parseCommandArgs("agent", args, {}, USAGE);
+  if (values.help) {
+    io.out(USAGE);
+    return 0;
+  }
+  const pieces = agentPiecesFromEnvironment(process.env);
+  const worker = process.env.ECS_CONTAINER_METADATA_URI_V4
+    ? `ecs-${hostname()}`
+    : `${hostname()}-${process.pid}`;
+  const stop = new AbortController();
+  const onTerm = (signal: string) => {
+    io.err(`agent ${worker}: ${signal}: stopping; the running realisation goes back on the queue`);
+    stop.abort();
+    setTimeout(() => process.exit(143), SIGTERM_DEADLINE_MS).unref();
+  };
+  process.once("SIGTERM", () => onTerm("SIGTERM"));
+  process.once("SIGINT", () => onTerm("SIGINT"));
+  const summary = await runAgent({
+    ...pieces,
+    workRoot: process.env[AGENT_ENV.workRoot] ?? join(tmpdir(), `modelfleet-agent-${process.pid}`),
+    worker,
+    stop: stop.signal,
+    onEvent: (e) => {
+      if (e.type === "published")
+        io.out(
+          `${worker}: ${e.id} ${e.status}${e.duplicate ? " (already published by another worker)" : ""}`,
+        );
+      else if (e.type === "released") io.out(`${worker}: ${e.id} back on the queue: ${e.why}`);
+      else if (e.type === "idle-exit") io.out(`${worker}: queue empty for ${e.idleSeconds}s; exiting`);
+    },
+  });
+  io.out(
+    `${worker}: received ${summary.received}, published ${summary.published}, returned ${summary.released}`,
+  );
+  return summary.stoppedBySignal ? 143 : 0;
+}

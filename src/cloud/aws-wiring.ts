@@ -1,0 +1,138 @@
+// Builds the real AWS-backed pieces of a cloud run (S3 store and objects, SQS queue and
+// dead-letter reader, ECS launcher) from the infrastructure outputs, and the agent's pieces
+// from its environment. Endpoints and regions come from the standard AWS environment, so the
+// same wiring talks to AWS or to local fakes.
+
+import { readFile } from "node:fs/promises";
+import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import type { ObjectSource } from "../agent/cloud-agent.ts";
+import type { Clock } from "../engine/clock.ts";
+import { UserError } from "../errors.ts";
+import {
+  createS3Client,
+  createS3ResultStore,
+  downloadObject,
+  type S3ResultStore,
+  uploadBundleOnce,
+} from "../store/s3-store.ts";
+import { AGENT_ENV, type InfrastructureOutputs, type WorkMessage } from "./cloud-config.ts";
+import type { DeadLetter, ObjectSink } from "./cloud-run.ts";
+import { createEcsLauncher } from "./ecs-launcher.ts";
+import { createSqsClient, createSqsQueue, readDeadLetters } from "./sqs-queue.ts";
+
+/** Reads and checks the infrastructure outputs file (see cloud-config.ts for its shape). */
+export async function readInfrastructureOutputs(file: string): Promise<InfrastructureOutputs> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(file, "utf8"));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(
+      code === "ENOENT"
+        ? `${file}: infrastructure outputs not found; apply the infrastructure first, or pass --infra <outputs.json>`
+        : `${file}: not valid JSON (${(e as Error).message})`,
+    );
+  }
+  const o = raw as Record<string, unknown>;
+  const need = ["region", "bucket", "queueUrl", "deadLetterQueueUrl", "cluster", "taskDefinition"] as const;
+  const missing = need.filter((k) => typeof o[k] !== "string" || o[k] === "");
+  if (missing.length > 0)
+    throw new UserError(`${file}: missing ${missing.map((k) => `\`${k}\``).join(", ")} (strings)`);
+  return {
+    region: o.region as string,
+    bucket: o.bucket as string,
+    ...(typeof o.prefix === "string" ? { prefix: o.prefix } : {}),
+    queueUrl: o.queueUrl as string,
+    deadLetterQueueUrl: o.deadLetterQueueUrl as string,
+    cluster: o.cluster as string,
+    taskDefinition: o.taskDefinition as string,
+    subnets: Array.isArray(o.subnets) ? (o.subnets as string[]) : [],
+    securityGroups: Array.isArray(o.securityGroups) ? (o.securityGroups as string[]) : [],
+    assignPublicIp: o.assignPublicIp === true,
+    containerName: typeof o.containerName === "string" ? o.containerName : "agent",
+  };
+}
+
+export function s3Objects(store: S3ResultStore): ObjectSink {
+  const target = { client: store.client, bucket: store.bucket };
+  return {
+    async getText(key) {
+      const out = await store.client.send(new GetObjectCommand({ Bucket: store.bucket, Key: key }));
+      return out.Body!.transformToString();
+    },
+    async download(key, localPath) {
+      await downloadObject(target, key, localPath);
+    },
+    uploadOnce: (key, file) => uploadBundleOnce(target, key, file),
+    async putText(key, text) {
+      await store.client.send(
+        new PutObjectCommand({ Bucket: store.bucket, Key: key, Body: text, ContentType: "application/json" }),
+      );
+    },
+  };
+}
+
+export function cloudPieces(
+  infra: InfrastructureOutputs,
+  options: { spot: boolean; clock?: Clock; idleSeconds: number },
+) {
+  const store = createS3ResultStore({
+    bucket: infra.bucket,
+    ...(infra.prefix ? { prefix: infra.prefix } : {}),
+    client: createS3Client({ region: infra.region }),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  const sqs = createSqsClient({ region: infra.region });
+  const queue = createSqsQueue<WorkMessage>({
+    queueUrl: infra.queueUrl,
+    client: sqs,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  const deadLetters = async (): Promise<DeadLetter[]> =>
+    (
+      await readDeadLetters<WorkMessage>(infra.deadLetterQueueUrl, { client: sqs, delete: true, waitMs: 0 })
+    ).map((d) => ({
+      item: d.item,
+      receiveCount: d.receiveCount,
+    }));
+  const launcher = createEcsLauncher({
+    infra,
+    spot: options.spot,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  const workerEnvironment: Record<string, string> = {
+    [AGENT_ENV.queueUrl]: infra.queueUrl,
+    [AGENT_ENV.bucket]: infra.bucket,
+    [AGENT_ENV.prefix]: infra.prefix ?? "",
+    [AGENT_ENV.idleSeconds]: String(options.idleSeconds),
+    AWS_REGION: infra.region,
+  };
+  return { store, objects: s3Objects(store), queue, deadLetters, launcher, workerEnvironment };
+}
+
+/** The agent's store, queue and object source, from the environment it was started with. */
+export function agentPiecesFromEnvironment(env: NodeJS.ProcessEnv) {
+  const queueUrl = env[AGENT_ENV.queueUrl];
+  const bucket = env[AGENT_ENV.bucket];
+  if (!queueUrl || !bucket) {
+    throw new UserError(
+      `modelfleet agent: ${AGENT_ENV.queueUrl} and ${AGENT_ENV.bucket} must be set (the launcher sets them on every worker)`,
+    );
+  }
+  const store = createS3ResultStore({
+    bucket,
+    ...(env[AGENT_ENV.prefix] ? { prefix: env[AGENT_ENV.prefix] } : {}),
+  });
+  const queue = createSqsQueue<WorkMessage>({ queueUrl });
+  const seconds = (name: string, fallback: number) => {
+    const n = Number(env[name] ?? fallback);
+    return (Number.isFinite(n) && n > 0 ? n : fallback) * 1000;
+  };
+  return {
+    store,
+    queue,
+    objects: s3Objects(store) as ObjectSource,
+    idleMs: seconds(AGENT_ENV.idleSeconds, 120),
+    visibilityMs: seconds(AGENT_ENV.visibilitySeconds, 300),
+  };
+}

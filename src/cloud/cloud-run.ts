@@ -1,0 +1,232 @@
+// `modelfleet run --executor ecs`: the same plan as a local run, executed by cloud workers.
+// Uploads the model bundle once (content-addressed) and the run configuration, puts one
+// message per realisation on the queue, keeps enough workers running, watches results
+// appear in the store, turns dead-lettered messages into failed results, and reports.
+import type { ObjectSource } from "../agent/cloud-agent.ts";
+import type { Clock } from "../engine/clock.ts";
+import { systemClock } from "../engine/clock.ts";
+import type { EngineEvent } from "../engine/local-engine.ts";
+import type { WorkQueue } from "../engine/work-queue.ts";
+import { bundleKey, createBundleArchive, pathInBundle } from "../plan/bundle-archive.ts";
+import { planRun, type RunPlan, runSetOf } from "../plan/plan.ts";
+import type { RealisationResult } from "../results/realisation-result.ts";
+import type { ResolvedSpec } from "../spec/load.ts";
+import type { ResultStore } from "../store/result-store.ts";
+import type { CloudRunConfig, WorkMessage } from "./cloud-config.ts";
+import type { Launcher } from "./launcher.ts";
+import { maintainWorkers, type WorkerPoolEvent, type WorkerPoolSummary } from "./worker-pool.ts";
+
+/** Where the run puts its bundle and configuration (S3 in production). */
+export interface ObjectSink extends ObjectSource {
+  /** Uploads `localFile` to `key` unless an object is already there. */
+  uploadOnce(key: string, localFile: string): Promise<"uploaded" | "present">;
+  putText(key: string, text: string): Promise<void>;
+}
+
+export interface DeadLetter {
+  readonly item: WorkMessage | undefined;
+  readonly receiveCount: number;
+}
+
+export type CloudRunEvent =
+  | EngineEvent
+  | { type: "pool"; event: WorkerPoolEvent }
+  | { type: "uploaded"; what: string; key: string; skipped: boolean };
+
+export interface CloudRunOptions {
+  readonly resolved: ResolvedSpec;
+  readonly store: ResultStore;
+  readonly objects: ObjectSink;
+  /** Key of the run set's folder in the bucket (`<prefix><project>/<scenario>`). */
+  readonly runSetKey: string;
+  readonly queue: WorkQueue<WorkMessage>;
+  /** Reads (and removes) messages that crashed their workers too often. */
+  readonly deadLetters: () => Promise<DeadLetter[]>;
+  readonly launcher: Launcher;
+  /** Environment of every worker: queue URL, bucket, prefix, idle time. */
+  readonly workerEnvironment: Readonly<Record<string, string>>;
+  readonly maxWorkers: number;
+  readonly ids?: ReadonlySet<string>;
+  readonly retryFailed?: boolean;
+  /** The worker image digest: part of every realisation key in the cloud. */
+  readonly image?: string;
+  readonly clock?: Clock;
+  /** How often results and dead letters are checked (default 10 s). */
+  readonly pollMs?: number;
+  /** Passed to the worker pool (default 15 s). */
+  readonly poolPollMs?: number;
+  readonly signal?: AbortSignal;
+  readonly onPlan?: (plan: RunPlan) => void;
+  readonly onEvent?: (event: CloudRunEvent) => void;
+}
+
+export interface CloudRunReport {
+  readonly plan: RunPlan;
+  readonly published: number;
+  readonly deadLettered: number;
+  readonly pool: WorkerPoolSummary;
+  readonly wallSeconds: number;
+  readonly results: RealisationResult[];
+  readonly stopped: boolean;
+}
+
+export async function runOnCloud(options: CloudRunOptions): Promise<CloudRunReport> {
+  const clock = options.clock ?? systemClock;
+  const emit = options.onEvent ?? (() => {});
+  const started = clock.now();
+  const { resolved } = options;
+  const runSet = runSetOf(resolved);
+  const plan = await planRun(resolved, options.store, {
+    ...(options.ids ? { ids: options.ids } : {}),
+    ...(options.retryFailed ? { retryFailed: true } : {}),
+    image: options.image ?? "",
+  });
+  options.onPlan?.(plan);
+
+  const outside = [...resolved.templates.map((t) => t.source), ...resolved.instructions.map((i) => i.source)];
+  const archive = await createBundleArchive(plan.bundle, outside);
+  const bundle = `${options.runSetKey}/${bundleKey(archive.hash)}`;
+  let config: CloudRunConfig;
+  try {
+    const uploaded = await options.objects.uploadOnce(bundle, archive.file);
+    emit({ type: "uploaded", what: "model bundle", key: bundle, skipped: uploaded === "present" });
+    const m = resolved.spec.model;
+    config = {
+      schema: 1,
+      project: runSet.project,
+      scenario: runSet.scenario,
+      fingerprint: plan.fingerprint,
+      bundle: { hash: archive.hash, key: bundle },
+      command: m.command,
+      shell: m.shell,
+      env: m.env,
+      timeoutSeconds: m.timeout,
+      templates: resolved.templates.map((t) => ({
+        template: pathInBundle(resolved.modelDir, t.source, archive.placed),
+        writes: t.writes,
+      })),
+      instructions: resolved.instructions.map((i) => ({
+        file: pathInBundle(resolved.modelDir, i.source, archive.placed),
+        reads: i.reads,
+      })),
+      success: m.success,
+      keep: m.keep,
+      retries: resolved.spec.retries,
+    };
+  } finally {
+    await archive.cleanup();
+  }
+  const runConfigKey = `${options.runSetKey}/runs/${plan.fingerprint}.json`;
+  await options.objects.putText(runConfigKey, `${JSON.stringify(config, null, 2)}\n`);
+  emit({ type: "uploaded", what: "run configuration", key: runConfigKey, skipped: false });
+
+  const pending = new Map(plan.toRun.map((p) => [p.id, p.key]));
+  // A result that was already there (an infrastructure failure being retried) is not news.
+  const before = new Map([...plan.published].map(([id, r]) => [id, r.endedAt]));
+  await options.queue.enqueue(
+    plan.toRun.map((p) => ({ id: p.id, key: p.key, runConfigKey, values: Object.fromEntries(p.values) })),
+  );
+
+  const poolStop = new AbortController();
+  const stopPool = () => poolStop.abort();
+  options.signal?.addEventListener("abort", stopPool, { once: true });
+  let published = 0;
+  let deadLettered = 0;
+
+  const collect = async () => {
+    for (const result of await options.store.listResults(runSet)) {
+      const key = pending.get(result.id);
+      if (key === undefined || result.key !== key || before.get(result.id) === result.endedAt) continue;
+      pending.delete(result.id);
+      published++;
+      emit({ type: "finished", id: result.id, result, duplicate: false });
+    }
+    for (const letter of await options.deadLetters()) {
+      const item = letter.item;
+      if (!item || pending.get(item.id) !== item.key) continue;
+      const result = deadLetterResult(item, letter.receiveCount, runSet, clock);
+      const outcome = await options.store.publishResult(result);
+      if (outcome === "published") {
+        deadLettered++;
+        pending.delete(item.id);
+        emit({ type: "finished", id: item.id, result, duplicate: false });
+      }
+    }
+  };
+
+  const pool = maintainWorkers({
+    launcher: options.launcher,
+    desired: async () => (poolStop.signal.aborted ? 0 : Math.min(options.maxWorkers, pending.size)),
+    environment: options.workerEnvironment,
+    clock,
+    ...(options.poolPollMs !== undefined ? { pollMs: options.poolPollMs } : {}),
+    signal: poolStop.signal,
+    onEvent: (event) => emit({ type: "pool", event }),
+  });
+  // A pool that gives up (a quota failure, say) ends the run with its error.
+  const poolFailed = pool.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  try {
+    while (pending.size > 0 && !options.signal?.aborted) {
+      await collect();
+      if (pending.size === 0) break;
+      const failure = await Promise.race([
+        poolFailed,
+        clock.sleep(options.pollMs ?? 10_000, options.signal).then(() => undefined),
+      ]);
+      if (failure !== undefined) throw failure;
+    }
+  } finally {
+    poolStop.abort();
+    options.signal?.removeEventListener("abort", stopPool);
+  }
+  const poolSummary = await pool;
+  const wanted = new Set(plan.all.map((p) => p.id));
+  const results = (await options.store.listResults(runSet)).filter((r) => wanted.has(r.id));
+  return {
+    plan,
+    published,
+    deadLettered,
+    pool: poolSummary,
+    wallSeconds: (clock.now() - started) / 1000,
+    results,
+    stopped: options.signal?.aborted ?? false,
+  };
+}
+
+function deadLetterResult(
+  item: WorkMessage,
+  receiveCount: number,
+  runSet: { project: string; scenario: string },
+  clock: Clock,
+): RealisationResult {
+  const now = new Date(clock.now()).toISOString();
+  return {
+    schema: 1,
+    project: runSet.project,
+    scenario: runSet.scenario,
+    id: item.id,
+    key: item.key,
+    status: "failed",
+    failure: {
+      kind: "infrastructure",
+      reason: "worker_lost",
+      message: `its worker was lost every time it ran it (${receiveCount} deliveries); it went to the dead-letter queue. Look at the workers' logs; a model that exhausts the worker's memory or disk does this`,
+    },
+    attempts: receiveCount,
+    worker: "",
+    startedAt: now,
+    endedAt: now,
+    wallSeconds: 0,
+    cpuSeconds: null,
+    peakMemoryMb: null,
+    exitCode: null,
+    signal: null,
+    parameters: item.values,
+    observations: {},
+    files: [],
+    logTail: "",
+  };
+}

@@ -1,0 +1,256 @@
+// The cloud execution path end to end on the fake cloud: the real CLI and the real agent
+// processes, against s3rver (with conditional writes), a fake SQS and a mocked ECS.
+import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { afterEach, describe, expect, it } from "vitest";
+import { memoryIO } from "../../src/cli/io.ts";
+import { main } from "../../src/cli/main.ts";
+import { runLocal } from "../../src/engine/local-run.ts";
+import type { RealisationResult } from "../../src/results/realisation-result.ts";
+import { createS3ResultStore } from "../../src/store/s3-store.ts";
+import { makeProject, type TestProject } from "../helpers/project.ts";
+import { type FakeCloud, killTree, startFakeCloud } from "./harness.ts";
+
+let cloud: FakeCloud | undefined;
+let project: TestProject | undefined;
+afterEach(async () => {
+  await cloud?.close();
+  await project?.remove();
+  cloud = undefined;
+  project = undefined;
+});
+
+const CLOUD_SPEC = "cloud: { max_workers: 3, idle_timeout: 2s }\nresources: { spot: true }\n";
+
+async function runEcs(p: TestProject, c: FakeCloud, extra: string[] = []) {
+  const io = memoryIO(p.dir);
+  const code = await main(
+    ["run", p.spec, "--executor", "ecs", "--infra", c.infraFile, "--json", "--poll", "0.3s", ...extra],
+    io,
+  );
+  return { code, out: io.stdout.join("\n"), err: io.stderr.join("\n") };
+}
+
+async function cloudResults(c: FakeCloud): Promise<Map<string, RealisationResult>> {
+  const store = createS3ResultStore({ bucket: c.infra.bucket, prefix: c.infra.prefix! });
+  return new Map((await store.listResults({ project: "test", scenario: "base" })).map((r) => [r.id, r]));
+}
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("the ECS path on the fake cloud", () => {
+  it("1. runs a full ensemble with the same results as the local engine", async () => {
+    const params = Array.from({ length: 8 }, (_, i) => ({ x: i * 1.5 - 2, mode: i === 5 ? 1 : 0 }));
+    project = await makeProject({ params, specExtra: CLOUD_SPEC });
+    cloud = await startFakeCloud();
+    const r = await runEcs(project, cloud);
+    expect(r.err).not.toContain("internal error");
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.out);
+    expect(summary).toMatchObject({ realisations: 8, ranNow: 8, deadLettered: 0 });
+    expect(summary.counts).toMatchObject({ ok: 7, failedModel: 1 });
+    const remote = await cloudResults(cloud);
+    const local = await runLocal({
+      specFile: project.spec,
+      resultsRoot: project.results,
+      workRoot: project.work,
+      workers: 2,
+      report: false,
+    });
+    for (const l of local.results) {
+      const c = remote.get(l.id)!;
+      expect(c.status).toBe(l.status);
+      expect(c.observations).toEqual(l.observations);
+      expect(c.failure?.reason).toBe(l.failure?.reason);
+    }
+    // every worker was started once and exited by itself when the queue stayed empty
+    await waitFor("workers to exit", async () =>
+      cloud!.tasks.every((t) => t.exitCode !== null) ? true : undefined,
+    );
+    expect(cloud.tasks.every((t) => t.exitCode === 0)).toBe(true);
+    // the summary files and reports went to the bucket too
+    const store = createS3ResultStore({ bucket: cloud.infra.bucket, prefix: cloud.infra.prefix! });
+    expect(
+      new TextDecoder().decode(await store.getRunSetFile({ project: "test", scenario: "base" }, "report.md")),
+    ).toContain("<!-- modelfleet:test/base -->");
+    // a second run finds everything done and starts no worker
+    const calls = cloud.runTaskCalls.length;
+    const again = JSON.parse((await runEcs(project, cloud)).out);
+    expect(again.ranNow).toBe(0);
+    expect(cloud.runTaskCalls.length).toBe(calls);
+  });
+
+  it("2. a worker killed mid-run: its realisation runs again once and is published once", async () => {
+    const params = [{ x: 1, mode: 8 }, { x: 2 }, { x: 3 }];
+    project = await makeProject({ params, specExtra: "cloud: { max_workers: 2, idle_timeout: 2s }\n" });
+    cloud = await startFakeCloud({ visibilitySeconds: 2 });
+    const running = runEcs(project, cloud);
+    const victim = await waitFor("realisation 1 to start", () => cloud!.taskRunning("1"));
+    victim.stoppedByHarness = true;
+    killTree(victim.process.pid!);
+    const r = await running;
+    expect(r.code).toBe(0);
+    const results = await cloudResults(cloud);
+    expect(results.get("1")).toMatchObject({ status: "ok", attempts: 2, observations: { y: 2 } });
+    expect(JSON.parse(r.out).counts.ok).toBe(3);
+    // exactly one result.json publish went through for it: the losing attempt, if any, was refused
+    expect(cloud.tasks.filter((t) => t.output.includes(" 1 ok")).length).toBe(1);
+  });
+
+  it("3. the same message delivered to two workers gives exactly one result.json", async () => {
+    project = await makeProject({ params: [{ x: 4, mode: 8 }], specExtra: CLOUD_SPEC });
+    cloud = await startFakeCloud();
+    // Run once so the bundle, run configuration and keys exist; then deliver its message twice.
+    await runEcs(project, cloud);
+    await waitFor("the first run's workers to exit", async () =>
+      cloud!.tasks.every((t) => t.exitCode !== null) ? true : undefined,
+    );
+    const first = (await cloudResults(cloud)).get("1")!;
+    // Remove the result and send the same message twice.
+    const body = JSON.stringify({
+      id: "1",
+      key: first.key,
+      runConfigKey: (await findRunConfigKey(cloud))!,
+      values: first.parameters,
+    });
+    await deleteResult(cloud, "1");
+    const sqs = new SQSClient({});
+    await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: cloud.infra.queueUrl,
+        Entries: [
+          { Id: "a", MessageBody: body },
+          { Id: "b", MessageBody: body },
+        ],
+      }),
+    );
+    const tasksBefore = cloud.tasks.length;
+    // two workers take one copy each
+    const { RunTaskCommand, ECSClient } = await import("@aws-sdk/client-ecs");
+    await new ECSClient({}).send(
+      new RunTaskCommand({
+        cluster: "fake-cluster",
+        taskDefinition: "fake-agent:1",
+        count: 2,
+        overrides: { containerOverrides: [{ name: "agent", environment: envOf(cloud) }] },
+      }),
+    );
+    await waitFor("both workers to exit", async () =>
+      cloud!.tasks.slice(tasksBefore).every((t) => t.exitCode !== null) ? true : undefined,
+    );
+    const outputs = cloud.tasks
+      .slice(tasksBefore)
+      .map((t) => t.output)
+      .join("\n");
+    expect(outputs.match(/: 1 ok/g)?.length ?? 0).toBe(2);
+    expect(outputs.match(/already published by another worker/g)?.length).toBe(1);
+    // (concurrent publishers racing on the conditional write itself: src/store/s3-store.test.ts)
+    expect((await cloudResults(cloud)).get("1")!.status).toBe("ok");
+  });
+
+  it("4. a realisation that crashes its worker every time goes to the DLQ and is reported failed", async () => {
+    project = await makeProject({ params: [{ x: 1 }, { x: 2, mode: 8 }, { x: 3 }], specExtra: CLOUD_SPEC });
+    cloud = await startFakeCloud({ maxReceiveCount: 2, visibilitySeconds: 1 });
+    cloud.crashWorkersRunning("2");
+    const r = await runEcs(project, cloud);
+    cloud.crashWorkersRunning(undefined);
+    const summary = JSON.parse(r.out);
+    expect(summary.deadLettered).toBe(1);
+    expect(summary.counts).toMatchObject({ ok: 2, failedInfrastructure: 1, notRun: 0 });
+    const failed = (await cloudResults(cloud)).get("2")!;
+    expect(failed.failure).toMatchObject({ kind: "infrastructure", reason: "worker_lost" });
+    expect(failed.failure!.message).toContain("dead-letter queue");
+    expect(r.code).toBe(1); // infrastructure failures remain
+  });
+
+  it("5. throttled and partly failed RunTask calls still launch every worker exactly once", async () => {
+    project = await makeProject({
+      params: Array.from({ length: 6 }, (_, i) => ({ x: i })),
+      specExtra: CLOUD_SPEC,
+    });
+    cloud = await startFakeCloud();
+    cloud.behaviour = {
+      throttle: (call) => call === 0 || call === 2,
+      partial: (call) => (call === 1 ? 1 : undefined),
+    };
+    const r = await runEcs(project, cloud);
+    expect(r.code).toBe(0);
+    const started = cloud.runTaskCalls.filter(
+      (c) => c.outcome.startsWith("started") || c.outcome.startsWith("partial"),
+    );
+    const launchedTokens = started.map((c) => c.clientToken);
+    expect(new Set(launchedTokens).size).toBe(launchedTokens.length);
+    expect(cloud.runTaskCalls.some((c) => c.outcome === "throttled")).toBe(true);
+    expect(cloud.tasks.length).toBeLessThanOrEqual(3);
+    expect(JSON.parse(r.out).counts.ok).toBe(6);
+  });
+
+  it("6. a quota failure ends the run with a clear error in bounded time", async () => {
+    project = await makeProject({ params: [{ x: 1 }], specExtra: CLOUD_SPEC });
+    cloud = await startFakeCloud();
+    cloud.behaviour = { failAll: "You've reached the limit on the number of vCPUs you can run concurrently" };
+    const t0 = Date.now();
+    const r = await runEcs(project, cloud);
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("the account's Fargate Spot vCPU quota is exhausted");
+    expect(cloud.tasks).toHaveLength(0);
+  });
+
+  it("7. SIGTERM to a worker: its message is back on the queue within 30 s, and no partial result", async () => {
+    project = await makeProject({ params: [{ x: 1, mode: 2 }], specExtra: CLOUD_SPEC, timeout: "10m" });
+    cloud = await startFakeCloud({ visibilitySeconds: 60 });
+    const running = main(
+      ["run", project.spec, "--executor", "ecs", "--infra", cloud.infraFile, "--json", "--poll", "0.3s"],
+      memoryIO(project.dir),
+    );
+    const worker = await waitFor("the hanging model to start", () => cloud!.taskRunning("1"));
+    const t0 = Date.now();
+    worker.process.kill("SIGTERM");
+    await waitFor("the worker to exit", async () =>
+      worker.exitCode !== null || worker.signal !== null ? true : undefined,
+    );
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    expect(worker.exitCode).toBe(143);
+    const messages = cloud.sqs.messages(cloud.infra.queueUrl);
+    expect(messages.length).toBeGreaterThanOrEqual(1);
+    expect(["visible", "in-flight"]).toContain(messages[0]!.state);
+    expect((await cloudResults(cloud)).has("1")).toBe(false);
+    expect(worker.output).toContain("back on the queue: the worker is stopping");
+    process.emit("SIGINT");
+    await running;
+  });
+});
+
+function envOf(c: FakeCloud) {
+  return [
+    { name: "MODELFLEET_QUEUE_URL", value: c.infra.queueUrl },
+    { name: "MODELFLEET_BUCKET", value: c.infra.bucket },
+    { name: "MODELFLEET_PREFIX", value: c.infra.prefix! },
+  ];
+}
+
+async function findRunConfigKey(c: FakeCloud): Promise<string | undefined> {
+  const { ListObjectsV2Command, S3Client } = await import("@aws-sdk/client-s3");
+  const out = await new S3Client({ forcePathStyle: true }).send(
+    new ListObjectsV2Command({ Bucket: c.infra.bucket, Prefix: `${c.infra.prefix}test/base/runs/` }),
+  );
+  return out.Contents?.[0]?.Key;
+}
+
+async function deleteResult(c: FakeCloud, id: string) {
+  const { DeleteObjectCommand, S3Client } = await import("@aws-sdk/client-s3");
+  await new S3Client({ forcePathStyle: true }).send(
+    new DeleteObjectCommand({
+      Bucket: c.infra.bucket,
+      Key: `${c.infra.prefix}test/base/realisations/${id}/result.json`,
+    }),
+  );
+}
