@@ -22,7 +22,12 @@ export interface ResultsAppOptions {
   readonly root: string;
   /** The store over that root; default createFsResultStore(root). */
   readonly store?: ResultStore;
+  /** Answer only requests addressed to a loopback name (localhost, 127.0.0.1, [::1]): a web
+   * page elsewhere cannot read the results by pointing a DNS name of its own at 127.0.0.1. */
+  readonly loopbackOnly?: boolean;
 }
+
+const LOOPBACK_HOST = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$/i;
 
 /** What the API offers, for the 404 of an unknown endpoint and for `modelfleet serve`. */
 export const RESULTS_ENDPOINTS: ReadonlyArray<{ readonly path: string; readonly description: string }> = [
@@ -85,6 +90,16 @@ export function createResultsApp(options: ResultsAppOptions): Hono {
         { error: `${c.req.method} is not allowed: the results API is read-only`, hint: "use GET" },
         405,
         { Allow: "GET, HEAD" },
+      );
+    }
+    const host = c.req.header("host");
+    if (options.loopbackOnly && host !== undefined && !LOOPBACK_HOST.test(host)) {
+      return c.json(
+        {
+          error: `requests for host "${host}" are refused: this server answers only on localhost`,
+          hint: "open it as http://127.0.0.1:<port>/",
+        },
+        403,
       );
     }
     await next();

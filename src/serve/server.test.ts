@@ -204,6 +204,30 @@ describe("results API", () => {
     expect(server.url).not.toMatch(/:8787$/);
   });
 
+  it("refuses requests addressed to another host name (DNS rebinding)", async () => {
+    const { port } = new URL(server.url);
+    const r = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const socket = connect({ host: "127.0.0.1", port: Number(port) }, () => {
+        socket.write("GET /health HTTP/1.1\r\nHost: evil.example:80\r\nConnection: close\r\n\r\n");
+      });
+      const chunks: Buffer[] = [];
+      socket.on("data", (c) => chunks.push(c));
+      socket.on("error", reject);
+      socket.on("end", () => {
+        const text = Buffer.concat(chunks).toString("utf8");
+        resolve({
+          status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1]),
+          body: text.slice(text.indexOf("\r\n\r\n") + 4),
+        });
+      });
+    });
+    expect(r.status).toBe(403);
+    expect(JSON.parse(r.body).error).toBe(
+      'requests for host "evil.example:80" are refused: this server answers only on localhost',
+    );
+    expect((await get("/health")).status).toBe(200);
+  });
+
   it("GET /health", async () => {
     const r = await getJson("/health");
     expect(r.status).toBe(200);

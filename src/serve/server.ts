@@ -27,7 +27,8 @@ export interface ResultsServer {
 export async function startResultsServer(options: ResultsServerOptions): Promise<ResultsServer> {
   const host = options.host ?? DEFAULT_HOST;
   const port = options.port ?? DEFAULT_PORT;
-  const app = createResultsApp({ root: options.root });
+  const loopback = host === "127.0.0.1" || host === "localhost" || host === "::1";
+  const app = createResultsApp({ root: options.root, loopbackOnly: loopback });
   const listener = getRequestListener(app.fetch, {
     hostname: host,
     // Requests the adapter refuses before the app sees them (a backslash in the path, a bad
