@@ -9,6 +9,7 @@ import { reapOrphans } from "../src/engine/orphans.ts";
 import type { RealisationResult } from "../src/results/realisation-result.ts";
 import { isInside } from "../src/spec/paths.ts";
 import { CLI, makeProject, type TestProject } from "./helpers/project.ts";
+import { waitFor } from "./helpers/wait.ts";
 
 let project: TestProject | undefined;
 let child: ChildProcess | undefined;
@@ -43,16 +44,6 @@ async function publishedResults(p: TestProject): Promise<RealisationResult[]> {
     if (text !== undefined) out.push(JSON.parse(text) as RealisationResult);
   }
   return out;
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const slowParams = (n: number) => Array.from({ length: n }, (_, i) => ({ x: i + 1, mode: 6 }));

@@ -23,6 +23,7 @@ import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { errorMessage, UserError } from "../errors.ts";
 import type { RealisationResult } from "../results/realisation-result.ts";
+import { checkRelativePath, checkSegment, parseResult, supersedes } from "./result-rules.ts";
 import type { PublishOutcome, ResultStore, RunSetRef } from "./result-store.ts";
 import {
   CLAIM_STALE_MS,
@@ -190,21 +191,6 @@ export class FsResultStore implements ResultStore {
   }
 }
 
-/**
- * Whether `next` should replace the published `existing` (undefined: unreadable). A result
- * with another key is stale. An infrastructure failure is not final (the next run retries
- * it, with the same key), so a settled result replaces it; otherwise the first result
- * published for a key stays.
- */
-function supersedes(next: RealisationResult, existing: RealisationResult | undefined): boolean {
-  if (!existing || existing.key !== next.key) return true;
-  return isInfrastructureFailure(existing) && !isInfrastructureFailure(next);
-}
-
-function isInfrastructureFailure(result: RealisationResult): boolean {
-  return result.status === "failed" && result.failure?.kind !== "model";
-}
-
 async function readResult(file: string): Promise<RealisationResult | undefined> {
   let text: string;
   try {
@@ -222,23 +208,6 @@ async function readResult(file: string): Promise<RealisationResult | undefined> 
     );
   }
   return parsed;
-}
-
-/** The result, or why the text is not one. */
-function parseResult(text: string): RealisationResult | string {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    return errorMessage(e);
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return "not a JSON object";
-  const v = value as Record<string, unknown>;
-  if (v["schema"] !== 1) return `schema ${JSON.stringify(v["schema"])}, expected 1`;
-  for (const field of ["id", "key", "status"]) {
-    if (typeof v[field] !== "string") return `no "${field}"`;
-  }
-  return value as RealisationResult;
 }
 
 interface Snapshot {
@@ -260,32 +229,6 @@ async function readSnapshot(file: string): Promise<Snapshot | undefined> {
     digest: createHash("sha256").update(bytes).digest("hex"),
     result: typeof parsed === "string" ? undefined : parsed,
   };
-}
-
-/** One path segment from a name or id: it must not be empty, climb, or nest. */
-function checkSegment(value: string, what: string): string {
-  if (value === "" || value === "." || value === ".." || /[/\\\0]/.test(value)) {
-    throw new UserError(
-      `cannot store results under ${what} ${JSON.stringify(value)}: it must not be empty, "." or "..", ` +
-        `or contain / or \\`,
-    );
-  }
-  return value;
-}
-
-/** The segments of a relative, forward-slash path that stays inside its folder. */
-function checkRelativePath(relPath: string, what: string): string[] {
-  const problem =
-    relPath.includes("\\") || relPath.includes("\0")
-      ? "use forward slashes (a/b.txt) and no control characters"
-      : relPath.startsWith("/") || /^[A-Za-z]:/.test(relPath)
-        ? "the path is absolute; give it relative to the work directory"
-        : relPath.split("/").includes("..")
-          ? 'the path climbs out of the work directory with ".."; keep files inside it'
-          : undefined;
-  const segments = relPath.split("/").filter((s) => s !== "" && s !== ".");
-  if (problem === undefined && segments.length > 0) return segments;
-  throw new UserError(`cannot store ${what}: ${problem ?? "the path is empty"}`);
 }
 
 /** Writes `target` via a temp file beside it, so it is replaced whole or not at all. */

@@ -41,6 +41,7 @@ import { Upload } from "@aws-sdk/lib-storage";
 import { type Clock, systemClock } from "../engine/clock.ts";
 import { errorMessage, UserError } from "../errors.ts";
 import type { RealisationResult } from "../results/realisation-result.ts";
+import { checkRelativePath, checkSegment, parseResult, supersedes } from "./result-rules.ts";
 import type { PublishOutcome, ResultStore, RunSetRef } from "./result-store.ts";
 
 const RESULT_FILE = "result.json";
@@ -760,67 +761,6 @@ function permissionsFor(action: S3Action): string {
       // S3 requires GetObject as well for If-Match writes.
       return "s3:PutObject and s3:GetObject on it";
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Shared with the filesystem store: the same rules on either side of the same layout.
-
-/**
- * Whether `next` should replace the published `existing` (undefined: unreadable). A result
- * with another key is stale. An infrastructure failure is not final (the next run retries
- * it, with the same key), so a settled result replaces it; otherwise the first result
- * published for a key stays.
- */
-function supersedes(next: RealisationResult, existing: RealisationResult | undefined): boolean {
-  if (!existing || existing.key !== next.key) return true;
-  return isInfrastructureFailure(existing) && !isInfrastructureFailure(next);
-}
-
-function isInfrastructureFailure(result: RealisationResult): boolean {
-  return result.status === "failed" && result.failure?.kind !== "model";
-}
-
-/** The result, or why the text is not one. */
-function parseResult(text: string): RealisationResult | string {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    return errorMessage(e);
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return "not a JSON object";
-  const v = value as Record<string, unknown>;
-  if (v["schema"] !== 1) return `schema ${JSON.stringify(v["schema"])}, expected 1`;
-  for (const field of ["id", "key", "status"]) {
-    if (typeof v[field] !== "string") return `no "${field}"`;
-  }
-  return value as RealisationResult;
-}
-
-/** One path segment from a name or id: it must not be empty, climb, or nest. */
-function checkSegment(value: string, what: string): string {
-  if (value === "" || value === "." || value === ".." || /[/\\\0]/.test(value)) {
-    throw new UserError(
-      `cannot store results under ${what} ${JSON.stringify(value)}: it must not be empty, "." or "..", ` +
-        `or contain / or \\`,
-    );
-  }
-  return value;
-}
-
-/** The segments of a relative, forward-slash path that stays inside its folder. */
-function checkRelativePath(relPath: string, what: string): string[] {
-  const problem =
-    relPath.includes("\\") || relPath.includes("\0")
-      ? "use forward slashes (a/b.txt) and no control characters"
-      : relPath.startsWith("/") || /^[A-Za-z]:/.test(relPath)
-        ? "the path is absolute; give it relative to the work directory"
-        : relPath.split("/").includes("..")
-          ? 'the path climbs out of the work directory with ".."; keep files inside it'
-          : undefined;
-  const segments = relPath.split("/").filter((s) => s !== "" && s !== ".");
-  if (problem === undefined && segments.length > 0) return segments;
-  throw new UserError(`cannot store ${what}: ${problem ?? "the path is empty"}`);
 }
 
 /** Runs at most `limit` tasks at once, in the order they were asked for. */

@@ -8,6 +8,7 @@ import { runLocal } from "../../src/engine/local-run.ts";
 import type { RealisationResult } from "../../src/results/realisation-result.ts";
 import { createS3ResultStore } from "../../src/store/s3-store.ts";
 import { makeProject, type TestProject } from "../helpers/project.ts";
+import { waitFor } from "../helpers/wait.ts";
 import { type FakeCloud, killTree, startFakeCloud } from "./harness.ts";
 
 let cloud: FakeCloud | undefined;
@@ -33,16 +34,6 @@ async function runEcs(p: TestProject, c: FakeCloud, extra: string[] = []) {
 async function cloudResults(c: FakeCloud): Promise<Map<string, RealisationResult>> {
   const store = createS3ResultStore({ bucket: c.infra.bucket, prefix: c.infra.prefix! });
   return new Map((await store.listResults({ project: "test", scenario: "base" })).map((r) => [r.id, r]));
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe("the ECS path on the fake cloud", () => {
