@@ -20,6 +20,8 @@ export interface ModelProcessOptions {
   /** Start through this shell launcher (cheaper than forking the engine); output goes to
    * OUTPUT_LOG in the work folder. Without one, the model is spawned directly. */
   readonly launcher?: ShellLauncher;
+  /** With a launcher: return at once when the model exits, leaving its output for readOutput. */
+  readonly deferOutput?: boolean;
 }
 
 export interface ModelProcessResult {
@@ -35,6 +37,13 @@ export interface ModelProcessResult {
   readonly outputTail: string;
   /** True when we sent the kill (timeout or abort); a SIGKILL we did not send hints at the OOM killer. */
   readonly killedByUs: boolean;
+  /** Set (with deferOutput) while the output is still to be read from the log: see readOutput. */
+  readonly pendingOutput?: {
+    readonly logFile: string;
+    readonly tailBytes: number;
+    readonly notFound: boolean;
+    readonly notExecutable: boolean;
+  };
 }
 
 const KILL_GRACE_MS = 2_000;
@@ -173,26 +182,43 @@ async function runThroughLauncher(
   }
   sup.mainExited();
   sup.finish();
-  const wallSeconds = (performance.now() - started) / 1000;
-  const outputTail = await readTail(logFile, options.tailBytes ?? 64 * 1024);
-  let spawnError: NodeJS.ErrnoException | undefined;
-  if ((exit.notFound || exit.notExecutable) && outputTail.includes("setsid: failed to execute")) {
-    spawnError = Object.assign(new Error(outputTail.trim().split("\n").pop() ?? "failed to execute"), {
-      code: exit.notFound ? "ENOENT" : "EACCES",
-    });
-  }
-  return {
-    exitCode: spawnError ? null : exit.exitCode,
+  const result: ModelProcessResult = {
+    exitCode: exit.exitCode,
     signal: exit.signal,
     timedOut: sup.timedOut,
     aborted: sup.aborted,
-    ...(spawnError ? { spawnError } : {}),
-    wallSeconds,
+    wallSeconds: (performance.now() - started) / 1000,
     cpuSeconds: sup.usage.cpuSeconds,
     peakMemoryMb: sup.usage.peakMemoryMb,
-    outputTail,
+    outputTail: "",
     killedByUs: sup.killedByUs,
+    pendingOutput: {
+      logFile,
+      tailBytes: options.tailBytes ?? 64 * 1024,
+      notFound: exit.notFound,
+      notExecutable: exit.notExecutable,
+    },
   };
+  return options.deferOutput ? result : readOutput(result);
+}
+
+/**
+ * Completes a result whose output is still in its log file (started through the launcher):
+ * reads the tail, and tells a command that could not be started from one that ran. Kept
+ * apart so the engine can do it off the models' critical path.
+ */
+export async function readOutput(result: ModelProcessResult): Promise<ModelProcessResult> {
+  const pending = result.pendingOutput;
+  if (!pending) return result;
+  const outputTail = await readTail(pending.logFile, pending.tailBytes);
+  let spawnError: NodeJS.ErrnoException | undefined;
+  if ((pending.notFound || pending.notExecutable) && outputTail.includes("setsid: failed to execute")) {
+    spawnError = Object.assign(new Error(outputTail.trim().split("\n").pop() ?? "failed to execute"), {
+      code: pending.notFound ? "ENOENT" : "EACCES",
+    });
+  }
+  const { pendingOutput: _, ...rest } = result;
+  return { ...rest, outputTail, ...(spawnError ? { spawnError, exitCode: null } : {}) };
 }
 
 async function readTail(path: string, bytes: number): Promise<string> {

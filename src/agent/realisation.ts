@@ -11,7 +11,7 @@ import { renderTemplate, type Template, writeTemplateFile } from "../pest/templa
 import type { BundleFile } from "../plan/bundle.ts";
 import type { Failure, FailureReason, RealisationResult } from "../results/realisation-result.ts";
 import type { PublishOutcome, ResultStore } from "../store/result-store.ts";
-import { type ModelProcessResult, OUTPUT_LOG, runModelProcess } from "./model-process.ts";
+import { type ModelProcessResult, OUTPUT_LOG, readOutput, runModelProcess } from "./model-process.ts";
 import type { ShellLauncher } from "./shell-launcher.ts";
 
 /** When a run counts as successful (model.success in the spec). */
@@ -128,7 +128,7 @@ export function executeAttempt(config: RunConfig, input: AttemptInput): Promise<
     timeoutMs: config.timeoutSeconds * 1000,
     ...(input.signal ? { signal: input.signal } : {}),
     ...(input.onSpawn ? { onSpawn: input.onSpawn } : {}),
-    ...(input.launcher ? { launcher: input.launcher } : {}),
+    ...(input.launcher ? { launcher: input.launcher, deferOutput: true } : {}),
   });
 }
 
@@ -136,9 +136,10 @@ export function executeAttempt(config: RunConfig, input: AttemptInput): Promise<
 export async function completeAttempt(
   config: RunConfig,
   input: AttemptInput,
-  proc: ModelProcessResult,
+  exited: ModelProcessResult,
   startedAt: Date,
 ): Promise<AttemptOutcome> {
+  const proc = await readOutput(exited);
   const done = (o: EarlyOutcome): AttemptOutcome => ({ ...o, process: proc, startedAt, endedAt: new Date() });
   if (proc.aborted) return done({ status: "aborted", observations: {} });
   const processFailure = classifyProcess(config, proc);
