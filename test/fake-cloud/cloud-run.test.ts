@@ -195,6 +195,15 @@ describe("the ECS path on the fake cloud", () => {
     expect(cloud.tasks).toHaveLength(0);
   });
 
+  it("refuses a spec whose region is not the infrastructure's", async () => {
+    project = await makeProject({ params: [{ x: 1 }], specExtra: "cloud: { region: eu-west-1 }\n" });
+    cloud = await startFakeCloud();
+    const r = await runEcs(project, cloud);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("cloud.region is eu-west-1 but the infrastructure in");
+    expect(cloud.runTaskCalls).toHaveLength(0);
+  });
+
   it("7. SIGTERM to a worker: its message is back on the queue within 30 s, and no partial result", async () => {
     project = await makeProject({ params: [{ x: 1, mode: 2 }], specExtra: CLOUD_SPEC, timeout: "10m" });
     cloud = await startFakeCloud({ visibilitySeconds: 60 });

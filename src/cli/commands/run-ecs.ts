@@ -4,6 +4,7 @@ import { resolve } from "node:path";
 import { cloudPieces, readInfrastructureOutputs } from "../../cloud/aws-wiring.ts";
 import { runOnCloud } from "../../cloud/cloud-run.ts";
 import type { Clock } from "../../engine/clock.ts";
+import { UserError } from "../../errors.ts";
 import { reportRunSet } from "../../report/report-run-set.ts";
 import { formatRunSummary } from "../../report/run-summary.ts";
 import { formatTextReport } from "../../report/text-report.ts";
@@ -26,8 +27,20 @@ export interface EcsRunOptions {
 
 export async function runOnEcs(options: EcsRunOptions, io: CliIO): Promise<number> {
   const resolved = await loadSpec(options.specFile);
-  const infra = await readInfrastructureOutputs(resolve(io.cwd, options.infraFile));
   const cloud = resolved.spec.cloud;
+  const outputs = await readInfrastructureOutputs(resolve(io.cwd, options.infraFile));
+  if (outputs.region !== cloud.region) {
+    throw new UserError(
+      `${options.specFile}: cloud.region is ${cloud.region} but the infrastructure in ${options.infraFile} is in ${outputs.region}; make them agree`,
+    );
+  }
+  // The spec may name its own network (subnets, security groups) over the infrastructure's.
+  const infra = {
+    ...outputs,
+    ...(cloud.subnets.length > 0 ? { subnets: cloud.subnets } : {}),
+    ...(cloud.security_groups.length > 0 ? { securityGroups: cloud.security_groups } : {}),
+    assignPublicIp: outputs.assignPublicIp || cloud.assign_public_ip,
+  };
   const pieces = cloudPieces(infra, {
     spot: resolved.spec.resources.spot,
     idleSeconds: cloud.idle_timeout,
