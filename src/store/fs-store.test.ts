@@ -6,8 +6,8 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { storedResult } from "../../test/helpers/realisation-results.ts";
 import { UserError } from "../errors.ts";
-import type { RealisationResult } from "../results/realisation-result.ts";
 import { createFsResultStore } from "./fs-store.ts";
 import type { RunSetRef } from "./result-store.ts";
 
@@ -21,30 +21,7 @@ afterEach(async () => {
 
 const runSet: RunSetRef = { project: "demo", scenario: "base" };
 
-function result(fields: Partial<RealisationResult> = {}): RealisationResult {
-  return {
-    schema: 1,
-    project: "demo",
-    scenario: "base",
-    id: "7",
-    key: "k1",
-    status: "ok",
-    attempts: 1,
-    worker: "w1",
-    startedAt: "2026-11-23T18:00:00.000Z",
-    endedAt: "2026-11-23T18:01:00.000Z",
-    wallSeconds: 60,
-    cpuSeconds: null,
-    peakMemoryMb: null,
-    exitCode: 0,
-    signal: null,
-    parameters: { hk: 1.5 },
-    observations: { h1: 10.25 },
-    files: [],
-    logTail: "",
-    ...fields,
-  };
-}
+const result = storedResult;
 
 const realisationDir = (id = "7") => path.join(root, "demo", "base", "realisations", id);
 

@@ -5,6 +5,7 @@ import path from "node:path";
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type FakeS3, startFakeS3 } from "../../test/fake-cloud/s3-proxy.ts";
+import { storedResult } from "../../test/helpers/realisation-results.ts";
 import type { Clock } from "../engine/clock.ts";
 import { createFakeClock, type FakeClock } from "../engine/fake-clock.ts";
 import { UserError } from "../errors.ts";
@@ -53,30 +54,7 @@ function storeFor(
 
 const runSet: RunSetRef = { project: "demo", scenario: "base" };
 
-function result(fields: Partial<RealisationResult> = {}): RealisationResult {
-  return {
-    schema: 1,
-    project: "demo",
-    scenario: "base",
-    id: "7",
-    key: "k1",
-    status: "ok",
-    attempts: 1,
-    worker: "w1",
-    startedAt: "2026-11-23T18:00:00.000Z",
-    endedAt: "2026-11-23T18:01:00.000Z",
-    wallSeconds: 60,
-    cpuSeconds: null,
-    peakMemoryMb: null,
-    exitCode: 0,
-    signal: null,
-    parameters: { hk: 1.5 },
-    observations: { h1: 10.25 },
-    files: [],
-    logTail: "",
-    ...fields,
-  };
-}
+const result = storedResult;
 
 const infrastructureFailure = (fields: Partial<RealisationResult> = {}) =>
   result({

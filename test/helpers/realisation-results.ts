@@ -39,3 +39,29 @@ export function testResult(id: string, o: TestResultOptions = {}): RealisationRe
     logTail: o.logTail ?? "",
   };
 }
+
+/** A published result with every field set, for store tests; `fields` override. */
+export function storedResult(fields: Partial<RealisationResult> = {}): RealisationResult {
+  return {
+    schema: 1,
+    project: "demo",
+    scenario: "base",
+    id: "7",
+    key: "k1",
+    status: "ok",
+    attempts: 1,
+    worker: "w1",
+    startedAt: "2026-11-23T18:00:00.000Z",
+    endedAt: "2026-11-23T18:01:00.000Z",
+    wallSeconds: 60,
+    cpuSeconds: null,
+    peakMemoryMb: null,
+    exitCode: 0,
+    signal: null,
+    parameters: { hk: 1.5 },
+    observations: { h1: 10.25 },
+    files: [],
+    logTail: "",
+    ...fields,
+  };
+}
