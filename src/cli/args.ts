@@ -19,3 +19,10 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig["options"
     throw new UserError(`modelfleet ${command}: ${errorMessage(e)}\n\n${usage}`, { exitCode: 2 });
   }
 }
+
+/** The one positional argument a command takes (a project file), or a usage error. */
+export function singleArgument(positionals: readonly string[], usage: string): string {
+  const [first, ...extra] = positionals;
+  if (first === undefined || extra.length > 0) throw new UserError(usage, { exitCode: 2 });
+  return first;
+}

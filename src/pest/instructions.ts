@@ -711,20 +711,24 @@ function store(it: ObservationInstruction, value: number, ctx: ReadContext): voi
   if (!it.dummy) ctx.values.set(it.name, value);
 }
 
+/** A fixed or semi-fixed observation whose columns start past the end of the line. */
+function lineTooShort(it: ColumnObservation, ctx: ReadContext) {
+  const { line, end, lineNo } = ctx.cur;
+  return fail(
+    ctx,
+    it,
+    `${describe(it)} expects a number in columns ${it.first}-${it.last} of ${where(ctx, lineNo)}, ` +
+      `but the line has only ${end} characters` +
+      excerpt(line, end),
+    it.first,
+  );
+}
+
 function readFixed(it: ColumnObservation, ctx: ReadContext): void {
   const { cur } = ctx;
   const { line, end } = cur;
   const a = it.first - 1;
-  if (a >= end) {
-    throw fail(
-      ctx,
-      it,
-      `${describe(it)} expects a number in columns ${it.first}-${it.last} of ${where(ctx, cur.lineNo)}, ` +
-        `but the line has only ${end} characters` +
-        excerpt(line, end),
-      it.first,
-    );
-  }
+  if (a >= end) throw lineTooShort(it, ctx);
   const field = line.slice(a, Math.min(it.last, line.length));
   const value = parseFortranNumber(field);
   if (value === undefined) {
@@ -750,16 +754,7 @@ function readSemiFixed(it: ColumnObservation, ctx: ReadContext): void {
   const { cur, tables } = ctx;
   const { line, end } = cur;
   const a = it.first - 1;
-  if (a >= end) {
-    throw fail(
-      ctx,
-      it,
-      `${describe(it)} expects a number in columns ${it.first}-${it.last} of ${where(ctx, cur.lineNo)}, ` +
-        `but the line has only ${end} characters` +
-        excerpt(line, end),
-      it.first,
-    );
-  }
+  if (a >= end) throw lineTooShort(it, ctx);
   const b = Math.min(it.last, end);
   let p = a;
   while (p < b && isIn(tables.number, tables.wide, line, p)) p++;

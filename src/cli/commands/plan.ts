@@ -8,7 +8,7 @@ import { planRun } from "../../plan/plan.ts";
 import { formatDuration } from "../../spec/duration.ts";
 import { loadSpec } from "../../spec/load.ts";
 import { createFsResultStore } from "../../store/fs-store.ts";
-import { parseCommandArgs } from "../args.ts";
+import { parseCommandArgs, singleArgument } from "../args.ts";
 import type { CliIO } from "../io.ts";
 
 const USAGE =
@@ -31,8 +31,7 @@ export async function planCommand(args: string[], io: CliIO): Promise<number> {
     io.out(USAGE);
     return 0;
   }
-  const [specFile, ...extra] = positionals;
-  if (specFile === undefined || extra.length > 0) throw new UserError(USAGE, { exitCode: 2 });
+  const specFile = singleArgument(positionals, USAGE);
   const workers = o.workers ? Number(o.workers) : defaultWorkers();
   if (!Number.isInteger(workers) || workers < 1)
     throw new UserError(`plan: --workers takes a whole number >= 1`, { exitCode: 2 });

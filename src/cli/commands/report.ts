@@ -2,13 +2,12 @@
 // reports; with --fail-on-alert, exits 4 when an alert fired (so CI can mark a pull request).
 import { relative, resolve } from "node:path";
 import { DEFAULT_RESULTS_ROOT } from "../../engine/local-run.ts";
-import { UserError } from "../../errors.ts";
 import { planRun } from "../../plan/plan.ts";
 import { REPORT_FILES, reportRunSet } from "../../report/report-run-set.ts";
 import { formatTextReport } from "../../report/text-report.ts";
 import { loadSpec } from "../../spec/load.ts";
 import { createFsResultStore } from "../../store/fs-store.ts";
-import { parseCommandArgs } from "../args.ts";
+import { parseCommandArgs, singleArgument } from "../args.ts";
 import type { CliIO } from "../io.ts";
 
 const USAGE = `usage: modelfleet report <project.yaml> [--results DIR] [--fail-on-alert] [--json]
@@ -30,8 +29,7 @@ export async function reportCommand(args: string[], io: CliIO): Promise<number> 
     io.out(USAGE);
     return 0;
   }
-  const [specFile, ...extra] = positionals;
-  if (specFile === undefined || extra.length > 0) throw new UserError(USAGE, { exitCode: 2 });
+  const specFile = singleArgument(positionals, USAGE);
   const resolved = await loadSpec(specFile);
   const store = createFsResultStore(resolve(io.cwd, o.results ?? DEFAULT_RESULTS_ROOT));
   const plan = await planRun(resolved, store);

@@ -8,7 +8,7 @@ import { formatRunSummary } from "../../report/run-summary.ts";
 import { formatTextReport } from "../../report/text-report.ts";
 import { formatDuration, parseDuration } from "../../spec/duration.ts";
 import { loadSpec } from "../../spec/load.ts";
-import { parseCommandArgs } from "../args.ts";
+import { parseCommandArgs, singleArgument } from "../args.ts";
 import type { CliIO } from "../io.ts";
 import { ProgressTracker, startProgressDisplay } from "../progress.ts";
 import { runOnEcs } from "./run-ecs.ts";
@@ -61,8 +61,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     io.out(USAGE);
     return 0;
   }
-  const [specFile, ...extra] = positionals;
-  if (specFile === undefined || extra.length > 0) throw new UserError(USAGE, { exitCode: 2 });
+  const specFile = singleArgument(positionals, USAGE);
   const workers = o.workers === undefined ? undefined : Number(o.workers);
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) {
     throw new UserError(`run: --workers takes a whole number >= 1, got "${o.workers}"`, { exitCode: 2 });

@@ -8,7 +8,7 @@ import { formatDuration, parseDuration } from "../../spec/duration.ts";
 import { loadSpec } from "../../spec/load.ts";
 import { createFsResultStore } from "../../store/fs-store.ts";
 import { readRunLock } from "../../store/run-lock.ts";
-import { parseCommandArgs } from "../args.ts";
+import { parseCommandArgs, singleArgument } from "../args.ts";
 import type { CliIO } from "../io.ts";
 
 const USAGE = "usage: modelfleet status <project.yaml> [--watch [--every 5s]] [--results DIR] [--json]";
@@ -29,8 +29,7 @@ export async function statusCommand(args: string[], io: CliIO): Promise<number> 
     io.out(USAGE);
     return 0;
   }
-  const [specFile, ...extra] = positionals;
-  if (specFile === undefined || extra.length > 0) throw new UserError(USAGE, { exitCode: 2 });
+  const specFile = singleArgument(positionals, USAGE);
   const every = parseDuration(o.every ?? "5s");
   if (every === undefined)
     throw new UserError(`status: --every takes a duration such as 5s`, { exitCode: 2 });
