@@ -20,11 +20,12 @@ afterEach(async () => {
   project = undefined;
 });
 
-function startRun(p: TestProject, extra: string[] = []) {
+function startRun(p: TestProject, extra: string[] = [], options: { detached?: boolean } = {}) {
   const proc = spawn(
     process.execPath,
     [CLI, "run", p.spec, "--results", p.results, "--work-dir", p.work, "--workers", "2", ...extra],
-    { stdio: ["ignore", "pipe", "pipe"] },
+    // detached: its own process group, as a terminal's foreground job has
+    { stdio: ["ignore", "pipe", "pipe"], detached: options.detached ?? false },
   );
   let output = "";
   proc.stdout!.on("data", (b) => (output += b));
@@ -136,6 +137,22 @@ describe("Ctrl-C", () => {
     });
     expect(resumed.engine.published).toBe(12 - published.length);
     expect(resumed.results).toHaveLength(12);
+  });
+
+  it("a terminal's Ctrl-C reaches only the engine: running models get their grace and none is called out-of-memory", async () => {
+    project = await makeProject({ params: Array.from({ length: 6 }, (_, i) => ({ x: i + 1, mode: 8 })) });
+    const run = startRun(project, ["--grace", "20s"], { detached: true });
+    child = run.proc;
+    await waitFor("models running", async () => (run.output().includes("2 worker(s)") ? true : undefined));
+    await new Promise((r) => setTimeout(r, 500));
+    // A terminal sends SIGINT to every process of its foreground group.
+    process.kill(-run.proc.pid!, "SIGINT");
+    expect(await run.exited).toBe(130);
+    const published = await publishedResults(project);
+    expect(published.map((r) => r.failure?.reason ?? r.status)).toEqual(published.map(() => "ok"));
+    // the two models running at the Ctrl-C finished in their grace period
+    expect(published.length).toBeGreaterThanOrEqual(2);
+    expect(published.length).toBeLessThan(6);
   });
 
   it("a second Ctrl-C kills running models at once and publishes nothing half-done", async () => {

@@ -77,6 +77,30 @@ describe("a run of good realisations", () => {
   });
 });
 
+describe("a stop", () => {
+  it("starts nothing new after it, releases prepared work, and the next run does the rest", async () => {
+    project = await makeProject({ params: Array.from({ length: 8 }, (_, i) => ({ x: i + 1, mode: 6 })) });
+    const stop = new AbortController();
+    const events: EngineEvent[] = [];
+    const report = await run(project, {
+      stop: stop.signal,
+      graceMs: 10_000,
+      onEvent: (e) => {
+        events.push(e);
+        if (e.type === "started" && !stop.signal.aborted) stop.abort();
+      },
+    });
+    const stoppedAt = events.findIndex((e) => e.type === "stopping");
+    expect(stoppedAt).toBeGreaterThan(0);
+    expect(events.slice(stoppedAt).filter((e) => e.type === "started")).toEqual([]);
+    expect(report.engine.stopped).toBe(true);
+    expect(report.engine.published).toBe(1);
+    const resumed = await run(project);
+    expect(resumed.engine.published).toBe(7);
+    expect(resumed.results).toHaveLength(8);
+  });
+});
+
 describe("failures", () => {
   it("classifies model failures and never stops the others", async () => {
     project = await makeProject({

@@ -198,6 +198,14 @@ function classifyProcess(config: RunConfig, proc: ModelProcessResult): Failure |
       message: `could not start \`${cmd}\`: ${errorMessage(proc.spawnError)}`,
     };
   }
+  if (proc.launcherLost) {
+    return {
+      kind: "infrastructure",
+      reason: "worker_lost",
+      message:
+        "the shell that started the model died while it ran (killed from outside the engine); the model was ended and runs again",
+    };
+  }
   if (proc.timedOut) {
     return {
       kind: "model",

@@ -312,6 +312,11 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
     let next = prepareNext(worker);
     for (;;) {
       const job = await next;
+      if (job && stopping) {
+        // Prepared before the stop: nothing new starts after one.
+        next = Promise.resolve(job);
+        break;
+      }
       if (!job) {
         if (stopping) break;
         const counts = await queue.counts();
