@@ -77,6 +77,33 @@ describe("a run of good realisations", () => {
   });
 });
 
+describe("ids that differ only in characters a file name cannot hold", () => {
+  it("run in folders of their own, and each result holds its own realisation's values", async () => {
+    project = await makeProject({ params: [{ x: 0 }] });
+    const rows = Array.from({ length: 10 }, (_, i) => [
+      [`r ${i}`, 100 + i],
+      [`r_${i}`, 200 + i],
+      [`r(${i})`, 300 + i],
+      [`r_28${i}_29`, 400 + i],
+    ]).flat() as Array<[string, number]>;
+    await writeFile(
+      join(project.dir, "ensemble.csv"),
+      `real_name,x,mode\n${rows.map(([name, x]) => `${name},${x},0`).join("\n")}\n`,
+    );
+    await writeFile(
+      project.spec,
+      (await readFile(project.spec, "utf8")).replace(
+        / {2}par_files:.*\n {2}ids:.*\n/,
+        "  csv: ensemble.csv\n",
+      ),
+    );
+    const report = await run(project, { keepWorkdirs: true });
+    expect(report.results).toHaveLength(rows.length);
+    const r = byId(report.results);
+    for (const [name, x] of rows) expect(r.get(name)?.observations).toEqual({ y: 2 * x, z: x + 1 });
+  });
+});
+
 describe("a stop", () => {
   it("starts nothing new after it, releases prepared work, and the next run does the rest", async () => {
     project = await makeProject({ params: Array.from({ length: 8 }, (_, i) => ({ x: i + 1, mode: 6 })) });

@@ -14,6 +14,7 @@ import { hashModelBundle } from "../plan/bundle.ts";
 import { extractBundleArchive } from "../plan/bundle-archive.ts";
 import type { ResultStore } from "../store/result-store.ts";
 import { type AttemptInput, publishAttempt, type RunConfig, runAttempt } from "./realisation.ts";
+import { workdirName } from "./workdir-name.ts";
 
 /** Where run configurations and bundles are fetched from (S3 in the cloud). */
 export interface ObjectSource {
@@ -100,11 +101,7 @@ export async function runAgent(options: AgentOptions): Promise<AgentSummary> {
       () => options.queue.heartbeat(lease, visibilityMs).catch(() => {}),
       visibilityMs / 3,
     );
-    const workdir = join(
-      options.workRoot,
-      "work",
-      `${message.id.replace(/[^A-Za-z0-9_.-]/g, "_")}-a${lease.receiveCount}`,
-    );
+    const workdir = join(options.workRoot, "work", workdirName(message.id, lease.receiveCount));
     try {
       const { cloud, run } = await configFor(message.runConfigKey);
       const input: AttemptInput = {

@@ -19,7 +19,9 @@ import {
   runAttempt,
 } from "../agent/realisation.ts";
 import { createShellLauncher, type ShellLauncher, shellLauncherAvailable } from "../agent/shell-launcher.ts";
+import { workdirName } from "../agent/workdir-name.ts";
 import { errorMessage } from "../errors.ts";
+import { type LongTimeout, setLongTimeout } from "../long-timeout.ts";
 import { median, type PlannedRealisation } from "../plan/plan.ts";
 import type { Failure, RealisationResult } from "../results/realisation-result.ts";
 import type { ResultStore } from "../store/result-store.ts";
@@ -137,13 +139,13 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
   const killAll = () => {
     for (const r of running.values()) for (const c of r.controllers) c.abort();
   };
-  let graceTimer: NodeJS.Timeout | undefined;
+  let graceTimer: LongTimeout | undefined;
   const onStop = () => {
     if (stopping) return;
     stopping = true;
     const graceMs = options.graceMs ?? 10_000;
     emit({ type: "stopping", graceMs });
-    graceTimer = setTimeout(() => {
+    graceTimer = setLongTimeout(() => {
       emit({ type: "killing", running: running.size });
       killAll();
     }, graceMs);
@@ -181,7 +183,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
       values: values.get(item.id) ?? new Map(),
       attempt,
       worker,
-      workdir: join(options.workRoot, `${safeName(item.id)}-a${attempt}`),
+      workdir: join(options.workRoot, workdirName(item.id, attempt)),
       signal: controller.signal,
     };
     const heartbeat = setInterval(() => queue.heartbeat(lease, LEASE_MS).catch(() => {}), LEASE_MS / 3);
@@ -279,7 +281,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
         values: values.get(r.id) ?? new Map(),
         attempt: 1,
         worker,
-        workdir: join(options.workRoot, `${safeName(r.id)}-dup`),
+        workdir: join(options.workRoot, workdirName(r.id, "dup")),
         signal: controller.signal,
       };
       emit({ type: "started", id: r.id, worker, attempt: 1, duplicate: true });
@@ -355,7 +357,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
   };
 
   await Promise.all(Array.from({ length: Math.max(1, options.workers) }, (_, i) => workerLoop(i + 1)));
-  clearTimeout(graceTimer);
+  graceTimer?.clear();
   options.stop?.removeEventListener("abort", onStop);
   options.kill?.removeEventListener("abort", onKill);
   await Promise.all(cleanups);
@@ -369,9 +371,4 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
     wallSeconds: (clock.now() - started) / 1000,
     stopped: stopping,
   };
-}
-
-/** Ids become folder names: keep them tame. */
-function safeName(id: string): string {
-  return id.replace(/[^A-Za-z0-9_.-]/g, "_");
 }
