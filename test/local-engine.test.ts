@@ -3,9 +3,13 @@
 import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { EngineEvent } from "../src/engine/local-engine.ts";
+import { runConfigFromSpec } from "../src/agent/run-config.ts";
+import { type EngineEvent, runEngine } from "../src/engine/local-engine.ts";
 import { runLocal } from "../src/engine/local-run.ts";
+import { planRun } from "../src/plan/plan.ts";
 import type { RealisationResult } from "../src/results/realisation-result.ts";
+import { loadSpec } from "../src/spec/load.ts";
+import { createFsResultStore } from "../src/store/fs-store.ts";
 import { makeProject, type TestProject } from "./helpers/project.ts";
 
 let project: TestProject | undefined;
@@ -183,14 +187,23 @@ describe("failures", () => {
 
   it("a work folder that cannot be made is an infrastructure failure, retried", async () => {
     project = await makeProject({ params: [{ x: 1 }, { x: 2 }] });
+    const resolved = await loadSpec(project.spec);
+    const store = createFsResultStore(project.results);
+    const plan = await planRun(resolved, store);
     // The work root is a file: no folder can be made under it.
     await writeFile(join(project.dir, "blocked"), "");
     const events: EngineEvent[] = [];
-    const report = await run(project, {
+    const summary = await runEngine({
+      config: await runConfigFromSpec(resolved, plan.bundle),
+      items: plan.toRun,
+      store,
+      workers: 2,
       workRoot: join(project.dir, "blocked"),
+      retries: resolved.spec.retries,
       onEvent: (e) => events.push(e),
     });
-    const r = report.results[0]!;
+    expect(summary.failed).toBe(2);
+    const r = (await store.listResults(plan.runSet))[0]!;
     expect(r.failure).toMatchObject({ kind: "infrastructure", reason: "workdir" });
     expect(r.attempts).toBe(3); // 1 + retries.infrastructure (2)
     expect(events.filter((e) => e.type === "retrying")).toHaveLength(4);
@@ -198,6 +211,14 @@ describe("failures", () => {
     const again = await run(project);
     expect(again.plan.infraRetry).toBe(2);
     expect(again.results.every((x) => x.status === "ok")).toBe(true);
+  });
+
+  it("a work folder root that cannot be used stops the run before anything runs, saying so", async () => {
+    project = await makeProject({ params: [{ x: 1 }] });
+    await writeFile(join(project.dir, "blocked"), "");
+    await expect(run(project, { workRoot: join(project.dir, "blocked") })).rejects.toThrow(
+      /cannot use .*blocked.* as the work folder: .*; choose another with --work-dir/,
+    );
   });
 
   it("a model killed by SIGKILL it did not get from us is taken for the out-of-memory killer and retried", async () => {

@@ -64,6 +64,8 @@ export interface EngineOptions {
   readonly graceMs?: number;
   /** Name prefix of the workers (host name locally, task id in the cloud). */
   readonly workerName?: string;
+  /** Told the pid of every model as it starts (the journal the next run reaps from). */
+  readonly onModelStarted?: (pid: number) => void;
 }
 
 export interface EngineSummary {
@@ -185,6 +187,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
       worker,
       workdir: join(options.workRoot, workdirName(item.id, attempt)),
       signal: controller.signal,
+      ...(options.onModelStarted ? { onSpawn: options.onModelStarted } : {}),
     };
     const heartbeat = setInterval(() => queue.heartbeat(lease, LEASE_MS).catch(() => {}), LEASE_MS / 3);
     const early = await prepareAttempt(options.config, input);
@@ -283,6 +286,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
         worker,
         workdir: join(options.workRoot, workdirName(r.id, "dup")),
         signal: controller.signal,
+        ...(options.onModelStarted ? { onSpawn: options.onModelStarted } : {}),
       };
       emit({ type: "started", id: r.id, worker, attempt: 1, duplicate: true });
       const outcome = await runAttempt(options.config, input);

@@ -4,15 +4,16 @@
 import { cpus } from "node:os";
 import { resolve } from "node:path";
 import { runConfigFromSpec } from "../agent/run-config.ts";
+import { errorMessage, UserError } from "../errors.ts";
 import { planRun, type RunPlan, runSetOf } from "../plan/plan.ts";
 import { type RunSetReport, reportRunSet } from "../report/report-run-set.ts";
 import type { RealisationResult } from "../results/realisation-result.ts";
 import { loadSpec, type ResolvedSpec } from "../spec/load.ts";
 import { createFsResultStore } from "../store/fs-store.ts";
 import type { ResultStore } from "../store/result-store.ts";
-import { acquireRunLock } from "../store/run-lock.ts";
+import { acquireRunLock, type RunLock } from "../store/run-lock.ts";
 import { type EngineEvent, type EngineSummary, runEngine } from "./local-engine.ts";
-import { reapOrphans } from "./orphans.ts";
+import { type ModelJournal, openModelJournal, reapRecordedModels } from "./model-journal.ts";
 
 export const DEFAULT_RESULTS_ROOT = ".modelfleet/results";
 export const DEFAULT_WORK_ROOT = ".modelfleet/work";
@@ -58,13 +59,26 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
   const runSet = runSetOf(resolved);
   const store = createFsResultStore(resolve(options.resultsRoot ?? DEFAULT_RESULTS_ROOT));
   const location = store.runSetLocation(runSet);
-  const lock = await acquireRunLock(location, {
-    command: options.command ?? `modelfleet run ${options.specFile}`,
-  });
+  const command = options.command ?? `modelfleet run ${options.specFile}`;
+  const lock = await acquireRunLock(location, { command });
+  const workRoot = resolve(options.workRoot ?? DEFAULT_WORK_ROOT, runSet.project, runSet.scenario);
+  let workLock: RunLock | undefined;
+  let journal: ModelJournal | undefined;
   try {
-    const workRoot = resolve(options.workRoot ?? DEFAULT_WORK_ROOT, runSet.project, runSet.scenario);
-    const orphans = await reapOrphans(workRoot);
+    // Work folders are shared by every results folder of the scenario: a second run of it
+    // must not prepare, delete or reap in them, whatever results folder it writes to.
+    workLock = await acquireRunLock(workRoot, {
+      command,
+      what: "the scenario's work folder; give this run its own with --work-dir",
+    }).catch((e: unknown) => {
+      if (e instanceof UserError) throw e;
+      throw new UserError(
+        `cannot use ${workRoot} as the work folder: ${errorMessage(e)}; choose another with --work-dir`,
+      );
+    });
+    const orphans = await reapRecordedModels(workRoot);
     if (orphans > 0) options.onOrphans?.(orphans);
+    journal = openModelJournal(workRoot);
     const plan = await planRun(resolved, store, {
       ...(options.ids ? { ids: options.ids } : {}),
       ...(options.retryFailed ? { retryFailed: true } : {}),
@@ -95,6 +109,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       ...(options.stop ? { stop: options.stop } : {}),
       ...(options.kill ? { kill: options.kill } : {}),
       graceMs: options.graceMs ?? 10_000,
+      onModelStarted: (pid) => journal?.record(pid),
     });
     const wanted = new Set(plan.all.map((p) => p.id));
     const results = (await store.listResults(runSet)).filter((r) => wanted.has(r.id));
@@ -112,6 +127,8 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
           });
     return { resolved, plan, engine, results, store, location, workers, report };
   } finally {
+    journal?.close();
+    await workLock?.release();
     await lock.release();
   }
 }
