@@ -1,16 +1,20 @@
 // The local engine end to end, with real processes: results, resume, failure classes,
 // timeouts without orphans, retries of infrastructure failures, stragglers.
+import { spawn } from "node:child_process";
 import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import type { DiskSpace } from "../src/agent/disk-space.ts";
 import { runConfigFromSpec } from "../src/agent/run-config.ts";
 import { type EngineEvent, runEngine } from "../src/engine/local-engine.ts";
 import { runLocal } from "../src/engine/local-run.ts";
 import { planRun } from "../src/plan/plan.ts";
+import { formatUnpublished } from "../src/report/unpublished.ts";
 import type { RealisationResult } from "../src/results/realisation-result.ts";
 import { loadSpec } from "../src/spec/load.ts";
 import { createFsResultStore } from "../src/store/fs-store.ts";
-import { makeProject, type TestProject } from "./helpers/project.ts";
+import type { ResultStore } from "../src/store/result-store.ts";
+import { CLI, makeProject, type TestProject } from "./helpers/project.ts";
 
 let project: TestProject | undefined;
 afterEach(async () => {
@@ -105,6 +109,115 @@ describe("ids that differ only in characters a file name cannot hold", () => {
     expect(report.results).toHaveLength(rows.length);
     const r = byId(report.results);
     for (const [name, x] of rows) expect(r.get(name)?.observations).toEqual({ y: 2 * x, z: x + 1 });
+  });
+});
+
+describe("a full disk", () => {
+  const full: DiskSpace = { usage: async () => ({ availableBytes: 1024, totalBytes: 10 * 1024 ** 3 }) };
+
+  it("under a failing model makes it an infrastructure failure (disk_full), retried", async () => {
+    project = await makeProject({ params: [{ x: 1, mode: 1 }, { x: 2 }] });
+    const report = await run(project, { diskSpace: full });
+    const r = byId(report.results);
+    expect(r.get("1")!.failure).toMatchObject({ kind: "infrastructure", reason: "disk_full" });
+    expect(r.get("1")!.failure!.message).toContain(
+      "the disk of the work folder was full (1 KB free of 10 GB)",
+    );
+    expect(r.get("1")!.failure!.message).toContain("exited with code 1");
+    expect(r.get("1")!.attempts).toBe(3);
+    // a model that succeeds is a success, however full the disk
+    expect(r.get("2")!.status).toBe("ok");
+    // with room on the disk, the same failure is the model's
+    const again = await run(project, { retryFailed: true });
+    expect(byId(again.results).get("1")!.failure).toMatchObject({ kind: "model", reason: "exit_code" });
+  });
+});
+
+describe("a results store that refuses writes", () => {
+  const refusing = (inner: ResultStore, code: string, after: number, only?: string): ResultStore => {
+    let published = 0;
+    const fail = (id: string) => {
+      if ((only === undefined && published >= after) || only === id) {
+        throw Object.assign(new Error(`${code}: write refused`), { code });
+      }
+    };
+    return {
+      ...inner,
+      location: inner.location,
+      runSetLocation: (r) => inner.runSetLocation(r),
+      getResult: (r, id) => inner.getResult(r, id),
+      listResults: (r) => inner.listResults(r),
+      putRunSetFile: (r, n, c) => inner.putRunSetFile(r, n, c),
+      getRunSetFile: (r, n) => inner.getRunSetFile(r, n),
+      putFile: async (r, id, rel, local) => {
+        fail(id);
+        return inner.putFile(r, id, rel, local);
+      },
+      putLog: (r, id, t) => inner.putLog(r, id, t),
+      publishResult: async (result) => {
+        fail(result.id);
+        published++;
+        return inner.publishResult(result);
+      },
+    };
+  };
+
+  const engineRun = async (p: TestProject, wrap: (s: ResultStore) => ResultStore, events: EngineEvent[]) => {
+    const resolved = await loadSpec(p.spec);
+    const store = createFsResultStore(p.results);
+    const plan = await planRun(resolved, store);
+    const summary = await runEngine({
+      config: await runConfigFromSpec(resolved, plan.bundle),
+      items: plan.toRun,
+      store: wrap(store),
+      workers: 2,
+      workRoot: join(p.work, "w"),
+      retries: resolved.spec.retries,
+      onEvent: (e) => events.push(e),
+    });
+    return { summary, store, plan };
+  };
+
+  it("(full or read-only) stops new runs at once, keeps the work of what ran, and says so", async () => {
+    project = await makeProject({ params: Array.from({ length: 12 }, (_, i) => ({ x: i + 1 })) });
+    const events: EngineEvent[] = [];
+    const { summary, store, plan } = await engineRun(project, (s) => refusing(s, "ENOSPC", 2), events);
+    expect(summary.storeFailure).toContain("ENOSPC");
+    expect(summary.published).toBe(2);
+    // no model starts once the store has refused: at most the ones already running
+    expect(events.filter((e) => e.type === "started").length).toBeLessThanOrEqual(2 + 2 + 2);
+    expect(summary.unpublished.length).toBeGreaterThan(0);
+    for (const u of summary.unpublished) {
+      expect(u.reason).toContain("ENOSPC");
+      expect((await stat(join(u.workdir!, "out.txt"))).isFile()).toBe(true);
+    }
+    expect(await store.listResults(plan.runSet)).toHaveLength(2);
+    const text = formatUnpublished(summary, { location: "results/test/base", relative: (d) => d })!;
+    expect(text).toContain("results could not be written to results/test/base: ENOSPC: write refused");
+    expect(text).toContain("ran but are not published");
+    expect(text).toContain("work folder kept");
+  });
+
+  it("for one realisation only sets it aside after bounded attempts, and the run reports it as not published", async () => {
+    project = await makeProject({ params: [{ x: 1 }, { x: 2 }, { x: 3 }] });
+    const events: EngineEvent[] = [];
+    const { summary } = await engineRun(project, (s) => refusing(s, "EIO", 0, "2"), events);
+    expect(summary.published).toBe(2);
+    expect(summary.storeFailure).toBeUndefined();
+    expect(summary.unpublished.map((u) => u.id)).toEqual(["2"]);
+    expect(summary.unpublished[0]!.reason).toMatch(
+      /set aside after \d+ attempts that could not be published: .*EIO/,
+    );
+  });
+
+  it("from the start is a clear error with the folder and what to do, not a stack trace", async () => {
+    project = await makeProject({ params: [{ x: 1 }] });
+    await writeFile(join(project.dir, "a-file"), "");
+    const cli = await runCli(["run", project.spec, "--results", join(project.dir, "a-file", "results")]);
+    expect(cli.code).toBe(1);
+    expect(cli.stderr).toContain("cannot write results to");
+    expect(cli.stderr).toContain("choose another folder with --results");
+    expect(cli.stderr).not.toContain("internal error");
   });
 });
 
@@ -248,6 +361,18 @@ describe("failures", () => {
     expect(report.results).toHaveLength(7);
   });
 });
+
+/** Runs the CLI as a user would; resolves with its exit code and output. */
+function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const proc = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    proc.stdout.on("data", (b) => (stdout += b));
+    proc.stderr.on("data", (b) => (stderr += b));
+    proc.on("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
 
 /** Pids of processes whose working directory is `dir` (Linux /proc). */
 async function processesIn(dir: string): Promise<number[]> {

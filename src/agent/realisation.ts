@@ -11,6 +11,7 @@ import { renderTemplate, type Template, writeTemplateFile } from "../pest/templa
 import type { BundleFile } from "../plan/bundle.ts";
 import type { Failure, FailureReason, RealisationResult } from "../results/realisation-result.ts";
 import type { PublishOutcome, ResultStore } from "../store/result-store.ts";
+import { type DiskSpace, formatBytes, isNearlyFull, systemDiskSpace } from "./disk-space.ts";
 import { type ModelProcessResult, OUTPUT_LOG, readOutput, runModelProcess } from "./model-process.ts";
 import type { ShellLauncher } from "./shell-launcher.ts";
 
@@ -55,6 +56,8 @@ export interface AttemptInput {
   readonly onSpawn?: (pid: number) => void;
   /** Start the model through this launcher (see shell-launcher.ts) instead of spawning it. */
   readonly launcher?: ShellLauncher;
+  /** How full the work folder's disk is (default: the real file system). */
+  readonly diskSpace?: DiskSpace;
 }
 
 export interface AttemptOutcome {
@@ -143,9 +146,9 @@ export async function completeAttempt(
   const done = (o: EarlyOutcome): AttemptOutcome => ({ ...o, process: proc, startedAt, endedAt: new Date() });
   if (proc.aborted) return done({ status: "aborted", observations: {} });
   const processFailure = classifyProcess(config, proc);
-  if (processFailure) return done({ status: "failed", failure: processFailure, observations: {} });
+  if (processFailure) return done(await failedOnFullDisk(input, processFailure));
   const successFailure = await checkSuccess(config, input.workdir);
-  if (successFailure) return done({ status: "failed", failure: successFailure, observations: {} });
+  if (successFailure) return done(await failedOnFullDisk(input, successFailure));
 
   const observations: Record<string, number> = {};
   for (const ins of config.instructions) {
@@ -153,27 +156,45 @@ export async function completeAttempt(
     try {
       text = await readFile(join(input.workdir, ins.reads), "utf8");
     } catch {
-      return done({
-        status: "failed",
-        observations: {},
-        failure: {
+      return done(
+        await failedOnFullDisk(input, {
           kind: "model",
           reason: "instructions",
           message: `the model did not write ${ins.reads}, which ${ins.parsed.file} reads`,
-        },
-      });
+        }),
+      );
     }
     try {
       for (const [name, value] of readObservations(ins.parsed, text, ins.reads)) observations[name] = value;
     } catch (e) {
-      return done({
-        status: "failed",
-        observations: {},
-        failure: { kind: "model", reason: "instructions", message: errorMessage(e) },
-      });
+      return done(
+        await failedOnFullDisk(input, { kind: "model", reason: "instructions", message: errorMessage(e) }),
+      );
     }
   }
   return done({ status: "ok", observations });
+}
+
+/**
+ * A model failure on a (nearly) full disk is the disk's doing: "exited with code 1" or a
+ * missing output file are what a model that could not write says. Such a failure is an
+ * infrastructure failure, retried, with the model's own message kept.
+ */
+async function failedOnFullDisk(input: AttemptInput, failure: Failure): Promise<EarlyOutcome> {
+  const failed = { status: "failed" as const, observations: {} };
+  if (failure.kind !== "model" || failure.reason === "timeout" || failure.reason === "spawn") {
+    return { ...failed, failure };
+  }
+  const usage = await (input.diskSpace ?? systemDiskSpace).usage(input.workdir);
+  if (!usage || !isNearlyFull(usage)) return { ...failed, failure };
+  return {
+    ...failed,
+    failure: {
+      kind: "infrastructure",
+      reason: "disk_full",
+      message: `the disk of the work folder was full (${formatBytes(usage.availableBytes)} free of ${formatBytes(usage.totalBytes)}) when the model failed: ${failure.message}. It runs again; free space there, or give --work-dir on a larger disk`,
+    },
+  };
 }
 
 function classifyProcess(config: RunConfig, proc: ModelProcessResult): Failure | undefined {

@@ -7,6 +7,7 @@
 // model already runs. An item is acked only once its result is published, so a crash at any
 // point leaves it on the queue (and unpublished) for the next run.
 import { join } from "node:path";
+import type { DiskSpace } from "../agent/disk-space.ts";
 import type { ModelProcessResult } from "../agent/model-process.ts";
 import {
   type AttemptInput,
@@ -30,6 +31,18 @@ import { createMemoryQueue } from "./memory-queue.ts";
 import { createTrash } from "./trash.ts";
 import type { Lease, WorkQueue } from "./work-queue.ts";
 
+/** Errors that say the store cannot take writes at all, rather than this one. */
+const STORE_REFUSALS = new Set(["ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM", "ENOTDIR"]);
+
+function isStoreRefusal(e: unknown): boolean {
+  for (let c: unknown = e, depth = 0; c instanceof Error && depth < 5; c = c.cause, depth++) {
+    const code = (c as NodeJS.ErrnoException).code;
+    if (code !== undefined && STORE_REFUSALS.has(code)) return true;
+    if (c.name === "StoreRefusedError") return true;
+  }
+  return false;
+}
+
 export interface WorkItem {
   readonly id: string;
   readonly key: string;
@@ -42,6 +55,8 @@ export type EngineEvent =
   | { type: "duplicated"; id: string; elapsedSeconds: number; medianSeconds: number }
   | { type: "abandoned"; id: string; reason: string }
   | { type: "stopping"; graceMs: number }
+  /** The results store refused a write (full, read-only): no new runs start. */
+  | { type: "store_failed"; id: string; reason: string }
   | { type: "killing"; running: number };
 
 export interface EngineOptions {
@@ -66,6 +81,16 @@ export interface EngineOptions {
   readonly workerName?: string;
   /** Told the pid of every model as it starts (the journal the next run reaps from). */
   readonly onModelStarted?: (pid: number) => void;
+  /** How full the work folders' disk is (default: the real file system). */
+  readonly diskSpace?: DiskSpace;
+}
+
+/** A realisation that ran but whose result could not be published. */
+export interface Unpublished {
+  readonly id: string;
+  readonly reason: string;
+  /** Its work folder, kept so that nothing it produced is lost. */
+  readonly workdir?: string;
 }
 
 export interface EngineSummary {
@@ -78,6 +103,10 @@ export interface EngineSummary {
   readonly keptWorkdirs: string[];
   readonly wallSeconds: number;
   readonly stopped: boolean;
+  /** Realisations that ran but could not be published (they run again on the next `run`). */
+  readonly unpublished: readonly Unpublished[];
+  /** Why the results store refused writes, when it did: the run stopped starting models. */
+  readonly storeFailure?: string;
 }
 
 /** One realisation in a worker's hands, from lease to ack. */
@@ -109,6 +138,8 @@ const MAX_PENDING_PUBLISHES = 4;
 export async function runEngine(options: EngineOptions): Promise<EngineSummary> {
   const clock = options.clock ?? systemClock;
   const emit = options.onEvent ?? (() => {});
+  const unpublished = new Map<string, Unpublished>();
+  let storeFailure: string | undefined;
   // Publishing can fail too (disk full, store unreachable); past this many receives an item
   // is set aside, unpublished, rather than tried forever. The next `run` tries it again.
   const queue =
@@ -116,12 +147,12 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
     createMemoryQueue<WorkItem>({
       clock,
       maxReceiveCount: options.retries.infrastructure + options.retries.model + 3,
-      onDeadLetter: (item, receives) =>
-        emit({
-          type: "abandoned",
-          id: item.id,
-          reason: `set aside after ${receives} attempts that could not be published`,
-        }),
+      onDeadLetter: (item, receives) => {
+        const last = unpublished.get(item.id);
+        const reason = `set aside after ${receives} attempts that could not be published${last ? `: ${last.reason}` : ""}`;
+        unpublished.set(item.id, { ...last, id: item.id, reason });
+        emit({ type: "abandoned", id: item.id, reason });
+      },
     });
   const values = new Map(options.items.map((p) => [p.id, p.values]));
   const started = clock.now();
@@ -133,6 +164,8 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
   let failed = 0;
   let acked = 0;
   let stopping = options.stop?.aborted ?? false;
+  /** A stop asked for (Ctrl-C), as opposed to one forced by a store that refuses writes. */
+  let stopAsked = stopping;
 
   await queue.enqueue(options.items.map((p) => ({ id: p.id, key: p.key })));
 
@@ -143,7 +176,8 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
   };
   let graceTimer: LongTimeout | undefined;
   const onStop = () => {
-    if (stopping) return;
+    if (stopAsked) return;
+    stopAsked = true;
     stopping = true;
     const graceMs = options.graceMs ?? 10_000;
     emit({ type: "stopping", graceMs });
@@ -153,6 +187,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
     }, graceMs);
   };
   const onKill = () => {
+    stopAsked = true;
     stopping = true;
     emit({ type: "killing", running: running.size });
     killAll();
@@ -188,6 +223,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
       workdir: join(options.workRoot, workdirName(item.id, attempt)),
       signal: controller.signal,
       ...(options.onModelStarted ? { onSpawn: options.onModelStarted } : {}),
+      ...(options.diskSpace ? { diskSpace: options.diskSpace } : {}),
     };
     const heartbeat = setInterval(() => queue.heartbeat(lease, LEASE_MS).catch(() => {}), LEASE_MS / 3);
     const early = await prepareAttempt(options.config, input);
@@ -224,11 +260,24 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
         return;
       }
       await publish(input, outcome, duplicate);
+      unpublished.delete(input.id);
       await queue.ack(lease);
       acked++;
     } catch (e) {
-      // Publishing itself failed (store unreachable, disk full): the item goes back.
-      emit({ type: "abandoned", id: input.id, reason: `could not publish: ${errorMessage(e)}` });
+      // Publishing failed: the work folder stays (nothing the model made is lost) and the
+      // item goes back. A store that refuses writes (full, read-only) stops new runs: every
+      // further result would be lost the same way.
+      const reason = errorMessage(e);
+      unpublished.set(input.id, { id: input.id, reason, workdir: input.workdir });
+      if (isStoreRefusal(e)) {
+        if (storeFailure === undefined) {
+          storeFailure = reason;
+          stopping = true;
+        }
+        emit({ type: "store_failed", id: input.id, reason });
+      } else {
+        emit({ type: "abandoned", id: input.id, reason: `could not publish: ${reason}` });
+      }
       await queue.release(lease).catch(() => {});
     } finally {
       clearInterval(job.heartbeat);
@@ -287,6 +336,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
         workdir: join(options.workRoot, workdirName(r.id, "dup")),
         signal: controller.signal,
         ...(options.onModelStarted ? { onSpawn: options.onModelStarted } : {}),
+        ...(options.diskSpace ? { diskSpace: options.diskSpace } : {}),
       };
       emit({ type: "started", id: r.id, worker, attempt: 1, duplicate: true });
       const outcome = await runAttempt(options.config, input);
@@ -373,6 +423,8 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
     interrupted: Math.max(0, options.items.length - acked),
     keptWorkdirs: kept,
     wallSeconds: (clock.now() - started) / 1000,
-    stopped: stopping,
+    stopped: stopAsked,
+    unpublished: [...unpublished.values()],
+    ...(storeFailure === undefined ? {} : { storeFailure }),
   };
 }

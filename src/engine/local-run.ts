@@ -3,6 +3,7 @@
 // run the engine, and gather the run set's results.
 import { cpus } from "node:os";
 import { resolve } from "node:path";
+import type { DiskSpace } from "../agent/disk-space.ts";
 import { runConfigFromSpec } from "../agent/run-config.ts";
 import { errorMessage, UserError } from "../errors.ts";
 import { planRun, type RunPlan, runSetOf } from "../plan/plan.ts";
@@ -36,6 +37,8 @@ export interface LocalRunOptions {
   readonly onOrphans?: (killed: number) => void;
   /** Aggregate and write the reports at the end (default true). */
   readonly report?: boolean;
+  /** How full the work folders' disk is (default: the real file system). */
+  readonly diskSpace?: DiskSpace;
 }
 
 export interface LocalRunReport {
@@ -48,6 +51,8 @@ export interface LocalRunReport {
   readonly location: string;
   readonly workers: number;
   readonly report: RunSetReport | undefined;
+  /** Why the reports could not be written, when they could not. */
+  readonly reportError?: string;
 }
 
 export function defaultWorkers(): number {
@@ -60,7 +65,12 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
   const store = createFsResultStore(resolve(options.resultsRoot ?? DEFAULT_RESULTS_ROOT));
   const location = store.runSetLocation(runSet);
   const command = options.command ?? `modelfleet run ${options.specFile}`;
-  const lock = await acquireRunLock(location, { command });
+  const lock = await acquireRunLock(location, { command }).catch((e: unknown) => {
+    if (e instanceof UserError) throw e;
+    throw new UserError(
+      `cannot write results to ${location}: ${errorMessage(e)}; choose another folder with --results`,
+    );
+  });
   const workRoot = resolve(options.workRoot ?? DEFAULT_WORK_ROOT, runSet.project, runSet.scenario);
   let workLock: RunLock | undefined;
   let journal: ModelJournal | undefined;
@@ -110,22 +120,40 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       ...(options.kill ? { kill: options.kill } : {}),
       graceMs: options.graceMs ?? 10_000,
       onModelStarted: (pid) => journal?.record(pid),
+      ...(options.diskSpace ? { diskSpace: options.diskSpace } : {}),
     });
     const wanted = new Set(plan.all.map((p) => p.id));
     const results = (await store.listResults(runSet)).filter((r) => wanted.has(r.id));
     // The report covers every realisation the spec names, not only an --ids subset.
     const everyId = resolved.realisations.realisations.map((r) => r.id);
     const keys = new Map(plan.all.map((p) => [p.id, p.key]));
-    const report =
-      options.report === false
-        ? undefined
-        : await reportRunSet({
-            spec: resolved.spec,
-            store,
-            plannedIds: everyId,
-            ...(options.ids ? {} : { currentKeys: keys }),
-          });
-    return { resolved, plan, engine, results, store, location, workers, report };
+    let report: RunSetReport | undefined;
+    let reportError: string | undefined;
+    if (options.report !== false && engine.storeFailure === undefined) {
+      try {
+        report = await reportRunSet({
+          spec: resolved.spec,
+          store,
+          plannedIds: everyId,
+          ...(options.ids ? {} : { currentKeys: keys }),
+        });
+      } catch (e) {
+        reportError = errorMessage(e);
+      }
+    } else if (engine.storeFailure !== undefined) {
+      reportError = `the results folder refused writes (${engine.storeFailure})`;
+    }
+    return {
+      resolved,
+      plan,
+      engine,
+      results,
+      store,
+      location,
+      workers,
+      report,
+      ...(reportError === undefined ? {} : { reportError }),
+    };
   } finally {
     journal?.close();
     await workLock?.release();
