@@ -1,7 +1,7 @@
 // The local engine end to end, with real processes: results, resume, failure classes,
 // timeouts without orphans, retries of infrastructure failures, stragglers.
 import { spawn } from "node:child_process";
-import { readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { DiskSpace } from "../src/agent/disk-space.ts";
@@ -26,6 +26,7 @@ const run = (p: TestProject, extra: Partial<Parameters<typeof runLocal>[0]> = {}
   runLocal({ specFile: p.spec, resultsRoot: p.results, workRoot: p.work, workers: 2, ...extra });
 
 const byId = (results: RealisationResult[]) => new Map(results.map((r) => [r.id, r]));
+const store = (p: TestProject) => createFsResultStore(p.results);
 
 describe("a run of good realisations", () => {
   it("publishes every realisation with its observations, kept files and log", async () => {
@@ -44,8 +45,13 @@ describe("a run of good realisations", () => {
     expect(r.get("2")!.files[0]!.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(r.get("2")!.logTail).toContain("behave: x=2.5 mode=0");
     const dir = join(report.location, "realisations", "2");
-    expect((await readdir(dir)).sort()).toEqual(["files", "log.txt", "result.json"]);
-    expect(await readFile(join(dir, "files", "out.txt"), "utf8")).toBe("RESULTS\ny 5\nz 3.5\n");
+    expect((await readdir(dir)).sort()).toEqual(["attempts", "result.json"]);
+    const attempt = r.get("2")!.attempt!;
+    expect(attempt).toMatch(/^g1-a1-[0-9a-f]{8}$/);
+    expect((await readdir(join(dir, "attempts", attempt))).sort()).toEqual(["files", "log.txt"]);
+    expect(r.get("2")!.files[0]!.stored).toBe(`attempts/${attempt}/files/out.txt`);
+    expect(r.get("2")!.log).toBe(`attempts/${attempt}/log.txt`);
+    expect(await readFile(join(dir, r.get("2")!.files[0]!.stored!), "utf8")).toBe("RESULTS\ny 5\nz 3.5\n");
     // successful work folders are removed
     expect((await readdir(join(project.work, "test", "base"))).filter((d) => !d.startsWith("."))).toEqual([]);
   });
@@ -149,15 +155,18 @@ describe("a results store that refuses writes", () => {
       listResults: (r) => inner.listResults(r),
       putRunSetFile: (r, n, c) => inner.putRunSetFile(r, n, c),
       getRunSetFile: (r, n) => inner.getRunSetFile(r, n),
-      putFile: async (r, id, rel, local) => {
-        fail(id);
-        return inner.putFile(r, id, rel, local);
+      putFile: async (file) => {
+        fail(file.id);
+        return inner.putFile(file);
       },
-      putLog: (r, id, t) => inner.putLog(r, id, t),
-      publishResult: async (result) => {
+      putLog: (log) => inner.putLog(log),
+      discardAttempt: (a) => inner.discardAttempt(a),
+      startPlan: (r, plan) => inner.startPlan(r, plan),
+      currentPlan: (r) => inner.currentPlan(r),
+      publishResult: async (result, options) => {
         fail(result.id);
         published++;
-        return inner.publishResult(result);
+        return inner.publishResult(result, options);
       },
     };
   };
@@ -218,6 +227,63 @@ describe("a results store that refuses writes", () => {
     expect(cli.stderr).toContain("cannot write results to");
     expect(cli.stderr).toContain("choose another folder with --results");
     expect(cli.stderr).not.toContain("internal error");
+  });
+});
+
+describe("--retry-failed", () => {
+  it("replaces the failure it re-runs when the re-run succeeds, and counts it as run now", async () => {
+    project = await makeProject({ params: [{ x: 1, mode: 9 }, { x: 2 }] });
+    const flag = join(project.dir, "fail-while-here");
+    await writeFile(flag, "");
+    process.env["MF_BEHAVE_FAIL_WHILE"] = flag;
+    try {
+      const first = await run(project);
+      expect(byId(first.results).get("1")!.failure).toMatchObject({ kind: "model", reason: "exit_code" });
+      await rm(flag);
+      const again = await run(project, { retryFailed: true });
+      expect(again.plan.retryFailed).toBe(1);
+      expect(again.engine.published).toBe(1);
+      const r = byId(again.results).get("1")!;
+      expect(r).toMatchObject({ status: "ok", observations: { y: 2, z: 2 } });
+      const stored = await store(project).getResult({ project: "test", scenario: "base" }, "1");
+      expect(stored).toMatchObject({ status: "ok", attempt: r.attempt });
+      // the log and files are the successful attempt's
+      expect(await readFile(join(again.location, "realisations", "1", r.log!), "utf8")).toContain(
+        "behave: x=1",
+      );
+      expect(await readFile(join(again.location, "realisations", "1", r.files[0]!.stored!), "utf8")).toBe(
+        "RESULTS\ny 2\nz 2\n",
+      );
+      // nothing of the failed attempt is left beside it
+      expect(await readdir(join(again.location, "realisations", "1", "attempts"))).toEqual([r.attempt]);
+    } finally {
+      delete process.env["MF_BEHAVE_FAIL_WHILE"];
+    }
+  });
+});
+
+describe("kept files whose names a store cannot hold as they are", () => {
+  it("are kept under an escaped name, and the run publishes every realisation", async () => {
+    project = await makeProject({
+      params: [
+        { x: 1, mode: 10 },
+        { x: 2, mode: 10 },
+        { x: 3, mode: 10 },
+      ],
+    });
+    await writeFile(
+      project.spec,
+      (await readFile(project.spec, "utf8")).replace("keep: [out.txt]", 'keep: ["*"]'),
+    );
+    const report = await run(project);
+    expect(report.engine.published).toBe(3);
+    expect(report.engine.unpublished).toEqual([]);
+    const r = byId(report.results).get("2")!;
+    const wine = r.files.find((f) => f.path === "run\\heads.out")!;
+    expect(wine.stored).toMatch(/^attempts\/[^/]+\/files\/run%5Cheads\.out$/);
+    expect(await readFile(join(report.location, "realisations", "2", wine.stored!), "utf8")).toBe(
+      "heads 2\n",
+    );
   });
 });
 

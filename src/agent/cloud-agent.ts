@@ -112,6 +112,8 @@ export async function runAgent(options: AgentOptions): Promise<AgentSummary> {
         worker: options.worker,
         workdir,
         signal: options.stop,
+        ...(message.generation === undefined ? {} : { generation: message.generation }),
+        ...(message.replaces === undefined ? {} : { replaces: message.replaces }),
       };
       const outcome = await runAttempt(run, input);
       if (outcome.status === "aborted") {

@@ -2,6 +2,7 @@
 // template written, the model run, success checked, every instruction file read, kept files
 // and the log uploaded, and result.json published last. The local engine and the cloud agent
 // both run realisations through here.
+import { randomBytes } from "node:crypto";
 import { constants, copyFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import picomatch from "picomatch";
@@ -50,6 +51,11 @@ export interface AttemptInput {
   readonly values: ReadonlyMap<string, number>;
   /** 1 for the first attempt. */
   readonly attempt: number;
+  /** The plan generation this attempt runs for (store/plan-record.ts). */
+  readonly generation?: number;
+  /** With `--retry-failed`: the `attempt` of the published result this one re-runs, which
+   * its result replaces. */
+  readonly replaces?: string;
   readonly worker: string;
   readonly workdir: string;
   readonly signal?: AbortSignal;
@@ -302,13 +308,16 @@ export async function publishAttempt(
   extra: { keptWorkdir?: string } = {},
 ): Promise<{ result: RealisationResult; publish: PublishOutcome }> {
   const runSet = { project: config.project, scenario: config.scenario };
+  // Everything this attempt stores goes under a folder of its own, named in its result.
+  const attempt = attemptName(input);
+  const at = { runSet, id: input.id, attempt };
   const files = [];
   for (const rel of await matchKept(config.keep, input.workdir)) {
-    const put = await store.putFile(runSet, input.id, rel, join(input.workdir, rel));
-    files.push({ path: rel, ...put });
+    const put = await store.putFile({ ...at, path: rel, localPath: join(input.workdir, rel) });
+    files.push({ path: rel, stored: put.stored, size: put.size, sha256: put.sha256 });
   }
   const tail = outcome.process?.outputTail ?? "";
-  if (tail !== "") await store.putLog(runSet, input.id, tail);
+  const log = tail === "" ? undefined : await store.putLog({ ...at, text: tail });
   const p = outcome.process;
   const result: RealisationResult = {
     schema: 1,
@@ -319,6 +328,8 @@ export async function publishAttempt(
     status: outcome.status === "ok" ? "ok" : "failed",
     ...(outcome.failure ? { failure: outcome.failure } : {}),
     attempts: input.attempt,
+    attempt,
+    ...(input.generation === undefined ? {} : { generation: input.generation }),
     worker: input.worker,
     startedAt: outcome.startedAt.toISOString(),
     endedAt: outcome.endedAt.toISOString(),
@@ -331,9 +342,19 @@ export async function publishAttempt(
     observations: outcome.observations,
     files,
     logTail: tailLines(tail, LOG_TAIL_LINES),
+    ...(log === undefined ? {} : { log }),
     ...(extra.keptWorkdir ? { workdir: extra.keptWorkdir } : {}),
   };
-  return { result, publish: await store.publishResult(result) };
+  const publish = await store.publishResult(
+    result,
+    input.replaces === undefined ? {} : { replaces: input.replaces },
+  );
+  return { result, publish };
+}
+
+/** `g<generation>-a<attempt>-<random>`: unique, and telling for a person who lists the folder. */
+function attemptName(input: AttemptInput): string {
+  return `g${input.generation ?? 0}-a${input.attempt}-${randomBytes(4).toString("hex")}`;
 }
 
 async function makeWorkdir(config: RunConfig, workdir: string) {

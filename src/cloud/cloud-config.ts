@@ -47,6 +47,10 @@ export interface WorkMessage {
   readonly key: string;
   readonly runConfigKey: string;
   readonly values: Readonly<Record<string, number>>;
+  /** The plan generation it was sent under (store/plan-record.ts). */
+  readonly generation?: number;
+  /** A deliberate re-run: the `attempt` of the published result it replaces. */
+  readonly replaces?: string;
 }
 
 /** Environment a worker (the agent container) is started with. */

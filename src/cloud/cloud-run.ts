@@ -120,11 +120,22 @@ export async function runOnCloud(options: CloudRunOptions): Promise<CloudRunRepo
   await options.objects.putText(runConfigKey, `${JSON.stringify(config, null, 2)}\n`);
   emit({ type: "uploaded", what: "run configuration", key: runConfigKey, skipped: false });
 
+  const current = await options.store.startPlan(runSet, {
+    fingerprint: plan.fingerprint,
+    keys: Object.fromEntries(plan.keys),
+  });
   const pending = new Map(plan.toRun.map((p) => [p.id, p.key]));
   // A result that was already there (an infrastructure failure being retried) is not news.
   const before = new Map([...plan.published].map(([id, r]) => [id, r.endedAt]));
   await options.queue.enqueue(
-    plan.toRun.map((p) => ({ id: p.id, key: p.key, runConfigKey, values: Object.fromEntries(p.values) })),
+    plan.toRun.map((p) => ({
+      id: p.id,
+      key: p.key,
+      runConfigKey,
+      values: Object.fromEntries(p.values),
+      generation: current.generation,
+      ...(p.replaces === undefined ? {} : { replaces: p.replaces }),
+    })),
   );
 
   const poolStop = new AbortController();
@@ -144,7 +155,10 @@ export async function runOnCloud(options: CloudRunOptions): Promise<CloudRunRepo
     for (const letter of await options.deadLetters()) {
       const item = letter.item;
       if (!item || pending.get(item.id) !== item.key) continue;
-      const result = deadLetterResult(item, letter.receiveCount, runSet, clock);
+      const result = {
+        ...deadLetterResult(item, letter.receiveCount, runSet, clock),
+        generation: current.generation,
+      };
       const outcome = await options.store.publishResult(result);
       if (outcome === "published") {
         deadLettered++;
@@ -183,8 +197,8 @@ export async function runOnCloud(options: CloudRunOptions): Promise<CloudRunRepo
     options.signal?.removeEventListener("abort", stopPool);
   }
   const poolSummary = await pool;
-  const wanted = new Set(plan.all.map((p) => p.id));
-  const results = (await options.store.listResults(runSet)).filter((r) => wanted.has(r.id));
+  const wanted = new Map(plan.all.map((p) => [p.id, p.key]));
+  const results = (await options.store.listResults(runSet)).filter((r) => wanted.get(r.id) === r.key);
   return {
     plan,
     published,

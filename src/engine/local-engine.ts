@@ -46,6 +46,8 @@ function isStoreRefusal(e: unknown): boolean {
 export interface WorkItem {
   readonly id: string;
   readonly key: string;
+  /** The published result a deliberate re-run replaces (see PlannedRealisation). */
+  readonly replaces?: string;
 }
 
 export type EngineEvent =
@@ -83,6 +85,8 @@ export interface EngineOptions {
   readonly onModelStarted?: (pid: number) => void;
   /** How full the work folders' disk is (default: the real file system). */
   readonly diskSpace?: DiskSpace;
+  /** The plan generation results are published under (store/plan-record.ts). */
+  readonly generation?: number;
 }
 
 /** A realisation that ran but whose result could not be published. */
@@ -123,6 +127,7 @@ interface Job {
 interface Running {
   readonly id: string;
   readonly key: string;
+  readonly replaces: string | undefined;
   readonly started: number;
   readonly controllers: AbortController[];
   duplicated: boolean;
@@ -167,7 +172,14 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
   /** A stop asked for (Ctrl-C), as opposed to one forced by a store that refuses writes. */
   let stopAsked = stopping;
 
-  await queue.enqueue(options.items.map((p) => ({ id: p.id, key: p.key })));
+  await queue.enqueue(
+    options.items.map((p) => ({
+      id: p.id,
+      key: p.key,
+      ...(p.replaces === undefined ? {} : { replaces: p.replaces }),
+    })),
+  );
+  const generation = options.generation === undefined ? {} : { generation: options.generation };
 
   const trash = createTrash(options.workRoot);
   const removeLater = (dir: string) => cleanups.push(trash.discard(dir));
@@ -207,6 +219,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
     const record: Running = running.get(item.id) ?? {
       id: item.id,
       key: item.key,
+      replaces: item.replaces,
       started: clock.now(),
       controllers: [],
       duplicated: false,
@@ -222,6 +235,8 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
       worker,
       workdir: join(options.workRoot, workdirName(item.id, attempt)),
       signal: controller.signal,
+      ...generation,
+      ...(item.replaces === undefined ? {} : { replaces: item.replaces }),
       ...(options.onModelStarted ? { onSpawn: options.onModelStarted } : {}),
       ...(options.diskSpace ? { diskSpace: options.diskSpace } : {}),
     };
@@ -335,6 +350,8 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
         worker,
         workdir: join(options.workRoot, workdirName(r.id, "dup")),
         signal: controller.signal,
+        ...generation,
+        ...(r.replaces === undefined ? {} : { replaces: r.replaces }),
         ...(options.onModelStarted ? { onSpawn: options.onModelStarted } : {}),
         ...(options.diskSpace ? { diskSpace: options.diskSpace } : {}),
       };

@@ -99,6 +99,10 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
     );
     options.onPlan?.(plan, resolved, workers);
     const config = await runConfigFromSpec(resolved, plan.bundle);
+    const current = await store.startPlan(runSet, {
+      fingerprint: plan.fingerprint,
+      keys: Object.fromEntries(plan.keys),
+    });
     const engine = await runEngine({
       config,
       items: plan.toRun,
@@ -120,13 +124,14 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       ...(options.kill ? { kill: options.kill } : {}),
       graceMs: options.graceMs ?? 10_000,
       onModelStarted: (pid) => journal?.record(pid),
+      generation: current.generation,
       ...(options.diskSpace ? { diskSpace: options.diskSpace } : {}),
     });
-    const wanted = new Set(plan.all.map((p) => p.id));
-    const results = (await store.listResults(runSet)).filter((r) => wanted.has(r.id));
+    // Only results of the current plan: a result with another key is stale.
+    const wanted = new Map(plan.all.map((p) => [p.id, p.key]));
+    const results = (await store.listResults(runSet)).filter((r) => wanted.get(r.id) === r.key);
     // The report covers every realisation the spec names, not only an --ids subset.
     const everyId = resolved.realisations.realisations.map((r) => r.id);
-    const keys = new Map(plan.all.map((p) => [p.id, p.key]));
     let report: RunSetReport | undefined;
     let reportError: string | undefined;
     if (options.report !== false && engine.storeFailure === undefined) {
@@ -135,7 +140,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
           spec: resolved.spec,
           store,
           plannedIds: everyId,
-          ...(options.ids ? {} : { currentKeys: keys }),
+          currentKeys: plan.keys,
         });
       } catch (e) {
         reportError = errorMessage(e);
