@@ -52,6 +52,8 @@ export interface WorkItem {
 
 export type EngineEvent =
   | { type: "started"; id: string; worker: string; attempt: number; duplicate: boolean }
+  /** The model process ended (its outputs are still to be read and published). */
+  | { type: "exited"; id: string; worker: string; duplicate: boolean }
   | { type: "finished"; id: string; result: RealisationResult; duplicate: boolean }
   | { type: "retrying"; id: string; attempt: number; failure: Failure }
   | { type: "duplicated"; id: string; elapsedSeconds: number; medianSeconds: number }
@@ -357,6 +359,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
       };
       emit({ type: "started", id: r.id, worker, attempt: 1, duplicate: true });
       const outcome = await runAttempt(options.config, input);
+      emit({ type: "exited", id: r.id, worker, duplicate: true });
       // Only a success settles a straggler early; any other end is left to the original.
       if (outcome.status === "ok") await publish(input, outcome, true).catch(() => {});
       else removeLater(input.workdir);
@@ -413,6 +416,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
       // The next realisation's work folder is made while this model runs.
       next = prepareNext(worker);
       const result = await proc;
+      emit({ type: "exited", id: job.input.id, worker, duplicate: false });
       track(completeAttempt(options.config, job.input, result, startedAt).then((o) => settle(job, o)));
       while (pending.size >= MAX_PENDING_PUBLISHES) await Promise.race(pending);
     }
