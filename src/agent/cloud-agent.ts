@@ -170,13 +170,13 @@ async function loadRunConfig(
     cloud.templates.map(async (t) => ({
       source: join(modelDir, t.template),
       writes: t.writes,
-      parsed: parseTemplate(await readFile(join(modelDir, t.template), "utf8"), t.template),
+      parsed: parseTemplate(await readFile(join(modelDir, t.template)), t.template),
     })),
   );
   const instructions = await Promise.all(
     cloud.instructions.map(async (i) => ({
       reads: i.reads,
-      parsed: parseInstructions(await readFile(join(modelDir, i.file), "utf8"), i.file),
+      parsed: parseInstructions(await readFile(join(modelDir, i.file)), i.file),
     })),
   );
   const run: RunConfig = {

@@ -8,6 +8,7 @@ import picomatch from "picomatch";
 import { errorMessage } from "../errors.ts";
 import { type InstructionFile, readObservations } from "../pest/instructions.ts";
 import { renderTemplate, type Template, writeTemplateFile } from "../pest/template.ts";
+import { byteString, indexOfText, readableText } from "../pest/text.ts";
 import type { BundleFile } from "../plan/bundle.ts";
 import type { Failure, FailureReason, RealisationResult } from "../results/realisation-result.ts";
 import type { PublishOutcome, ResultStore } from "../store/result-store.ts";
@@ -152,9 +153,9 @@ export async function completeAttempt(
 
   const observations: Record<string, number> = {};
   for (const ins of config.instructions) {
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = await readFile(join(input.workdir, ins.reads), "utf8");
+      bytes = await readFile(join(input.workdir, ins.reads));
     } catch {
       return done(
         await failedOnFullDisk(input, {
@@ -165,7 +166,7 @@ export async function completeAttempt(
       );
     }
     try {
-      for (const [name, value] of readObservations(ins.parsed, text, ins.reads)) observations[name] = value;
+      for (const [name, value] of readObservations(ins.parsed, bytes, ins.reads)) observations[name] = value;
     } catch (e) {
       return done(
         await failedOnFullDisk(input, { kind: "model", reason: "instructions", message: errorMessage(e) }),
@@ -261,7 +262,7 @@ async function checkSuccess(config: RunConfig, workdir: string): Promise<Failure
   if (s.file === undefined) return undefined;
   let text: string;
   try {
-    text = await readFile(join(workdir, s.file), "utf8");
+    text = byteString(await readFile(join(workdir, s.file)));
   } catch {
     return {
       kind: "model",
@@ -269,7 +270,7 @@ async function checkSuccess(config: RunConfig, workdir: string): Promise<Failure
       message: `the model did not write ${s.file} (model.success.file)`,
     };
   }
-  if (s.contains !== undefined && !text.includes(s.contains)) {
+  if (s.contains !== undefined && indexOfText(text, s.contains) < 0) {
     return { kind: "model", reason: "success_check", message: `${s.file} does not contain "${s.contains}"` };
   }
   const forbidden =
@@ -279,10 +280,10 @@ async function checkSuccess(config: RunConfig, workdir: string): Promise<Failure
         ? [s.not_contains]
         : s.not_contains;
   for (const f of forbidden) {
-    const at = text.indexOf(f);
+    const at = indexOfText(text, f);
     if (at >= 0) {
       const lineNo = text.slice(0, at).split("\n").length;
-      const line = text.split("\n")[lineNo - 1]?.trim() ?? f;
+      const line = readableText(text.split("\n")[lineNo - 1] ?? f).trim();
       return {
         kind: "model",
         reason: "success_check",

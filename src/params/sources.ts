@@ -5,6 +5,7 @@ import { relative } from "node:path";
 import { errorMessage, PestFormatError } from "../errors.ts";
 import { parseEnsembleCsv } from "../pest/ensemble-csv.ts";
 import { parseParFile, parValues } from "../pest/par-file.ts";
+import { decodeUtf8 } from "../pest/text.ts";
 import type { KeyPath } from "../spec/diagnostics.ts";
 import { resolveInside } from "../spec/paths.ts";
 import type { PriorSpec, ProjectSpec } from "../spec/schema.ts";
@@ -61,14 +62,15 @@ export async function resolveIds(ids: string | ReadonlyArray<string | number>, c
   if (looksLikeRanges(ids)) return { ids: parseIdRanges(ids, "ids"), file: undefined };
   const where = resolveInside(ctx.specDir, ctx.specDir, ids, { allowExternal: ctx.allowExternal });
   if (!where.ok) throw new PestFormatError(ids, undefined, `${where.message}; ${where.fix}`);
-  const text = await readFile(where.path, "utf8").catch((e: NodeJS.ErrnoException) => {
+  const bytes = await readFile(where.path).catch((e: NodeJS.ErrnoException) => {
     throw new PestFormatError(
       ids,
       undefined,
       e.code === "ENOENT" ? "id list file not found (or write ranges such as 1-200)" : errorMessage(e),
     );
   });
-  return { ids: parseIdFile(text, relative(ctx.specDir, where.path) || ids), file: where.path };
+  const shown = relative(ctx.specDir, where.path) || ids;
+  return { ids: parseIdFile(decodeUtf8(bytes, shown), shown), file: where.path };
 }
 
 async function fromParFiles(
@@ -96,16 +98,16 @@ async function fromParFiles(
       outside.push(rel);
       return;
     }
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = await readFile(where.path, "utf8");
+      bytes = await readFile(where.path);
     } catch {
       missing.push(id);
       return;
     }
     try {
       files.push(where.path);
-      realisations.push({ id, values: parValues(parseParFile(text, rel)) });
+      realisations.push({ id, values: parValues(parseParFile(bytes, rel)) });
     } catch (e) {
       problems.push(problemFrom(["parameters", "par_files"], e));
     }
@@ -146,9 +148,9 @@ async function fromCsv(
       files: [],
     };
   }
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(where.path, "utf8");
+    bytes = await readFile(where.path);
   } catch {
     return {
       realisations: [],
@@ -163,7 +165,7 @@ async function fromCsv(
     };
   }
   try {
-    const csv = parseEnsembleCsv(text, csvPath);
+    const csv = parseEnsembleCsv(bytes, csvPath);
     let all: Realisation[] = csv.rows.map((row) => ({
       id: row.name,
       values: new Map(csv.columns.map((c, i) => [c, row.values[i]!])),
