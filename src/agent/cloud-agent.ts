@@ -8,6 +8,7 @@ import type { CloudRunConfig, WorkMessage } from "../cloud/cloud-config.ts";
 import { type Clock, systemClock } from "../engine/clock.ts";
 import type { Lease, WorkQueue } from "../engine/work-queue.ts";
 import { errorMessage } from "../errors.ts";
+import { transformsFromList } from "../params/transforms.ts";
 import { parseInstructions } from "../pest/instructions.ts";
 import { parseTemplate } from "../pest/template.ts";
 import { hashModelBundle } from "../plan/bundle.ts";
@@ -192,6 +193,7 @@ async function loadRunConfig(
     instructions,
     success: cloud.success,
     keep: cloud.keep,
+    transforms: transformsFromList(cloud.transforms ?? []),
   };
   return { cloud, run };
 }

@@ -6,6 +6,7 @@ import { constants, copyFile, mkdir, readdir, readFile, rm, writeFile } from "no
 import { join, relative, sep } from "node:path";
 import picomatch from "picomatch";
 import { errorMessage } from "../errors.ts";
+import { modelValues, NO_TRANSFORMS, type ParameterTransforms } from "../params/transforms.ts";
 import { type InstructionFile, readObservations } from "../pest/instructions.ts";
 import { renderTemplate, type Template, writeTemplateFile } from "../pest/template.ts";
 import { byteString, indexOfText, readableText } from "../pest/text.ts";
@@ -43,6 +44,8 @@ export interface RunConfig {
   readonly instructions: ReadonlyArray<{ readonly parsed: InstructionFile; readonly reads: string }>;
   readonly success: SuccessSpec;
   readonly keep: readonly string[];
+  /** Scale and offset: templates write value × scale + offset (none when absent). */
+  readonly transforms?: ParameterTransforms;
 }
 
 export interface AttemptInput {
@@ -100,10 +103,11 @@ export async function prepareAttempt(
     };
   }
   try {
+    const values = modelValues(input.values, config.transforms ?? NO_TRANSFORMS);
     for (const t of config.templates) {
       const out = join(input.workdir, t.writes);
-      if (t.parsed) await writeFile(out, renderTemplate(t.parsed, input.values));
-      else await writeTemplateFile(t.source, out, input.values);
+      if (t.parsed) await writeFile(out, renderTemplate(t.parsed, values));
+      else await writeTemplateFile(t.source, out, values);
     }
   } catch (e) {
     if (isDiskFull(e)) {

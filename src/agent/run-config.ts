@@ -34,5 +34,6 @@ export async function runConfigFromSpec(resolved: ResolvedSpec, bundle: ModelBun
     instructions: resolved.instructions.map((i) => ({ parsed: i.parsed, reads: i.reads })),
     success: m.success,
     keep: m.keep,
+    transforms: resolved.realisations.transforms,
   };
 }

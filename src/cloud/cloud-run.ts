@@ -8,6 +8,7 @@ import { systemClock } from "../engine/clock.ts";
 import type { EngineEvent } from "../engine/local-engine.ts";
 import type { WorkQueue } from "../engine/work-queue.ts";
 import type { IdSelection } from "../params/id-selection.ts";
+import { transformList } from "../params/transforms.ts";
 import { bundleKey, createBundleArchive, pathInBundle } from "../plan/bundle-archive.ts";
 import { planRun, type RunPlan, runSetOf } from "../plan/plan.ts";
 import type { RealisationResult } from "../results/realisation-result.ts";
@@ -113,6 +114,7 @@ export async function runOnCloud(options: CloudRunOptions): Promise<CloudRunRepo
       success: m.success,
       keep: m.keep,
       retries: resolved.spec.retries,
+      transforms: transformList(resolved.realisations.transforms),
     };
   } finally {
     await archive.cleanup();

@@ -75,6 +75,7 @@ export async function planRun(
     instructions: instructionHashes,
     success: m.success,
     image: options.image ?? "",
+    transforms: resolved.realisations.transforms,
   });
   const byId = new Map(published.map((r) => [r.id, r]));
   let selected: readonly Realisation[] = resolved.realisations.realisations;

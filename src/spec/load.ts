@@ -255,6 +255,7 @@ async function resolveReferences(
     templates,
     observations,
     realisations: realisations.realisations,
+    transforms: realisations.transforms,
   })) {
     at(problem.path, problem.message, problem.fix);
   }
