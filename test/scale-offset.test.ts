@@ -126,6 +126,14 @@ describe("scale and offset", () => {
     ]);
   });
 
+  it("a fixed value for a parameter no template uses is an error, with a suggestion", async () => {
+    await writeFile(join(dir, "ens.csv"), "real_name,x,mode\nr1,2,0\n");
+    const file = await spec("  csv: ens.csv\n  fixed: { mdoe: 1 }\n");
+    expect(await messages(file)).toEqual([
+      `${file}:10:18: \`parameters.fixed.mdoe\`: parameter \`mdoe\` is used by no template, so its fixed value would be ignored; did you mean \`mode\`?`,
+    ]);
+  });
+
   it("a value that fits as given but not scaled is reported with its scale", async () => {
     await writeFile(join(dir, "model", "model.in.tpl"), "ptf ~\nx ~x ~\nmode ~mode    ~\n");
     await writeFile(join(dir, "ens.csv"), "real_name,x,mode\nr1,2,0\n");

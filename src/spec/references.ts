@@ -51,6 +51,21 @@ export function checkReferences(input: {
     problems.push(...checkFieldWidths(t, realisations, transforms, path));
   }
 
+  // A fixed value no template writes is most likely a misspelt name, which leaves the
+  // parameter it meant at the value of the source.
+  if (templates.length > 0) {
+    const used = new Set(templates.flatMap((t) => t.parsed.parameters));
+    for (const name of Object.keys(spec.parameters.fixed)) {
+      if (used.has(name.toLowerCase())) continue;
+      const suggestion = closest(name.toLowerCase(), used);
+      problems.push({
+        path: ["parameters", "fixed", name],
+        message: `parameter \`${name}\` is used by no template, so its fixed value would be ignored`,
+        fix: suggestion ? `did you mean \`${suggestion}\`?` : "remove it, or use it in a template",
+      });
+    }
+  }
+
   const known = new Set(observations);
   const where =
     spec.model.instructions.length === 0
