@@ -1,48 +1,34 @@
 // PEST's SCALE and OFFSET: the model sees value × scale + offset for every parameter source,
 // results and parameters.csv keep the values as given, and a change of scale or offset runs the
 // realisations again.
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runLocal } from "../src/engine/local-run.ts";
 import { formatDiagnostic } from "../src/spec/diagnostics.ts";
 import { loadSpec, validateSpecFile } from "../src/spec/load.ts";
-import { REPO } from "./helpers/project.ts";
+import { makeProject, type TestProject } from "./helpers/project.ts";
 
+let project: TestProject;
 let dir: string;
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), "mf-scale-"));
-  await mkdir(join(dir, "model"));
-  await mkdir(join(dir, "params"));
-  await cp(join(REPO, "test", "models", "behave.mjs"), join(dir, "model", "behave.mjs"));
-  await writeFile(join(dir, "model", "model.in.tpl"), "ptf ~\nx    ~x                  ~\nmode ~mode    ~\n");
-  await writeFile(join(dir, "model", "out.ins"), "pif @\n@RESULTS@\nl1 w !y!\nl1 w !z!\n");
+  project = await makeProject({ params: [] });
+  dir = project.dir;
 });
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+afterEach(() => project.remove());
 
-/** A project running behave.mjs (y = 2x, z = x + 1 for the x it is given). */
+/** The project (behave.mjs: y = 2x, z = x + 1 for the x it is given) with these `parameters`. */
 async function spec(parameters: string): Promise<string> {
-  const file = join(dir, "p.yaml");
+  const text = await readFile(project.spec, "utf8");
   await writeFile(
-    file,
-    `project: scaled
-scenario: base
-model:
-  dir: model
-  command: [${JSON.stringify(process.execPath)}, behave.mjs]
-  templates: [{ template: model.in.tpl, writes: model.in }]
-  instructions: [{ file: out.ins, reads: out.txt }]
-parameters:
-${parameters}`,
+    project.spec,
+    text.replace(/^parameters:\n[\s\S]*?^retries:/m, `parameters:\n${parameters}retries:`),
   );
-  return file;
+  return project.spec;
 }
 
 const run = (file: string) =>
-  runLocal({ specFile: file, resultsRoot: join(dir, "results"), workRoot: join(dir, "work"), workers: 2 });
+  runLocal({ specFile: file, resultsRoot: project.results, workRoot: project.work, workers: 2 });
 
 const messages = async (file: string) => (await validateSpecFile(file)).diagnostics.map(formatDiagnostic);
 
@@ -75,7 +61,7 @@ describe("scale and offset", () => {
       "  sample: { n: 3, seed: 1, priors: { x: { uniform: [1, 2] } } }\n  fixed: { mode: 0.5 }\n  scale: { x: 100, mode: 0 }\n  offset: { mode: 5 }\n",
     );
     expect(await messages(file)).toEqual([
-      `${file}:11:26: \`parameters.scale.mode\`: expected a scale other than 0 (PEST's SCALE)`,
+      `${file}:14:26: \`parameters.scale.mode\`: expected a scale other than 0 (PEST's SCALE)`,
     ]);
     await writeFile(
       file,
@@ -122,7 +108,7 @@ describe("scale and offset", () => {
     await writeFile(join(dir, "ens.csv"), "real_name,x,mode\nr1,2,0\n");
     const file = await spec("  csv: ens.csv\n  scale: { xx: -1 }\n");
     expect(await messages(file)).toEqual([
-      `${file}:10:16: \`parameters.scale.xx\`: parameter \`xx\` is in no parameter set; did you mean \`x\`?`,
+      `${file}:13:16: \`parameters.scale.xx\`: parameter \`xx\` is in no parameter set; did you mean \`x\`?`,
     ]);
   });
 
@@ -130,7 +116,7 @@ describe("scale and offset", () => {
     await writeFile(join(dir, "ens.csv"), "real_name,x,mode\nr1,2,0\n");
     const file = await spec("  csv: ens.csv\n  fixed: { mdoe: 1 }\n");
     expect(await messages(file)).toEqual([
-      `${file}:10:18: \`parameters.fixed.mdoe\`: parameter \`mdoe\` is used by no template, so its fixed value would be ignored; did you mean \`mode\`?`,
+      `${file}:13:18: \`parameters.fixed.mdoe\`: parameter \`mdoe\` is used by no template, so its fixed value would be ignored; did you mean \`mode\`?`,
     ]);
   });
 
