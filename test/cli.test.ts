@@ -253,6 +253,31 @@ describe("run, plan and status", () => {
     expect(r.err).toBe('--ids: range "5-2" runs backwards; write it as 2-5');
   });
 
+  it("--ids that name unknown ids, are malformed or empty are errors of run and plan (exit 2)", async () => {
+    const cases: Array<[string, string]> = [
+      ["250", "--ids: no realisation 250 in test/base (its ids: 1-3)"],
+      ["abc", "--ids: no realisation abc in test/base (its ids: 1-3)"],
+      ["0-3", "--ids: no realisation 0 in test/base (its ids: 1-3)"],
+      ["0,4-12,x,y", "--ids: no realisations 0, 4, 5, 6, 7 and 7 more in test/base (its ids: 1-3)"],
+      [
+        "1-2-3",
+        '--ids: "1-2-3" is neither an id of test/base nor a range; give ids and ranges separated by commas, e.g. --ids 1-50,75',
+      ],
+      ["", "--ids: nothing selected; give ids and ranges separated by commas, e.g. --ids 1-50,75"],
+      [" , ", "--ids: nothing selected; give ids and ranges separated by commas, e.g. --ids 1-50,75"],
+    ];
+    for (const [ids, message] of cases) {
+      for (const command of ["run", "plan"]) {
+        const work = command === "run" ? ["--work-dir", project.work] : [];
+        const r = await cli([command, project.spec, ...common(), ...work, "--ids", ids], project.dir);
+        expect([r.code, r.err, r.out], `${command} --ids "${ids}"`).toEqual([2, message, ""]);
+      }
+    }
+    const r = await cli(["plan", project.spec, ...common(), "--ids", "3, 1-2", "--json"], project.dir);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ realisations: 3, toRun: 3 });
+  });
+
   it("an invalid spec stops before anything runs, listing every problem", async () => {
     await writeFile(
       project.spec,

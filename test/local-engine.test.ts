@@ -8,6 +8,7 @@ import type { DiskSpace } from "../src/agent/disk-space.ts";
 import { runConfigFromSpec } from "../src/agent/run-config.ts";
 import { type EngineEvent, runEngine } from "../src/engine/local-engine.ts";
 import { runLocal } from "../src/engine/local-run.ts";
+import { parseIdSelection } from "../src/params/id-selection.ts";
 import { planRun } from "../src/plan/plan.ts";
 import { formatUnpublished } from "../src/report/unpublished.ts";
 import type { RealisationResult } from "../src/results/realisation-result.ts";
@@ -86,7 +87,7 @@ describe("a run of good realisations", () => {
 
   it("--ids runs only the named realisations", async () => {
     project = await makeProject({ params: [{ x: 1 }, { x: 2 }, { x: 3 }] });
-    const report = await run(project, { ids: new Set(["3"]) });
+    const report = await run(project, { ids: parseIdSelection("3") });
     expect(report.results.map((r) => r.id)).toEqual(["3"]);
   });
 });

@@ -47,7 +47,7 @@ function headGrid(text: string): number[][] {
 
 /** model.in for realisation 1 with some lines replaced, for physics checks. */
 function modelInWith(changes: Record<string, string>, dropWells = false): string {
-  let text = renderTemplate(template, parameters("1"));
+  let text = renderTemplate(template, parameters("1")).toString();
   for (const [key, line] of Object.entries(changes))
     text = text.replace(new RegExp(`^${key}\\b.*$`, "m"), line);
   if (dropWells) text = text.replace(/^well .*$/gm, "");
@@ -80,7 +80,7 @@ describe("demo project files", () => {
 describe("a realisation end to end", () => {
   it("renders par 1, runs, and reads plausible heads and a closed water budget", () => {
     const values = parameters("1");
-    const run = runModel(renderTemplate(template, values));
+    const run = runModel(renderTemplate(template, values).toString());
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/PCG converged in \d+ iterations/);
@@ -104,7 +104,7 @@ describe("a realisation end to end", () => {
   });
 
   it("fails realisation 145 for real: heads below the aquifer bottom", () => {
-    const run = runModel(renderTemplate(template, parameters("145")));
+    const run = runModel(renderTemplate(template, parameters("145")).toString());
     expect(run.status).toBe(3);
     const out = run.read("heads.out");
     expect(out).toMatch(/^FAILED: heads below aquifer bottom/m);

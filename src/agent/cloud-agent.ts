@@ -8,6 +8,7 @@ import type { CloudRunConfig, WorkMessage } from "../cloud/cloud-config.ts";
 import { type Clock, systemClock } from "../engine/clock.ts";
 import type { Lease, WorkQueue } from "../engine/work-queue.ts";
 import { errorMessage } from "../errors.ts";
+import { transformsFromList } from "../params/transforms.ts";
 import { parseInstructions } from "../pest/instructions.ts";
 import { parseTemplate } from "../pest/template.ts";
 import { hashModelBundle } from "../plan/bundle.ts";
@@ -172,13 +173,13 @@ async function loadRunConfig(
     cloud.templates.map(async (t) => ({
       source: join(modelDir, t.template),
       writes: t.writes,
-      parsed: parseTemplate(await readFile(join(modelDir, t.template), "utf8"), t.template),
+      parsed: parseTemplate(await readFile(join(modelDir, t.template)), t.template),
     })),
   );
   const instructions = await Promise.all(
     cloud.instructions.map(async (i) => ({
       reads: i.reads,
-      parsed: parseInstructions(await readFile(join(modelDir, i.file), "utf8"), i.file),
+      parsed: parseInstructions(await readFile(join(modelDir, i.file)), i.file),
     })),
   );
   const run: RunConfig = {
@@ -194,6 +195,7 @@ async function loadRunConfig(
     instructions,
     success: cloud.success,
     keep: cloud.keep,
+    transforms: transformsFromList(cloud.transforms ?? []),
   };
   return { cloud, run };
 }

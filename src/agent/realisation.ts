@@ -7,8 +7,10 @@ import { constants, copyFile, mkdir, readdir, readFile, rm, writeFile } from "no
 import { join, relative, sep } from "node:path";
 import picomatch from "picomatch";
 import { errorMessage } from "../errors.ts";
+import { modelValues, NO_TRANSFORMS, type ParameterTransforms } from "../params/transforms.ts";
 import { type InstructionFile, readObservations } from "../pest/instructions.ts";
 import { renderTemplate, type Template, writeTemplateFile } from "../pest/template.ts";
+import { byteString, indexOfText, readableText } from "../pest/text.ts";
 import type { BundleFile } from "../plan/bundle.ts";
 import type { Failure, FailureReason, RealisationResult } from "../results/realisation-result.ts";
 import type { PublishOutcome, ResultStore } from "../store/result-store.ts";
@@ -43,6 +45,8 @@ export interface RunConfig {
   readonly instructions: ReadonlyArray<{ readonly parsed: InstructionFile; readonly reads: string }>;
   readonly success: SuccessSpec;
   readonly keep: readonly string[];
+  /** Scale and offset: templates write value × scale + offset (none when absent). */
+  readonly transforms?: ParameterTransforms;
 }
 
 export interface AttemptInput {
@@ -105,10 +109,11 @@ export async function prepareAttempt(
     };
   }
   try {
+    const values = modelValues(input.values, config.transforms ?? NO_TRANSFORMS);
     for (const t of config.templates) {
       const out = join(input.workdir, t.writes);
-      if (t.parsed) await writeFile(out, renderTemplate(t.parsed, input.values));
-      else await writeTemplateFile(t.source, out, input.values);
+      if (t.parsed) await writeFile(out, renderTemplate(t.parsed, values));
+      else await writeTemplateFile(t.source, out, values);
     }
   } catch (e) {
     if (isDiskFull(e)) {
@@ -158,9 +163,9 @@ export async function completeAttempt(
 
   const observations: Record<string, number> = {};
   for (const ins of config.instructions) {
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = await readFile(join(input.workdir, ins.reads), "utf8");
+      bytes = await readFile(join(input.workdir, ins.reads));
     } catch {
       return done(
         await failedOnFullDisk(input, {
@@ -171,7 +176,7 @@ export async function completeAttempt(
       );
     }
     try {
-      for (const [name, value] of readObservations(ins.parsed, text, ins.reads)) observations[name] = value;
+      for (const [name, value] of readObservations(ins.parsed, bytes, ins.reads)) observations[name] = value;
     } catch (e) {
       return done(
         await failedOnFullDisk(input, { kind: "model", reason: "instructions", message: errorMessage(e) }),
@@ -267,7 +272,7 @@ async function checkSuccess(config: RunConfig, workdir: string): Promise<Failure
   if (s.file === undefined) return undefined;
   let text: string;
   try {
-    text = await readFile(join(workdir, s.file), "utf8");
+    text = byteString(await readFile(join(workdir, s.file)));
   } catch {
     return {
       kind: "model",
@@ -275,7 +280,7 @@ async function checkSuccess(config: RunConfig, workdir: string): Promise<Failure
       message: `the model did not write ${s.file} (model.success.file)`,
     };
   }
-  if (s.contains !== undefined && !text.includes(s.contains)) {
+  if (s.contains !== undefined && indexOfText(text, s.contains) < 0) {
     return { kind: "model", reason: "success_check", message: `${s.file} does not contain "${s.contains}"` };
   }
   const forbidden =
@@ -285,10 +290,10 @@ async function checkSuccess(config: RunConfig, workdir: string): Promise<Failure
         ? [s.not_contains]
         : s.not_contains;
   for (const f of forbidden) {
-    const at = text.indexOf(f);
+    const at = indexOfText(text, f);
     if (at >= 0) {
       const lineNo = text.slice(0, at).split("\n").length;
-      const line = text.split("\n")[lineNo - 1]?.trim() ?? f;
+      const line = readableText(text.split("\n")[lineNo - 1] ?? f).trim();
       return {
         kind: "model",
         reason: "success_check",

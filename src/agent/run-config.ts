@@ -17,7 +17,7 @@ export async function runConfigFromSpec(resolved: ResolvedSpec, bundle: ModelBun
       return {
         source: t.source,
         writes: t.writes,
-        parsed: parseTemplate(await readFile(t.source, "utf8"), t.parsed.file),
+        parsed: parseTemplate(await readFile(t.source), t.parsed.file),
       };
     }),
   );
@@ -34,5 +34,6 @@ export async function runConfigFromSpec(resolved: ResolvedSpec, bundle: ModelBun
     instructions: resolved.instructions.map((i) => ({ parsed: i.parsed, reads: i.reads })),
     success: m.success,
     keep: m.keep,
+    transforms: resolved.realisations.transforms,
   };
 }

@@ -39,6 +39,8 @@ export interface CloudRunConfig {
   readonly success: SuccessSpec;
   readonly keep: readonly string[];
   readonly retries: { readonly infrastructure: number; readonly model: number };
+  /** Parameters' scale and offset, [name, scale, offset]: templates write value × scale + offset. */
+  readonly transforms?: ReadonlyArray<readonly [string, number, number]>;
 }
 
 /** One SQS message: one realisation. */

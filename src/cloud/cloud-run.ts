@@ -7,6 +7,8 @@ import type { Clock } from "../engine/clock.ts";
 import { systemClock } from "../engine/clock.ts";
 import type { EngineEvent } from "../engine/local-engine.ts";
 import type { WorkQueue } from "../engine/work-queue.ts";
+import type { IdSelection } from "../params/id-selection.ts";
+import { transformList } from "../params/transforms.ts";
 import { bundleKey, createBundleArchive, pathInBundle } from "../plan/bundle-archive.ts";
 import { planRun, type RunPlan, runSetOf } from "../plan/plan.ts";
 import type { RealisationResult } from "../results/realisation-result.ts";
@@ -46,7 +48,7 @@ export interface CloudRunOptions {
   /** Environment of every worker: queue URL, bucket, prefix, idle time. */
   readonly workerEnvironment: Readonly<Record<string, string>>;
   readonly maxWorkers: number;
-  readonly ids?: ReadonlySet<string>;
+  readonly ids?: IdSelection;
   readonly retryFailed?: boolean;
   /** The worker image digest: part of every realisation key in the cloud. */
   readonly image?: string;
@@ -112,6 +114,7 @@ export async function runOnCloud(options: CloudRunOptions): Promise<CloudRunRepo
       success: m.success,
       keep: m.keep,
       retries: resolved.spec.retries,
+      transforms: transformList(resolved.realisations.transforms),
     };
   } finally {
     await archive.cleanup();

@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import type { DiskSpace } from "../agent/disk-space.ts";
 import { runConfigFromSpec } from "../agent/run-config.ts";
 import { errorMessage, UserError } from "../errors.ts";
+import type { IdSelection } from "../params/id-selection.ts";
 import { planRun, type RunPlan, runSetOf } from "../plan/plan.ts";
 import { type RunSetReport, reportRunSet } from "../report/report-run-set.ts";
 import type { RealisationResult } from "../results/realisation-result.ts";
@@ -25,7 +26,7 @@ export interface LocalRunOptions {
   readonly workRoot?: string;
   /** Default: the number of cores. */
   readonly workers?: number;
-  readonly ids?: ReadonlySet<string>;
+  readonly ids?: IdSelection;
   readonly keepWorkdirs?: boolean;
   readonly retryFailed?: boolean;
   readonly graceMs?: number;

@@ -14,6 +14,15 @@ describe("id ranges", () => {
   it("rejects tokens that are not ids", () => {
     expect(() => parseIdRanges("1, a/b")).toThrow('"a/b" is not an id or a range');
   });
+  it("rejects digits and dashes that are not a range, and a list of nothing", () => {
+    expect(() => parseIdRanges("1-2-3, 5", "ids")).toThrow(
+      'ids: "1-2-3" is not an id or a range; ranges look like 1-100',
+    );
+    expect(() => parseIdRanges("-3", "rows")).toThrow(
+      'rows: "-3" is not an id or a range; ranges look like 1-100',
+    );
+    expect(() => parseIdRanges(" , ", "ids")).toThrow("ids: no ids; give ids or ranges such as 1-100");
+  });
   it("tells ranges from file names", () => {
     expect(looksLikeRanges("1-200")).toBe(true);
     expect(looksLikeRanges("ids.txt")).toBe(false);

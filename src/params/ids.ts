@@ -17,8 +17,13 @@ export function looksLikeRanges(text: string): boolean {
 export function parseIdRanges(text: string, where = "id list"): string[] {
   const ids: string[] = [];
   for (const part of text.replace(/(\d)\s*-\s*(\d)/g, "$1-$2").split(/[\s,]+/)) {
-    if (part !== "") ids.push(...expandIdToken(part, where));
+    if (part === "") continue;
+    if (/^[\d-]*-[\d-]*$/.test(part) && !RANGE.test(part)) {
+      throw new UserError(`${where}: "${part}" is not an id or a range; ranges look like 1-100`);
+    }
+    ids.push(...expandIdToken(part, where));
   }
+  if (ids.length === 0) throw new UserError(`${where}: no ids; give ids or ranges such as 1-100`);
   return checkUnique(ids, where);
 }
 

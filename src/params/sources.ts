@@ -4,12 +4,20 @@ import { readFile } from "node:fs/promises";
 import { relative } from "node:path";
 import { errorMessage, PestFormatError } from "../errors.ts";
 import { parseEnsembleCsv } from "../pest/ensemble-csv.ts";
-import { parseParFile, parValues } from "../pest/par-file.ts";
+import { parseParFile } from "../pest/par-file.ts";
+import { decodeUtf8 } from "../pest/text.ts";
 import type { KeyPath } from "../spec/diagnostics.ts";
 import { resolveInside } from "../spec/paths.ts";
 import type { PriorSpec, ProjectSpec } from "../spec/schema.ts";
 import { idsFromList, looksLikeRanges, parseIdFile, parseIdRanges } from "./ids.ts";
 import { sampleRealisations } from "./sampling.ts";
+import {
+  checkTransformNames,
+  type ParameterTransforms,
+  type ParFileScaleOffsets,
+  transformsFromParFiles,
+  transformsFromSpec,
+} from "./transforms.ts";
 import type { Prior, Realisation } from "./types.ts";
 
 export interface ParameterProblem {
@@ -21,11 +29,18 @@ export interface ParameterProblem {
 }
 
 export interface RealisationSet {
+  /** Values as given: a par file's value column, a CSV cell, a sample, a fixed value. */
   readonly realisations: Realisation[];
+  /** Scale and offset of the parameters whose are not 1 and 0: the model sees
+   * value × scale + offset (transforms.ts). */
+  readonly transforms: ParameterTransforms;
   readonly problems: ParameterProblem[];
   /** Files the realisations were read from (for hashing and messages). */
   readonly files: string[];
 }
+
+/** What one parameter source yields; par files also give their scale and offset columns. */
+type SourceSet = Omit<RealisationSet, "transforms"> & { readonly parFiles?: ParFileScaleOffsets[] };
 
 export interface SourceContext {
   /** Absolute folder of the spec file; relative paths start here. */
@@ -37,7 +52,27 @@ const LIST_AT_MOST = 5;
 
 export async function loadRealisations(spec: ProjectSpec, ctx: SourceContext): Promise<RealisationSet> {
   const p = spec.parameters;
-  let set: RealisationSet;
+  const set = await loadSource(spec, ctx);
+  const fromSpec = transformsFromSpec(p.scale, p.offset);
+  const specNames = new Set([...Object.keys(p.scale), ...Object.keys(p.offset)].map((n) => n.toLowerCase()));
+  const withParFiles = transformsFromParFiles(set.parFiles ?? [], fromSpec.transforms, specNames);
+  const names = new Set(set.realisations.flatMap((r) => [...r.values.keys()]));
+  return {
+    realisations: set.realisations,
+    transforms: withParFiles.transforms,
+    problems: [
+      ...set.problems,
+      ...fromSpec.problems,
+      ...withParFiles.problems,
+      ...(set.realisations.length > 0 ? checkTransformNames(p.scale, p.offset, names) : []),
+    ],
+    files: set.files,
+  };
+}
+
+async function loadSource(spec: ProjectSpec, ctx: SourceContext): Promise<SourceSet> {
+  const p = spec.parameters;
+  let set: SourceSet;
   if (p.par_files !== undefined) set = await fromParFiles(p.par_files, p.ids ?? [], ctx);
   else if (p.csv !== undefined) set = await fromCsv(p.csv, p.rows, ctx);
   else if (p.sample !== undefined) set = fromSample(p.sample);
@@ -61,21 +96,22 @@ export async function resolveIds(ids: string | ReadonlyArray<string | number>, c
   if (looksLikeRanges(ids)) return { ids: parseIdRanges(ids, "ids"), file: undefined };
   const where = resolveInside(ctx.specDir, ctx.specDir, ids, { allowExternal: ctx.allowExternal });
   if (!where.ok) throw new PestFormatError(ids, undefined, `${where.message}; ${where.fix}`);
-  const text = await readFile(where.path, "utf8").catch((e: NodeJS.ErrnoException) => {
+  const bytes = await readFile(where.path).catch((e: NodeJS.ErrnoException) => {
     throw new PestFormatError(
       ids,
       undefined,
       e.code === "ENOENT" ? "id list file not found (or write ranges such as 1-200)" : errorMessage(e),
     );
   });
-  return { ids: parseIdFile(text, relative(ctx.specDir, where.path) || ids), file: where.path };
+  const shown = relative(ctx.specDir, where.path) || ids;
+  return { ids: parseIdFile(decodeUtf8(bytes, shown), shown), file: where.path };
 }
 
 async function fromParFiles(
   pattern: string,
   idSpec: string | ReadonlyArray<string | number>,
   ctx: SourceContext,
-): Promise<RealisationSet> {
+): Promise<SourceSet> {
   const problems: ParameterProblem[] = [];
   let ids: string[];
   const files: string[] = [];
@@ -89,6 +125,7 @@ async function fromParFiles(
   const missing: string[] = [];
   const outside: string[] = [];
   const realisations: Realisation[] = [];
+  const columns = new Map<string, ParFileScaleOffsets>();
   await forEachLimited(ids, 32, async (id) => {
     const rel = pattern.replaceAll("{id}", id);
     const where = resolveInside(ctx.specDir, ctx.specDir, rel, { allowExternal: ctx.allowExternal });
@@ -96,16 +133,18 @@ async function fromParFiles(
       outside.push(rel);
       return;
     }
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = await readFile(where.path, "utf8");
+      bytes = await readFile(where.path);
     } catch {
       missing.push(id);
       return;
     }
     try {
       files.push(where.path);
-      realisations.push({ id, values: parValues(parseParFile(text, rel)) });
+      const par = parseParFile(bytes, rel);
+      realisations.push({ id, values: new Map(par.entries.map((e) => [e.name, e.value])) });
+      columns.set(id, { file: rel, entries: par.entries });
     } catch (e) {
       problems.push(problemFrom(["parameters", "par_files"], e));
     }
@@ -130,14 +169,15 @@ async function fromParFiles(
   }
   const order = new Map(ids.map((id, i) => [id, i]));
   realisations.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
-  return { realisations, problems, files };
+  const parFiles = realisations.map((r) => columns.get(r.id)!);
+  return { realisations, problems, files, parFiles };
 }
 
 async function fromCsv(
   csvPath: string,
   rows: string | ReadonlyArray<string | number> | undefined,
   ctx: SourceContext,
-): Promise<RealisationSet> {
+): Promise<SourceSet> {
   const where = resolveInside(ctx.specDir, ctx.specDir, csvPath, { allowExternal: ctx.allowExternal });
   if (!where.ok) {
     return {
@@ -146,9 +186,9 @@ async function fromCsv(
       files: [],
     };
   }
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(where.path, "utf8");
+    bytes = await readFile(where.path);
   } catch {
     return {
       realisations: [],
@@ -163,7 +203,7 @@ async function fromCsv(
     };
   }
   try {
-    const csv = parseEnsembleCsv(text, csvPath);
+    const csv = parseEnsembleCsv(bytes, csvPath);
     let all: Realisation[] = csv.rows.map((row) => ({
       id: row.name,
       values: new Map(csv.columns.map((c, i) => [c, row.values[i]!])),
@@ -190,7 +230,7 @@ function selectRows(all: Realisation[], rows: string | ReadonlyArray<string | nu
   });
 }
 
-function fromSample(sample: NonNullable<ProjectSpec["parameters"]["sample"]>): RealisationSet {
+function fromSample(sample: NonNullable<ProjectSpec["parameters"]["sample"]>): SourceSet {
   try {
     const priors = Object.entries(sample.priors).map(([name, p]) => ({
       name: name.toLowerCase(),

@@ -8,7 +8,7 @@ import { PestFormatError, UserError } from "../errors.ts";
 import { parseFortranNumber } from "./fortran-number.ts";
 import { numberText } from "./par-file.ts";
 import { MAX_PARAMETER_NAME_LENGTH } from "./template.ts";
-import { decodeText } from "./text.ts";
+import { decodeText, decodeUtf8 } from "./text.ts";
 
 export interface EnsembleRow {
   /** As written (trimmed); names are unique ignoring case. */
@@ -35,11 +35,11 @@ interface CsvRecord {
   readonly cells: string[];
 }
 
-/** Reads an ensemble CSV; `file` names it in errors. Blank lines are ignored. */
-export function parseEnsembleCsv(text: string, file: string): EnsembleCsv {
-  const records = readRecords(decodeText(text), file).filter(
-    (r) => !(r.cells.length === 1 && r.cells[0] === ""),
-  );
+/** Reads an ensemble CSV: its bytes, which must be UTF-8 (NotUtf8Error otherwise, with the
+ * line), or its text. `file` names it in errors. Blank lines are ignored. */
+export function parseEnsembleCsv(source: Uint8Array | string, file: string): EnsembleCsv {
+  const text = typeof source === "string" ? decodeText(source) : decodeUtf8(source, file);
+  const records = readRecords(text, file).filter((r) => !(r.cells.length === 1 && r.cells[0] === ""));
   const header = records[0];
   if (header === undefined) throw new PestFormatError(file, undefined, "empty ensemble CSV: no header row");
   const columns = header.cells.slice(1).map((c) => c.toLowerCase());

@@ -12,7 +12,7 @@ import {
   type ReadObservationsOptions,
   readObservations,
 } from "./instructions.ts";
-import { decodeText } from "./text.ts";
+import { readableText } from "./text.ts";
 
 export interface InstructionCheckValue {
   readonly name: string;
@@ -61,12 +61,12 @@ export async function checkInstructions(
   outputPath?: string,
   options: ReadObservationsOptions = {},
 ): Promise<InstructionCheckReport> {
-  const insText = await readText(insPath, "instruction file");
-  const outputText = outputPath === undefined ? undefined : await readText(outputPath, "model output file");
+  const insBytes = await readBytes(insPath, "instruction file");
+  const outputBytes = outputPath === undefined ? undefined : await readBytes(outputPath, "model output file");
 
   let ins: InstructionFile;
   try {
-    ins = parseInstructions(insText, insPath);
+    ins = parseInstructions(insBytes, insPath);
   } catch (e) {
     if (!(e instanceof PestFormatError)) throw e;
     return {
@@ -92,17 +92,17 @@ export async function checkInstructions(
 
   const base = {
     instructionFile: insPath,
-    marker: ins.marker,
+    marker: readableText(ins.marker),
     instructionLines: ins.lines.length,
     observations: ins.observations,
     dummyReads: countDummies(ins),
     outputFile: outputPath,
   };
-  if (outputPath === undefined || outputText === undefined) {
+  if (outputPath === undefined || outputBytes === undefined) {
     return { ...base, ok: true, values: undefined, error: undefined };
   }
   try {
-    const read = readObservations(ins, outputText, outputPath, options);
+    const read = readObservations(ins, outputBytes, outputPath, options);
     return { ...base, ok: true, values: valuesFor(ins, read), error: undefined };
   } catch (e) {
     if (!(e instanceof InstructionReadError)) throw e;
@@ -166,9 +166,9 @@ export function formatInstructionCheck(report: InstructionCheckReport): string {
   return out.join("\n");
 }
 
-async function readText(path: string, what: string): Promise<string> {
+async function readBytes(path: string, what: string): Promise<Uint8Array> {
   try {
-    return decodeText(await readFile(path));
+    return await readFile(path);
   } catch (e) {
     throw new UserError(`cannot read ${what} ${path}: ${errorMessage(e)}`);
   }

@@ -743,3 +743,72 @@ describe("read errors name the instruction file and line, output file and line, 
     expect(e.exitCode).toBe(1);
   });
 });
+
+describe("model outputs are bytes: columns count bytes, markers match bytes", () => {
+  const latin1 = (s: string) => Buffer.from(s, "latin1");
+
+  it("reads fixed and semi-fixed columns after Latin-1 bytes", () => {
+    // "niveau (mé°)" is 12 bytes in Latin-1; the number fills columns 13-21.
+    const out = latin1("r\xe9sultats\nniveau (m\xe9\xb0)   101.25 d\xe9bit  -3.5e-2\n");
+    const ins = parseInstructions(latin1("pif ~\nl2 [h]13:21 (q)30:33\n"), "t.ins");
+    expect(readObservations(ins, out, "out.txt")).toEqual(
+      new Map([
+        ["h", 101.25],
+        ["q", -0.035],
+      ]),
+    );
+  });
+
+  it("reads fixed columns after UTF-8 multi-byte characters", () => {
+    // "Höhe über NN:" is 15 bytes in UTF-8 (13 characters); the number is in bytes 18-23.
+    const out = Buffer.from("Höhe über NN:  101.25 m\n", "utf8");
+    expect(readObservations(parse("pif ~\nl1 [h]16:23\n"), out, "out.txt")).toEqual(new Map([["h", 101.25]]));
+  });
+
+  it("matches markers byte for byte, in either encoding, and quotes them readably", () => {
+    const utf8Ins = parse("pif ~\n~Höhe:~ !h!\n");
+    expect(readObservations(utf8Ins, Buffer.from("Höhe: 12.5\n", "utf8"), "out.txt")).toEqual(
+      new Map([["h", 12.5]]),
+    );
+    const latinIns = parseInstructions(latin1("pif ~\n~H\xf6he:~ !h!\n"), "t.ins");
+    expect(readObservations(latinIns, latin1("H\xf6he: 12.5\n"), "out.txt")).toEqual(new Map([["h", 12.5]]));
+    // A UTF-8 marker does not match the same word written in Latin-1: the bytes differ.
+    let caught: unknown;
+    try {
+      readObservations(utf8Ins, latin1("H\xf6he: 12.5\n"), "out.txt");
+    } catch (e) {
+      caught = e;
+    }
+    expect((caught as InstructionReadError).message).toBe(
+      't.ins:2: primary marker "Höhe:" not found in out.txt (end of file reached)',
+    );
+    expect((caught as InstructionReadError).instruction).toBe("~Höhe:~");
+  });
+
+  it("quotes an output line with Latin-1 bytes readably", () => {
+    let caught: unknown;
+    try {
+      readObservations(parse("pif ~\nl1 [t]1:6\n"), latin1("d\xe9bit 1\n"), "out.txt");
+    } catch (err) {
+      caught = err;
+    }
+    expect((caught as InstructionReadError).message).toBe(
+      't.ins:2: observation t [t]1:6 reads "débit" at out.txt:1 columns 1-6, which is not a number; the line is "débit 1"',
+    );
+  });
+
+  it("accepts a marker delimiter that is one non-ASCII character", () => {
+    expect(read("pif §\n§x=§ !x!\n", "x= 4\n")).toEqual(new Map([["x", 4]]));
+    expect(
+      readObservations(parseInstructions(latin1("pif \xa7\n\xa7x=\xa7 !x!\n"), "t.ins"), "x= 4\n", "out.txt"),
+    ).toEqual(new Map([["x", 4]]));
+    expect(parseError("pif §§\n").message).toBe(
+      't.ins:1: the marker delimiter in the "pif" header must be a single character, found "§§"',
+    );
+  });
+
+  it("keeps observation names as text", () => {
+    expect(parse("pif ~\nl1 !Höhe!\n").observations).toEqual(["höhe"]);
+    expect(parseInstructions(latin1("pif ~\nl1 !H\xf6he!\n"), "t.ins").observations).toEqual(["höhe"]);
+  });
+});

@@ -8,13 +8,17 @@
 // stand for any observation type. `w` skips blanks, tabs and extra delimiters but not commas, as
 // both programs do in code. A line advance may also appear after the first item, as both accept.
 //
-// Cursor model: `pos` counts the characters of the current output line already consumed, so
+// Files are bytes, as PEST and PEST++ read them: instruction files and model outputs are held as
+// byte strings (text.ts), so columns count bytes and markers match byte for byte whatever the
+// encoding. Observation names are text (UTF-8, or Latin-1 where the bytes are not UTF-8).
+//
+// Cursor model: `pos` counts the bytes of the current output line already consumed, so
 // PEST's "cursor on the last character of the marker" is `pos` just past it, and the next
 // instruction looks from index `pos` on.
 
 import { PestFormatError } from "../errors.ts";
 import { parseFortranNumber } from "./fortran-number.ts";
-import { decodeText, splitLines } from "./text.ts";
+import { byteString, readableText, splitLines, utf8OfBytes } from "./text.ts";
 
 /** `lN`: move down N lines, cursor before the start of the new line. */
 export interface LineAdvance {
@@ -113,7 +117,8 @@ export interface InstructionFile {
 
 export interface ReadObservationsOptions {
   /** Characters that, besides space, tab and comma, delimit non-fixed and semi-fixed numbers
-   * and count as whitespace for `w` (PEST++'s `additional_ins_delimiters`). */
+   * and count as whitespace for `w` (PEST++'s `additional_ins_delimiters`). Each is one byte of
+   * the output: ASCII, or a character code up to 255 for a Latin-1 byte. */
   extraDelimiters?: string;
 }
 
@@ -174,10 +179,21 @@ interface Token {
   readonly marker: string | undefined;
 }
 
-/** Parses an instruction file's text (BOM and CRLF allowed). `file` names it in error
- * messages. Throws PestFormatError, with the line, for anything malformed. */
-export function parseInstructions(text: string, file: string): InstructionFile {
-  const rows = splitLines(decodeText(text));
+/** Parses an instruction file: its bytes, or its text (which stands for its UTF-8 bytes); BOM
+ * and CRLF allowed. `file` names it in error messages. Throws PestFormatError, with the line,
+ * for anything malformed. */
+export function parseInstructions(source: Uint8Array | string, file: string): InstructionFile {
+  try {
+    return compileInstructions(byteString(source), file);
+  } catch (e) {
+    // Quoted pieces of the file are bytes; show them as the text they stand for.
+    if (e instanceof PestFormatError) throw new PestFormatError(e.file, e.line, readableText(e.detail));
+    throw e;
+  }
+}
+
+function compileInstructions(text: string, file: string): InstructionFile {
+  const rows = splitLines(text);
   const marker = parseHeader(rows[0], file);
   const lines: { line: number; instructions: Instruction[] }[] = [];
   const seen = new Map<string, number>();
@@ -239,10 +255,10 @@ export function parseInstructions(text: string, file: string): InstructionFile {
 }
 
 function parseHeader(row: string | undefined, file: string): string {
-  const words = (row ?? "").trim().split(/[ \t]+/);
+  const words = (row ?? "").split(/[ \t]+/).filter((w) => w !== "");
   const tag = (words[0] ?? "").toLowerCase();
   if (row === undefined || (tag !== "pif" && tag !== "jif") || words.length < 2) {
-    const found = row === undefined ? "an empty file" : `"${row.trim()}"`;
+    const found = row === undefined ? "an empty file" : `"${row.replace(/^[ \t]+|[ \t]+$/g, "")}"`;
     throw new PestFormatError(
       file,
       1,
@@ -250,7 +266,9 @@ function parseHeader(row: string | undefined, file: string): string {
     );
   }
   const marker = words[1]!;
-  if (marker.length !== 1) {
+  // One byte, or one character in UTF-8 (PEST itself takes a byte).
+  const asText = utf8OfBytes(marker);
+  if (marker.length !== 1 && (asText === undefined || [...asText].length !== 1)) {
     throw new PestFormatError(
       file,
       1,
@@ -287,8 +305,8 @@ function tokenize(row: string, marker: string, file: string, lineNo: number): To
       j++;
       continue;
     }
-    if (row[j] === marker) {
-      const close = row.indexOf(marker, j + 1);
+    if (row.startsWith(marker, j)) {
+      const close = row.indexOf(marker, j + marker.length);
       if (close < 0) {
         throw new PestFormatError(
           file,
@@ -297,18 +315,18 @@ function tokenize(row: string, marker: string, file: string, lineNo: number): To
             `(${JSON.stringify(row.slice(j))})`,
         );
       }
-      const text = row.slice(j, close + 1);
-      if (close === j + 1) {
+      const text = row.slice(j, close + marker.length);
+      if (close === j + marker.length) {
         throw new PestFormatError(file, lineNo, `empty marker "${text}" at column ${j + 1}`);
       }
-      tokens.push({ text, marker: row.slice(j + 1, close) });
-      j = close + 1;
+      tokens.push({ text, marker: row.slice(j + marker.length, close) });
+      j = close + marker.length;
       continue;
     }
     const start = j;
     while (j < n) {
       const d = row.charCodeAt(j);
-      if (d === SPACE || d === TAB || row[j] === marker) break;
+      if (d === SPACE || d === TAB || row.startsWith(marker, j)) break;
       j++;
     }
     tokens.push({ text: row.slice(start, j), marker: undefined });
@@ -428,7 +446,7 @@ function observationName(raw: string, text: string, file: string, line: number):
       `bad observation name "${raw}" in "${text}": names cannot contain [ ] ( or )`,
     );
   }
-  return raw.toLowerCase();
+  return readableText(raw).toLowerCase();
 }
 
 function wholeNumber(s: string): number | undefined {
@@ -466,18 +484,19 @@ function link(row: { line: number; instructions: Instruction[] }): InstructionLi
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-/** Reads the observations an instruction file defines from a model output file's text.
- * Returns name → value in instruction order, without dummy observations (which must still
- * read as numbers). Throws InstructionReadError at the first instruction that fails. */
+/** Reads the observations an instruction file defines from a model output file: its bytes, or
+ * its text (which stands for its UTF-8 bytes). Returns name → value in instruction order,
+ * without dummy observations (which must still read as numbers). Throws InstructionReadError
+ * at the first instruction that fails. */
 export function readObservations(
   ins: InstructionFile,
-  outputText: string,
+  output: Uint8Array | string,
   outputFile: string,
   options: ReadObservationsOptions = {},
 ): Map<string, number> {
   const tables = delimiterTables(options.extraDelimiters ?? "");
   const values = new Map<string, number>();
-  const cur = new OutputCursor(outputText.charCodeAt(0) === 0xfeff ? outputText.slice(1) : outputText);
+  const cur = new OutputCursor(byteString(output));
   const ctx: ReadContext = { ins, outputFile, cur, values, tables };
   for (const row of ins.lines) readLine(row, ctx);
   return values;
@@ -863,11 +882,11 @@ function excerpt(line: string, at: number): string {
 }
 
 function fail(ctx: ReadContext, it: Instruction, detail: string, column?: number): InstructionReadError {
-  return new InstructionReadError(ctx.ins.file, it.line, detail, {
+  return new InstructionReadError(ctx.ins.file, it.line, readableText(detail), {
     outputFile: ctx.outputFile,
     outputLine: ctx.cur.lineNo,
     column,
-    instruction: it.text,
+    instruction: readableText(it.text),
     observation: "name" in it ? it.name : undefined,
     partial: ctx.values,
   });

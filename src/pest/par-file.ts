@@ -7,7 +7,7 @@
 import { PestFormatError, UserError } from "../errors.ts";
 import { parseFortranNumber } from "./fortran-number.ts";
 import { MAX_PARAMETER_NAME_LENGTH } from "./template.ts";
-import { decodeText, splitLines } from "./text.ts";
+import { byteString, readableText, splitLines } from "./text.ts";
 
 export interface ParEntry {
   /** Lower-case when read from a file (PEST names are case-insensitive). */
@@ -34,9 +34,10 @@ export interface WriteParOptions {
 
 const HEADER_HELP = 'the first line must be the precision and decimal-point setting, e.g. "single point"';
 
-/** Reads a parameter value file; `file` names it in errors. Blank lines are ignored. */
-export function parseParFile(text: string, file: string): ParFile {
-  const lines = splitLines(decodeText(text));
+/** Reads a parameter value file: its bytes, or its text (which stands for its UTF-8 bytes).
+ * `file` names it in errors. Blank lines are ignored. */
+export function parseParFile(source: Uint8Array | string, file: string): ParFile {
+  const lines = splitLines(byteString(source));
   const header = tokens(lines[0] ?? "");
   if (header.length === 0) throw new PestFormatError(file, 1, `missing header: ${HEADER_HELP}`);
   const [precision, point] = header.map((t) => t.toLowerCase());
@@ -44,16 +45,28 @@ export function parseParFile(text: string, file: string): ParFile {
     throw new PestFormatError(
       file,
       1,
-      `precision "${header[0]}" must be "single" or "double"; ${HEADER_HELP}`,
+      `precision "${shorten(header[0]!)}" must be "single" or "double"; ${HEADER_HELP}`,
     );
   }
   if (point === undefined)
-    throw new PestFormatError(file, 1, `no decimal-point setting after "${header[0]}"; ${HEADER_HELP}`);
+    throw new PestFormatError(
+      file,
+      1,
+      `no decimal-point setting after "${shorten(header[0]!)}"; ${HEADER_HELP}`,
+    );
   if (point !== "point" && point !== "nopoint") {
-    throw new PestFormatError(file, 1, `decimal-point setting "${header[1]}" must be "point" or "nopoint"`);
+    throw new PestFormatError(
+      file,
+      1,
+      `decimal-point setting "${shorten(header[1]!)}" must be "point" or "nopoint"`,
+    );
   }
   if (header.length > 2)
-    throw new PestFormatError(file, 1, `unexpected "${header[2]}" after "${header[1]}"; ${HEADER_HELP}`);
+    throw new PestFormatError(
+      file,
+      1,
+      `unexpected "${shorten(header[2]!)}" after "${shorten(header[1]!)}"; ${HEADER_HELP}`,
+    );
 
   const entries: ParEntry[] = [];
   const firstLine = new Map<string, number>();
@@ -69,9 +82,9 @@ export function parseParFile(text: string, file: string): ParFile {
       );
     }
     const [rawName, ...numbers] = items as [string, string, string, string];
-    const name = rawName.toLowerCase();
-    const bad = nameProblem(name);
+    const bad = nameProblem(rawName);
     if (bad) throw new PestFormatError(file, line, bad);
+    const name = rawName.toLowerCase();
     const [value, scale, offset] = numbers.map((s, k) => {
       const v = parseFortranNumber(s);
       if (v === undefined) {
@@ -147,6 +160,7 @@ function nameProblem(name: string): string | undefined {
   return undefined;
 }
 
+/** A piece of the file (bytes) for a message, shortened when long. */
 function shorten(s: string): string {
-  return s.length > 40 ? `${s.slice(0, 37)}...` : s;
+  return readableText(s.length > 40 ? `${s.slice(0, 37)}...` : s);
 }

@@ -274,7 +274,7 @@ describe("renderTemplate", () => {
     for (const [set, values] of sets) {
       for (const name of ["hk_Layer_1.ref", "strt_Layer_1.ref"]) {
         const template = parseTemplate(await readFile(join(tplins, `${name}.tpl`), "utf8"), `${name}.tpl`);
-        const ours = splitLines(renderTemplate(template, values));
+        const ours = splitLines(renderTemplate(template, values).toString());
         const theirs = splitLines(await readFile(join(tplins, "expected_inputs", set, name), "utf8"));
         expect(ours.length).toBe(theirs.length);
         const templateLines = splitLines(template.text).slice(1);
@@ -311,7 +311,7 @@ describe("renderTemplate", () => {
   it("keeps strictly more digits than PEST++ where the fixtures show it losing some", async () => {
     const sets = await fixtureValues();
     const t = parseTemplate(await readFile(join(tplins, "hk_Layer_1.ref.tpl"), "utf8"), "hk.tpl");
-    const line = (set: string) => splitLines(renderTemplate(t, sets.get(set)!))[0]!;
+    const line = (set: string) => splitLines(renderTemplate(t, sets.get(set)!).toString())[0]!;
     // PEST++ wrote 0.333333333333, 0.3333, 1e+10 and 1.0e+2 here.
     expect(line("r1")).toContain(" .3333333333333 .33333");
     expect(line("r1").slice(53, 59)).toBe("1.0E10");
@@ -320,27 +320,106 @@ describe("renderTemplate", () => {
 
   it("writes the secondary_marker fixture template", async () => {
     const text = await readFile(join(secondary, "par.dat.tpl"), "utf8");
-    expect(renderTemplate(text, new Map([["p1", 1.5]]))).toBe("      1.5\n");
+    expect(renderTemplate(text, new Map([["p1", 1.5]])).toString()).toBe("      1.5\n");
   });
 
   it("keeps CRLF line endings and a missing final line break, and drops the byte-order mark and header", () => {
     const text = "\uFEFFptf ~\r\nline ~k1  ~ end\r\n\r\nlast ~K1~";
-    expect(renderTemplate(text, new Map([["k1", 2.5]]))).toBe("line    2.5 end\r\n\r\nlast  2.5");
+    expect(renderTemplate(text, new Map([["k1", 2.5]])).toString()).toBe("line    2.5 end\r\n\r\nlast  2.5");
   });
 
   it("keeps mixed line endings as they are", () => {
-    expect(renderTemplate("ptf ~\na ~k~\r\nb\nc ~k~\n", new Map([["k", 1]]))).toBe("a 1.0\r\nb\nc 1.0\n");
+    expect(renderTemplate("ptf ~\na ~k~\r\nb\nc ~k~\n", new Map([["k", 1]])).toString()).toBe(
+      "a 1.0\r\nb\nc 1.0\n",
+    );
   });
 
   it("writes nothing for a template with only a header", () => {
-    expect(renderTemplate("ptf ~", new Map())).toBe("");
-    expect(renderTemplate("ptf ~\r\n", new Map())).toBe("");
+    expect(renderTemplate("ptf ~", new Map()).toString()).toBe("");
+    expect(renderTemplate("ptf ~\r\n", new Map()).toString()).toBe("");
   });
 
   it("looks values up case-insensitively and passes the point setting on", () => {
     const t: Template = parseTemplate("ptf ~\n~ Kx  ~\n", "t.tpl");
-    expect(renderTemplate(t, new Map([["KX", 100]]))).toBe("  100.0\n");
-    expect(renderTemplate(t, new Map([["kx", 100]]), { point: false })).toBe("    100\n");
+    expect(renderTemplate(t, new Map([["KX", 100]])).toString()).toBe("  100.0\n");
+    expect(renderTemplate(t, new Map([["kx", 100]]), { point: false }).toString()).toBe("    100\n");
+  });
+});
+
+describe("bytes outside the fields", () => {
+  // PEST and PEST++ copy a template byte for byte except for the fields; a column is a byte.
+  const latin1 = (s: string) => Buffer.from(s, "latin1");
+  const writeBoth = async (bytes: Buffer, values: Map<string, number>) => {
+    const path = join(dir, "t.tpl");
+    await writeFile(path, bytes);
+    await writeTemplateFile(path, join(dir, "t.out"), values);
+    return {
+      memory: renderTemplate(parseTemplate(bytes, "t.tpl"), values),
+      streamed: await readFile(join(dir, "t.out")),
+    };
+  };
+
+  it("pass a Latin-1 template's bytes through unchanged, in memory and streamed", async () => {
+    const template = latin1(
+      "ptf ~\r\n* Temp\xe9rature de l'eau (\xb0C), d\xe9bit en m\xb3/j\r\nT\xe9  ~t1     ~ \xb0C  ~q    ~\r\n",
+    );
+    const expected = latin1(
+      "* Temp\xe9rature de l'eau (\xb0C), d\xe9bit en m\xb3/j\r\n" +
+        `T\xe9  ${"     12.5"} \xb0C  ${"   -3.0"}\r\n`,
+    );
+    const { memory, streamed } = await writeBoth(
+      template,
+      new Map([
+        ["t1", 12.5],
+        ["q", -3],
+      ]),
+    );
+    expect(memory.equals(expected), memory.toString("latin1")).toBe(true);
+    expect(streamed.equals(expected), streamed.toString("latin1")).toBe(true);
+    expect(parseTemplate(template, "t.tpl").fields.map((f) => [f.line, f.column, f.width])).toEqual([
+      [3, 5, 9],
+      [3, 19, 7],
+    ]);
+  });
+
+  it("pass a UTF-8 template's multi-byte characters through unchanged; columns count bytes", async () => {
+    const template = Buffer.from(
+      "ptf ~\n# Höhe über NN, Durchfluß in m³/s — Kommentar\nü ~h   ~ m³ ~q ~\n",
+      "utf8",
+    );
+    const expected = Buffer.from(
+      `# Höhe über NN, Durchfluß in m³/s — Kommentar\nü ${" 101.5"} m³ ${" 0.5"}\n`,
+      "utf8",
+    );
+    const { memory, streamed } = await writeBoth(
+      template,
+      new Map([
+        ["h", 101.5],
+        ["q", 0.5],
+      ]),
+    );
+    expect(memory.equals(expected), memory.toString()).toBe(true);
+    expect(streamed.equals(expected), streamed.toString()).toBe(true);
+    // "ü" is two bytes, so the first field starts in column 4 and the second in column 15.
+    expect(parseTemplate(template, "t.tpl").fields.map((f) => f.column)).toEqual([4, 15]);
+    const bad = Buffer.from("ptf ~\nü³ ~h   ~ ~q\n", "utf8");
+    await writeFile(join(dir, "bad.tpl"), bad);
+    const message =
+      'bad.tpl:2: column 13: unmatched delimiter "~" (a field opens here but does not close on this line)';
+    expect(() => parseTemplate(bad, "bad.tpl")).toThrow(message);
+    await expect(scanTemplateFile(join(dir, "bad.tpl"), "bad.tpl")).rejects.toThrow(message);
+  });
+
+  it("quote a non-ASCII parameter name as written, in either encoding", async () => {
+    const utf8 = Buffer.from("ptf ~\n~kä~\n", "utf8");
+    const lat = latin1("ptf ~\n~k\xe4~\n");
+    const message =
+      'bad.tpl:2: column 1: parameter name "kä" contains a character that is not printable ASCII';
+    for (const bytes of [utf8, lat]) {
+      expect(() => parseTemplate(bytes, "bad.tpl")).toThrow(message);
+      await writeFile(join(dir, "bad.tpl"), bytes);
+      await expect(scanTemplateFile(join(dir, "bad.tpl"), "bad.tpl")).rejects.toThrow(message);
+    }
   });
 });
 
@@ -353,7 +432,7 @@ describe("writeTemplateFile and scanTemplateFile", () => {
       for (const values of sets.values()) {
         const out = join(dir, name);
         await writeTemplateFile(path, out, values);
-        expect(await readFile(out, "utf8")).toBe(renderTemplate(template, values));
+        expect((await readFile(out)).equals(renderTemplate(template, values))).toBe(true);
       }
       const summary = await scanTemplateFile(path);
       expect(summary.parameters).toEqual(template.parameters);
@@ -410,7 +489,7 @@ describe("writeTemplateFile and scanTemplateFile", () => {
     const template = parseTemplate(text, path);
     const out = join(dir, "big.txt");
     await writeTemplateFile(path, out, values);
-    expect((await readFile(out)).equals(Buffer.from(renderTemplate(template, values)))).toBe(true);
+    expect((await readFile(out)).equals(renderTemplate(template, values))).toBe(true);
     const summary = await scanTemplateFile(path);
     expect(summary.parameters).toEqual(template.parameters);
     expect(summary.fieldCount).toBe(template.fields.length);
@@ -445,7 +524,7 @@ describe("writeTemplateFile and scanTemplateFile", () => {
     const path = join(dir, "many.tpl");
     await writeFile(path, text);
     await writeTemplateFile(path, join(dir, "many.txt"), values);
-    expect(await readFile(join(dir, "many.txt"), "utf8")).toBe(renderTemplate(text, values));
+    expect((await readFile(join(dir, "many.txt"))).equals(renderTemplate(text, values))).toBe(true);
     const summary = await scanTemplateFile(path);
     expect(summary.parameters.length).toBe(n);
     expect(summary.fieldCount).toBe(n + 2);

@@ -9,7 +9,9 @@
 //   spaces, is a parameter name (case-insensitive, no spaces, at most 200 characters as in
 //   PEST++; PEST itself allows 12). The whole span, both delimiters included, is the field
 //   the value is written into, right-justified.
-// - Everything outside fields is copied unchanged, line endings included.
+// - Everything outside fields is copied unchanged, byte for byte, line endings included:
+//   a template is bytes, whatever its encoding (Latin-1 from Windows tools, UTF-8), and
+//   columns and widths count bytes, as in PEST and PEST++.
 import { randomBytes } from "node:crypto";
 import { type FileHandle, open, rename, unlink } from "node:fs/promises";
 import { PestFormatError, UserError } from "../errors.ts";
@@ -19,7 +21,7 @@ import {
   formatForField,
   minimumFieldWidth,
 } from "./number-format.ts";
-import { decodeText, detectEol } from "./text.ts";
+import { byteString, bytesOf, detectEol, readableText } from "./text.ts";
 
 /** PEST++ allows parameter names of up to 200 characters (PEST: 12). */
 export const MAX_PARAMETER_NAME_LENGTH = 200;
@@ -29,9 +31,9 @@ export interface TemplateField {
   readonly name: string;
   /** 1-based line in the template file (the header is line 1). */
   readonly line: number;
-  /** 1-based column of the opening delimiter. */
+  /** 1-based byte column of the opening delimiter. */
   readonly column: number;
-  /** Characters from the opening to the closing delimiter, both included. */
+  /** Bytes from the opening to the closing delimiter, both included. */
   readonly width: number;
 }
 
@@ -44,7 +46,8 @@ export interface Template {
   readonly parameters: string[];
   /** In order of appearance. */
   readonly fields: TemplateField[];
-  /** The template's text without byte-order mark; renderTemplate writes from it. */
+  /** The template's bytes without byte-order mark, one character per byte (text.ts
+   * byteString); renderTemplate writes from it. */
   readonly text: string;
 }
 
@@ -70,11 +73,9 @@ export interface RenderOptions extends FormatOptions {
 
 const HEADER_HELP = 'the first line must be "ptf <delimiter>", e.g. "ptf ~"';
 
+/** Reads the header line, given as a byte string. */
 function parseHeader(line: string, file: string): string {
-  const tokens = line
-    .trim()
-    .split(/\s+/)
-    .filter((t) => t !== "");
+  const tokens = line.split(/[ \t\r\f\v]+/).filter((t) => t !== "");
   const tag = tokens[0];
   if (tag === undefined) throw new PestFormatError(file, 1, `missing header: ${HEADER_HELP}`);
   if (tag.toLowerCase() !== "ptf" && tag.toLowerCase() !== "jtf") {
@@ -87,12 +88,15 @@ function parseHeader(line: string, file: string): string {
   const delimiter = tokens[1];
   if (delimiter === undefined)
     throw new PestFormatError(file, 1, `no delimiter after "${tag}"; ${HEADER_HELP}`);
+  if (!/^[\x21-\x7e]+$/.test(delimiter)) {
+    throw new PestFormatError(
+      file,
+      1,
+      `delimiter "${shorten(delimiter)}" must be a printable ASCII character`,
+    );
+  }
   if (delimiter.length !== 1) {
     throw new PestFormatError(file, 1, `delimiter "${shorten(delimiter)}" must be a single character`);
-  }
-  const c = delimiter.charCodeAt(0);
-  if (c < 0x21 || c > 0x7e) {
-    throw new PestFormatError(file, 1, `delimiter "${delimiter}" must be a printable ASCII character`);
   }
   if (/[A-Za-z0-9]/.test(delimiter)) {
     throw new PestFormatError(file, 1, `delimiter "${delimiter}" must not be a letter or a digit`);
@@ -107,7 +111,7 @@ function parseHeader(line: string, file: string): string {
   return delimiter;
 }
 
-/** The lower-case name in a field's inside text, or a description of what is wrong with it. */
+/** The lower-case name in a field's inside bytes, or a description of what is wrong with it. */
 function fieldName(inside: string): { name: string } | { problem: string } {
   let a = 0;
   let b = inside.length;
@@ -134,8 +138,9 @@ function isSpace(c: number): boolean {
   return c === 32 || c === 9;
 }
 
+/** A piece of a template (a byte string) for a message, shortened when long. */
 function shorten(s: string): string {
-  return s.length > 40 ? `${s.slice(0, 37)}...` : s;
+  return readableText(s.length > 40 ? `${s.slice(0, 37)}...` : s);
 }
 
 function unmatched(file: string, line: number, column: number, delimiter: string): PestFormatError {
@@ -213,9 +218,10 @@ function lowerCaseKeys(values: ReadonlyMap<string, number>): ReadonlyMap<string,
 // ---------------------------------------------------------------------------------------
 // In memory.
 
-/** Parses a template's text (a leading byte-order mark is ignored). `file` names it in errors. */
-export function parseTemplate(text: string, file: string): Template {
-  const body = decodeText(text);
+/** Parses a template: its bytes, or its text (which stands for its UTF-8 bytes). A leading
+ * byte-order mark is ignored. `file` names it in errors. */
+export function parseTemplate(source: Uint8Array | string, file: string): Template {
+  const body = byteString(source);
   const headerEnd = body.indexOf("\n");
   const delimiter = parseHeader(headerEnd < 0 ? body : body.slice(0, headerEnd), file);
   const parameters: string[] = [];
@@ -249,15 +255,18 @@ export function parseTemplate(text: string, file: string): Template {
 }
 
 /**
- * The model input file a template writes: each field replaced by its parameter's value
- * (looked up case-insensitively), everything else kept, the header line dropped.
+ * The bytes of the model input file a template writes: each field replaced by its parameter's
+ * value (looked up case-insensitively), every other byte kept, the header line dropped.
  */
 export function renderTemplate(
-  template: Template | string,
+  template: Template | Uint8Array | string,
   values: ReadonlyMap<string, number>,
   options: RenderOptions = {},
-): string {
-  const t = typeof template === "string" ? parseTemplate(template, options.file ?? "template") : template;
+): Buffer {
+  const t =
+    typeof template === "string" || template instanceof Uint8Array
+      ? parseTemplate(template, options.file ?? "template")
+      : template;
   const byName = lowerCaseKeys(values);
   const text = t.text;
   const cache = new Map<string, string[]>();
@@ -286,7 +295,7 @@ export function renderTemplate(
     copyFrom = start + f.width;
   }
   parts.push(text.slice(copyFrom));
-  return parts.join("");
+  return bytesOf(parts.join(""));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -406,8 +415,7 @@ function addEntry(
   column: number,
 ): CacheEntry {
   const inside = buf.slice(open + 1, close);
-  // UTF-8, so a name with a non-ASCII character is quoted in the error as the user wrote it.
-  const got = fieldName(Buffer.from(inside.buffer, inside.byteOffset, inside.length).toString("utf8"));
+  const got = fieldName(Buffer.from(inside.buffer, inside.byteOffset, inside.length).toString("latin1"));
   if ("problem" in got) throw badName(st.file, line, column, got.problem);
   const name = got.name;
   const width = close - open + 1;
@@ -418,7 +426,7 @@ function addEntry(
   const text =
     st.values === undefined
       ? new Uint8Array(0)
-      : Buffer.from(formatField(st.file, line, column, name, width, st.values, st.options), "latin1");
+      : bytesOf(formatField(st.file, line, column, name, width, st.values, st.options));
   if (st.cached >= CACHE_LIMIT) {
     st.cache.clear();
     st.cached = 0;
@@ -443,8 +451,7 @@ function readHeader(buf: Uint8Array, len: number, eof: boolean, file: string): H
   const found = nl >= 0 && nl < len;
   if (!found && !eof) return undefined;
   const end = found ? nl : len;
-  const text = new TextDecoder("utf-8").decode(buf.subarray(bom, end));
-  const delimiter = parseHeader(text, file);
+  const delimiter = parseHeader(byteString(buf.subarray(bom, end)), file);
   const eol = found && nl > 0 && buf[nl - 1] === 13 ? "\r\n" : "\n";
   return { delimiter, eol, bodyStart: found ? nl + 1 : len };
 }

@@ -1,6 +1,7 @@
 // Realisation keys: a hash of everything that decides a realisation's outcome. Same key,
 // same result, so a published result with the key is done and never run again.
 import { createHash } from "node:crypto";
+import { type ParameterTransforms, transformList } from "../params/transforms.ts";
 
 export interface KeyInputs {
   readonly bundleHash: string;
@@ -12,6 +13,8 @@ export interface KeyInputs {
   readonly success: unknown;
   /** The worker image digest in the cloud; empty locally. */
   readonly image: string;
+  /** Scale and offset of parameters: a change changes what the model sees. */
+  readonly transforms?: ParameterTransforms;
 }
 
 /** The part of the key every realisation of a run set shares, hashed once. */
@@ -31,6 +34,8 @@ export function runSetFingerprint(inputs: KeyInputs): string {
         instructions: inputs.instructions,
         success: inputs.success,
         image: inputs.image,
+        // Only when some parameter is transformed, so keys without any stay as they were.
+        ...(inputs.transforms?.size ? { transforms: transformList(inputs.transforms) } : {}),
       }),
     )
     .digest("hex");

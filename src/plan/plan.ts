@@ -2,6 +2,7 @@
 // result with the same key), and which must run.
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import { type IdSelection, selectIds } from "../params/id-selection.ts";
 import type { Realisation } from "../params/types.ts";
 import { isSettled, type RealisationResult } from "../results/realisation-result.ts";
 import type { ResolvedSpec } from "../spec/load.ts";
@@ -42,8 +43,8 @@ export interface RunPlan {
 }
 
 export interface PlanOptions {
-  /** Only these ids (from --ids). */
-  readonly ids?: ReadonlySet<string>;
+  /** Only these ids (from --ids); an id the spec does not have is an error. */
+  readonly ids?: IdSelection;
   /** Run model failures again too. */
   readonly retryFailed?: boolean;
   /** Worker image digest (cloud); empty locally. */
@@ -80,13 +81,21 @@ export async function planRun(
     instructions: instructionHashes,
     success: m.success,
     image: options.image ?? "",
+    transforms: resolved.realisations.transforms,
   });
   const byId = new Map(published.map((r) => [r.id, r]));
   const keys = new Map(
     resolved.realisations.realisations.map((r) => [r.id, realisationKey(fingerprint, r.values)]),
   );
   let selected: readonly Realisation[] = resolved.realisations.realisations;
-  if (options.ids) selected = selected.filter((r) => options.ids!.has(r.id));
+  if (options.ids) {
+    const ids = selectIds(
+      selected.map((r) => r.id),
+      options.ids,
+      `${runSet.project}/${runSet.scenario}`,
+    );
+    selected = selected.filter((r) => ids.has(r.id));
+  }
   const all = selected.map((r) => ({ id: r.id, key: keys.get(r.id)!, values: r.values }));
 
   const toRun: PlannedRealisation[] = [];

@@ -1,6 +1,9 @@
 // Turns a PEST control file into a project file, so a PEST user starts in one command: the
-// model command, template/instruction pairs, and priors from the parameter data (PEST++'s
-// convention: mean at the initial value, bounds at +/- 2 standard deviations).
+// model command, template/instruction pairs, each parameter's scale and offset (the model sees
+// value × scale + offset, as PEST++ writes it), and either an ensemble CSV, whose values are used
+// as they are, parameters it lacks keeping their initial values (as pestpp-swp does), or priors
+// from the parameter data (PEST++'s convention: mean at the initial value, bounds at +/- 2
+// standard deviations).
 import { Document, isMap, isPair, isScalar, type Pair, type YAMLMap } from "yaml";
 import type { ControlFile, ControlParameter } from "../pest/control-file.ts";
 
@@ -15,7 +18,11 @@ export interface FromPstOptions {
   readonly n: number;
   readonly seed: number;
   /** Use this ensemble CSV (relative to the project file) instead of sampling priors. */
-  readonly csv?: string;
+  readonly csv?: {
+    readonly path: string;
+    /** Its parameter columns, lower-case. */
+    readonly columns: readonly string[];
+  };
 }
 
 export interface FromPstResult {
@@ -41,20 +48,34 @@ export function projectFromControlFile(pst: ControlFile, options: FromPstOptions
 
   const fixed: Record<string, number> = {};
   const priors: Record<string, Record<string, unknown>> = {};
+  const scale: Record<string, number> = {};
+  const offset: Record<string, number> = {};
+  const inCsv = new Set(options.csv?.columns ?? []);
+  const notInCsv: string[] = [];
   for (const p of pst.parameters) {
-    if (p.scale !== 1 || p.offset !== 0) {
-      notes.push(
-        `parameter ${p.name} has scale ${p.scale} and offset ${p.offset}: samples are drawn for the model value (value x scale + offset)`,
-      );
-    }
-    if (p.transform === "fixed") fixed[p.name] = modelValue(p, p.value);
+    if (p.scale !== 1) scale[p.name] = p.scale;
+    if (p.offset !== 0) offset[p.name] = p.offset;
+    if (options.csv) {
+      if (inCsv.has(p.name)) continue;
+      fixed[p.name] = p.value;
+      notInCsv.push(p.name);
+    } else if (p.transform === "fixed") fixed[p.name] = p.value;
     else if (p.transform === "tied") {
       const parent = pst.parameters.find((q) => q.name === p.tiedTo);
-      fixed[p.name] = modelValue(p, p.value);
+      fixed[p.name] = p.value;
       notes.push(
         `parameter ${p.name} is tied to ${parent?.name ?? p.tiedTo}; it is fixed at its initial value ${p.value}`,
       );
     } else priors[p.name] = priorFor(p);
+  }
+  if (options.csv && notInCsv.length > 0) {
+    const one = notInCsv.length === 1;
+    const shown =
+      notInCsv.slice(0, 5).join(", ") + (notInCsv.length > 5 ? ` and ${notInCsv.length - 5} more` : "");
+    notes.push(
+      `${one ? "parameter" : `${notInCsv.length} parameters`} ${shown} ${one ? "is" : "are"} not in ` +
+        `${options.csv.path}: ${one ? "it keeps its" : "they keep their"} initial value, as PEST++ does`,
+    );
   }
 
   const doc = new Document({});
@@ -73,9 +94,11 @@ export function projectFromControlFile(pst: ControlFile, options: FromPstOptions
   };
   root.set("model", doc.createNode(model));
   const parameters: Record<string, unknown> = options.csv
-    ? { csv: options.csv }
+    ? { csv: options.csv.path }
     : { sample: { n: options.n, method: "lhs", seed: options.seed, priors } };
   if (Object.keys(fixed).length > 0) parameters.fixed = fixed;
+  if (Object.keys(scale).length > 0) parameters.scale = scale;
+  if (Object.keys(offset).length > 0) parameters.offset = offset;
   root.set("parameters", doc.createNode(parameters));
   if (options.allowExternalPaths) root.set("allow_external_paths", true);
 
@@ -86,24 +109,28 @@ export function projectFromControlFile(pst: ControlFile, options: FromPstOptions
     sample.commentBefore =
       " Priors from the parameter data: mean at PARVAL1, PARLBND..PARUBND as +/- 2 sd (in log10 for log-transformed parameters), truncated to the bounds.";
   }
+  const transformKey = params.items.find(
+    (pair) => isScalar(pair.key) && (pair.key.value === "scale" || pair.key.value === "offset"),
+  )?.key;
+  if (isScalar(transformKey)) {
+    transformKey.commentBefore =
+      " SCALE and OFFSET from the parameter data: the model sees value x scale + offset.";
+  }
   if (notes.length > 0) doc.comment = ` Notes from the import:\n${notes.map((n) => `  - ${n}`).join("\n")}`;
   return { yaml: doc.toString({ lineWidth: 0 }), notes };
 }
 
+/** A prior for the parameter's value (scale and offset apply to what is drawn). */
 function priorFor(p: ControlParameter): Record<string, unknown> {
-  const lo = modelValue(p, p.lower);
-  const hi = modelValue(p, p.upper);
-  const value = modelValue(p, p.value);
+  const lo = p.lower;
+  const hi = p.upper;
+  const value = p.value;
   if (!(lo < hi)) return { fixed: value };
   if (p.transform === "log" && lo > 0) {
     const sd = (Math.log10(hi) - Math.log10(lo)) / 4;
     return { lognormal: [round(Math.log10(value)), round(sd)], bounds: [lo, hi] };
   }
   return { normal: [value, round((hi - lo) / 4)], bounds: [lo, hi] };
-}
-
-function modelValue(p: ControlParameter, v: number): number {
-  return v * p.scale + p.offset;
 }
 
 function round(x: number): number {

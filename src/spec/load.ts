@@ -6,6 +6,7 @@ import { errorMessage, PestFormatError, UserError } from "../errors.ts";
 import { loadRealisations, type RealisationSet } from "../params/sources.ts";
 import { type InstructionFile, parseInstructions } from "../pest/instructions.ts";
 import { scanTemplateFile, type TemplateSummary } from "../pest/template.ts";
+import { decodeUtf8, NotUtf8Error } from "../pest/text.ts";
 import { type Diagnostic, formatDiagnostic, type KeyPath } from "./diagnostics.ts";
 import { checkWorkdirPath, resolveInside } from "./paths.ts";
 import { checkReferences } from "./references.ts";
@@ -59,8 +60,11 @@ export class SpecError extends UserError {
 export async function validateSpecFile(file: string): Promise<SpecValidation> {
   let text: string;
   try {
-    text = await readFile(file, "utf8");
+    text = decodeUtf8(await readFile(file), file);
   } catch (e) {
+    if (e instanceof NotUtf8Error) {
+      return { file, diagnostics: [{ file, line: e.line, column: e.column, path: [], message: e.problem }] };
+    }
     const code = (e as NodeJS.ErrnoException).code;
     const message = code === "ENOENT" ? "file not found" : errorMessage(e);
     return { file, diagnostics: [{ file, line: 0, column: 0, path: [], message }] };
@@ -206,7 +210,7 @@ async function resolveReferences(
     if (!r.ok) at(["model", "instructions", i, "reads"], r.message, r.fix);
     const found = await findPestFile(["model", "instructions", i, "file"], ins.file, "instruction file");
     if (!found) continue;
-    const read = { shown: found.shown, text: await readFile(found.path, "utf8") };
+    const read = { shown: found.shown, text: await readFile(found.path) };
     try {
       const parsed = parseInstructions(read.text, read.shown);
       for (const name of parsed.observations) {
@@ -251,6 +255,7 @@ async function resolveReferences(
     templates,
     observations,
     realisations: realisations.realisations,
+    transforms: realisations.transforms,
   })) {
     at(problem.path, problem.message, problem.fix);
   }

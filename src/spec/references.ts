@@ -1,6 +1,7 @@
 // Cross-checks between a spec's parts once each has parsed: every parameter a template uses
 // is in every parameter set and fits its fields, alerts name real observations.
 
+import { NO_TRANSFORMS, type ParameterTransforms } from "../params/transforms.ts";
 import type { Realisation } from "../params/types.ts";
 import { formatForField } from "../pest/number-format.ts";
 import { closest, type KeyPath } from "./diagnostics.ts";
@@ -20,8 +21,11 @@ export function checkReferences(input: {
   templates: readonly ResolvedTemplate[];
   observations: readonly string[];
   realisations: readonly Realisation[];
+  /** Scale and offset: the value written into a field is value × scale + offset. */
+  transforms?: ParameterTransforms;
 }): ReferenceProblem[] {
   const { spec, templates, observations, realisations } = input;
+  const transforms = input.transforms ?? NO_TRANSFORMS;
   const problems: ReferenceProblem[] = [];
   if (realisations.length === 0) return problems;
 
@@ -44,7 +48,22 @@ export function checkReferences(input: {
           : "add it to the parameter sets, or give it a value under `parameters.fixed`",
       });
     }
-    problems.push(...checkFieldWidths(t, realisations, path));
+    problems.push(...checkFieldWidths(t, realisations, transforms, path));
+  }
+
+  // A fixed value no template writes is most likely a misspelt name, which leaves the
+  // parameter it meant at the value of the source.
+  if (templates.length > 0) {
+    const used = new Set(templates.flatMap((t) => t.parsed.parameters));
+    for (const name of Object.keys(spec.parameters.fixed)) {
+      if (used.has(name.toLowerCase())) continue;
+      const suggestion = closest(name.toLowerCase(), used);
+      problems.push({
+        path: ["parameters", "fixed", name],
+        message: `parameter \`${name}\` is used by no template, so its fixed value would be ignored`,
+        fix: suggestion ? `did you mean \`${suggestion}\`?` : "remove it, or use it in a template",
+      });
+    }
   }
 
   const known = new Set(observations);
@@ -78,15 +97,18 @@ export function checkReferences(input: {
 function checkFieldWidths(
   t: ResolvedTemplate,
   realisations: readonly Realisation[],
+  transforms: ParameterTransforms,
   path: KeyPath,
 ): ReferenceProblem[] {
   const problems: ReferenceProblem[] = [];
   for (const [name, { width, line }] of t.parsed.narrowest) {
     const bad: string[] = [];
     let example: number | undefined;
+    const tr = transforms.get(name);
     for (const r of realisations) {
-      const v = r.values.get(name);
-      if (v === undefined) continue;
+      const given = r.values.get(name);
+      if (given === undefined) continue;
+      const v = tr === undefined ? given : given * tr.scale + tr.offset;
       try {
         formatForField(v, width);
       } catch {
@@ -97,7 +119,7 @@ function checkFieldWidths(
     if (bad.length > 0) {
       problems.push({
         path,
-        message: `value ${example} of \`${name}\` (parameter set ${listIds(bad)}) does not fit the ${width}-character field at ${t.parsed.file}:${line}`,
+        message: `value ${example} of \`${name}\`${tr === undefined ? "" : ` (value × ${tr.scale} + ${tr.offset})`} (parameter set ${listIds(bad)}) does not fit the ${width}-character field at ${t.parsed.file}:${line}`,
         fix: "widen the field in the template (more spaces between the delimiters)",
       });
     }

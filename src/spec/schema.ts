@@ -159,6 +159,19 @@ export const parametersSchema = z
       .record(z.string().min(1), z.number())
       .default({})
       .describe("Values set in every realisation, overriding the source."),
+    scale: z
+      .record(
+        z.string().min(1),
+        z.number().refine((v) => v !== 0, { message: "a scale other than 0 (PEST's SCALE)" }),
+      )
+      .default({})
+      .describe(
+        "PEST's SCALE per parameter: the model sees value × scale + offset, whatever the source; results keep the values as given. Par files carry their own.",
+      ),
+    offset: z
+      .record(z.string().min(1), z.number())
+      .default({})
+      .describe("PEST's OFFSET per parameter: the model sees value × scale + offset."),
   })
   .superRefine((p, ctx) => {
     const sources = (["par_files", "csv", "sample"] as const).filter((k) => p[k] !== undefined);

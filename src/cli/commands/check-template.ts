@@ -46,9 +46,9 @@ export async function checkTemplateCommand(args: string[], io: CliIO): Promise<n
 
   const summary = await scanTemplateFile(tpl, tpl);
   let values: Map<string, number> | undefined;
-  if (opts.par) values = parValues(parseParFile(await readText(opts.par), opts.par));
+  if (opts.par) values = parValues(parseParFile(await readBytes(opts.par), opts.par));
   else if (opts.csv)
-    values = ensembleRowValues(parseEnsembleCsv(await readText(opts.csv), opts.csv), opts.row!);
+    values = ensembleRowValues(parseEnsembleCsv(await readBytes(opts.csv), opts.csv), opts.row!);
 
   const rows = summary.parameters.map((name) => {
     const narrowest = summary.narrowest.get(name)!;
@@ -99,9 +99,9 @@ export async function checkTemplateCommand(args: string[], io: CliIO): Promise<n
   return problems.length > 0 ? 1 : 0;
 }
 
-async function readText(path: string): Promise<string> {
+async function readBytes(path: string): Promise<Buffer> {
   try {
-    return await readFile(path, "utf8");
+    return await readFile(path);
   } catch {
     throw new UserError(`cannot read ${path}: file not found`);
   }

@@ -1,9 +1,10 @@
 // `modelfleet import-pst case.pst --out projects/<project>/<scenario>.yaml`: a project file
 // from an existing PEST setup, validated before the command says it is done.
-import { mkdir, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, extname, relative, resolve } from "node:path";
-import { UserError } from "../../errors.ts";
+import { errorMessage, UserError } from "../../errors.ts";
 import { readControlFile } from "../../pest/control-file.ts";
+import { parseEnsembleCsv } from "../../pest/ensemble-csv.ts";
 import { formatDiagnostic } from "../../spec/diagnostics.ts";
 import { projectFromControlFile } from "../../spec/from-pst.ts";
 import { validateSpecFile } from "../../spec/load.ts";
@@ -55,6 +56,7 @@ export async function importPstCommand(args: string[], io: CliIO): Promise<numbe
       ? positiveInt(o.n, "--n")
       : positiveInt(pst.pestpp.ies_num_reals ?? "100", "++ies_num_reals");
   const seed = o.seed !== undefined ? positiveInt(o.seed, "--seed", 0) : 1;
+  const csv = o.csv === undefined ? undefined : await csvColumns(resolve(io.cwd, o.csv), o.csv, outDir);
   const { yaml, notes } = projectFromControlFile(pst, {
     project: slug(o.project ?? basename(outDir)),
     scenario: slug(o.scenario ?? basename(out, extname(out))),
@@ -63,7 +65,7 @@ export async function importPstCommand(args: string[], io: CliIO): Promise<numbe
     allowExternalPaths: !isInside(outDir, pstDir),
     n,
     seed,
-    ...(o.csv ? { csv: relative(outDir, resolve(io.cwd, o.csv)).split("\\").join("/") } : {}),
+    ...(csv ? { csv } : {}),
   });
   await mkdir(outDir, { recursive: true });
   await writeFile(out, yaml);
@@ -81,6 +83,15 @@ export async function importPstCommand(args: string[], io: CliIO): Promise<numbe
     `${o.out} is valid: ${check.resolved!.realisations.realisations.length} realisations, ${check.resolved!.observations.length} observations`,
   );
   return 0;
+}
+
+/** The CSV's path as the project file names it, and its parameter columns. */
+async function csvColumns(path: string, shown: string, outDir: string) {
+  const bytes = await readFile(path).catch((e: unknown) => {
+    throw new UserError(`import-pst: cannot read --csv ${shown}: ${errorMessage(e)}`);
+  });
+  const { columns } = parseEnsembleCsv(bytes, shown);
+  return { path: relative(outDir, path).split("\\").join("/"), columns };
 }
 
 function positiveInt(text: string, what: string, min = 1): number {

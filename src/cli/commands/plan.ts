@@ -3,7 +3,7 @@
 import { relative, resolve } from "node:path";
 import { DEFAULT_RESULTS_ROOT, defaultWorkers } from "../../engine/local-run.ts";
 import { UserError } from "../../errors.ts";
-import { parseIdRanges } from "../../params/ids.ts";
+import { parseIdSelection } from "../../params/id-selection.ts";
 import { planRun } from "../../plan/plan.ts";
 import { formatDuration } from "../../spec/duration.ts";
 import { loadSpec } from "../../spec/load.ts";
@@ -38,7 +38,7 @@ export async function planCommand(args: string[], io: CliIO): Promise<number> {
   const resolved = await loadSpec(specFile);
   const store = createFsResultStore(resolve(io.cwd, o.results ?? DEFAULT_RESULTS_ROOT));
   const plan = await planRun(resolved, store, {
-    ...(o.ids ? { ids: new Set(parseIdRanges(o.ids, "--ids")) } : {}),
+    ...(o.ids !== undefined ? { ids: parseIdSelection(o.ids) } : {}),
     ...(o["retry-failed"] ? { retryFailed: true } : {}),
   });
   const w = Math.min(workers, Math.max(1, plan.toRun.length));

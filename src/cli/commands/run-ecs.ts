@@ -5,6 +5,7 @@ import { cloudPieces, readInfrastructureOutputs } from "../../cloud/aws-wiring.t
 import { runOnCloud } from "../../cloud/cloud-run.ts";
 import type { Clock } from "../../engine/clock.ts";
 import { UserError } from "../../errors.ts";
+import type { IdSelection } from "../../params/id-selection.ts";
 import { reportRunSet } from "../../report/report-run-set.ts";
 import { formatRunSummary } from "../../report/run-summary.ts";
 import { formatTextReport } from "../../report/text-report.ts";
@@ -15,7 +16,7 @@ import { ProgressTracker, startProgressDisplay } from "../progress.ts";
 export interface EcsRunOptions {
   readonly specFile: string;
   readonly infraFile: string;
-  readonly ids?: ReadonlySet<string>;
+  readonly ids?: IdSelection;
   readonly retryFailed: boolean;
   readonly json: boolean;
   readonly image?: string;

@@ -3,7 +3,7 @@
 import { relative } from "node:path";
 import { defaultWorkers, runLocal } from "../../engine/local-run.ts";
 import { UserError } from "../../errors.ts";
-import { parseIdRanges } from "../../params/ids.ts";
+import { parseIdSelection } from "../../params/id-selection.ts";
 import { formatRunSummary } from "../../report/run-summary.ts";
 import { formatTextReport } from "../../report/text-report.ts";
 import { formatUnpublished } from "../../report/unpublished.ts";
@@ -94,7 +94,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
         {
           specFile,
           infraFile: o.infra ?? (await defaultInfraFile(specFile)),
-          ...(o.ids ? { ids: new Set(parseIdRanges(o.ids, "--ids")) } : {}),
+          ...(o.ids !== undefined ? { ids: parseIdSelection(o.ids) } : {}),
           retryFailed: o["retry-failed"] ?? false,
           json: o.json ?? false,
           ...(o.image ? { image: o.image } : {}),
@@ -128,7 +128,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
       ...(o.results ? { resultsRoot: o.results } : {}),
       ...(o["work-dir"] ? { workRoot: o["work-dir"] } : {}),
       ...(workers ? { workers } : {}),
-      ...(o.ids ? { ids: new Set(parseIdRanges(o.ids, "--ids")) } : {}),
+      ...(o.ids !== undefined ? { ids: parseIdSelection(o.ids) } : {}),
       keepWorkdirs: o["keep-workdirs"] ?? false,
       retryFailed: o["retry-failed"] ?? false,
       graceMs: grace * 1000,

@@ -1,0 +1,149 @@
+// Importing a PEST case must give PEST++'s model inputs: each parameter's scale and offset carried
+// over from the control file, so templates write value × scale + offset as PEST++ does, and an
+// ensemble CSV's values used as they are (fixed parameters included, as pestpp-swp does).
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { prepareAttempt } from "../src/agent/realisation.ts";
+import { runConfigFromSpec } from "../src/agent/run-config.ts";
+import { memoryIO } from "../src/cli/io.ts";
+import { main } from "../src/cli/main.ts";
+import { ensembleRowValues, parseEnsembleCsv } from "../src/pest/ensemble-csv.ts";
+import { parseFortranNumber } from "../src/pest/fortran-number.ts";
+import { parseTemplate, renderTemplate } from "../src/pest/template.ts";
+import { hashModelBundle } from "../src/plan/bundle.ts";
+import { loadSpec } from "../src/spec/load.ts";
+import { REPO } from "./helpers/project.ts";
+
+const TPLINS = join(REPO, "test", "fixtures", "pest", "tplins");
+const TEMPLATES = ["hk_Layer_1.ref", "strt_Layer_1.ref"];
+
+/** Scale and offset given to some parameters of the fixture's control file. Every value of
+ * sweep_in.csv is reached exactly from (value - offset) / scale. */
+const SCALED: Record<string, [number, number]> = {
+  stage: [2, 0], // a fixed parameter
+  k_01: [-1, 0], // fixed too: pumping becomes injection if the scale is lost
+  k_05: [1, -1],
+  k_07: [0.5, 0],
+  k_09: [-1, 10],
+  k_10: [-1, 0], // a log-transformed parameter written in two fields
+};
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "mf-import-"));
+  await cp(TPLINS, join(dir, "pest"), { recursive: true });
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function cli(args: string[]) {
+  const io = memoryIO(dir);
+  const code = await main(args, io);
+  return { code, out: io.stdout.join("\n"), err: io.stderr.join("\n") };
+}
+
+/** The control file with SCALED's scale and offset in the parameter data rows. */
+async function scaledControlFile(): Promise<void> {
+  const path = join(dir, "pest", "pest.pst");
+  const lines = (await readFile(path, "utf8")).split("\n").map((line) => {
+    const cells = line.trim().split(/\s+/);
+    const t = SCALED[cells[0] ?? ""];
+    if (t === undefined || cells.length !== 10) return line;
+    cells[7] = String(t[0]);
+    cells[8] = String(t[1]);
+    return ` ${cells.join("  ")}`;
+  });
+  await writeFile(path, lines.join("\n"));
+}
+
+/** sweep_in.csv's model values turned back into parameter values for SCALED. */
+async function parameterCsv(): Promise<Map<string, Map<string, number>>> {
+  const sweep = parseEnsembleCsv(await readFile(join(TPLINS, "sweep_in.csv")), "sweep_in.csv");
+  const rows = ["real_name,stage,k_01,k_02,k_03,k_04,k_05,k_06,k_07,k_08,k_09,k_10"];
+  const targets = new Map<string, Map<string, number>>();
+  for (const row of sweep.rows) {
+    const target = ensembleRowValues(sweep, row.name);
+    targets.set(row.name, target);
+    const cells = sweep.columns.map((c) => {
+      const [scale, offset] = SCALED[c] ?? [1, 0];
+      const value = (target.get(c)! - offset) / scale;
+      expect(value * scale + offset, `${row.name} ${c}`).toBe(target.get(c));
+      return String(value);
+    });
+    rows.push([row.name, ...cells].join(","));
+  }
+  await writeFile(join(dir, "pest", "ens.csv"), `${rows.join("\n")}\n`);
+  return targets;
+}
+
+/** Significant digits in a number as PEST++ wrote it. */
+function significantDigits(text: string): number {
+  const mantissa = text
+    .trim()
+    .replace(/^[+-]/, "")
+    .split(/[eEdD]/)[0]!
+    .replace(".", "");
+  return Math.max(1, mantissa.replace(/^0+/, "").length);
+}
+
+describe("import-pst --csv", () => {
+  it("carries scale and offset, so every model input is PEST++'s", async () => {
+    await scaledControlFile();
+    const targets = await parameterCsv();
+    const r = await cli(["import-pst", "pest/pest.pst", "--out", "pest/swp.yaml", "--csv", "pest/ens.csv"]);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("pest/swp.yaml is valid: 3 realisations, 21 observations");
+    expect(r.out).not.toMatch(/note: .*(sampl|prior|drawn)/);
+
+    const resolved = await loadSpec(join(dir, "pest", "swp.yaml"));
+    const p = resolved.spec.parameters;
+    expect(p.csv).toBe("ens.csv");
+    expect(p.fixed).toEqual({}); // the CSV gives every parameter, fixed ones included
+    expect(p.scale).toEqual({ stage: 2, k_01: -1, k_07: 0.5, k_09: -1, k_10: -1 });
+    expect(p.offset).toEqual({ k_05: -1, k_09: 10 });
+
+    const config = await runConfigFromSpec(resolved, await hashModelBundle(resolved.modelDir));
+    let compared = 0;
+    for (const realisation of resolved.realisations.realisations) {
+      const workdir = join(dir, "work", realisation.id);
+      const failed = await prepareAttempt(config, {
+        id: realisation.id,
+        key: "k",
+        values: realisation.values,
+        attempt: 1,
+        worker: "w",
+        workdir,
+      });
+      expect(failed).toBeUndefined();
+      for (const name of TEMPLATES) {
+        const template = parseTemplate(await readFile(join(TPLINS, `${name}.tpl`)), name);
+        const ours = await readFile(join(workdir, name));
+        // Byte for byte what the writer gives for the values PEST++ wrote ...
+        expect(
+          ours.equals(renderTemplate(template, targets.get(realisation.id)!)),
+          `${realisation.id}/${name}`,
+        ).toBe(true);
+        // ... and, field by field, the number PEST++ wrote, to the digits PEST++ kept.
+        const theirs = await readFile(join(TPLINS, "expected_inputs", realisation.id, name), "utf8");
+        const oursText = ours.toString("latin1").split("\n");
+        const theirsText = theirs.split("\n");
+        for (const f of template.fields) {
+          const at = (lines: string[]) => lines[f.line - 2]!.slice(f.column - 1, f.column - 1 + f.width);
+          const mine = parseFortranNumber(at(oursText))!;
+          const pestpp = at(theirsText);
+          const tolerance = 10 ** (1 - significantDigits(pestpp)) * Math.abs(parseFortranNumber(pestpp)!);
+          expect(
+            Math.abs(mine - parseFortranNumber(pestpp)!),
+            `${realisation.id} ${f.name}: ${mine} vs ${pestpp}`,
+          ).toBeLessThanOrEqual(tolerance);
+          compared++;
+        }
+      }
+    }
+    expect(compared).toBe(36);
+  });
+});
