@@ -111,7 +111,10 @@ export function cloudPieces(
 }
 
 /** The agent's store, queue and object source, from the environment it was started with. */
-export function agentPiecesFromEnvironment(env: NodeJS.ProcessEnv) {
+export function agentPiecesFromEnvironment(
+  env: NodeJS.ProcessEnv,
+  options: { readonly onUnansweredReceive?: (reason: string) => void } = {},
+) {
   const queueUrl = env[AGENT_ENV.queueUrl];
   const bucket = env[AGENT_ENV.bucket];
   if (!queueUrl || !bucket) {
@@ -123,7 +126,10 @@ export function agentPiecesFromEnvironment(env: NodeJS.ProcessEnv) {
     bucket,
     ...(env[AGENT_ENV.prefix] ? { prefix: env[AGENT_ENV.prefix] } : {}),
   });
-  const queue = createSqsQueue<WorkMessage>({ queueUrl });
+  const queue = createSqsQueue<WorkMessage>({
+    queueUrl,
+    ...(options.onUnansweredReceive ? { onUnansweredReceive: options.onUnansweredReceive } : {}),
+  });
   const seconds = (name: string, fallback: number) => {
     const n = Number(env[name] ?? fallback);
     return (Number.isFinite(n) && n > 0 ? n : fallback) * 1000;

@@ -35,6 +35,7 @@ import {
 } from "@aws-sdk/client-ecs";
 import { type Clock, systemClock } from "../engine/clock.ts";
 import { errorMessage } from "../errors.ts";
+import { awsRequestHandler } from "./aws-http.ts";
 import type { InfrastructureOutputs } from "./cloud-config.ts";
 import type {
   LaunchedWorker,
@@ -70,6 +71,8 @@ export interface EcsLauncherOptions {
   readonly maxAttempts?: number;
   /** Randomness for backoff jitter (default Math.random); tests pass a fixed value. */
   readonly random?: () => number;
+  /** For the default client: how long a call may go unanswered (default 30 s). */
+  readonly requestTimeoutMs?: number;
 }
 
 /** Counts since the launcher was made, for benchmarks and the progress display. */
@@ -445,7 +448,9 @@ export function createEcsLauncher(options: EcsLauncherOptions): EcsLauncher {
       region: infra.region,
       // One attempt per send: retries happen here, paced and on the injected clock.
       maxAttempts: 1,
-      requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 },
+      requestHandler: awsRequestHandler(
+        options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs },
+      ),
     });
   const ctx: FailureContext = {
     spot,
