@@ -15,7 +15,7 @@ import {
   type S3ResultStore,
   uploadBundleOnce,
 } from "../store/s3-store.ts";
-import { AGENT_ENV, type InfrastructureOutputs, type WorkMessage } from "./cloud-config.ts";
+import { AGENT_ENV, type InfrastructureOutputs, type WorkMessage, workerLogHint } from "./cloud-config.ts";
 import type { DeadLetter, ObjectSink } from "./cloud-run.ts";
 import { createEcsLauncher } from "./ecs-launcher.ts";
 import { createSqsClient, createSqsQueue, readDeadLetters } from "./sqs-queue.ts";
@@ -50,6 +50,10 @@ export async function readInfrastructureOutputs(file: string): Promise<Infrastru
     securityGroups: Array.isArray(o.securityGroups) ? (o.securityGroups as string[]) : [],
     assignPublicIp: o.assignPublicIp === true,
     containerName: typeof o.containerName === "string" ? o.containerName : "agent",
+    ...(typeof o.logGroup === "string" && o.logGroup !== "" ? { logGroup: o.logGroup } : {}),
+    ...(typeof o.logStreamPrefix === "string" && o.logStreamPrefix !== ""
+      ? { logStreamPrefix: o.logStreamPrefix }
+      : {}),
   };
 }
 
@@ -107,7 +111,15 @@ export function cloudPieces(
     [AGENT_ENV.idleSeconds]: String(options.idleSeconds),
     AWS_REGION: infra.region,
   };
-  return { store, objects: s3Objects(store), queue, deadLetters, launcher, workerEnvironment };
+  return {
+    store,
+    objects: s3Objects(store),
+    queue,
+    deadLetters,
+    launcher,
+    workerEnvironment,
+    workerLogHint: (id: string) => workerLogHint(infra, id),
+  };
 }
 
 /** The agent's store, queue and object source, from the environment it was started with. */

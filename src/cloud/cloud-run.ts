@@ -45,7 +45,10 @@ export interface CloudRunOptions {
   readonly launcher: Launcher;
   /** Environment of every worker: queue URL, bucket, prefix, idle time. */
   readonly workerEnvironment: Readonly<Record<string, string>>;
+  /** Also the bound on workers that may die in a row without a result: max(3, maxWorkers). */
   readonly maxWorkers: number;
+  /** How to read a worker's log (a command), when workers keep dying. */
+  readonly workerLogHint?: (workerId: string) => string | undefined;
   readonly ids?: ReadonlySet<string>;
   readonly retryFailed?: boolean;
   /** The worker image digest: part of every realisation key in the cloud. */
@@ -160,6 +163,9 @@ export async function runOnCloud(options: CloudRunOptions): Promise<CloudRunRepo
     environment: options.workerEnvironment,
     clock,
     ...(options.poolPollMs !== undefined ? { pollMs: options.poolPollMs } : {}),
+    progress: () => published + deadLettered,
+    maxDeathsWithoutProgress: Math.max(3, options.maxWorkers),
+    ...(options.workerLogHint ? { logHint: options.workerLogHint } : {}),
     signal: poolStop.signal,
     onEvent: (event) => emit({ type: "pool", event }),
   });

@@ -195,6 +195,30 @@ describe("the ECS path on the fake cloud", () => {
     expect(cloud.tasks).toHaveLength(0);
   });
 
+  it("8. workers that crash at start: the run ends after max(3, max_workers) of them, with the reasons", async () => {
+    project = await makeProject({ params: [{ x: 1 }, { x: 2 }, { x: 3 }, { x: 4 }], specExtra: CLOUD_SPEC });
+    cloud = await startFakeCloud();
+    cloud.behaviour = { brokenWorkers: true };
+    const r = await runEcs(project, cloud);
+    expect(r.code).toBe(1);
+    // At most the bound plus the workers already launched when it was reached.
+    expect(cloud.tasks.length).toBeGreaterThanOrEqual(3);
+    expect(cloud.tasks.length).toBeLessThanOrEqual(3 + 3 - 1);
+    await waitFor("the workers to exit", async () =>
+      cloud!.tasks.every((t) => t.exitCode !== null) ? true : undefined,
+    );
+    expect(cloud.tasks.every((t) => t.exitCode === 1)).toBe(true);
+    expect(r.err).toContain(
+      "3 workers in a row stopped without a result (the limit is max(3, cloud.max_workers) = 3), so no more are started:",
+    );
+    expect(r.err).toMatch(
+      / {2}3 × failed \(exit code 1\): Essential container in task exited; e\.g\. arn:aws:ecs:/,
+    );
+    expect(r.err).toMatch(
+      /Look at a worker's log: aws logs tail \/ecs\/fake --log-stream-names agent\/agent\/\d+ --since 1d/,
+    );
+  });
+
   it("refuses a spec whose region is not the infrastructure's", async () => {
     project = await makeProject({ params: [{ x: 1 }], specExtra: "cloud: { region: eu-west-1 }\n" });
     cloud = await startFakeCloud();

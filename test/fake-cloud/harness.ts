@@ -36,6 +36,8 @@ export interface RunTaskBehaviour {
   partial?: (call: number, asked: number) => number | undefined;
   /** A failure reason for every task of every call (e.g. a quota failure). */
   failAll?: string;
+  /** Start workers without their bucket setting, so each exits with an error at once. */
+  brokenWorkers?: boolean;
 }
 
 export interface FakeCloud {
@@ -78,6 +80,8 @@ export async function startFakeCloud(
     securityGroups: ["sg-0abc"],
     assignPublicIp: false,
     containerName: "agent",
+    logGroup: "/ecs/fake",
+    logStreamPrefix: "agent",
   };
   const infraFile = join(dir, "infra.json");
   await writeFile(infraFile, JSON.stringify(infra));
@@ -188,6 +192,7 @@ export async function startFakeCloud(
         MODELFLEET_IDLE_SECONDS: String(options.idleSeconds ?? 2),
         MODELFLEET_VISIBILITY_SECONDS: String(options.visibilitySeconds ?? 4),
       };
+      if (cloud.behaviour.brokenWorkers) delete env.MODELFLEET_BUCKET;
       const child = spawn(process.execPath, [CLI, "agent"], {
         env,
         stdio: ["ignore", "pipe", "pipe"],
