@@ -219,6 +219,33 @@ describe("the ECS path on the fake cloud", () => {
     );
   });
 
+  it("9. two runs of one scenario at once: the second refuses, naming the first, and starts nothing", async () => {
+    project = await makeProject({
+      params: Array.from({ length: 4 }, (_, i) => ({ x: i, mode: 8 })),
+      specExtra: CLOUD_SPEC,
+    });
+    cloud = await startFakeCloud();
+    const first = runEcs(project, cloud);
+    await waitFor("the first run's workers", async () => (cloud!.tasks.length > 0 ? true : undefined));
+    const sentBefore = cloud.sqs.stats().SendMessageBatch ?? 0;
+    const second = await runEcs(project, cloud);
+    expect(second.code).toBe(3);
+    expect(second.err).toMatch(
+      /another run holds s3:\/\/[^ ]+\/results\/test\/base\/run\.lock: `modelfleet run .*base\.yaml --executor ecs`, pid \d+ on /,
+    );
+    expect(second.err).toContain("take the lock over now with --force");
+    expect(cloud.sqs.stats().SendMessageBatch ?? 0).toBe(sentBefore);
+    const r = await first;
+    expect(r.code).toBe(0);
+    expect(cloud.tasks.length).toBeLessThanOrEqual(3);
+    // Every realisation ran once: one publish per id in the workers' logs.
+    const published = cloud.tasks.flatMap((t) => t.output.match(/: \d+ ok/g) ?? []);
+    expect(published).toHaveLength(4);
+    // The lock was released at the end: a third run goes ahead (and has nothing to do).
+    const third = await runEcs(project, cloud);
+    expect(third.code).toBe(0);
+  });
+
   it("refuses a spec whose region is not the infrastructure's", async () => {
     project = await makeProject({ params: [{ x: 1 }], specExtra: "cloud: { region: eu-west-1 }\n" });
     cloud = await startFakeCloud();

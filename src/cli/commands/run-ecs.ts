@@ -9,6 +9,7 @@ import { reportRunSet } from "../../report/report-run-set.ts";
 import { formatRunSummary } from "../../report/run-summary.ts";
 import { formatTextReport } from "../../report/text-report.ts";
 import { loadSpec } from "../../spec/load.ts";
+import { acquireCloudLock, CLOUD_LOCK_FILE } from "../../store/s3-lock.ts";
 import type { CliIO } from "../io.ts";
 import { ProgressTracker, startProgressDisplay } from "../progress.ts";
 
@@ -20,6 +21,8 @@ export interface EcsRunOptions {
   readonly json: boolean;
   readonly image?: string;
   readonly stop: AbortSignal;
+  /** Take the run lock over even though another run holds it. */
+  readonly force?: boolean;
   readonly clock?: Clock;
   readonly pollMs?: number;
   readonly poolPollMs?: number;
@@ -47,13 +50,31 @@ export async function runOnEcs(options: EcsRunOptions, io: CliIO): Promise<numbe
     ...(options.clock ? { clock: options.clock } : {}),
   });
   const label = `${resolved.spec.project}/${resolved.spec.scenario}`;
+  const runSetKey = pieces.store.runSetKey({
+    project: resolved.spec.project,
+    scenario: resolved.spec.scenario,
+  });
+  const lock = await acquireCloudLock({
+    target: pieces.store,
+    key: `${runSetKey}/${CLOUD_LOCK_FILE}`,
+    command: `modelfleet run ${options.specFile} --executor ecs`,
+    unlockHint: `follow it with \`modelfleet status ${options.specFile} --executor ecs\``,
+    ...(options.force ? { force: true } : {}),
+  });
+  if (lock.tookOver) {
+    io.err(
+      "command" in lock.tookOver
+        ? `${label}: took the run lock over from \`${lock.tookOver.command}\` (pid ${lock.tookOver.pid} on ${lock.tookOver.host}, since ${lock.tookOver.startedAt})`
+        : `${label}: took over a run lock that could not be read`,
+    );
+  }
   let tracker: ProgressTracker | undefined;
   let display: { stop(): void } | undefined;
   try {
     const report = await runOnCloud({
       resolved,
       ...pieces,
-      runSetKey: pieces.store.runSetKey({ project: resolved.spec.project, scenario: resolved.spec.scenario }),
+      runSetKey,
       maxWorkers: cloud.max_workers,
       ...(options.ids ? { ids: options.ids } : {}),
       retryFailed: options.retryFailed,
@@ -61,7 +82,7 @@ export async function runOnEcs(options: EcsRunOptions, io: CliIO): Promise<numbe
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
       ...(options.poolPollMs !== undefined ? { poolPollMs: options.poolPollMs } : {}),
-      signal: options.stop,
+      signal: AbortSignal.any([options.stop, lock.lost]),
       onPlan: (plan) => {
         io.err(
           `${label}: ${plan.all.length} realisations, ${plan.done.ok + plan.done.modelFailed} done, ${plan.toRun.length} to run on ECS Fargate (${cloud.region}, up to ${cloud.max_workers} workers)`,
@@ -130,5 +151,6 @@ export async function runOnEcs(options: EcsRunOptions, io: CliIO): Promise<numbe
     return infraFailures > 0 ? 1 : 0;
   } finally {
     display?.stop();
+    await lock.release();
   }
 }

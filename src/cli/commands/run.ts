@@ -33,6 +33,7 @@ options:
   --infra FILE       with ecs: the infrastructure outputs (default .modelfleet/infra/<project>-<scenario>.json)
   --image DIGEST     with ecs: the worker image digest (part of every realisation key)
   --poll DURATION    with ecs: how often results and workers are checked (default 10s)
+  --force            with ecs: take the run lock over from another run (check that it has ended)
 
 Exit codes: 0 every realisation has a result (some may be model failures), 1 infrastructure
 failures remain, 130 stopped by Ctrl-C (run again to resume).`;
@@ -54,6 +55,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
       infra: { type: "string" },
       image: { type: "string" },
       poll: { type: "string" },
+      force: { type: "boolean" },
     },
     USAGE,
   );
@@ -98,6 +100,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
           json: o.json ?? false,
           ...(o.image ? { image: o.image } : {}),
           ...(poll !== undefined ? { pollMs: poll * 1000, poolPollMs: poll * 1000 } : {}),
+          ...(o.force ? { force: true } : {}),
           stop: stop.signal,
         },
         io,
