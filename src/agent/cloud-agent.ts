@@ -5,6 +5,7 @@
 import { mkdir, mkdtemp, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { CloudRunConfig, WorkMessage } from "../cloud/cloud-config.ts";
+import { judgeMessage, parseRunRecord } from "../cloud/run-record.ts";
 import { type Clock, systemClock } from "../engine/clock.ts";
 import type { Lease, WorkQueue } from "../engine/work-queue.ts";
 import { errorMessage } from "../errors.ts";
@@ -18,6 +19,8 @@ import { type AttemptInput, publishAttempt, type RunConfig, runAttempt } from ".
 /** Where run configurations and bundles are fetched from (S3 in the cloud). */
 export interface ObjectSource {
   getText(key: string): Promise<string>;
+  /** The object's text, or undefined when there is no such object. */
+  getTextIfExists(key: string): Promise<string | undefined>;
   download(key: string, localPath: string): Promise<void>;
 }
 
@@ -25,6 +28,8 @@ export type AgentEvent =
   | { type: "received"; id: string; attempt: number }
   | { type: "published"; id: string; status: "ok" | "failed"; duplicate: boolean }
   | { type: "released"; id: string; why: string }
+  /** Deleted without running: its run was stopped, or a later run queued it again. */
+  | { type: "dropped"; id: string; why: string }
   | { type: "idle-exit"; idleSeconds: number }
   | { type: "stopping" };
 
@@ -47,6 +52,7 @@ export interface AgentSummary {
   readonly received: number;
   readonly published: number;
   readonly released: number;
+  readonly dropped: number;
   readonly stoppedBySignal: boolean;
 }
 
@@ -61,6 +67,7 @@ export async function runAgent(options: AgentOptions): Promise<AgentSummary> {
   let received = 0;
   let published = 0;
   let released = 0;
+  let dropped = 0;
   let idleSince = clock.now();
 
   const configFor = (key: string) => {
@@ -88,13 +95,15 @@ export async function runAgent(options: AgentOptions): Promise<AgentSummary> {
     emit({ type: "received", id: lease.item.id, attempt: lease.receiveCount });
     const outcome = await handle(lease);
     if (outcome === "published") published++;
-    else released++;
-    idleSince = clock.now();
+    else if (outcome === "released") released++;
+    else dropped++;
+    // Deleting stopped work is not work: a worker that only finds such messages idles out.
+    if (outcome !== "dropped") idleSince = clock.now();
   }
   if (options.stop.aborted) emit({ type: "stopping" });
-  return { received, published, released, stoppedBySignal: options.stop.aborted };
+  return { received, published, released, dropped, stoppedBySignal: options.stop.aborted };
 
-  async function handle(lease: Lease<WorkMessage>): Promise<"published" | "released"> {
+  async function handle(lease: Lease<WorkMessage>): Promise<"published" | "released" | "dropped"> {
     const message = lease.item;
     const heartbeat = setInterval(
       () => options.queue.heartbeat(lease, visibilityMs).catch(() => {}),
@@ -106,6 +115,16 @@ export async function runAgent(options: AgentOptions): Promise<AgentSummary> {
       `${message.id.replace(/[^A-Za-z0-9_.-]/g, "_")}-a${lease.receiveCount}`,
     );
     try {
+      // Before each realisation: is its run still wanted (not stopped, not replaced)?
+      if (message.run) {
+        const text = await options.objects.getTextIfExists(message.run.record);
+        const verdict = judgeMessage(message.run, text === undefined ? undefined : parseRunRecord(text));
+        if (!verdict.take) {
+          await options.queue.ack(lease);
+          emit({ type: "dropped", id: message.id, why: verdict.why });
+          return "dropped";
+        }
+      }
       const { cloud, run } = await configFor(message.runConfigKey);
       const input: AttemptInput = {
         id: message.id,

@@ -11,6 +11,7 @@ import { UserError } from "../errors.ts";
 import {
   createS3Client,
   createS3ResultStore,
+  describeS3Failure,
   downloadObject,
   type S3ResultStore,
   uploadBundleOnce,
@@ -59,10 +60,39 @@ export async function readInfrastructureOutputs(file: string): Promise<Infrastru
 
 export function s3Objects(store: S3ResultStore): ObjectSink {
   const target = { client: store.client, bucket: store.bucket };
+  const readVersioned = async (key: string) => {
+    try {
+      const out = await store.client.send(new GetObjectCommand({ Bucket: store.bucket, Key: key }));
+      return { text: await out.Body!.transformToString(), etag: out.ETag ?? "" };
+    } catch (e) {
+      if (httpStatusOf(e) === 404) return undefined;
+      throw await describeS3Failure(target, e, { action: "read", key });
+    }
+  };
   return {
     async getText(key) {
       const out = await store.client.send(new GetObjectCommand({ Bucket: store.bucket, Key: key }));
       return out.Body!.transformToString();
+    },
+    getTextIfExists: async (key) => (await readVersioned(key))?.text,
+    readVersioned,
+    async putTextIf(key, text, etag) {
+      try {
+        await store.client.send(
+          new PutObjectCommand({
+            Bucket: store.bucket,
+            Key: key,
+            Body: text,
+            ContentType: "application/json",
+            ...(etag === undefined ? { IfNoneMatch: "*" } : { IfMatch: etag }),
+          }),
+        );
+        return "written";
+      } catch (e) {
+        const status = httpStatusOf(e);
+        if (status === 412 || status === 404) return "changed";
+        throw await describeS3Failure(target, e, { action: "write", key });
+      }
     },
     async download(key, localPath) {
       await downloadObject(target, key, localPath);
@@ -117,6 +147,7 @@ export function cloudPieces(
     queue,
     deadLetters,
     launcher,
+    sqs,
     workerEnvironment,
     workerLogHint: (id: string) => workerLogHint(infra, id),
   };
@@ -153,4 +184,9 @@ export function agentPiecesFromEnvironment(
     idleMs: seconds(AGENT_ENV.idleSeconds, 120),
     visibilityMs: seconds(AGENT_ENV.visibilitySeconds, 300),
   };
+}
+
+function httpStatusOf(e: unknown): number | undefined {
+  const status = (e as { $metadata?: { httpStatusCode?: unknown } } | undefined)?.$metadata?.httpStatusCode;
+  return typeof status === "number" ? status : undefined;
 }

@@ -61,6 +61,8 @@ export interface WorkMessage {
   readonly key: string;
   readonly runConfigKey: string;
   readonly values: Readonly<Record<string, number>>;
+  /** The run that queued it, and the key of its run set's record (see run-record.ts). */
+  readonly run?: { readonly id: string; readonly record: string };
 }
 
 /** Environment a worker (the agent container) is started with. */

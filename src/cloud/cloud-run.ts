@@ -2,11 +2,14 @@
 // Uploads the model bundle once (content-addressed) and the run configuration, puts one
 // message per realisation on the queue, keeps enough workers running, watches results
 // appear in the store, turns dead-lettered messages into failed results, and reports.
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import type { ObjectSource } from "../agent/cloud-agent.ts";
 import type { Clock } from "../engine/clock.ts";
 import { systemClock } from "../engine/clock.ts";
 import type { EngineEvent } from "../engine/local-engine.ts";
 import type { WorkQueue } from "../engine/work-queue.ts";
+import { UserError } from "../errors.ts";
 import { bundleKey, createBundleArchive, pathInBundle } from "../plan/bundle-archive.ts";
 import { planRun, type RunPlan, runSetOf } from "../plan/plan.ts";
 import type { RealisationResult } from "../results/realisation-result.ts";
@@ -14,6 +17,7 @@ import type { ResolvedSpec } from "../spec/load.ts";
 import type { ResultStore } from "../store/result-store.ts";
 import type { CloudRunConfig, WorkMessage } from "./cloud-config.ts";
 import type { Launcher } from "./launcher.ts";
+import { judgeMessage, parseRunRecord, type RunRecord, runRecordKey } from "./run-record.ts";
 import { maintainWorkers, type WorkerPoolEvent, type WorkerPoolSummary } from "./worker-pool.ts";
 
 /** Where the run puts its bundle and configuration (S3 in production). */
@@ -21,6 +25,10 @@ export interface ObjectSink extends ObjectSource {
   /** Uploads `localFile` to `key` unless an object is already there. */
   uploadOnce(key: string, localFile: string): Promise<"uploaded" | "present">;
   putText(key: string, text: string): Promise<void>;
+  /** The object's text and version (ETag), or undefined when there is none. */
+  readVersioned(key: string): Promise<{ readonly text: string; readonly etag: string } | undefined>;
+  /** Writes only over version `etag` (undefined: only where there is no object). */
+  putTextIf(key: string, text: string, etag: string | undefined): Promise<"written" | "changed">;
 }
 
 export interface DeadLetter {
@@ -31,7 +39,10 @@ export interface DeadLetter {
 export type CloudRunEvent =
   | EngineEvent
   | { type: "pool"; event: WorkerPoolEvent }
-  | { type: "uploaded"; what: string; key: string; skipped: boolean };
+  | { type: "uploaded"; what: string; key: string; skipped: boolean }
+  /** An earlier run had not finished: its queued work is replaced by this run's, and the
+   * workers it left running are counted as this run's. */
+  | { type: "replacing"; previous: RunRecord; workers: number };
 
 export interface CloudRunOptions {
   readonly resolved: ResolvedSpec;
@@ -58,6 +69,11 @@ export interface CloudRunOptions {
   readonly pollMs?: number;
   /** Passed to the worker pool (default 15 s). */
   readonly poolPollMs?: number;
+  /** How long the queue may hold no message while realisations still have no result before
+   * the run stops waiting for them (default 3 min: SQS's counts lag by a minute or so). */
+  readonly emptyQueueGraceMs?: number;
+  /** The command line, for the run record (default "modelfleet run"). */
+  readonly command?: string;
   readonly signal?: AbortSignal;
   readonly onPlan?: (plan: RunPlan) => void;
   readonly onEvent?: (event: CloudRunEvent) => void;
@@ -65,12 +81,22 @@ export interface CloudRunOptions {
 
 export interface CloudRunReport {
   readonly plan: RunPlan;
+  readonly runId: string;
   readonly published: number;
   readonly deadLettered: number;
   readonly pool: WorkerPoolSummary;
   readonly wallSeconds: number;
+  /** The run set's results at the end; empty when the run was stopped (not read then). */
   readonly results: RealisationResult[];
+  /** The signal ended the run before its work was done (the workers go on without it). */
   readonly stopped: boolean;
+  /** The run record no longer names this run as running: `modelfleet stop` stopped it, or
+   * another run replaced it. */
+  readonly replacedBy?: RunRecord;
+  /** Realisations left with neither a message on the queue nor a new result. */
+  readonly unfinished: readonly string[];
+  /** Not yet done when the run ended. */
+  readonly pending: number;
 }
 
 export async function runOnCloud(options: CloudRunOptions): Promise<CloudRunReport> {
@@ -79,6 +105,11 @@ export async function runOnCloud(options: CloudRunOptions): Promise<CloudRunRepo
   const started = clock.now();
   const { resolved } = options;
   const runSet = runSetOf(resolved);
+  const runId = randomUUID();
+  const recordKey = runRecordKey(options.runSetKey);
+  // Read before planning: the record is then written only over this version, so a stop (or
+  // a run taking the lock over) meanwhile is noticed rather than overwritten.
+  const previous = await options.objects.readVersioned(recordKey);
   const plan = await planRun(resolved, options.store, {
     ...(options.ids ? { ids: options.ids } : {}),
     ...(options.retryFailed ? { retryFailed: true } : {}),
@@ -123,11 +154,44 @@ export async function runOnCloud(options: CloudRunOptions): Promise<CloudRunRepo
   await options.objects.putText(runConfigKey, `${JSON.stringify(config, null, 2)}\n`);
   emit({ type: "uploaded", what: "run configuration", key: runConfigKey, skipped: false });
 
+  const record: RunRecord = {
+    schema: 1,
+    run: runId,
+    runConfigKey,
+    image: options.image ?? "",
+    started: {
+      host: hostname(),
+      pid: process.pid,
+      command: options.command ?? "modelfleet run",
+      at: new Date(clock.now()).toISOString(),
+    },
+  };
+  const written = await options.objects.putTextIf(
+    recordKey,
+    `${JSON.stringify(record, null, 2)}\n`,
+    previous?.etag,
+  );
+  if (written === "changed") {
+    throw new UserError(
+      `${recordKey} changed while this run was starting (\`modelfleet stop\`, or another run taking over); nothing was queued. Run again.`,
+    );
+  }
+  const earlier = previous && parseRunRecord(previous.text);
+  const adopted = (await options.launcher.list?.()) ?? [];
+  if (earlier && !earlier.stopped) emit({ type: "replacing", previous: earlier, workers: adopted.length });
+
   const pending = new Map(plan.toRun.map((p) => [p.id, p.key]));
   // A result that was already there (an infrastructure failure being retried) is not news.
   const before = new Map([...plan.published].map(([id, r]) => [id, r.endedAt]));
+  const run = { id: runId, record: recordKey };
   await options.queue.enqueue(
-    plan.toRun.map((p) => ({ id: p.id, key: p.key, runConfigKey, values: Object.fromEntries(p.values) })),
+    plan.toRun.map((p) => ({
+      id: p.id,
+      key: p.key,
+      runConfigKey,
+      values: Object.fromEntries(p.values),
+      run,
+    })),
   );
 
   const poolStop = new AbortController();
@@ -149,18 +213,31 @@ export async function runOnCloud(options: CloudRunOptions): Promise<CloudRunRepo
       if (!item || pending.get(item.id) !== item.key) continue;
       const result = deadLetterResult(item, letter.receiveCount, runSet, clock);
       const outcome = await options.store.publishResult(result);
-      if (outcome === "published") {
+      // Not published: a failure for this key is there already (an earlier run's). The
+      // realisation is as done as this run can make it; waiting for it would never end.
+      const kept = outcome === "published" ? result : await options.store.getResult(runSet, item.id);
+      if (kept?.key === item.key) {
         deadLettered++;
         pending.delete(item.id);
-        emit({ type: "finished", id: item.id, result, duplicate: false });
+        emit({ type: "finished", id: item.id, result: kept, duplicate: false });
       }
     }
   };
 
+  /** Whether the run record still names this run as running; the record when it does not. */
+  const replacedBy = async (): Promise<RunRecord | undefined> => {
+    const text = await options.objects.getTextIfExists(recordKey);
+    const now = text === undefined ? undefined : parseRunRecord(text);
+    return judgeMessage(run, now).take ? undefined : now;
+  };
+
   const pool = maintainWorkers({
     launcher: options.launcher,
-    desired: async () => (poolStop.signal.aborted ? 0 : Math.min(options.maxWorkers, pending.size)),
+    // No worker is launched for a run that was stopped or replaced meanwhile.
+    desired: async () =>
+      poolStop.signal.aborted || (await replacedBy()) ? 0 : Math.min(options.maxWorkers, pending.size),
     environment: options.workerEnvironment,
+    initialWorkers: adopted,
     clock,
     ...(options.poolPollMs !== undefined ? { pollMs: options.poolPollMs } : {}),
     progress: () => published + deadLettered,
@@ -174,10 +251,25 @@ export async function runOnCloud(options: CloudRunOptions): Promise<CloudRunRepo
     () => undefined,
     (e: unknown) => e,
   );
+  let replaced: RunRecord | undefined;
+  let unfinished: string[] = [];
+  let emptySince: number | undefined;
+  const emptyQueueGraceMs = options.emptyQueueGraceMs ?? 3 * 60_000;
   try {
     while (pending.size > 0 && !options.signal?.aborted) {
       await collect();
       if (pending.size === 0) break;
+      replaced = await replacedBy();
+      if (replaced) break;
+      // Realisations with no result and no message anywhere (work dropped or acked without a
+      // new result) would keep workers starting and idling for ever: stop waiting for them.
+      const counts = await options.queue.counts();
+      if (counts.visible + counts.inFlight > 0) emptySince = undefined;
+      else if (emptySince === undefined) emptySince = clock.now();
+      else if (clock.now() - emptySince >= emptyQueueGraceMs) {
+        unfinished = [...pending.keys()];
+        break;
+      }
       const failure = await Promise.race([
         poolFailed,
         clock.sleep(options.pollMs ?? 10_000, options.signal).then(() => undefined),
@@ -189,16 +281,22 @@ export async function runOnCloud(options: CloudRunOptions): Promise<CloudRunRepo
     options.signal?.removeEventListener("abort", stopPool);
   }
   const poolSummary = await pool;
+  const stopped = (options.signal?.aborted ?? false) && pending.size > 0;
   const wanted = new Set(plan.all.map((p) => p.id));
-  const results = (await options.store.listResults(runSet)).filter((r) => wanted.has(r.id));
+  const results =
+    stopped || replaced ? [] : (await options.store.listResults(runSet)).filter((r) => wanted.has(r.id));
   return {
     plan,
+    runId,
     published,
     deadLettered,
     pool: poolSummary,
     wallSeconds: (clock.now() - started) / 1000,
     results,
-    stopped: options.signal?.aborted ?? false,
+    stopped,
+    ...(replaced ? { replacedBy: replaced } : {}),
+    unfinished,
+    pending: pending.size,
   };
 }
 

@@ -95,6 +95,7 @@ describe("maintainWorkers", () => {
         replaced: 1,
         launchRounds: 2,
         aborted: false,
+        live: 0,
       },
     });
   });
@@ -220,7 +221,24 @@ describe("maintainWorkers", () => {
     await clock.advance(0);
     controller.abort();
     await clock.advance(0);
-    expect(pool.outcome()).toMatchObject({ ok: true, value: { aborted: true, launched: 1 } });
+    expect(pool.outcome()).toMatchObject({ ok: true, value: { aborted: true, launched: 1, live: 1 } });
+  });
+
+  it("counts the workers an earlier run left running, and launches only the rest", async () => {
+    const clock = createFakeClock();
+    const fake = fakeLauncher();
+    await fake.launcher.launch({ count: 2, environment: {}, token: "earlier" });
+    const pool = start(clock, {
+      launcher: fake.launcher,
+      desired: async () => 3,
+      initialWorkers: ["w0", "w1"],
+    });
+    await clock.advance(0);
+    expect(fake.requests.map((r) => r.count)).toEqual([2, 1]);
+    fake.stop("w0", "completed");
+    await clock.advance(POLL);
+    expect(fake.requests.map((r) => r.count)).toEqual([2, 1, 1]);
+    expect(pool.events).toContainEqual({ type: "worker_finished", id: "w0" });
   });
 
   it("survives a few describe failures and reports them", async () => {

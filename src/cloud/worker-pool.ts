@@ -55,6 +55,8 @@ export interface WorkerPoolSummary {
   readonly launchRounds: number;
   /** True when the signal ended the pool before the workers had all stopped. */
   readonly aborted: boolean;
+  /** Workers still starting or running when the pool returned. */
+  readonly live: number;
 }
 
 export interface MaintainWorkersOptions {
@@ -63,6 +65,8 @@ export interface MaintainWorkersOptions {
   readonly desired: () => Promise<number>;
   /** Environment for every worker (queue URL, bucket...). */
   readonly environment: Readonly<Record<string, string>>;
+  /** Workers already running for this work (left by an earlier run): counted, not launched. */
+  readonly initialWorkers?: readonly string[];
   readonly clock?: Clock;
   /** Time between cycles (default 15 s). */
   readonly pollMs?: number;
@@ -155,7 +159,7 @@ export async function maintainWorkers(options: MaintainWorkersOptions): Promise<
   const tokenPrefix = options.token ?? `mf-${crypto.randomUUID()}`;
   const emit = (event: WorkerPoolEvent) => options.onEvent?.(event);
 
-  const live = new Set<string>();
+  const live = new Set<string>(options.initialWorkers ?? []);
   const lostBy: Partial<Record<WorkerEnd, number>> = {};
   let launched = 0;
   let finished = 0;
@@ -181,6 +185,7 @@ export async function maintainWorkers(options: MaintainWorkersOptions): Promise<
     replaced,
     launchRounds: round,
     aborted,
+    live: live.size,
   });
 
   while (!signal?.aborted) {

@@ -246,6 +246,99 @@ describe("the ECS path on the fake cloud", () => {
     expect(third.code).toBe(0);
   });
 
+  it("10. Ctrl-C ends the client only: it says so truthfully, and the workers finish the run set", async () => {
+    const params = Array.from({ length: 6 }, (_, i) => ({ x: i, mode: 8 }));
+    project = await makeProject({ params, specExtra: "cloud: { max_workers: 2, idle_timeout: 2s }\n" });
+    cloud = await startFakeCloud();
+    const io = memoryIO(project.dir);
+    const running = main(
+      ["run", project.spec, "--executor", "ecs", "--infra", cloud.infraFile, "--poll", "0.3s"],
+      io,
+    );
+    await waitFor(
+      "a model to start",
+      async () => (await cloud!.taskRunning("1")) ?? (await cloud!.taskRunning("2")),
+    );
+    process.emit("SIGINT");
+    expect(await running).toBe(130);
+    const err = io.stderr.join("\n");
+    expect(err).toContain("test/base: this client has ended; the run set goes on without it.");
+    expect(err).toContain(
+      "2 worker(s) go on until the queue is empty (workers that are lost are not replaced while no client runs).",
+    );
+    expect(err).toContain(
+      `follow it:        modelfleet status ${project.spec} --executor ecs --infra ${cloud.infraFile}`,
+    );
+    expect(err).toContain(
+      `stop it:          modelfleet stop ${project.spec} --executor ecs --infra ${cloud.infraFile}`,
+    );
+    expect(err).not.toMatch(/finish their realisation and exit/);
+    // No client now: the workers run the whole run set and exit by themselves.
+    const results = await waitFor("every result", async () => {
+      const r = await cloudResults(cloud!);
+      return r.size === 6 ? r : undefined;
+    });
+    expect([...results.values()].every((r) => r.status === "ok")).toBe(true);
+    await waitFor("the workers to exit", async () =>
+      cloud!.tasks.every((t) => t.exitCode !== null) ? true : undefined,
+    );
+    expect(cloud.tasks.map((t) => t.exitCode)).toEqual([0, 0]);
+    // The lock was released: the next run goes ahead, finds everything done.
+    const again = await runEcs(project, cloud);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.out).ranNow).toBe(0);
+  });
+
+  it("11. stop mid-way: no new model starts, the queue is emptied, results stay whole, and a new run does the rest", async () => {
+    const params = Array.from({ length: 8 }, (_, i) => ({ x: i, mode: 8 }));
+    project = await makeProject({ params, specExtra: "cloud: { max_workers: 2, idle_timeout: 2s }\n" });
+    cloud = await startFakeCloud({ stopTimeoutSeconds: 20 });
+    const clientIO = memoryIO(project.dir);
+    const client = main(
+      ["run", project.spec, "--executor", "ecs", "--infra", cloud.infraFile, "--poll", "0.3s"],
+      clientIO,
+    );
+    await waitFor("a first result", async () => ((await cloudResults(cloud!)).size > 0 ? true : undefined));
+    const stopIO = memoryIO(project.dir);
+    const code = await main(["stop", project.spec, "--executor", "ecs", "--infra", cloud.infraFile], stopIO);
+    const said = stopIO.stderr.join("\n");
+    expect(code).toBe(0);
+    expect(said).toMatch(
+      /test\/base: took the run lock over from `modelfleet run .*` \(pid \d+ on .*\); that client ends/,
+    );
+    expect(said).toContain("test/base: stopped the run started ");
+    expect(said).toContain("no worker starts another of its realisations");
+    expect(said).toMatch(/told 2 worker\(s\) to stop \(ECS sends SIGTERM; each kills its model/);
+    expect(said).toMatch(/all 2 worker\(s\) stopped within \d/);
+    expect(said).toMatch(/removed \d+ queued realisation\(s\) from the queue/);
+    // The client that followed the run set ends, saying why.
+    expect(await client).toBe(130);
+    expect(clientIO.stderr.join("\n")).toMatch(/the run set was stopped at .* by `modelfleet stop .*`/);
+
+    // Every worker is gone, and the queue holds none of the stopped work.
+    expect(cloud.tasks.every((t) => t.exitCode !== null || t.signal !== null)).toBe(true);
+    expect(cloud.sqs.messages(cloud.infra.queueUrl).filter((m) => m.state === "visible")).toEqual([]);
+    const atStop = await cloudResults(cloud);
+    expect(atStop.size).toBeGreaterThan(0);
+    expect(atStop.size).toBeLessThan(8);
+    for (const r of atStop.values()) {
+      expect(r.status).toBe("ok");
+      expect(r.observations.y).toBe(r.parameters.x! * 2);
+    }
+    const tasksAtStop = cloud.tasks.length;
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await cloudResults(cloud)).size).toBe(atStop.size);
+    expect(cloud.tasks.length).toBe(tasksAtStop);
+
+    // A new run is not held back by the stop, and runs exactly what has no result.
+    const next = await runEcs(project, cloud);
+    expect(next.code).toBe(0);
+    const summary = JSON.parse(next.out);
+    expect(summary.ranNow).toBe(8 - atStop.size);
+    expect(summary.counts.ok).toBe(8);
+    for (const [id, r] of atStop) expect((await cloudResults(cloud)).get(id)!.endedAt).toBe(r.endedAt);
+  });
+
   it("refuses a spec whose region is not the infrastructure's", async () => {
     project = await makeProject({ params: [{ x: 1 }], specExtra: "cloud: { region: eu-west-1 }\n" });
     cloud = await startFakeCloud();

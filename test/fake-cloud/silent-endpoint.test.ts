@@ -75,7 +75,11 @@ describe("a silent AWS endpoint", () => {
     const summary = await runAgent({
       queue,
       store,
-      objects: { getText: unused("getText"), download: unused("download") },
+      objects: {
+        getText: unused("getText"),
+        getTextIfExists: unused("getTextIfExists"),
+        download: unused("download"),
+      },
       workRoot,
       idleMs: 1_000,
       worker: "silent-test",

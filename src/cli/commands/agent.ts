@@ -49,6 +49,7 @@ export async function agentCommand(args: string[], io: CliIO): Promise<number> {
           `${worker}: ${e.id} ${e.status}${e.duplicate ? " (already published by another worker)" : ""}`,
         );
       else if (e.type === "released") io.out(`${worker}: ${e.id} back on the queue: ${e.why}`);
+      else if (e.type === "dropped") io.out(`${worker}: ${e.id} removed from the queue, not run: ${e.why}`);
       else if (e.type === "idle-exit") io.out(`${worker}: queue empty for ${e.idleSeconds}s; exiting`);
     },
   });

@@ -83,13 +83,10 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     throw new UserError(`run: --poll takes a duration such as 5s, got "${o.poll}"`, { exitCode: 2 });
   }
   if (executor === "ecs") {
-    const onSignal = () => {
-      io.err(
-        "\nstopping: no new workers; running ones finish their realisation and exit (run again to resume)",
-      );
-      stop.abort();
-    };
+    // The run set is not tied to this client: a signal ends the client only (run-ecs says so).
+    const onSignal = () => stop.abort();
     process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
     try {
       return await runOnEcs(
         {
@@ -107,6 +104,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
       );
     } finally {
       process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
     }
   }
   const onSigint = () => {
