@@ -273,6 +273,20 @@ describe("the ECS path on the fake cloud", () => {
       `stop it:          modelfleet stop ${project.spec} --executor ecs --infra ${cloud.infraFile}`,
     );
     expect(err).not.toMatch(/finish their realisation and exit/);
+    // `status` follows it.
+    const statusIO = memoryIO(project.dir);
+    expect(
+      await main(["status", project.spec, "--executor", "ecs", "--infra", cloud.infraFile], statusIO),
+    ).toBe(0);
+    const status = statusIO.stdout.join("\n");
+    expect(status).toMatch(/^test\/base: \d\/6 done \(\d+%\): \d ok, 0 model failures; \d left/);
+    expect(status).toMatch(
+      /run started .* by `modelfleet run .*base\.yaml --executor ecs`: no client follows it; its workers go on until the queue is empty/,
+    );
+    expect(status).toMatch(/queue: \d+ waiting, \d+ being run; 2 worker\(s\) running/);
+    expect(status).toContain(
+      `stop it: modelfleet stop ${project.spec} --executor ecs --infra ${cloud.infraFile}`,
+    );
     // No client now: the workers run the whole run set and exit by themselves.
     const results = await waitFor("every result", async () => {
       const r = await cloudResults(cloud!);
@@ -283,6 +297,14 @@ describe("the ECS path on the fake cloud", () => {
       cloud!.tasks.every((t) => t.exitCode !== null) ? true : undefined,
     );
     expect(cloud.tasks.map((t) => t.exitCode)).toEqual([0, 0]);
+    const finalIO = memoryIO(project.dir);
+    await main(["status", project.spec, "--executor", "ecs", "--infra", cloud.infraFile, "--json"], finalIO);
+    expect(JSON.parse(finalIO.stdout.join(""))).toMatchObject({
+      ok: 6,
+      remaining: 0,
+      workers: 0,
+      client: null,
+    });
     // The lock was released: the next run goes ahead, finds everything done.
     const again = await runEcs(project, cloud);
     expect(again.code).toBe(0);
