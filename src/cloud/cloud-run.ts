@@ -234,8 +234,12 @@ export async function runOnCloud(options: CloudRunOptions): Promise<CloudRunRepo
   const pool = maintainWorkers({
     launcher: options.launcher,
     // No worker is launched for a run that was stopped or replaced meanwhile.
+    // (A record that cannot be read now is read again at the next poll, which ends the run if
+    // S3 keeps failing: the pool goes on meanwhile.)
     desired: async () =>
-      poolStop.signal.aborted || (await replacedBy()) ? 0 : Math.min(options.maxWorkers, pending.size),
+      poolStop.signal.aborted || (await replacedBy().catch(() => undefined))
+        ? 0
+        : Math.min(options.maxWorkers, pending.size),
     environment: options.workerEnvironment,
     initialWorkers: adopted,
     clock,

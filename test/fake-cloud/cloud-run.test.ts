@@ -1,11 +1,14 @@
 // The cloud execution path end to end on the fake cloud: the real CLI and the real agent
 // processes, against s3rver (with conditional writes), a fake SQS and a mocked ECS.
-import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { PurgeQueueCommand, SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterEach, describe, expect, it } from "vitest";
 import { memoryIO } from "../../src/cli/io.ts";
 import { main } from "../../src/cli/main.ts";
+import { cloudPieces } from "../../src/cloud/aws-wiring.ts";
+import { runOnCloud } from "../../src/cloud/cloud-run.ts";
 import { runLocal } from "../../src/engine/local-run.ts";
 import type { RealisationResult } from "../../src/results/realisation-result.ts";
+import { loadSpec } from "../../src/spec/load.ts";
 import { createS3ResultStore } from "../../src/store/s3-store.ts";
 import { makeProject, type TestProject } from "../helpers/project.ts";
 import { waitFor } from "../helpers/wait.ts";
@@ -359,6 +362,48 @@ describe("the ECS path on the fake cloud", () => {
     expect(summary.ranNow).toBe(8 - atStop.size);
     expect(summary.counts.ok).toBe(8);
     for (const [id, r] of atStop) expect((await cloudResults(cloud)).get(id)!.endedAt).toBe(r.endedAt);
+  });
+
+  it("12. a realisation dead-lettered again over its earlier failure ends the run instead of being waited for", async () => {
+    project = await makeProject({ params: [{ x: 1 }, { x: 2, mode: 8 }], specExtra: CLOUD_SPEC });
+    cloud = await startFakeCloud({ maxReceiveCount: 2, visibilitySeconds: 1 });
+    cloud.crashWorkersRunning("2");
+    expect((await runEcs(project, cloud)).code).toBe(1);
+    const failed = (await cloudResults(cloud)).get("2")!;
+    expect(failed.failure?.reason).toBe("worker_lost");
+    // The next run tries it again; it crashes its workers again and lands in the DLQ again.
+    const again = await runEcs(project, cloud);
+    cloud.crashWorkersRunning(undefined);
+    expect(again.code).toBe(1);
+    expect(JSON.parse(again.out)).toMatchObject({
+      deadLettered: 1,
+      unfinished: [],
+      counts: { ok: 1, failedInfrastructure: 1 },
+    });
+  });
+
+  it("13. realisations left with no message and no result: the run stops waiting for them and names them", async () => {
+    const params = Array.from({ length: 4 }, (_, i) => ({ x: i, mode: 8 }));
+    project = await makeProject({ params, specExtra: "cloud: { max_workers: 1, idle_timeout: 1s }\n" });
+    cloud = await startFakeCloud({ idleSeconds: 1 });
+    const resolved = await loadSpec(project.spec);
+    const pieces = cloudPieces(cloud.infra, { spot: false, idleSeconds: 1 });
+    const running = runOnCloud({
+      resolved,
+      ...pieces,
+      runSetKey: pieces.store.runSetKey({ project: "test", scenario: "base" }),
+      maxWorkers: 1,
+      pollMs: 200,
+      poolPollMs: 200,
+      emptyQueueGraceMs: 1_000,
+    });
+    await waitFor("a model to start", () => cloud!.taskRunning("1"));
+    // The queued messages are lost (purged by hand, say): nothing will ever run them.
+    await new SQSClient({}).send(new PurgeQueueCommand({ QueueUrl: cloud.infra.queueUrl }));
+    const report = await running;
+    expect(report.stopped).toBe(false);
+    // 1 may be among them: its in-flight message went too, and it ran on without one.
+    expect(report.unfinished).toEqual(expect.arrayContaining(["2", "3", "4"]));
   });
 
   it("refuses a spec whose region is not the infrastructure's", async () => {
