@@ -42,7 +42,9 @@ export type CloudRunEvent =
   | { type: "uploaded"; what: string; key: string; skipped: boolean }
   /** An earlier run had not finished: its queued work is replaced by this run's, and the
    * workers it left running are counted as this run's. */
-  | { type: "replacing"; previous: RunRecord; workers: number };
+  | { type: "replacing"; previous: RunRecord; workers: number }
+  /** The queue now: messages waiting, and messages a worker holds (realisations running). */
+  | { type: "queue"; visible: number; inFlight: number };
 
 export interface CloudRunOptions {
   readonly resolved: ResolvedSpec;
@@ -268,6 +270,7 @@ export async function runOnCloud(options: CloudRunOptions): Promise<CloudRunRepo
       // Realisations with no result and no message anywhere (work dropped or acked without a
       // new result) would keep workers starting and idling for ever: stop waiting for them.
       const counts = await options.queue.counts();
+      emit({ type: "queue", visible: counts.visible, inFlight: counts.inFlight });
       if (counts.visible + counts.inFlight > 0) emptySince = undefined;
       else if (emptySince === undefined) emptySince = clock.now();
       else if (clock.now() - emptySince >= emptyQueueGraceMs) {
@@ -321,7 +324,7 @@ function deadLetterResult(
     failure: {
       kind: "infrastructure",
       reason: "worker_lost",
-      message: `its worker was lost every time it ran it (${receiveCount} deliveries); it went to the dead-letter queue. Look at the workers' logs; a model that exhausts the worker's memory or disk does this`,
+      message: `it was delivered ${receiveCount} times and no worker published a result for it, so it went to the dead-letter queue: each time its worker was lost (a model that exhausts the worker's memory or disk does this), or could not fetch its inputs or publish. The workers' logs say which`,
     },
     attempts: receiveCount,
     worker: "",

@@ -220,6 +220,9 @@ describe("the ECS path on the fake cloud", () => {
     expect(r.err).toMatch(
       /Look at a worker's log: aws logs tail \/ecs\/fake --log-stream-names agent\/agent\/\d+ --since 1d/,
     );
+    expect(r.err).toMatch(
+      /The realisations not done stay on the queue: `modelfleet stop .*` removes them; once the cause is fixed, `modelfleet run .*` queues them again\./,
+    );
   });
 
   it("9. two runs of one scenario at once: the second refuses, naming the first, and starts nothing", async () => {

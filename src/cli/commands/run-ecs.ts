@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import { cloudPieces, readInfrastructureOutputs } from "../../cloud/aws-wiring.ts";
 import type { InfrastructureOutputs } from "../../cloud/cloud-config.ts";
 import { type CloudRunReport, runOnCloud } from "../../cloud/cloud-run.ts";
+import { WorkersFailingError } from "../../cloud/worker-pool.ts";
 import type { Clock } from "../../engine/clock.ts";
 import { UserError } from "../../errors.ts";
 import { reportRunSet } from "../../report/report-run-set.ts";
@@ -14,8 +15,9 @@ import { formatTextReport } from "../../report/text-report.ts";
 import { loadSpec, type ResolvedSpec } from "../../spec/load.ts";
 import { RUN_LOCKED_EXIT_CODE } from "../../store/run-lock.ts";
 import { acquireCloudLock, CLOUD_LOCK_FILE, type CloudLockLoss } from "../../store/s3-lock.ts";
+import { CloudProgressTracker } from "../cloud-progress.ts";
 import type { CliIO } from "../io.ts";
-import { ProgressTracker, startProgressDisplay } from "../progress.ts";
+import { startProgressDisplay } from "../progress.ts";
 
 export interface EcsRunOptions {
   readonly specFile: string;
@@ -109,7 +111,7 @@ export async function runOnEcs(options: EcsRunOptions, io: CliIO): Promise<numbe
   }
   const onStop = () => io.err(`\n${label}: ending this client only; the workers are not stopped (see below)`);
   options.stop.addEventListener("abort", onStop, { once: true });
-  let tracker: ProgressTracker | undefined;
+  let tracker: CloudProgressTracker | undefined;
   let display: { stop(): void } | undefined;
   try {
     const report = await runOnCloud({
@@ -129,7 +131,7 @@ export async function runOnEcs(options: EcsRunOptions, io: CliIO): Promise<numbe
         io.err(
           `${label}: ${plan.all.length} realisations, ${plan.done.ok + plan.done.modelFailed} done, ${plan.toRun.length} to run on ECS Fargate (${cloud.region}, up to ${cloud.max_workers} workers)`,
         );
-        tracker = new ProgressTracker(plan.toRun.length);
+        tracker = new CloudProgressTracker(plan.toRun.length);
         if (plan.toRun.length > 0 && !options.json) {
           display = startProgressDisplay({
             label,
@@ -150,8 +152,13 @@ export async function runOnEcs(options: EcsRunOptions, io: CliIO): Promise<numbe
             `${label}: the run started ${e.previous.started.at} by \`${e.previous.started.command}\` had not finished; its queued realisations are queued again by this run` +
               (e.workers > 0 ? `, and its ${e.workers} worker(s) still running work for this one` : ""),
           );
-        } else if (e.type !== "uploaded") tracker?.on(e);
+        } else tracker?.onCloud(e);
       },
+    }).catch((e: unknown) => {
+      if (!(e instanceof WorkersFailingError)) throw e;
+      throw new UserError(
+        `${label}: ${e.message}\nThe realisations not done stay on the queue: \`${commands.stop}\` removes them; once the cause is fixed, \`${commands.run}\` queues them again.`,
+      );
     });
     display?.stop();
     if (report.stopped || report.replacedBy) {
