@@ -90,4 +90,35 @@ describe("runAgent before each realisation", () => {
     expect(await queue.counts()).toEqual({ visible: 0, inFlight: 0 });
     expect(events.at(-1)).toEqual({ type: "idle-exit", idleSeconds: 0.3 });
   });
+
+  it("puts back a message it could not handle after a growing pause, not at once", async () => {
+    const queue = createMemoryQueue<WorkMessage>();
+    await queue.enqueue([message("1", "r1")]);
+    const objects: ObjectSource = {
+      getTextIfExists: async () => {
+        throw new Error("S3 read of s3://b/p/s/current-run.json failed: SlowDown");
+      },
+      getText: async () => "",
+      download: async () => {},
+    };
+    const events: AgentEvent[] = [];
+    const summary = await runAgent({
+      queue,
+      store: {} as ResultStore,
+      objects,
+      workRoot,
+      idleMs: 300,
+      worker: "w",
+      stop: new AbortController().signal,
+      onEvent: (e) => events.push(e),
+    });
+    // Received once: the pause outlasts the worker's idle time.
+    expect(summary).toMatchObject({ received: 1, released: 1 });
+    expect(events).toContainEqual({
+      type: "released",
+      id: "1",
+      why: "S3 read of s3://b/p/s/current-run.json failed: SlowDown; trying again in 5 s",
+    });
+    expect(await queue.counts()).toEqual({ visible: 1, inFlight: 0 });
+  });
 });

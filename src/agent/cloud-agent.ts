@@ -58,6 +58,9 @@ export interface AgentSummary {
 
 const DEFAULT_VISIBILITY_MS = 5 * 60_000;
 const LONG_POLL_MS = 20_000;
+/** Before a message whose handling failed is delivered again: doubled per delivery, capped. */
+const RETRY_DELAY_MS = 5_000;
+const MAX_RETRY_DELAY_MS = 120_000;
 
 export async function runAgent(options: AgentOptions): Promise<AgentSummary> {
   const clock = options.clock ?? systemClock;
@@ -158,9 +161,16 @@ export async function runAgent(options: AgentOptions): Promise<AgentSummary> {
       });
       return "published";
     } catch (e) {
-      // Could not fetch the configuration or publish: let another attempt (or worker) try.
-      await options.queue.release(lease, 0).catch(() => {});
-      emit({ type: "released", id: message.id, why: errorMessage(e) });
+      // Could not fetch the configuration or publish: let another attempt (or worker) try,
+      // after a pause that grows with each delivery, so a blip in S3 does not use up the
+      // message's deliveries (and send it to the dead-letter queue) within seconds.
+      const delayMs = Math.min(MAX_RETRY_DELAY_MS, RETRY_DELAY_MS * 2 ** (lease.receiveCount - 1));
+      await options.queue.release(lease, delayMs).catch(() => {});
+      emit({
+        type: "released",
+        id: message.id,
+        why: `${errorMessage(e)}; trying again in ${delayMs / 1000} s`,
+      });
       return "released";
     } finally {
       clearInterval(heartbeat);
