@@ -1,7 +1,9 @@
 // `modelfleet run --executor ecs`: the same plan as a local run, executed by cloud workers.
-// Uploads the model bundle once (content-addressed) and the run configuration, puts one
-// message per realisation on the queue, keeps enough workers running, watches results
-// appear in the store, turns dead-lettered messages into failed results, and reports.
+// Uploads the model bundle once (content-addressed) and the run configuration, records the
+// run in the run set's folder (run-record.ts), puts one message per realisation on the queue,
+// keeps enough workers running, watches results appear in the store, and turns dead-lettered
+// messages into failed results. The signal ends this client only: the workers go on with
+// what is queued. The run also ends when its record says it was stopped or replaced.
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { ObjectSource } from "../agent/cloud-agent.ts";
