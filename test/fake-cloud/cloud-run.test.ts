@@ -409,6 +409,31 @@ describe("the ECS path on the fake cloud", () => {
     expect(report.unfinished).toEqual(expect.arrayContaining(["2", "3", "4"]));
   });
 
+  it("14. run --force takes a run set over from a live client: that client ends, the new run adopts its workers", async () => {
+    const params = Array.from({ length: 6 }, (_, i) => ({ x: i, mode: 8 }));
+    project = await makeProject({ params, specExtra: "cloud: { max_workers: 2, idle_timeout: 2s }\n" });
+    cloud = await startFakeCloud();
+    const first = runEcs(project, cloud);
+    await waitFor(
+      "a model to start",
+      async () => (await cloud!.taskRunning("1")) ?? (await cloud!.taskRunning("2")),
+    );
+    const second = await runEcs(project, cloud, ["--force"]);
+    expect(second.err).toMatch(/took the run lock over from `modelfleet run .*` \(pid \d+ on /);
+    expect(second.err).toMatch(
+      /its queued realisations are queued again by this run, and its 2 worker\(s\) still running work for this one/,
+    );
+    expect(second.code).toBe(0);
+    expect(JSON.parse(second.out).counts.ok).toBe(6);
+    const r = await first;
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(
+      /another run \(started .* by `modelfleet run .*`, pid \d+ on .*\) has taken over this run set; this client ends\./,
+    );
+    // The workers the first run left were counted, not doubled.
+    expect(cloud.tasks.length).toBeLessThanOrEqual(4);
+  });
+
   it("refuses a spec whose region is not the infrastructure's", async () => {
     project = await makeProject({ params: [{ x: 1 }], specExtra: "cloud: { region: eu-west-1 }\n" });
     cloud = await startFakeCloud();
