@@ -1,11 +1,11 @@
 // The engine killed and interrupted for real: `kill -9` mid-run, Ctrl-C, two runs at once.
 // Runs the CLI as a separate process, as a user would.
 import { type ChildProcess, spawn } from "node:child_process";
-import { readdir, readFile, readlink } from "node:fs/promises";
+import { mkdir, readdir, readFile, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { runLocal } from "../src/engine/local-run.ts";
-import { reapOrphans } from "../src/engine/orphans.ts";
+import { reapRecordedModels } from "../src/engine/model-journal.ts";
 import type { RealisationResult } from "../src/results/realisation-result.ts";
 import { isInside } from "../src/spec/paths.ts";
 import { CLI, makeProject, type TestProject } from "./helpers/project.ts";
@@ -20,11 +20,12 @@ afterEach(async () => {
   project = undefined;
 });
 
-function startRun(p: TestProject, extra: string[] = []) {
+function startRun(p: TestProject, extra: string[] = [], options: { detached?: boolean } = {}) {
   const proc = spawn(
     process.execPath,
     [CLI, "run", p.spec, "--results", p.results, "--work-dir", p.work, "--workers", "2", ...extra],
-    { stdio: ["ignore", "pipe", "pipe"] },
+    // detached: its own process group, as a terminal's foreground job has
+    { stdio: ["ignore", "pipe", "pipe"], detached: options.detached ?? false },
   );
   let output = "";
   proc.stdout!.on("data", (b) => (output += b));
@@ -103,12 +104,91 @@ describe("model processes left behind by a killed engine", () => {
     await run.exited;
     // the engine is gone; its models (and their children) are not
     expect((await processesUnder(workRoot)).length).toBeGreaterThanOrEqual(4);
-    expect(await reapOrphans(workRoot)).toBe(2);
+    expect(await reapRecordedModels(workRoot)).toBe(2);
     await waitFor(
       "the orphans to end",
       async () => ((await processesUnder(workRoot)).length === 0 ? true : undefined),
       5000,
     );
+  });
+});
+
+describe("processes that are not models", () => {
+  it("are never ended by a run, even when they work inside the work folder", async () => {
+    project = await makeProject({ params: [{ x: 1, mode: 1 }, { x: 2 }] });
+    await runLocal({
+      specFile: project.spec,
+      resultsRoot: project.results,
+      workRoot: project.work,
+      workers: 2,
+    });
+    const kept = join(project.work, "test", "base");
+    const folders = (await readdir(kept)).filter((d) => d.endsWith("-a1"));
+    expect(folders).toHaveLength(1); // the failed realisation's folder is kept
+    // a user's shell opened in the kept folder to look at the failure
+    const shell = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], {
+      cwd: join(kept, folders[0]!),
+      detached: true,
+      stdio: "ignore",
+    });
+    child = shell;
+    await new Promise((r) => setTimeout(r, 200));
+    await runLocal({
+      specFile: project.spec,
+      resultsRoot: project.results,
+      workRoot: project.work,
+      workers: 2,
+      retryFailed: true,
+    });
+    expect(shell.exitCode).toBeNull();
+    expect(shell.signalCode).toBeNull();
+  });
+
+  it("a run started from inside the work folder does not end itself", async () => {
+    project = await makeProject({ params: [{ x: 1 }] });
+    const inside = join(project.work, "test", "base", "notes");
+    await mkdir(inside, { recursive: true });
+    // As from a terminal: a shell in that folder, and the run in the shell's job (one group).
+    const proc = spawn(
+      "/bin/sh",
+      [
+        "-c",
+        `"$0" "$@"; exit $?`,
+        process.execPath,
+        CLI,
+        "run",
+        project.spec,
+        "--results",
+        project.results,
+        "--work-dir",
+        project.work,
+      ],
+      { cwd: inside, stdio: ["ignore", "pipe", "pipe"], detached: true },
+    );
+    child = proc;
+    const code = await new Promise<number | null>((resolve) => proc.on("exit", (c) => resolve(c)));
+    expect(code).toBe(0);
+  });
+});
+
+describe("two runs of one scenario into different results folders", () => {
+  it("cannot share a work folder: the second refuses and names it", async () => {
+    project = await makeProject({ params: slowParams(6) });
+    const run = startRun(project);
+    child = run.proc;
+    await waitFor("the first run to start", async () => (run.output().includes("to run") ? true : undefined));
+    await expect(
+      runLocal({
+        specFile: project.spec,
+        resultsRoot: join(project.dir, "other-results"),
+        workRoot: project.work,
+        workers: 1,
+      }),
+    ).rejects.toThrow(/work folder/);
+    expect(await run.exited).toBe(0);
+    const published = await publishedResults(project);
+    expect(published.map((r) => r.status)).toEqual(published.map(() => "ok"));
+    expect(published).toHaveLength(6);
   });
 });
 
@@ -136,6 +216,22 @@ describe("Ctrl-C", () => {
     });
     expect(resumed.engine.published).toBe(12 - published.length);
     expect(resumed.results).toHaveLength(12);
+  });
+
+  it("a terminal's Ctrl-C reaches only the engine: running models get their grace and none is called out-of-memory", async () => {
+    project = await makeProject({ params: Array.from({ length: 6 }, (_, i) => ({ x: i + 1, mode: 8 })) });
+    const run = startRun(project, ["--grace", "20s"], { detached: true });
+    child = run.proc;
+    await waitFor("models running", async () => (run.output().includes("2 worker(s)") ? true : undefined));
+    await new Promise((r) => setTimeout(r, 500));
+    // A terminal sends SIGINT to every process of its foreground group.
+    process.kill(-run.proc.pid!, "SIGINT");
+    expect(await run.exited).toBe(130);
+    const published = await publishedResults(project);
+    expect(published.map((r) => r.failure?.reason ?? r.status)).toEqual(published.map(() => "ok"));
+    // the two models running at the Ctrl-C finished in their grace period
+    expect(published.length).toBeGreaterThanOrEqual(2);
+    expect(published.length).toBeLessThan(6);
   });
 
   it("a second Ctrl-C kills running models at once and publishes nothing half-done", async () => {

@@ -1,12 +1,20 @@
 // The local engine end to end, with real processes: results, resume, failure classes,
 // timeouts without orphans, retries of infrastructure failures, stragglers.
-import { readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { EngineEvent } from "../src/engine/local-engine.ts";
+import type { DiskSpace } from "../src/agent/disk-space.ts";
+import { runConfigFromSpec } from "../src/agent/run-config.ts";
+import { type EngineEvent, runEngine } from "../src/engine/local-engine.ts";
 import { runLocal } from "../src/engine/local-run.ts";
+import { planRun } from "../src/plan/plan.ts";
+import { formatUnpublished } from "../src/report/unpublished.ts";
 import type { RealisationResult } from "../src/results/realisation-result.ts";
-import { makeProject, type TestProject } from "./helpers/project.ts";
+import { loadSpec } from "../src/spec/load.ts";
+import { createFsResultStore } from "../src/store/fs-store.ts";
+import type { ResultStore } from "../src/store/result-store.ts";
+import { CLI, makeProject, type TestProject } from "./helpers/project.ts";
 
 let project: TestProject | undefined;
 afterEach(async () => {
@@ -18,6 +26,7 @@ const run = (p: TestProject, extra: Partial<Parameters<typeof runLocal>[0]> = {}
   runLocal({ specFile: p.spec, resultsRoot: p.results, workRoot: p.work, workers: 2, ...extra });
 
 const byId = (results: RealisationResult[]) => new Map(results.map((r) => [r.id, r]));
+const store = (p: TestProject) => createFsResultStore(p.results);
 
 describe("a run of good realisations", () => {
   it("publishes every realisation with its observations, kept files and log", async () => {
@@ -36,8 +45,13 @@ describe("a run of good realisations", () => {
     expect(r.get("2")!.files[0]!.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(r.get("2")!.logTail).toContain("behave: x=2.5 mode=0");
     const dir = join(report.location, "realisations", "2");
-    expect((await readdir(dir)).sort()).toEqual(["files", "log.txt", "result.json"]);
-    expect(await readFile(join(dir, "files", "out.txt"), "utf8")).toBe("RESULTS\ny 5\nz 3.5\n");
+    expect((await readdir(dir)).sort()).toEqual(["attempts", "result.json"]);
+    const attempt = r.get("2")!.attempt!;
+    expect(attempt).toMatch(/^g1-a1-[0-9a-f]{8}$/);
+    expect((await readdir(join(dir, "attempts", attempt))).sort()).toEqual(["files", "log.txt"]);
+    expect(r.get("2")!.files[0]!.stored).toBe(`attempts/${attempt}/files/out.txt`);
+    expect(r.get("2")!.log).toBe(`attempts/${attempt}/log.txt`);
+    expect(await readFile(join(dir, r.get("2")!.files[0]!.stored!), "utf8")).toBe("RESULTS\ny 5\nz 3.5\n");
     // successful work folders are removed
     expect((await readdir(join(project.work, "test", "base"))).filter((d) => !d.startsWith("."))).toEqual([]);
   });
@@ -74,6 +88,226 @@ describe("a run of good realisations", () => {
     project = await makeProject({ params: [{ x: 1 }, { x: 2 }, { x: 3 }] });
     const report = await run(project, { ids: new Set(["3"]) });
     expect(report.results.map((r) => r.id)).toEqual(["3"]);
+  });
+});
+
+describe("ids that differ only in characters a file name cannot hold", () => {
+  it("run in folders of their own, and each result holds its own realisation's values", async () => {
+    project = await makeProject({ params: [{ x: 0 }] });
+    const rows = Array.from({ length: 10 }, (_, i) => [
+      [`r ${i}`, 100 + i],
+      [`r_${i}`, 200 + i],
+      [`r(${i})`, 300 + i],
+      [`r_28${i}_29`, 400 + i],
+    ]).flat() as Array<[string, number]>;
+    await writeFile(
+      join(project.dir, "ensemble.csv"),
+      `real_name,x,mode\n${rows.map(([name, x]) => `${name},${x},0`).join("\n")}\n`,
+    );
+    await writeFile(
+      project.spec,
+      (await readFile(project.spec, "utf8")).replace(
+        / {2}par_files:.*\n {2}ids:.*\n/,
+        "  csv: ensemble.csv\n",
+      ),
+    );
+    const report = await run(project, { keepWorkdirs: true });
+    expect(report.results).toHaveLength(rows.length);
+    const r = byId(report.results);
+    for (const [name, x] of rows) expect(r.get(name)?.observations).toEqual({ y: 2 * x, z: x + 1 });
+  });
+});
+
+describe("a full disk", () => {
+  const full: DiskSpace = { usage: async () => ({ availableBytes: 1024, totalBytes: 10 * 1024 ** 3 }) };
+
+  it("under a failing model makes it an infrastructure failure (disk_full), retried", async () => {
+    project = await makeProject({ params: [{ x: 1, mode: 1 }, { x: 2 }] });
+    const report = await run(project, { diskSpace: full });
+    const r = byId(report.results);
+    expect(r.get("1")!.failure).toMatchObject({ kind: "infrastructure", reason: "disk_full" });
+    expect(r.get("1")!.failure!.message).toContain(
+      "the disk of the work folder was full (1 KB free of 10 GB)",
+    );
+    expect(r.get("1")!.failure!.message).toContain("exited with code 1");
+    expect(r.get("1")!.attempts).toBe(3);
+    // a model that succeeds is a success, however full the disk
+    expect(r.get("2")!.status).toBe("ok");
+    // with room on the disk, the same failure is the model's
+    const again = await run(project, { retryFailed: true });
+    expect(byId(again.results).get("1")!.failure).toMatchObject({ kind: "model", reason: "exit_code" });
+  });
+});
+
+describe("a results store that refuses writes", () => {
+  const refusing = (inner: ResultStore, code: string, after: number, only?: string): ResultStore => {
+    let published = 0;
+    const fail = (id: string) => {
+      if ((only === undefined && published >= after) || only === id) {
+        throw Object.assign(new Error(`${code}: write refused`), { code });
+      }
+    };
+    return {
+      ...inner,
+      location: inner.location,
+      runSetLocation: (r) => inner.runSetLocation(r),
+      getResult: (r, id) => inner.getResult(r, id),
+      listResults: (r) => inner.listResults(r),
+      putRunSetFile: (r, n, c) => inner.putRunSetFile(r, n, c),
+      getRunSetFile: (r, n) => inner.getRunSetFile(r, n),
+      putFile: async (file) => {
+        fail(file.id);
+        return inner.putFile(file);
+      },
+      putLog: (log) => inner.putLog(log),
+      discardAttempt: (a) => inner.discardAttempt(a),
+      startPlan: (r, plan) => inner.startPlan(r, plan),
+      currentPlan: (r) => inner.currentPlan(r),
+      publishResult: async (result, options) => {
+        fail(result.id);
+        published++;
+        return inner.publishResult(result, options);
+      },
+    };
+  };
+
+  const engineRun = async (p: TestProject, wrap: (s: ResultStore) => ResultStore, events: EngineEvent[]) => {
+    const resolved = await loadSpec(p.spec);
+    const store = createFsResultStore(p.results);
+    const plan = await planRun(resolved, store);
+    const summary = await runEngine({
+      config: await runConfigFromSpec(resolved, plan.bundle),
+      items: plan.toRun,
+      store: wrap(store),
+      workers: 2,
+      workRoot: join(p.work, "w"),
+      retries: resolved.spec.retries,
+      onEvent: (e) => events.push(e),
+    });
+    return { summary, store, plan };
+  };
+
+  it("(full or read-only) stops new runs at once, keeps the work of what ran, and says so", async () => {
+    project = await makeProject({ params: Array.from({ length: 12 }, (_, i) => ({ x: i + 1 })) });
+    const events: EngineEvent[] = [];
+    const { summary, store, plan } = await engineRun(project, (s) => refusing(s, "ENOSPC", 2), events);
+    expect(summary.storeFailure).toContain("ENOSPC");
+    expect(summary.published).toBe(2);
+    // no model starts once the store has refused: at most the ones already running
+    expect(events.filter((e) => e.type === "started").length).toBeLessThanOrEqual(2 + 2 + 2);
+    expect(summary.unpublished.length).toBeGreaterThan(0);
+    for (const u of summary.unpublished) {
+      expect(u.reason).toContain("ENOSPC");
+      expect((await stat(join(u.workdir!, "out.txt"))).isFile()).toBe(true);
+    }
+    expect(await store.listResults(plan.runSet)).toHaveLength(2);
+    const text = formatUnpublished(summary, { location: "results/test/base", relative: (d) => d })!;
+    expect(text).toContain("results could not be written to results/test/base: ENOSPC: write refused");
+    expect(text).toContain("ran but are not published");
+    expect(text).toContain("work folder kept");
+  });
+
+  it("for one realisation only sets it aside after bounded attempts, and the run reports it as not published", async () => {
+    project = await makeProject({ params: [{ x: 1 }, { x: 2 }, { x: 3 }] });
+    const events: EngineEvent[] = [];
+    const { summary } = await engineRun(project, (s) => refusing(s, "EIO", 0, "2"), events);
+    expect(summary.published).toBe(2);
+    expect(summary.storeFailure).toBeUndefined();
+    expect(summary.unpublished.map((u) => u.id)).toEqual(["2"]);
+    expect(summary.unpublished[0]!.reason).toMatch(
+      /set aside after \d+ attempts that could not be published: .*EIO/,
+    );
+  });
+
+  it("from the start is a clear error with the folder and what to do, not a stack trace", async () => {
+    project = await makeProject({ params: [{ x: 1 }] });
+    await writeFile(join(project.dir, "a-file"), "");
+    const cli = await runCli(["run", project.spec, "--results", join(project.dir, "a-file", "results")]);
+    expect(cli.code).toBe(1);
+    expect(cli.stderr).toContain("cannot write results to");
+    expect(cli.stderr).toContain("choose another folder with --results");
+    expect(cli.stderr).not.toContain("internal error");
+  });
+});
+
+describe("--retry-failed", () => {
+  it("replaces the failure it re-runs when the re-run succeeds, and counts it as run now", async () => {
+    project = await makeProject({ params: [{ x: 1, mode: 9 }, { x: 2 }] });
+    const flag = join(project.dir, "fail-while-here");
+    await writeFile(flag, "");
+    process.env["MF_BEHAVE_FAIL_WHILE"] = flag;
+    try {
+      const first = await run(project);
+      expect(byId(first.results).get("1")!.failure).toMatchObject({ kind: "model", reason: "exit_code" });
+      await rm(flag);
+      const again = await run(project, { retryFailed: true });
+      expect(again.plan.retryFailed).toBe(1);
+      expect(again.engine.published).toBe(1);
+      const r = byId(again.results).get("1")!;
+      expect(r).toMatchObject({ status: "ok", observations: { y: 2, z: 2 } });
+      const stored = await store(project).getResult({ project: "test", scenario: "base" }, "1");
+      expect(stored).toMatchObject({ status: "ok", attempt: r.attempt });
+      // the log and files are the successful attempt's
+      expect(await readFile(join(again.location, "realisations", "1", r.log!), "utf8")).toContain(
+        "behave: x=1",
+      );
+      expect(await readFile(join(again.location, "realisations", "1", r.files[0]!.stored!), "utf8")).toBe(
+        "RESULTS\ny 2\nz 2\n",
+      );
+      // nothing of the failed attempt is left beside it
+      expect(await readdir(join(again.location, "realisations", "1", "attempts"))).toEqual([r.attempt]);
+    } finally {
+      delete process.env["MF_BEHAVE_FAIL_WHILE"];
+    }
+  });
+});
+
+describe("kept files whose names a store cannot hold as they are", () => {
+  it("are kept under an escaped name, and the run publishes every realisation", async () => {
+    project = await makeProject({
+      params: [
+        { x: 1, mode: 10 },
+        { x: 2, mode: 10 },
+        { x: 3, mode: 10 },
+      ],
+    });
+    await writeFile(
+      project.spec,
+      (await readFile(project.spec, "utf8")).replace("keep: [out.txt]", 'keep: ["*"]'),
+    );
+    const report = await run(project);
+    expect(report.engine.published).toBe(3);
+    expect(report.engine.unpublished).toEqual([]);
+    const r = byId(report.results).get("2")!;
+    const wine = r.files.find((f) => f.path === "run\\heads.out")!;
+    expect(wine.stored).toMatch(/^attempts\/[^/]+\/files\/run%5Cheads\.out$/);
+    expect(await readFile(join(report.location, "realisations", "2", wine.stored!), "utf8")).toBe(
+      "heads 2\n",
+    );
+  });
+});
+
+describe("a stop", () => {
+  it("starts nothing new after it, releases prepared work, and the next run does the rest", async () => {
+    project = await makeProject({ params: Array.from({ length: 8 }, (_, i) => ({ x: i + 1, mode: 6 })) });
+    const stop = new AbortController();
+    const events: EngineEvent[] = [];
+    const report = await run(project, {
+      stop: stop.signal,
+      graceMs: 10_000,
+      onEvent: (e) => {
+        events.push(e);
+        if (e.type === "started" && !stop.signal.aborted) stop.abort();
+      },
+    });
+    const stoppedAt = events.findIndex((e) => e.type === "stopping");
+    expect(stoppedAt).toBeGreaterThan(0);
+    expect(events.slice(stoppedAt).filter((e) => e.type === "started")).toEqual([]);
+    expect(report.engine.stopped).toBe(true);
+    expect(report.engine.published).toBe(1);
+    const resumed = await run(project);
+    expect(resumed.engine.published).toBe(7);
+    expect(resumed.results).toHaveLength(8);
   });
 });
 
@@ -132,14 +366,23 @@ describe("failures", () => {
 
   it("a work folder that cannot be made is an infrastructure failure, retried", async () => {
     project = await makeProject({ params: [{ x: 1 }, { x: 2 }] });
+    const resolved = await loadSpec(project.spec);
+    const store = createFsResultStore(project.results);
+    const plan = await planRun(resolved, store);
     // The work root is a file: no folder can be made under it.
     await writeFile(join(project.dir, "blocked"), "");
     const events: EngineEvent[] = [];
-    const report = await run(project, {
+    const summary = await runEngine({
+      config: await runConfigFromSpec(resolved, plan.bundle),
+      items: plan.toRun,
+      store,
+      workers: 2,
       workRoot: join(project.dir, "blocked"),
+      retries: resolved.spec.retries,
       onEvent: (e) => events.push(e),
     });
-    const r = report.results[0]!;
+    expect(summary.failed).toBe(2);
+    const r = (await store.listResults(plan.runSet))[0]!;
     expect(r.failure).toMatchObject({ kind: "infrastructure", reason: "workdir" });
     expect(r.attempts).toBe(3); // 1 + retries.infrastructure (2)
     expect(events.filter((e) => e.type === "retrying")).toHaveLength(4);
@@ -147,6 +390,14 @@ describe("failures", () => {
     const again = await run(project);
     expect(again.plan.infraRetry).toBe(2);
     expect(again.results.every((x) => x.status === "ok")).toBe(true);
+  });
+
+  it("a work folder root that cannot be used stops the run before anything runs, saying so", async () => {
+    project = await makeProject({ params: [{ x: 1 }] });
+    await writeFile(join(project.dir, "blocked"), "");
+    await expect(run(project, { workRoot: join(project.dir, "blocked") })).rejects.toThrow(
+      /cannot use .*blocked.* as the work folder: .*; choose another with --work-dir/,
+    );
   });
 
   it("a model killed by SIGKILL it did not get from us is taken for the out-of-memory killer and retried", async () => {
@@ -176,6 +427,18 @@ describe("failures", () => {
     expect(report.results).toHaveLength(7);
   });
 });
+
+/** Runs the CLI as a user would; resolves with its exit code and output. */
+function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const proc = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    proc.stdout.on("data", (b) => (stdout += b));
+    proc.stderr.on("data", (b) => (stderr += b));
+    proc.on("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
 
 /** Pids of processes whose working directory is `dir` (Linux /proc). */
 async function processesIn(dir: string): Promise<number[]> {

@@ -15,6 +15,7 @@ import { hashModelBundle } from "../plan/bundle.ts";
 import { extractBundleArchive } from "../plan/bundle-archive.ts";
 import type { ResultStore } from "../store/result-store.ts";
 import { type AttemptInput, publishAttempt, type RunConfig, runAttempt } from "./realisation.ts";
+import { workdirName } from "./workdir-name.ts";
 
 /** Where run configurations and bundles are fetched from (S3 in the cloud). */
 export interface ObjectSource {
@@ -112,11 +113,7 @@ export async function runAgent(options: AgentOptions): Promise<AgentSummary> {
       () => options.queue.heartbeat(lease, visibilityMs).catch(() => {}),
       visibilityMs / 3,
     );
-    const workdir = join(
-      options.workRoot,
-      "work",
-      `${message.id.replace(/[^A-Za-z0-9_.-]/g, "_")}-a${lease.receiveCount}`,
-    );
+    const workdir = join(options.workRoot, "work", workdirName(message.id, lease.receiveCount));
     try {
       // Before each realisation: is its run still wanted (not stopped, not replaced)?
       if (message.run) {
@@ -137,6 +134,8 @@ export async function runAgent(options: AgentOptions): Promise<AgentSummary> {
         worker: options.worker,
         workdir,
         signal: options.stop,
+        ...(message.generation === undefined ? {} : { generation: message.generation }),
+        ...(message.replaces === undefined ? {} : { replaces: message.replaces }),
       };
       const outcome = await runAttempt(run, input);
       if (outcome.status === "aborted") {

@@ -1,4 +1,5 @@
 // The two ways a model is started (directly, and through the shell launcher) behave alike.
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,12 +22,15 @@ const node = process.execPath;
 const modes = shellLauncherAvailable() ? (["direct", "launcher"] as const) : (["direct"] as const);
 
 describe.each(modes)("a model started %s", (mode) => {
-  const run = (command: string[], extra: { timeoutMs?: number; signal?: AbortSignal } = {}) =>
+  const run = (
+    command: string[],
+    extra: { timeoutMs?: number; signal?: AbortSignal; env?: Record<string, string> } = {},
+  ) =>
     runModelProcess({
       command,
       shell: false,
       cwd: dir,
-      env: mode === "direct" ? { MF_TEST: "from-env" } : {},
+      env: extra.env ?? (mode === "direct" ? { MF_TEST: "from-env" } : {}),
       timeoutMs: extra.timeoutMs ?? 10_000,
       ...(extra.signal ? { signal: extra.signal } : {}),
       ...(mode === "launcher" ? { launcher } : {}),
@@ -88,7 +92,119 @@ describe.each(modes)("a model started %s", (mode) => {
     const r = await run([node, "-e", "setInterval(()=>{},1000)"], { signal: controller.signal });
     expect(r.aborted).toBe(true);
   });
+
+  it("a kill sent before or right after the start reaches every model", async () => {
+    const started = performance.now();
+    const runs = [];
+    for (let i = 0; i < 10; i++) {
+      const controller = new AbortController();
+      // Half are aborted before the start, half in the same tick as it.
+      if (i % 2 === 0) controller.abort();
+      runs.push(run([node, "-e", "setTimeout(() => {}, 20000)"], { signal: controller.signal }));
+      if (i % 2 === 1) controller.abort();
+    }
+    const results = await Promise.all(runs);
+    for (const r of results) {
+      expect(r.aborted).toBe(true);
+      expect(r.exitCode).toBeNull();
+    }
+    // None ran to its end (20 s).
+    expect(performance.now() - started).toBeLessThan(15_000);
+  });
+
+  it("honours a timeout longer than a JavaScript timer can hold (25 days)", async () => {
+    const r = await run([node, "-e", "setTimeout(() => console.log('done'), 300)"], {
+      timeoutMs: 25 * 24 * 3600 * 1000,
+    });
+    expect(r.timedOut).toBe(false);
+    expect(r.exitCode).toBe(0);
+    expect(r.outputTail).toContain("done");
+  });
+
+  it("an environment the system refuses is a spawn error, not a throw", async () => {
+    // The launcher takes its environment when it is made; a direct start takes it per run.
+    const bad = { BAD: "a\0b" };
+    const own = mode === "launcher" ? createShellLauncher({ ...process.env, ...bad }) : undefined;
+    const r = await runModelProcess({
+      command: [node, "-e", "0"],
+      shell: false,
+      cwd: dir,
+      env: bad,
+      timeoutMs: 10_000,
+      ...(own ? { launcher: own } : {}),
+    });
+    own?.close();
+    expect(r.spawnError).toBeDefined();
+    expect(r.exitCode).toBeNull();
+  });
 });
+
+describe("a launcher shell that dies under a running model", () => {
+  it.runIf(shellLauncherAvailable())(
+    "ends the model and is not taken for the out-of-memory killer",
+    async () => {
+      const own = createShellLauncher(process.env);
+      const pending = runModelProcess({
+        command: [node, "-e", "setInterval(() => {}, 1000)"],
+        shell: false,
+        cwd: dir,
+        env: {},
+        timeoutMs: 60_000,
+        launcher: own,
+        onSpawn: (pid) => {
+          modelPid = pid;
+        },
+      });
+      let modelPid: number | undefined;
+      await new Promise((r) => setTimeout(r, 300));
+      expect(modelPid).toBeDefined();
+      own.kill("SIGKILL");
+      const r = await pending;
+      expect(r.launcherLost).toBe(true);
+      expect(r.killedByUs).toBe(true);
+      // the model itself is gone too
+      await new Promise((res) => setTimeout(res, 200));
+      expect(isRunning(modelPid!)).toBe(false);
+      own.close();
+    },
+  );
+});
+
+describe("the launcher shell", () => {
+  it.runIf(shellLauncherAvailable())(
+    "is not in the engine's process group, so a terminal's Ctrl-C does not reach it",
+    async () => {
+      const own = createShellLauncher(process.env);
+      const r = await runModelProcess({
+        command: [node, "-e", "0"],
+        shell: false,
+        cwd: dir,
+        env: {},
+        timeoutMs: 10_000,
+        launcher: own,
+      });
+      expect(r.exitCode).toBe(0);
+      const pgid = processGroupOf(own.pid!);
+      expect(pgid).not.toBe(processGroupOf(process.pid));
+      own.close();
+    },
+  );
+});
+
+/** Whether a process exists and is not a zombie waiting for its parent. */
+function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+function processGroupOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
+}
 
 describe("quote", () => {
   it("single-quotes words for sh", () => {

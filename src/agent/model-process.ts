@@ -1,9 +1,10 @@
 // Runs the model command for one realisation: its own process group (so a timeout or a
 // cancel kills the whole tree), the tail of its output kept, CPU and peak memory sampled.
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { type FileHandle, open, readFile } from "node:fs/promises";
 import { platform } from "node:os";
 import { join } from "node:path";
+import { type LongTimeout, setLongTimeout } from "../long-timeout.ts";
 import type { LaunchExit, ShellLauncher } from "./shell-launcher.ts";
 
 export interface ModelProcessOptions {
@@ -37,6 +38,9 @@ export interface ModelProcessResult {
   readonly outputTail: string;
   /** True when we sent the kill (timeout or abort); a SIGKILL we did not send hints at the OOM killer. */
   readonly killedByUs: boolean;
+  /** The launcher shell died while the model ran (killed from outside): the model was ended
+   * and its own exit is unknown. */
+  readonly launcherLost?: boolean;
   /** Set (with deferOutput) while the output is still to be read from the log: see readOutput. */
   readonly pendingOutput?: {
     readonly logFile: string;
@@ -64,7 +68,7 @@ class ProcessSupervisor {
   finished = false;
   pid: number | undefined;
   readonly usage = new TreeUsageSampler();
-  readonly #timer: NodeJS.Timeout;
+  readonly #timer: LongTimeout;
   readonly #options: ModelProcessOptions;
   readonly #onAbort = () => {
     this.aborted = true;
@@ -73,7 +77,7 @@ class ProcessSupervisor {
 
   constructor(options: ModelProcessOptions) {
     this.#options = options;
-    this.#timer = setTimeout(() => {
+    this.#timer = setLongTimeout(() => {
       this.timedOut = true;
       this.killTree("SIGTERM");
       setTimeout(() => !this.finished && this.killTree("SIGKILL"), KILL_GRACE_MS).unref();
@@ -92,12 +96,21 @@ class ProcessSupervisor {
     this.killedByUs = true;
     const pid = this.pid;
     if (pid === undefined) return;
+    if (process.platform === "win32") {
+      spawn("taskkill", ["/pid", String(pid), "/T", "/F"], { windowsHide: true });
+      return;
+    }
     try {
-      if (process.platform === "win32")
-        spawn("taskkill", ["/pid", String(pid), "/T", "/F"], { windowsHide: true });
-      else process.kill(-pid, sig);
+      process.kill(-pid, sig);
     } catch {
-      // already gone
+      // No such group yet: a model started through the launcher becomes its own group
+      // leader (setsid) a moment after its pid is known. Until then the process itself is
+      // the whole tree, so the kill goes to it; a kill is never lost to that moment.
+      try {
+        process.kill(pid, sig);
+      } catch {
+        // already gone
+      }
     }
   }
 
@@ -113,7 +126,7 @@ class ProcessSupervisor {
 
   finish() {
     this.finished = true;
-    clearTimeout(this.#timer);
+    this.#timer.clear();
     this.#options.signal?.removeEventListener("abort", this.#onAbort);
     this.usage.stop();
   }
@@ -126,17 +139,25 @@ function runDirect(options: ModelProcessOptions): Promise<ModelProcessResult> {
   return new Promise((resolve) => {
     const sup = new ProcessSupervisor(options);
     let spawnError: NodeJS.ErrnoException | undefined;
-    const child = spawn(file, args, {
-      cwd: options.cwd,
-      env: Object.keys(options.env).length === 0 ? process.env : { ...process.env, ...options.env },
-      stdio: ["ignore", "pipe", "pipe"],
-      // Own process group: killing -pid reaches every process the model starts, and a
-      // Ctrl-C in the terminal reaches the engine (which decides), not the models directly.
-      detached: process.platform !== "win32",
-      windowsHide: true,
-    });
-    child.stdout.on("data", (b: Buffer) => tail.push(b));
-    child.stderr.on("data", (b: Buffer) => tail.push(b));
+    let child: ChildProcess;
+    try {
+      child = spawn(file, args, {
+        cwd: options.cwd,
+        env: Object.keys(options.env).length === 0 ? process.env : { ...process.env, ...options.env },
+        stdio: ["ignore", "pipe", "pipe"],
+        // Own process group: killing -pid reaches every process the model starts, and a
+        // Ctrl-C in the terminal reaches the engine (which decides), not the models directly.
+        detached: process.platform !== "win32",
+        windowsHide: true,
+      });
+    } catch (e) {
+      // Refused before any process exists (an argument or environment value with a NUL byte).
+      sup.finish();
+      resolve(notStarted(e, started));
+      return;
+    }
+    child.stdout!.on("data", (b: Buffer) => tail.push(b));
+    child.stderr!.on("data", (b: Buffer) => tail.push(b));
     if (child.pid !== undefined) sup.started(child.pid);
     const finish = (code: number | null, sig: NodeJS.Signals | null) => {
       if (sup.finished) return;
@@ -170,6 +191,7 @@ async function runThroughLauncher(
   const started = performance.now();
   const [file, args] = argv(options);
   const logFile = join(options.cwd, OUTPUT_LOG);
+  if (options.signal?.aborted) return notStarted(undefined, started, { aborted: true });
   const sup = new ProcessSupervisor(options);
   let exit: LaunchExit;
   try {
@@ -180,6 +202,9 @@ async function runThroughLauncher(
     sup.finish();
     return runDirect(options); // the launcher shell is gone: start this one directly
   }
+  // The shell died under the model (killed from outside): its exit will never be told, so
+  // the model is ended here rather than left running unseen.
+  if (exit.lost) sup.killTree("SIGKILL");
   sup.mainExited();
   sup.finish();
   const result: ModelProcessResult = {
@@ -192,6 +217,7 @@ async function runThroughLauncher(
     peakMemoryMb: sup.usage.peakMemoryMb,
     outputTail: "",
     killedByUs: sup.killedByUs,
+    ...(exit.lost ? { launcherLost: true } : {}),
     pendingOutput: {
       logFile,
       tailBytes: options.tailBytes ?? 64 * 1024,
@@ -200,6 +226,26 @@ async function runThroughLauncher(
     },
   };
   return options.deferOutput ? result : readOutput(result);
+}
+
+/** The result of a model that never started: refused by the system, or aborted first. */
+function notStarted(e: unknown, started: number, extra: { aborted?: boolean } = {}): ModelProcessResult {
+  return {
+    exitCode: null,
+    signal: null,
+    timedOut: false,
+    aborted: extra.aborted ?? false,
+    ...(e === undefined ? {} : { spawnError: asErrno(e) }),
+    wallSeconds: (performance.now() - started) / 1000,
+    cpuSeconds: null,
+    peakMemoryMb: null,
+    outputTail: "",
+    killedByUs: false,
+  };
+}
+
+function asErrno(e: unknown): NodeJS.ErrnoException {
+  return e instanceof Error ? (e as NodeJS.ErrnoException) : new Error(String(e));
 }
 
 /**

@@ -2,6 +2,7 @@
 // template written, the model run, success checked, every instruction file read, kept files
 // and the log uploaded, and result.json published last. The local engine and the cloud agent
 // both run realisations through here.
+import { randomBytes } from "node:crypto";
 import { constants, copyFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import picomatch from "picomatch";
@@ -11,6 +12,7 @@ import { renderTemplate, type Template, writeTemplateFile } from "../pest/templa
 import type { BundleFile } from "../plan/bundle.ts";
 import type { Failure, FailureReason, RealisationResult } from "../results/realisation-result.ts";
 import type { PublishOutcome, ResultStore } from "../store/result-store.ts";
+import { type DiskSpace, formatBytes, isNearlyFull, systemDiskSpace } from "./disk-space.ts";
 import { type ModelProcessResult, OUTPUT_LOG, readOutput, runModelProcess } from "./model-process.ts";
 import type { ShellLauncher } from "./shell-launcher.ts";
 
@@ -49,12 +51,19 @@ export interface AttemptInput {
   readonly values: ReadonlyMap<string, number>;
   /** 1 for the first attempt. */
   readonly attempt: number;
+  /** The plan generation this attempt runs for (store/plan-record.ts). */
+  readonly generation?: number;
+  /** With `--retry-failed`: the `attempt` of the published result this one re-runs, which
+   * its result replaces. */
+  readonly replaces?: string;
   readonly worker: string;
   readonly workdir: string;
   readonly signal?: AbortSignal;
   readonly onSpawn?: (pid: number) => void;
   /** Start the model through this launcher (see shell-launcher.ts) instead of spawning it. */
   readonly launcher?: ShellLauncher;
+  /** How full the work folder's disk is (default: the real file system). */
+  readonly diskSpace?: DiskSpace;
 }
 
 export interface AttemptOutcome {
@@ -143,9 +152,9 @@ export async function completeAttempt(
   const done = (o: EarlyOutcome): AttemptOutcome => ({ ...o, process: proc, startedAt, endedAt: new Date() });
   if (proc.aborted) return done({ status: "aborted", observations: {} });
   const processFailure = classifyProcess(config, proc);
-  if (processFailure) return done({ status: "failed", failure: processFailure, observations: {} });
+  if (processFailure) return done(await failedOnFullDisk(input, processFailure));
   const successFailure = await checkSuccess(config, input.workdir);
-  if (successFailure) return done({ status: "failed", failure: successFailure, observations: {} });
+  if (successFailure) return done(await failedOnFullDisk(input, successFailure));
 
   const observations: Record<string, number> = {};
   for (const ins of config.instructions) {
@@ -153,27 +162,45 @@ export async function completeAttempt(
     try {
       text = await readFile(join(input.workdir, ins.reads), "utf8");
     } catch {
-      return done({
-        status: "failed",
-        observations: {},
-        failure: {
+      return done(
+        await failedOnFullDisk(input, {
           kind: "model",
           reason: "instructions",
           message: `the model did not write ${ins.reads}, which ${ins.parsed.file} reads`,
-        },
-      });
+        }),
+      );
     }
     try {
       for (const [name, value] of readObservations(ins.parsed, text, ins.reads)) observations[name] = value;
     } catch (e) {
-      return done({
-        status: "failed",
-        observations: {},
-        failure: { kind: "model", reason: "instructions", message: errorMessage(e) },
-      });
+      return done(
+        await failedOnFullDisk(input, { kind: "model", reason: "instructions", message: errorMessage(e) }),
+      );
     }
   }
   return done({ status: "ok", observations });
+}
+
+/**
+ * A model failure on a (nearly) full disk is the disk's doing: "exited with code 1" or a
+ * missing output file are what a model that could not write says. Such a failure is an
+ * infrastructure failure, retried, with the model's own message kept.
+ */
+async function failedOnFullDisk(input: AttemptInput, failure: Failure): Promise<EarlyOutcome> {
+  const failed = { status: "failed" as const, observations: {} };
+  if (failure.kind !== "model" || failure.reason === "timeout" || failure.reason === "spawn") {
+    return { ...failed, failure };
+  }
+  const usage = await (input.diskSpace ?? systemDiskSpace).usage(input.workdir);
+  if (!usage || !isNearlyFull(usage)) return { ...failed, failure };
+  return {
+    ...failed,
+    failure: {
+      kind: "infrastructure",
+      reason: "disk_full",
+      message: `the disk of the work folder was full (${formatBytes(usage.availableBytes)} free of ${formatBytes(usage.totalBytes)}) when the model failed: ${failure.message}. It runs again; free space there, or give --work-dir on a larger disk`,
+    },
+  };
 }
 
 function classifyProcess(config: RunConfig, proc: ModelProcessResult): Failure | undefined {
@@ -196,6 +223,14 @@ function classifyProcess(config: RunConfig, proc: ModelProcessResult): Failure |
       kind: "infrastructure",
       reason: "spawn",
       message: `could not start \`${cmd}\`: ${errorMessage(proc.spawnError)}`,
+    };
+  }
+  if (proc.launcherLost) {
+    return {
+      kind: "infrastructure",
+      reason: "worker_lost",
+      message:
+        "the shell that started the model died while it ran (killed from outside the engine); the model was ended and runs again",
     };
   }
   if (proc.timedOut) {
@@ -273,13 +308,16 @@ export async function publishAttempt(
   extra: { keptWorkdir?: string } = {},
 ): Promise<{ result: RealisationResult; publish: PublishOutcome }> {
   const runSet = { project: config.project, scenario: config.scenario };
+  // Everything this attempt stores goes under a folder of its own, named in its result.
+  const attempt = attemptName(input);
+  const at = { runSet, id: input.id, attempt };
   const files = [];
   for (const rel of await matchKept(config.keep, input.workdir)) {
-    const put = await store.putFile(runSet, input.id, rel, join(input.workdir, rel));
-    files.push({ path: rel, ...put });
+    const put = await store.putFile({ ...at, path: rel, localPath: join(input.workdir, rel) });
+    files.push({ path: rel, stored: put.stored, size: put.size, sha256: put.sha256 });
   }
   const tail = outcome.process?.outputTail ?? "";
-  if (tail !== "") await store.putLog(runSet, input.id, tail);
+  const log = tail === "" ? undefined : await store.putLog({ ...at, text: tail });
   const p = outcome.process;
   const result: RealisationResult = {
     schema: 1,
@@ -290,6 +328,8 @@ export async function publishAttempt(
     status: outcome.status === "ok" ? "ok" : "failed",
     ...(outcome.failure ? { failure: outcome.failure } : {}),
     attempts: input.attempt,
+    attempt,
+    ...(input.generation === undefined ? {} : { generation: input.generation }),
     worker: input.worker,
     startedAt: outcome.startedAt.toISOString(),
     endedAt: outcome.endedAt.toISOString(),
@@ -302,9 +342,19 @@ export async function publishAttempt(
     observations: outcome.observations,
     files,
     logTail: tailLines(tail, LOG_TAIL_LINES),
+    ...(log === undefined ? {} : { log }),
     ...(extra.keptWorkdir ? { workdir: extra.keptWorkdir } : {}),
   };
-  return { result, publish: await store.publishResult(result) };
+  const publish = await store.publishResult(
+    result,
+    input.replaces === undefined ? {} : { replaces: input.replaces },
+  );
+  return { result, publish };
+}
+
+/** `g<generation>-a<attempt>-<random>`: unique, and telling for a person who lists the folder. */
+function attemptName(input: AttemptInput): string {
+  return `g${input.generation ?? 0}-a${input.attempt}-${randomBytes(4).toString("hex")}`;
 }
 
 async function makeWorkdir(config: RunConfig, workdir: string) {

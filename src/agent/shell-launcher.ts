@@ -31,10 +31,16 @@ export interface LaunchExit {
   /** 127/126 from setsid: the command was not found / not executable. */
   readonly notFound: boolean;
   readonly notExecutable: boolean;
+  /** The shell died before the model's exit was told: the model may still be running. */
+  readonly lost?: boolean;
 }
 
 export interface ShellLauncher {
   launch(request: LaunchRequest): Promise<LaunchedProcess>;
+  /** The shell's pid while it runs. */
+  readonly pid: number | undefined;
+  /** Signals the shell itself (not its models). */
+  kill(signal: NodeJS.Signals): void;
   close(): void;
 }
 
@@ -60,13 +66,15 @@ export function createShellLauncher(env: NodeJS.ProcessEnv): ShellLauncher {
   let buffer = "";
   let pendingStart: ((pid: number) => void) | undefined;
   let startFailed: ((e: Error) => void) | undefined;
-  const exits = new Map<number, (status: number) => void>();
+  const exits = new Map<number, (exit: LaunchExit) => void>();
   let queue = Promise.resolve();
 
   const ensureShell = (): ChildProcess => {
     if (sh && sh.exitCode === null && sh.signalCode === null) return sh;
     buffer = "";
-    const child = spawn("/bin/sh", [], { env, stdio: ["pipe", "pipe", "ignore"] });
+    // Its own process group: a terminal's Ctrl-C goes to the engine's group, so it reaches the
+    // engine (which gives models their grace period), never this shell.
+    const child = spawn("/bin/sh", [], { env, stdio: ["pipe", "pipe", "ignore"], detached: true });
     child.stdout!.setEncoding("utf8");
     child.stdout!.on("data", (chunk: string) => {
       buffer += chunk;
@@ -78,7 +86,7 @@ export function createShellLauncher(env: NodeJS.ProcessEnv): ShellLauncher {
           pendingStart?.(Number(pid));
           pendingStart = undefined;
         } else if (tag === "E") {
-          exits.get(Number(pid))?.(Number(status));
+          exits.get(Number(pid))?.(decodeStatus(Number(status)));
           exits.delete(Number(pid));
         }
       }
@@ -86,7 +94,8 @@ export function createShellLauncher(env: NodeJS.ProcessEnv): ShellLauncher {
     child.on("exit", () => {
       // The shell died (killed from outside): fail what waits on it; the next launch starts another.
       startFailed?.(new Error("the launcher shell exited"));
-      for (const [, done] of exits) done(128 + 9);
+      for (const [, done] of exits)
+        done({ exitCode: null, signal: null, notFound: false, notExecutable: false, lost: true });
       exits.clear();
     });
     child.stdin!.on("error", () => {});
@@ -100,7 +109,7 @@ export function createShellLauncher(env: NodeJS.ProcessEnv): ShellLauncher {
       pendingStart = (pid) => {
         startFailed = undefined;
         const exit = new Promise<LaunchExit>((done) => {
-          exits.set(pid, (status) => done(decodeStatus(status)));
+          exits.set(pid, done);
         });
         resolve({ pid, exit });
       };
@@ -120,6 +129,12 @@ export function createShellLauncher(env: NodeJS.ProcessEnv): ShellLauncher {
         () => undefined,
       );
       return started;
+    },
+    get pid() {
+      return sh && sh.exitCode === null && sh.signalCode === null ? sh.pid : undefined;
+    },
+    kill(signal) {
+      sh?.kill(signal);
     },
     close() {
       sh?.stdin?.end();

@@ -1,4 +1,5 @@
 // Runs the CLI when executed directly: `node src/cli/bin.ts <command> ...`.
+import { exitWhenDone } from "./exit.ts";
 import { main } from "./main.ts";
 
-process.exitCode = await main(process.argv.slice(2));
+exitWhenDone(await main(process.argv.slice(2)));

@@ -63,6 +63,10 @@ export interface WorkMessage {
   readonly values: Readonly<Record<string, number>>;
   /** The run that queued it, and the key of its run set's record (see run-record.ts). */
   readonly run?: { readonly id: string; readonly record: string };
+  /** The plan generation it was sent under (store/plan-record.ts). */
+  readonly generation?: number;
+  /** A deliberate re-run: the `attempt` of the published result it replaces. */
+  readonly replaces?: string;
 }
 
 /** Environment a worker (the agent container) is started with. */

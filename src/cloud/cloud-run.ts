@@ -184,6 +184,10 @@ export async function runOnCloud(options: CloudRunOptions): Promise<CloudRunRepo
   const adopted = (await options.launcher.list?.()) ?? [];
   if (earlier && !earlier.stopped) emit({ type: "replacing", previous: earlier, workers: adopted.length });
 
+  const current = await options.store.startPlan(runSet, {
+    fingerprint: plan.fingerprint,
+    keys: Object.fromEntries(plan.keys),
+  });
   const pending = new Map(plan.toRun.map((p) => [p.id, p.key]));
   // A result that was already there (an infrastructure failure being retried) is not news.
   const before = new Map([...plan.published].map(([id, r]) => [id, r.endedAt]));
@@ -195,6 +199,8 @@ export async function runOnCloud(options: CloudRunOptions): Promise<CloudRunRepo
       runConfigKey,
       values: Object.fromEntries(p.values),
       run,
+      generation: current.generation,
+      ...(p.replaces === undefined ? {} : { replaces: p.replaces }),
     })),
   );
 
@@ -215,7 +221,10 @@ export async function runOnCloud(options: CloudRunOptions): Promise<CloudRunRepo
     for (const letter of await options.deadLetters()) {
       const item = letter.item;
       if (!item || pending.get(item.id) !== item.key) continue;
-      const result = deadLetterResult(item, letter.receiveCount, runSet, clock);
+      const result = {
+        ...deadLetterResult(item, letter.receiveCount, runSet, clock),
+        generation: current.generation,
+      };
       const outcome = await options.store.publishResult(result);
       // Not published: a failure for this key is there already (an earlier run's). The
       // realisation is as done as this run can make it; waiting for it would never end.
@@ -291,9 +300,11 @@ export async function runOnCloud(options: CloudRunOptions): Promise<CloudRunRepo
   }
   const poolSummary = await pool;
   const stopped = (options.signal?.aborted ?? false) && pending.size > 0;
-  const wanted = new Set(plan.all.map((p) => p.id));
+  const wanted = new Map(plan.all.map((p) => [p.id, p.key]));
   const results =
-    stopped || replaced ? [] : (await options.store.listResults(runSet)).filter((r) => wanted.has(r.id));
+    stopped || replaced
+      ? []
+      : (await options.store.listResults(runSet)).filter((r) => wanted.get(r.id) === r.key);
   return {
     plan,
     runId,

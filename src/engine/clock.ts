@@ -1,5 +1,7 @@
 // Time, behind an interface so retry and lease tests run instantly with a fake clock.
 
+import { setLongTimeout } from "../long-timeout.ts";
+
 export interface Clock {
   now(): number;
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
@@ -10,9 +12,10 @@ export const systemClock: Clock = {
   sleep: (ms, signal) =>
     new Promise((resolve) => {
       if (signal?.aborted) return resolve();
-      const t = setTimeout(done, ms);
+      // Any length: a plain timer past 24.8 days would fire at once.
+      const t = setLongTimeout(done, ms);
       function done() {
-        clearTimeout(t);
+        t.clear();
         signal?.removeEventListener("abort", done);
         resolve();
       }

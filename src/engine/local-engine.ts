@@ -7,6 +7,7 @@
 // model already runs. An item is acked only once its result is published, so a crash at any
 // point leaves it on the queue (and unpublished) for the next run.
 import { join } from "node:path";
+import type { DiskSpace } from "../agent/disk-space.ts";
 import type { ModelProcessResult } from "../agent/model-process.ts";
 import {
   type AttemptInput,
@@ -19,7 +20,9 @@ import {
   runAttempt,
 } from "../agent/realisation.ts";
 import { createShellLauncher, type ShellLauncher, shellLauncherAvailable } from "../agent/shell-launcher.ts";
+import { workdirName } from "../agent/workdir-name.ts";
 import { errorMessage } from "../errors.ts";
+import { type LongTimeout, setLongTimeout } from "../long-timeout.ts";
 import { median, type PlannedRealisation } from "../plan/plan.ts";
 import type { Failure, RealisationResult } from "../results/realisation-result.ts";
 import type { ResultStore } from "../store/result-store.ts";
@@ -28,18 +31,36 @@ import { createMemoryQueue } from "./memory-queue.ts";
 import { createTrash } from "./trash.ts";
 import type { Lease, WorkQueue } from "./work-queue.ts";
 
+/** Errors that say the store cannot take writes at all, rather than this one. */
+const STORE_REFUSALS = new Set(["ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM", "ENOTDIR"]);
+
+function isStoreRefusal(e: unknown): boolean {
+  for (let c: unknown = e, depth = 0; c instanceof Error && depth < 5; c = c.cause, depth++) {
+    const code = (c as NodeJS.ErrnoException).code;
+    if (code !== undefined && STORE_REFUSALS.has(code)) return true;
+    if (c.name === "StoreRefusedError") return true;
+  }
+  return false;
+}
+
 export interface WorkItem {
   readonly id: string;
   readonly key: string;
+  /** The published result a deliberate re-run replaces (see PlannedRealisation). */
+  readonly replaces?: string;
 }
 
 export type EngineEvent =
   | { type: "started"; id: string; worker: string; attempt: number; duplicate: boolean }
+  /** The model process ended (its outputs are still to be read and published). */
+  | { type: "exited"; id: string; worker: string; duplicate: boolean }
   | { type: "finished"; id: string; result: RealisationResult; duplicate: boolean }
   | { type: "retrying"; id: string; attempt: number; failure: Failure }
   | { type: "duplicated"; id: string; elapsedSeconds: number; medianSeconds: number }
   | { type: "abandoned"; id: string; reason: string }
   | { type: "stopping"; graceMs: number }
+  /** The results store refused a write (full, read-only): no new runs start. */
+  | { type: "store_failed"; id: string; reason: string }
   | { type: "killing"; running: number };
 
 export interface EngineOptions {
@@ -62,6 +83,20 @@ export interface EngineOptions {
   readonly graceMs?: number;
   /** Name prefix of the workers (host name locally, task id in the cloud). */
   readonly workerName?: string;
+  /** Told the pid of every model as it starts (the journal the next run reaps from). */
+  readonly onModelStarted?: (pid: number) => void;
+  /** How full the work folders' disk is (default: the real file system). */
+  readonly diskSpace?: DiskSpace;
+  /** The plan generation results are published under (store/plan-record.ts). */
+  readonly generation?: number;
+}
+
+/** A realisation that ran but whose result could not be published. */
+export interface Unpublished {
+  readonly id: string;
+  readonly reason: string;
+  /** Its work folder, kept so that nothing it produced is lost. */
+  readonly workdir?: string;
 }
 
 export interface EngineSummary {
@@ -74,6 +109,10 @@ export interface EngineSummary {
   readonly keptWorkdirs: string[];
   readonly wallSeconds: number;
   readonly stopped: boolean;
+  /** Realisations that ran but could not be published (they run again on the next `run`). */
+  readonly unpublished: readonly Unpublished[];
+  /** Why the results store refused writes, when it did: the run stopped starting models. */
+  readonly storeFailure?: string;
 }
 
 /** One realisation in a worker's hands, from lease to ack. */
@@ -90,6 +129,7 @@ interface Job {
 interface Running {
   readonly id: string;
   readonly key: string;
+  readonly replaces: string | undefined;
   readonly started: number;
   readonly controllers: AbortController[];
   duplicated: boolean;
@@ -105,6 +145,8 @@ const MAX_PENDING_PUBLISHES = 4;
 export async function runEngine(options: EngineOptions): Promise<EngineSummary> {
   const clock = options.clock ?? systemClock;
   const emit = options.onEvent ?? (() => {});
+  const unpublished = new Map<string, Unpublished>();
+  let storeFailure: string | undefined;
   // Publishing can fail too (disk full, store unreachable); past this many receives an item
   // is set aside, unpublished, rather than tried forever. The next `run` tries it again.
   const queue =
@@ -112,12 +154,12 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
     createMemoryQueue<WorkItem>({
       clock,
       maxReceiveCount: options.retries.infrastructure + options.retries.model + 3,
-      onDeadLetter: (item, receives) =>
-        emit({
-          type: "abandoned",
-          id: item.id,
-          reason: `set aside after ${receives} attempts that could not be published`,
-        }),
+      onDeadLetter: (item, receives) => {
+        const last = unpublished.get(item.id);
+        const reason = `set aside after ${receives} attempts that could not be published${last ? `: ${last.reason}` : ""}`;
+        unpublished.set(item.id, { ...last, id: item.id, reason });
+        emit({ type: "abandoned", id: item.id, reason });
+      },
     });
   const values = new Map(options.items.map((p) => [p.id, p.values]));
   const started = clock.now();
@@ -129,26 +171,37 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
   let failed = 0;
   let acked = 0;
   let stopping = options.stop?.aborted ?? false;
+  /** A stop asked for (Ctrl-C), as opposed to one forced by a store that refuses writes. */
+  let stopAsked = stopping;
 
-  await queue.enqueue(options.items.map((p) => ({ id: p.id, key: p.key })));
+  await queue.enqueue(
+    options.items.map((p) => ({
+      id: p.id,
+      key: p.key,
+      ...(p.replaces === undefined ? {} : { replaces: p.replaces }),
+    })),
+  );
+  const generation = options.generation === undefined ? {} : { generation: options.generation };
 
   const trash = createTrash(options.workRoot);
   const removeLater = (dir: string) => cleanups.push(trash.discard(dir));
   const killAll = () => {
     for (const r of running.values()) for (const c of r.controllers) c.abort();
   };
-  let graceTimer: NodeJS.Timeout | undefined;
+  let graceTimer: LongTimeout | undefined;
   const onStop = () => {
-    if (stopping) return;
+    if (stopAsked) return;
+    stopAsked = true;
     stopping = true;
     const graceMs = options.graceMs ?? 10_000;
     emit({ type: "stopping", graceMs });
-    graceTimer = setTimeout(() => {
+    graceTimer = setLongTimeout(() => {
       emit({ type: "killing", running: running.size });
       killAll();
     }, graceMs);
   };
   const onKill = () => {
+    stopAsked = true;
     stopping = true;
     emit({ type: "killing", running: running.size });
     killAll();
@@ -168,6 +221,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
     const record: Running = running.get(item.id) ?? {
       id: item.id,
       key: item.key,
+      replaces: item.replaces,
       started: clock.now(),
       controllers: [],
       duplicated: false,
@@ -181,8 +235,12 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
       values: values.get(item.id) ?? new Map(),
       attempt,
       worker,
-      workdir: join(options.workRoot, `${safeName(item.id)}-a${attempt}`),
+      workdir: join(options.workRoot, workdirName(item.id, attempt)),
       signal: controller.signal,
+      ...generation,
+      ...(item.replaces === undefined ? {} : { replaces: item.replaces }),
+      ...(options.onModelStarted ? { onSpawn: options.onModelStarted } : {}),
+      ...(options.diskSpace ? { diskSpace: options.diskSpace } : {}),
     };
     const heartbeat = setInterval(() => queue.heartbeat(lease, LEASE_MS).catch(() => {}), LEASE_MS / 3);
     const early = await prepareAttempt(options.config, input);
@@ -219,11 +277,24 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
         return;
       }
       await publish(input, outcome, duplicate);
+      unpublished.delete(input.id);
       await queue.ack(lease);
       acked++;
     } catch (e) {
-      // Publishing itself failed (store unreachable, disk full): the item goes back.
-      emit({ type: "abandoned", id: input.id, reason: `could not publish: ${errorMessage(e)}` });
+      // Publishing failed: the work folder stays (nothing the model made is lost) and the
+      // item goes back. A store that refuses writes (full, read-only) stops new runs: every
+      // further result would be lost the same way.
+      const reason = errorMessage(e);
+      unpublished.set(input.id, { id: input.id, reason, workdir: input.workdir });
+      if (isStoreRefusal(e)) {
+        if (storeFailure === undefined) {
+          storeFailure = reason;
+          stopping = true;
+        }
+        emit({ type: "store_failed", id: input.id, reason });
+      } else {
+        emit({ type: "abandoned", id: input.id, reason: `could not publish: ${reason}` });
+      }
       await queue.release(lease).catch(() => {});
     } finally {
       clearInterval(job.heartbeat);
@@ -279,11 +350,16 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
         values: values.get(r.id) ?? new Map(),
         attempt: 1,
         worker,
-        workdir: join(options.workRoot, `${safeName(r.id)}-dup`),
+        workdir: join(options.workRoot, workdirName(r.id, "dup")),
         signal: controller.signal,
+        ...generation,
+        ...(r.replaces === undefined ? {} : { replaces: r.replaces }),
+        ...(options.onModelStarted ? { onSpawn: options.onModelStarted } : {}),
+        ...(options.diskSpace ? { diskSpace: options.diskSpace } : {}),
       };
       emit({ type: "started", id: r.id, worker, attempt: 1, duplicate: true });
       const outcome = await runAttempt(options.config, input);
+      emit({ type: "exited", id: r.id, worker, duplicate: true });
       // Only a success settles a straggler early; any other end is left to the original.
       if (outcome.status === "ok") await publish(input, outcome, true).catch(() => {});
       else removeLater(input.workdir);
@@ -312,6 +388,11 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
     let next = prepareNext(worker);
     for (;;) {
       const job = await next;
+      if (job && stopping) {
+        // Prepared before the stop: nothing new starts after one.
+        next = Promise.resolve(job);
+        break;
+      }
       if (!job) {
         if (stopping) break;
         const counts = await queue.counts();
@@ -335,6 +416,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
       // The next realisation's work folder is made while this model runs.
       next = prepareNext(worker);
       const result = await proc;
+      emit({ type: "exited", id: job.input.id, worker, duplicate: false });
       track(completeAttempt(options.config, job.input, result, startedAt).then((o) => settle(job, o)));
       while (pending.size >= MAX_PENDING_PUBLISHES) await Promise.race(pending);
     }
@@ -350,7 +432,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
   };
 
   await Promise.all(Array.from({ length: Math.max(1, options.workers) }, (_, i) => workerLoop(i + 1)));
-  clearTimeout(graceTimer);
+  graceTimer?.clear();
   options.stop?.removeEventListener("abort", onStop);
   options.kill?.removeEventListener("abort", onKill);
   await Promise.all(cleanups);
@@ -362,11 +444,8 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
     interrupted: Math.max(0, options.items.length - acked),
     keptWorkdirs: kept,
     wallSeconds: (clock.now() - started) / 1000,
-    stopped: stopping,
+    stopped: stopAsked,
+    unpublished: [...unpublished.values()],
+    ...(storeFailure === undefined ? {} : { storeFailure }),
   };
-}
-
-/** Ids become folder names: keep them tame. */
-function safeName(id: string): string {
-  return id.replace(/[^A-Za-z0-9_.-]/g, "_");
 }

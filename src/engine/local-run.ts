@@ -3,16 +3,18 @@
 // run the engine, and gather the run set's results.
 import { cpus } from "node:os";
 import { resolve } from "node:path";
+import type { DiskSpace } from "../agent/disk-space.ts";
 import { runConfigFromSpec } from "../agent/run-config.ts";
+import { errorMessage, UserError } from "../errors.ts";
 import { planRun, type RunPlan, runSetOf } from "../plan/plan.ts";
 import { type RunSetReport, reportRunSet } from "../report/report-run-set.ts";
 import type { RealisationResult } from "../results/realisation-result.ts";
 import { loadSpec, type ResolvedSpec } from "../spec/load.ts";
 import { createFsResultStore } from "../store/fs-store.ts";
 import type { ResultStore } from "../store/result-store.ts";
-import { acquireRunLock } from "../store/run-lock.ts";
+import { acquireRunLock, type RunLock } from "../store/run-lock.ts";
 import { type EngineEvent, type EngineSummary, runEngine } from "./local-engine.ts";
-import { reapOrphans } from "./orphans.ts";
+import { type ModelJournal, openModelJournal, reapRecordedModels } from "./model-journal.ts";
 
 export const DEFAULT_RESULTS_ROOT = ".modelfleet/results";
 export const DEFAULT_WORK_ROOT = ".modelfleet/work";
@@ -35,6 +37,8 @@ export interface LocalRunOptions {
   readonly onOrphans?: (killed: number) => void;
   /** Aggregate and write the reports at the end (default true). */
   readonly report?: boolean;
+  /** How full the work folders' disk is (default: the real file system). */
+  readonly diskSpace?: DiskSpace;
 }
 
 export interface LocalRunReport {
@@ -47,6 +51,8 @@ export interface LocalRunReport {
   readonly location: string;
   readonly workers: number;
   readonly report: RunSetReport | undefined;
+  /** Why the reports could not be written, when they could not. */
+  readonly reportError?: string;
 }
 
 export function defaultWorkers(): number {
@@ -58,13 +64,31 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
   const runSet = runSetOf(resolved);
   const store = createFsResultStore(resolve(options.resultsRoot ?? DEFAULT_RESULTS_ROOT));
   const location = store.runSetLocation(runSet);
-  const lock = await acquireRunLock(location, {
-    command: options.command ?? `modelfleet run ${options.specFile}`,
+  const command = options.command ?? `modelfleet run ${options.specFile}`;
+  const lock = await acquireRunLock(location, { command }).catch((e: unknown) => {
+    if (e instanceof UserError) throw e;
+    throw new UserError(
+      `cannot write results to ${location}: ${errorMessage(e)}; choose another folder with --results`,
+    );
   });
+  const workRoot = resolve(options.workRoot ?? DEFAULT_WORK_ROOT, runSet.project, runSet.scenario);
+  let workLock: RunLock | undefined;
+  let journal: ModelJournal | undefined;
   try {
-    const workRoot = resolve(options.workRoot ?? DEFAULT_WORK_ROOT, runSet.project, runSet.scenario);
-    const orphans = await reapOrphans(workRoot);
+    // Work folders are shared by every results folder of the scenario: a second run of it
+    // must not prepare, delete or reap in them, whatever results folder it writes to.
+    workLock = await acquireRunLock(workRoot, {
+      command,
+      what: "the scenario's work folder; give this run its own with --work-dir",
+    }).catch((e: unknown) => {
+      if (e instanceof UserError) throw e;
+      throw new UserError(
+        `cannot use ${workRoot} as the work folder: ${errorMessage(e)}; choose another with --work-dir`,
+      );
+    });
+    const orphans = await reapRecordedModels(workRoot);
     if (orphans > 0) options.onOrphans?.(orphans);
+    journal = openModelJournal(workRoot);
     const plan = await planRun(resolved, store, {
       ...(options.ids ? { ids: options.ids } : {}),
       ...(options.retryFailed ? { retryFailed: true } : {}),
@@ -75,6 +99,10 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
     );
     options.onPlan?.(plan, resolved, workers);
     const config = await runConfigFromSpec(resolved, plan.bundle);
+    const current = await store.startPlan(runSet, {
+      fingerprint: plan.fingerprint,
+      keys: Object.fromEntries(plan.keys),
+    });
     const engine = await runEngine({
       config,
       items: plan.toRun,
@@ -95,23 +123,45 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       ...(options.stop ? { stop: options.stop } : {}),
       ...(options.kill ? { kill: options.kill } : {}),
       graceMs: options.graceMs ?? 10_000,
+      onModelStarted: (pid) => journal?.record(pid),
+      generation: current.generation,
+      ...(options.diskSpace ? { diskSpace: options.diskSpace } : {}),
     });
-    const wanted = new Set(plan.all.map((p) => p.id));
-    const results = (await store.listResults(runSet)).filter((r) => wanted.has(r.id));
+    // Only results of the current plan: a result with another key is stale.
+    const wanted = new Map(plan.all.map((p) => [p.id, p.key]));
+    const results = (await store.listResults(runSet)).filter((r) => wanted.get(r.id) === r.key);
     // The report covers every realisation the spec names, not only an --ids subset.
     const everyId = resolved.realisations.realisations.map((r) => r.id);
-    const keys = new Map(plan.all.map((p) => [p.id, p.key]));
-    const report =
-      options.report === false
-        ? undefined
-        : await reportRunSet({
-            spec: resolved.spec,
-            store,
-            plannedIds: everyId,
-            ...(options.ids ? {} : { currentKeys: keys }),
-          });
-    return { resolved, plan, engine, results, store, location, workers, report };
+    let report: RunSetReport | undefined;
+    let reportError: string | undefined;
+    if (options.report !== false && engine.storeFailure === undefined) {
+      try {
+        report = await reportRunSet({
+          spec: resolved.spec,
+          store,
+          plannedIds: everyId,
+          currentKeys: plan.keys,
+        });
+      } catch (e) {
+        reportError = errorMessage(e);
+      }
+    } else if (engine.storeFailure !== undefined) {
+      reportError = `the results folder refused writes (${engine.storeFailure})`;
+    }
+    return {
+      resolved,
+      plan,
+      engine,
+      results,
+      store,
+      location,
+      workers,
+      report,
+      ...(reportError === undefined ? {} : { reportError }),
+    };
   } finally {
+    journal?.close();
+    await workLock?.release();
     await lock.release();
   }
 }

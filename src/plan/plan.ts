@@ -5,6 +5,7 @@ import { readFile } from "node:fs/promises";
 import type { Realisation } from "../params/types.ts";
 import { isSettled, type RealisationResult } from "../results/realisation-result.ts";
 import type { ResolvedSpec } from "../spec/load.ts";
+import { attemptOf } from "../store/result-rules.ts";
 import type { ResultStore, RunSetRef } from "../store/result-store.ts";
 import { hashModelBundle, type ModelBundle } from "./bundle.ts";
 import { realisationKey, runSetFingerprint } from "./key.ts";
@@ -13,6 +14,9 @@ export interface PlannedRealisation {
   readonly id: string;
   readonly key: string;
   readonly values: ReadonlyMap<string, number>;
+  /** A deliberate re-run (`--retry-failed`): the `attempt` of the published result it
+   * replaces (result-rules.ts attemptOf). */
+  readonly replaces?: string;
 }
 
 export interface RunPlan {
@@ -21,6 +25,8 @@ export interface RunPlan {
   readonly fingerprint: string;
   /** Every realisation the spec (and an --ids filter) names, in spec order. */
   readonly all: readonly PlannedRealisation[];
+  /** The key of every realisation the spec names (an --ids filter or not). */
+  readonly keys: ReadonlyMap<string, string>;
   readonly toRun: readonly PlannedRealisation[];
   /** Published with the current key: successes and model failures. */
   readonly done: { readonly ok: number; readonly modelFailed: number };
@@ -76,13 +82,12 @@ export async function planRun(
     image: options.image ?? "",
   });
   const byId = new Map(published.map((r) => [r.id, r]));
+  const keys = new Map(
+    resolved.realisations.realisations.map((r) => [r.id, realisationKey(fingerprint, r.values)]),
+  );
   let selected: readonly Realisation[] = resolved.realisations.realisations;
   if (options.ids) selected = selected.filter((r) => options.ids!.has(r.id));
-  const all = selected.map((r) => ({
-    id: r.id,
-    key: realisationKey(fingerprint, r.values),
-    values: r.values,
-  }));
+  const all = selected.map((r) => ({ id: r.id, key: keys.get(r.id)!, values: r.values }));
 
   const toRun: PlannedRealisation[] = [];
   let ok = 0;
@@ -102,7 +107,7 @@ export async function planRun(
       toRun.push(p);
     } else if (prior.status === "failed" && options.retryFailed) {
       retryFailed++;
-      toRun.push(p);
+      toRun.push({ ...p, replaces: attemptOf(prior) });
     } else if (prior.status === "ok") ok++;
     else modelFailed++;
   }
@@ -112,6 +117,7 @@ export async function planRun(
     bundle,
     fingerprint,
     all,
+    keys,
     toRun,
     done: { ok, modelFailed },
     stale,

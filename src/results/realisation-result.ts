@@ -26,8 +26,12 @@ export interface Failure {
 }
 
 export interface KeptFile {
-  /** Relative to the work directory, with forward slashes. */
+  /** Relative to the work directory, with forward slashes, as the model named it. */
   readonly path: string;
+  /** Where it is stored, relative to the realisation's folder
+   * (`attempts/<attempt>/files/<path>`, with any character a store cannot hold escaped).
+   * Absent in results written before attempts had folders of their own (`files/<path>`). */
+  readonly stored?: string;
   readonly size: number;
   readonly sha256: string;
 }
@@ -43,6 +47,12 @@ export interface RealisationResult {
   readonly failure?: Failure;
   /** Attempts made, including this one. */
   readonly attempts: number;
+  /** This attempt's own name: its kept files and log are stored under `attempts/<attempt>/`,
+   * so an attempt that loses a race never writes where the winner's files are. */
+  readonly attempt?: string;
+  /** The run set's plan generation the attempt ran for (see store/plan-record.ts): work of
+   * an older plan never replaces a newer plan's result. */
+  readonly generation?: number;
   readonly worker: string;
   readonly startedAt: string;
   readonly endedAt: string;
@@ -55,8 +65,12 @@ export interface RealisationResult {
   readonly parameters: Readonly<Record<string, number>>;
   readonly observations: Readonly<Record<string, number>>;
   readonly files: readonly KeptFile[];
-  /** Last lines of the model's stdout and stderr (the whole tail is in log.txt). */
+  /** Last lines of the model's stdout and stderr (the whole tail is in the log). */
   readonly logTail: string;
+  /** Where the log is stored, relative to the realisation's folder (`attempts/<attempt>/log.txt`);
+   * absent when the model wrote nothing. Results written before attempts had folders of
+   * their own keep it in `log.txt`. */
+  readonly log?: string;
   /** Where a failed realisation's work directory was kept, for debugging. */
   readonly workdir?: string;
 }

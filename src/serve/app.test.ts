@@ -62,6 +62,9 @@ describe("createResultsApp", () => {
       putFile: writes,
       putLog: writes,
       publishResult: writes,
+      discardAttempt: writes,
+      startPlan: writes,
+      currentPlan: (r) => fs.currentPlan(r),
       putRunSetFile: writes,
       async getResult(runSet, id) {
         seen.push(`${runSet.project}/${runSet.scenario}/${id}`);

@@ -173,7 +173,11 @@ export function createResultsApp(options: ResultsAppOptions): Hono {
   app.get("/projects/:p/:s/realisations/:id/log", async (c) => {
     const rs = await runSet(c);
     const id = segment(c, "id", "realisation id");
-    const file = await realisationFile(rs, id, "log.txt");
+    await realisationFile(rs, id, "result.json");
+    const result = await store.getResult(rs.ref, id);
+    if (!result) throw noResult(rs, id);
+    // The log of the published attempt (older results kept it beside result.json).
+    const file = await realisationFile(rs, id, ...(result.log ?? "log.txt").split("/"));
     return c.body(asBody(await readFile(file)), 200, { "Content-Type": "text/plain; charset=utf-8" });
   });
 
@@ -281,7 +285,8 @@ export function createResultsApp(options: ResultsAppOptions): Hono {
 
   /** The real path of a realisation's file; 404 saying whether the realisation or the file
    * is missing. */
-  async function realisationFile(rs: RunSet, id: string, name: string): Promise<string> {
+  async function realisationFile(rs: RunSet, id: string, ...path: string[]): Promise<string> {
+    const name = path.join("/");
     const base = [rs.ref.project, rs.ref.scenario, "realisations", id];
     const dir = await guard.resolve(base);
     if (dir.kind === "outside")
@@ -293,7 +298,7 @@ export function createResultsApp(options: ResultsAppOptions): Hono {
         "it has not run yet, or the spec names no such id",
       );
     }
-    const file = await guard.resolve([...base, name]);
+    const file = await guard.resolve([...base, ...path]);
     if (file.kind === "outside") {
       throw new HttpError(404, `${name} of realisation ${quote(id)} in ${rs.label} is not served`, LINK_HINT);
     }

@@ -125,6 +125,18 @@ beforeAll(async () => {
   await put("demo/base/realisations/1/result.json", JSON.stringify(result("1", { h_w1: 100.5 })));
   await put("demo/base/realisations/1/log.txt", "model converged\n");
   await put("demo/base/realisations/2/result.json", JSON.stringify(result("2", { h_w1: 101.5 })));
+  // The layout of today: the published attempt's log in its own folder, named by the result;
+  // a losing attempt's leftover log beside it is never served.
+  await put(
+    "demo/base/realisations/4/result.json",
+    JSON.stringify({
+      ...result("4", { h_w1: 99 }),
+      attempt: "g2-a1-ab12",
+      log: "attempts/g2-a1-ab12/log.txt",
+    }),
+  );
+  await put("demo/base/realisations/4/attempts/g2-a1-ab12/log.txt", "the published attempt\n");
+  await put("demo/base/realisations/4/attempts/g2-a1-ffff/log.txt", "a losing attempt\n");
   await mkdir(path.join(root, "demo/base/realisations/3"), { recursive: true });
   await put("demo/base/.summary.json.123.tmp", SECRET);
 
@@ -345,6 +357,9 @@ describe("results API", () => {
     const none = await getJson("/projects/demo/base/realisations/2/log");
     expect(none.status).toBe(404);
     expect(none.body.error).toBe('realisation "2" in demo/base has no log.txt');
+    const attempt = await get("/projects/demo/base/realisations/4/log");
+    expect(attempt.status).toBe(200);
+    expect(attempt.text).toBe("the published attempt\n");
   });
 
   it("GET report and report.md, with their types", async () => {

@@ -7,6 +7,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { storedResult } from "../../test/helpers/realisation-results.ts";
+import { describeStoreContract } from "../../test/helpers/store-contract.ts";
 import { UserError } from "../errors.ts";
 import { createFsResultStore } from "./fs-store.ts";
 import type { RunSetRef } from "./result-store.ts";
@@ -25,6 +26,26 @@ const result = storedResult;
 
 const realisationDir = (id = "7") => path.join(root, "demo", "base", "realisations", id);
 
+describeStoreContract(
+  "file result store",
+  async () => {
+    const store = createFsResultStore(root);
+    return {
+      store,
+      read: (id, stored) =>
+        readFile(path.join(realisationDir(id), ...stored.split("/"))).catch(() => undefined),
+      list: async (id) =>
+        (await readdir(realisationDir(id), { recursive: true, withFileTypes: true }))
+          .filter((e) => e.isFile())
+          .map((e) =>
+            path.relative(realisationDir(id), path.join(e.parentPath, e.name)).split(path.sep).join("/"),
+          )
+          .sort(),
+    };
+  },
+  () => root,
+);
+
 describe("file result store", () => {
   it("lays results out by project, scenario and realisation", async () => {
     const store = createFsResultStore(root);
@@ -32,15 +53,16 @@ describe("file result store", () => {
     expect(store.runSetLocation(runSet)).toBe(path.join(root, "demo", "base"));
     const local = path.join(root, "heads.out");
     await writeFile(local, "1 2 3\n");
-    await store.putFile(runSet, "7", "out/heads.out", local);
-    await store.putLog(runSet, "7", "model said hello\n");
+    await store.putFile({ runSet, id: "7", attempt: "a1", path: "out/heads.out", localPath: local });
+    await store.putLog({ runSet, id: "7", attempt: "a1", text: "model said hello\n" });
     await store.publishResult(result());
     await store.putRunSetFile(runSet, "summary.json", "{}");
-    expect(await readFile(path.join(realisationDir(), "files", "out", "heads.out"), "utf8")).toBe("1 2 3\n");
-    expect(await readFile(path.join(realisationDir(), "log.txt"), "utf8")).toBe("model said hello\n");
+    const attempt = path.join(realisationDir(), "attempts", "a1");
+    expect(await readFile(path.join(attempt, "files", "out", "heads.out"), "utf8")).toBe("1 2 3\n");
+    expect(await readFile(path.join(attempt, "log.txt"), "utf8")).toBe("model said hello\n");
     expect(JSON.parse(await readFile(path.join(realisationDir(), "result.json"), "utf8"))).toEqual(result());
     expect(await readFile(path.join(root, "demo", "base", "summary.json"), "utf8")).toBe("{}");
-    expect((await readdir(realisationDir())).sort()).toEqual(["files", "log.txt", "result.json"]);
+    expect((await readdir(realisationDir())).sort()).toEqual(["attempts", "result.json"]);
   });
 
   it("publishes the whole result and leaves no temp files", async () => {
@@ -132,22 +154,29 @@ process.stdout.write(JSON.stringify(outcomes));
     const bytes = randomBytes(3 * 1024 * 1024 + 17);
     const local = path.join(root, "big.bin");
     await writeFile(local, bytes);
-    const kept = await store.putFile(runSet, "7", "big.bin", local);
-    expect(kept).toEqual({ size: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") });
-    expect((await readFile(path.join(realisationDir(), "files", "big.bin"))).equals(bytes)).toBe(true);
+    const kept = await store.putFile({ runSet, id: "7", attempt: "a1", path: "big.bin", localPath: local });
+    expect(kept).toEqual({
+      size: bytes.length,
+      sha256: createHash("sha256").update(bytes).digest("hex"),
+      stored: "attempts/a1/files/big.bin",
+    });
+    const files = path.join(realisationDir(), "attempts", "a1", "files");
+    expect((await readFile(path.join(files, "big.bin"))).equals(bytes)).toBe(true);
     // Kept again (a re-run): replaced, no temp files.
     await writeFile(local, "short");
-    expect((await store.putFile(runSet, "7", "./big.bin", local)).size).toBe(5);
-    expect(await readdir(path.join(realisationDir(), "files"))).toEqual(["big.bin"]);
+    expect(
+      (await store.putFile({ runSet, id: "7", attempt: "a1", path: "./big.bin", localPath: local })).size,
+    ).toBe(5);
+    expect(await readdir(files)).toEqual(["big.bin"]);
   });
 
   it("says which file it could not keep", async () => {
     const store = createFsResultStore(root);
     const missing = path.join(root, "nope.out");
-    await expect(store.putFile(runSet, "7", "nope.out", missing)).rejects.toThrow(
-      `could not keep ${missing} as `,
-    );
-    expect(await readdir(path.join(realisationDir(), "files"))).toEqual([]);
+    await expect(
+      store.putFile({ runSet, id: "7", attempt: "a1", path: "nope.out", localPath: missing }),
+    ).rejects.toThrow(`could not keep ${missing} as `);
+    expect(await readdir(path.join(realisationDir(), "attempts", "a1", "files"))).toEqual([]);
   });
 
   it("rejects kept-file paths that leave the realisation's folder", async () => {
@@ -159,11 +188,10 @@ process.stdout.write(JSON.stringify(outcomes));
       ["out/../../escape.txt", "the path climbs out of the work directory"],
       ["/etc/passwd", "the path is absolute"],
       ["C:/model/heads.out", "the path is absolute"],
-      ["out\\heads.out", "use forward slashes"],
       ["./", "the path is empty"],
     ];
     for (const [relPath, why] of cases) {
-      const put = store.putFile(runSet, "7", relPath, local);
+      const put = store.putFile({ runSet, id: "7", attempt: "a1", path: relPath, localPath: local });
       await expect(put).rejects.toBeInstanceOf(UserError);
       await expect(put).rejects.toThrow(`cannot store kept file "${relPath}" of realisation 7: ${why}`);
     }

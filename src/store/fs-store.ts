@@ -13,7 +13,8 @@
 //   is unchanged, and renames the new result over it. Publishers that lose the claim wait
 //   for the winner and then find its result in place.
 // So of any number of concurrent publishers of one id and key, exactly one is told
-// "published". (A publisher stalled for over 10 s while holding a claim, e.g. a laptop
+// "published". Afterwards the files of the attempt that lost, or of the result replaced,
+// are removed. (A publisher stalled for over 10 s while holding a claim, e.g. a laptop
 // suspended mid-publish, is presumed dead and may be overtaken.)
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
@@ -23,8 +24,18 @@ import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { errorMessage, UserError } from "../errors.ts";
 import type { RealisationResult } from "../results/realisation-result.ts";
-import { checkRelativePath, checkSegment, parseResult, supersedes } from "./result-rules.ts";
-import type { PublishOutcome, ResultStore, RunSetRef } from "./result-store.ts";
+import { type NewPlan, nextPlanRecord, PLAN_FILE, type PlanRecord, parsePlanRecord } from "./plan-record.ts";
+import {
+  attemptFolder,
+  attemptOf,
+  checkRelativePath,
+  checkSegment,
+  type PublishOptions,
+  parseResult,
+  storedPath,
+  supersedes,
+} from "./result-rules.ts";
+import type { AttemptFile, PublishOutcome, ResultStore, RunSetRef, StoredFile } from "./result-store.ts";
 import {
   CLAIM_STALE_MS,
   isErrno,
@@ -82,13 +93,12 @@ export class FsResultStore implements ResultStore {
   }
 
   async putFile(
-    runSet: RunSetRef,
-    id: string,
-    relPath: string,
-    localPath: string,
-  ): Promise<{ size: number; sha256: string }> {
-    const segments = checkRelativePath(relPath, `kept file "${relPath}" of realisation ${id}`);
-    const target = path.join(this.realisationDir(runSet, id), "files", ...segments);
+    file: AttemptFile & { readonly path: string; readonly localPath: string },
+  ): Promise<StoredFile> {
+    const { runSet, id, localPath } = file;
+    const stored = `${attemptFolder(file.attempt)}/files/${storedPath(file.path, `kept file "${file.path}" of realisation ${file.id}`)}`;
+    const segments = checkRelativePath(stored, `kept file "${file.path}" of realisation ${id}`);
+    const target = path.join(this.realisationDir(runSet, id), ...segments);
     await mkdir(path.dirname(target), { recursive: true });
     const tmp = tempPathFor(target);
     const hash = createHash("sha256");
@@ -110,19 +120,84 @@ export class FsResultStore implements ResultStore {
       await rm(tmp, { force: true });
       throw new Error(`could not keep ${localPath} as ${target}: ${errorMessage(e)}`, { cause: e });
     }
-    return { size, sha256: hash.digest("hex") };
+    return { size, sha256: hash.digest("hex"), stored };
   }
 
-  async putLog(runSet: RunSetRef, id: string, text: string): Promise<void> {
-    await writeFileAtomic(path.join(this.realisationDir(runSet, id), "log.txt"), text);
+  async putLog(log: AttemptFile & { readonly text: string }): Promise<string> {
+    const stored = `${attemptFolder(log.attempt)}/log.txt`;
+    await writeFileAtomic(path.join(this.realisationDir(log.runSet, log.id), ...stored.split("/")), log.text);
+    return stored;
   }
 
-  async publishResult(result: RealisationResult): Promise<PublishOutcome> {
+  async discardAttempt(attempt: AttemptFile): Promise<void> {
+    const dir = path.join(
+      this.realisationDir(attempt.runSet, attempt.id),
+      ...attemptFolder(attempt.attempt).split("/"),
+    );
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  async startPlan(runSet: RunSetRef, plan: NewPlan): Promise<PlanRecord> {
+    const record = nextPlanRecord(await this.currentPlan(runSet), plan, new Date());
+    await writeFileAtomic(path.join(this.runSetLocation(runSet), PLAN_FILE), `${JSON.stringify(record)}\n`);
+    return record;
+  }
+
+  async currentPlan(runSet: RunSetRef): Promise<PlanRecord | undefined> {
+    const file = path.join(this.runSetLocation(runSet), PLAN_FILE);
+    let text: string;
+    try {
+      text = await readFile(file, "utf8");
+    } catch (e) {
+      if (isErrno(e, "ENOENT", "ENOTDIR")) return undefined;
+      throw e;
+    }
+    const parsed = parsePlanRecord(text);
+    if (typeof parsed === "string") {
+      throw new UserError(
+        `${file} is not a readable modelfleet plan (${parsed}); it was probably edited by hand. ` +
+          "Delete it: the next `modelfleet run` writes it again",
+      );
+    }
+    return parsed;
+  }
+
+  async publishResult(result: RealisationResult, options: PublishOptions = {}): Promise<PublishOutcome> {
+    const outcome = await this.#publish(result, options);
+    // Tidy up after the publish (best effort: nothing refers to these files any more).
+    if (outcome.published === false && outcome.current?.attempt !== result.attempt) {
+      await this.#discardFilesOf(result).catch(() => {});
+    }
+    if (outcome.published && outcome.replaced && attemptOf(outcome.replaced) !== attemptOf(result)) {
+      await this.#discardFilesOf(outcome.replaced).catch(() => {});
+    }
+    return outcome.published ? "published" : "already-published";
+  }
+
+  async #discardFilesOf(result: RealisationResult): Promise<void> {
+    if (result.attempt !== undefined) {
+      await this.discardAttempt({ runSet: result, id: result.id, attempt: result.attempt });
+      return;
+    }
+    // A result written before attempts had folders of their own.
+    const dir = this.realisationDir(result, result.id);
+    await rm(path.join(dir, "files"), { recursive: true, force: true });
+    await rm(path.join(dir, "log.txt"), { force: true });
+  }
+
+  async #publish(
+    result: RealisationResult,
+    options: PublishOptions,
+  ): Promise<
+    | { published: true; replaced: RealisationResult | undefined }
+    | { published: false; current: RealisationResult | undefined }
+  > {
     const dir = this.realisationDir(result, result.id);
     const final = path.join(dir, RESULT_FILE);
     // The common repeat (a re-run of a settled realisation) needs no temp file or fsync.
     const existing = await readSnapshot(final);
-    if (existing && !supersedes(result, existing.result)) return "already-published";
+    if (existing && !supersedes(result, existing.result, options))
+      return { published: false, current: existing.result };
     await mkdir(dir, { recursive: true });
     const tmp = tempPathFor(final);
     await writeDurably(tmp, `${JSON.stringify(result, null, 2)}\n`);
@@ -131,11 +206,12 @@ export class FsResultStore implements ResultStore {
       for (;;) {
         if (await linkIfAbsent(tmp, final)) {
           await syncDir(dir);
-          return "published";
+          return { published: true, replaced: undefined };
         }
         const current = await readSnapshot(final);
         if (!current) continue; // deleted by hand meanwhile: try again
-        if (!supersedes(result, current.result)) return "already-published";
+        if (!supersedes(result, current.result, options))
+          return { published: false, current: current.result };
 
         const claim = await tryCreateLockFile(
           path.join(dir, `.${RESULT_FILE}.replace-${current.digest.slice(0, 16)}`),
@@ -150,7 +226,7 @@ export class FsResultStore implements ResultStore {
             if (again?.digest === current.digest) {
               await replaceFile(tmp, final);
               await syncDir(dir);
-              return "published";
+              return { published: true, replaced: current.result };
             }
           } finally {
             await claim.lock.release();

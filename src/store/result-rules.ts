@@ -4,15 +4,72 @@
 import { errorMessage, UserError } from "../errors.ts";
 import type { RealisationResult } from "../results/realisation-result.ts";
 
+export interface PublishOptions {
+  /** The `attempt` of the published result this one deliberately re-runs (`--retry-failed`):
+   * that result, and only that one, is replaced whatever it is. */
+  readonly replaces?: string;
+}
+
 /**
- * Whether `next` should replace the published `existing` (undefined: unreadable). A result
- * with another key is stale. An infrastructure failure is not final (the next run retries
- * it, with the same key), so a settled result replaces it; otherwise the first result
- * published for a key stays.
+ * Whether `next` should replace the published `existing` (undefined: unreadable).
+ * - The result a deliberate re-run names (`replaces`) is replaced.
+ * - Work of an older plan generation never replaces a newer plan's result: a late duplicate
+ *   of an earlier run set's message is stale work.
+ * - A result with another key is stale (an input changed since), so a result of the same or
+ *   a newer generation replaces it.
+ * - With the same key, an infrastructure failure is not final (the next run retries it), so a
+ *   settled result replaces it; otherwise the first result published for a key stays.
  */
-export function supersedes(next: RealisationResult, existing: RealisationResult | undefined): boolean {
-  if (!existing || existing.key !== next.key) return true;
+export function supersedes(
+  next: RealisationResult,
+  existing: RealisationResult | undefined,
+  options: PublishOptions = {},
+): boolean {
+  if (!existing) return true;
+  if (options.replaces !== undefined && attemptOf(existing) === options.replaces) return true;
+  if ((existing.generation ?? 0) > (next.generation ?? 0)) return false;
+  if (existing.key !== next.key) return true;
   return isInfrastructureFailure(existing) && !isInfrastructureFailure(next);
+}
+
+/** A published result's attempt name; results written before attempts were named are told
+ * apart by when they started. */
+export function attemptOf(result: RealisationResult): string {
+  return result.attempt ?? `started ${result.startedAt}`;
+}
+
+/** Where an attempt's kept files and log go, relative to its realisation's folder. */
+export function attemptFolder(attempt: string): string {
+  return `attempts/${checkSegment(attempt, "attempt name")}`;
+}
+
+/**
+ * A kept file's path as a store can hold it: each segment with `%`, `\`, control characters
+ * and the characters Windows forbids in names written as `%XX`, so a file a model wrote as
+ * `run\heads.out` (models under Wine do) is kept rather than refused. The result lists the
+ * model's own name beside the stored one.
+ */
+export function storedPath(relPath: string, what: string): string {
+  const problem = relPath.includes("\0")
+    ? "the name holds a NUL character"
+    : relPath.startsWith("/") || /^[A-Za-z]:[/\\]/.test(relPath)
+      ? "the path is absolute; give it relative to the work directory"
+      : relPath.split("/").includes("..")
+        ? 'the path climbs out of the work directory with ".."; keep files inside it'
+        : relPath.split("/").every((s) => s === "" || s === ".")
+          ? "the path is empty"
+          : undefined;
+  if (problem !== undefined) throw new UserError(`cannot store ${what}: ${problem}`);
+  return relPath
+    .split("/")
+    .filter((s) => s !== "" && s !== ".")
+    .map((segment) =>
+      segment.replace(
+        /[%\\:*?"<>|\x00-\x1f\x7f]/g,
+        (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`,
+      ),
+    )
+    .join("/");
 }
 
 export function isInfrastructureFailure(result: RealisationResult): boolean {
@@ -47,7 +104,8 @@ export function checkSegment(value: string, what: string): string {
   return value;
 }
 
-/** The segments of a relative, forward-slash path that stays inside its folder. */
+/** The segments of a relative, forward-slash path that stays inside its folder (a stored
+ * path: see storedPath for what a model's own file names become). */
 export function checkRelativePath(relPath: string, what: string): string[] {
   const problem =
     relPath.includes("\\") || relPath.includes("\0")

@@ -1,9 +1,15 @@
 // Where results live: the same layout on disk and in S3 (see docs/architecture.md).
-//   <root>/<project>/<scenario>/realisations/<id>/result.json   (published last)
-//   <root>/<project>/<scenario>/realisations/<id>/files/<path>  (kept files)
-//   <root>/<project>/<scenario>/realisations/<id>/log.txt
-//   <root>/<project>/<scenario>/<name>                         (summary.json, report.html, ...)
+//   <root>/<project>/<scenario>/plan.json                          the current plan
+//   <root>/<project>/<scenario>/realisations/<id>/result.json      published last
+//   <root>/<project>/<scenario>/realisations/<id>/attempts/<attempt>/files/<path>   kept files
+//   <root>/<project>/<scenario>/realisations/<id>/attempts/<attempt>/log.txt
+//   <root>/<project>/<scenario>/<name>                            summary.json, report.html, ...
+// Each attempt writes its kept files and log under a folder of its own and names them in its
+// result.json: an attempt that loses a publishing race, or that a later result replaces,
+// never writes where the published result's files are.
 import type { RealisationResult } from "../results/realisation-result.ts";
+import type { NewPlan, PlanRecord } from "./plan-record.ts";
+import type { PublishOptions } from "./result-rules.ts";
 
 export interface RunSetRef {
   readonly project: string;
@@ -11,6 +17,21 @@ export interface RunSetRef {
 }
 
 export type PublishOutcome = "published" | "already-published";
+
+/** One file of one attempt of a realisation. */
+export interface AttemptFile {
+  readonly runSet: RunSetRef;
+  readonly id: string;
+  /** The attempt's name (RealisationResult.attempt). */
+  readonly attempt: string;
+}
+
+export interface StoredFile {
+  readonly size: number;
+  readonly sha256: string;
+  /** Where it is, relative to the realisation's folder. */
+  readonly stored: string;
+}
 
 export interface ResultStore {
   /** Human-readable location, e.g. a folder or s3://bucket/prefix. */
@@ -21,21 +42,24 @@ export interface ResultStore {
   getResult(runSet: RunSetRef, id: string): Promise<RealisationResult | undefined>;
   /** Every published result of a run set (order not defined). */
   listResults(runSet: RunSetRef): Promise<RealisationResult[]>;
-  /** Copies a local file to realisations/<id>/files/<relPath>; returns its size and sha256. */
-  putFile(
-    runSet: RunSetRef,
-    id: string,
-    relPath: string,
-    localPath: string,
-  ): Promise<{ size: number; sha256: string }>;
-  putLog(runSet: RunSetRef, id: string, text: string): Promise<void>;
+  /** Copies a local file into the attempt's folder, as `files/<storedPath(path)>`. */
+  putFile(file: AttemptFile & { readonly path: string; readonly localPath: string }): Promise<StoredFile>;
+  /** Writes the attempt's log; returns where, relative to the realisation's folder. */
+  putLog(log: AttemptFile & { readonly text: string }): Promise<string>;
   /**
    * Publishes result.json atomically and last, exactly once: of concurrent publishers of one
-   * id and key, one is told "published" and the others "already-published". A published
-   * success or model failure with the same key is kept; a result with another key (stale, an
-   * input changed) or an infrastructure failure with the same key is replaced.
+   * id and key, one is told "published" and the others "already-published". Which result
+   * replaces which is `supersedes` (result-rules.ts). The files of an attempt that does not
+   * end up published, and of a result that is replaced, are removed (best effort: they are
+   * never referenced again either way).
    */
-  publishResult(result: RealisationResult): Promise<PublishOutcome>;
+  publishResult(result: RealisationResult, options?: PublishOptions): Promise<PublishOutcome>;
+  /** Removes what an attempt stored (its result was not published). */
+  discardAttempt(attempt: AttemptFile): Promise<void>;
+  /** Raises the run set's plan generation and records every realisation's key under it. */
+  startPlan(runSet: RunSetRef, plan: NewPlan): Promise<PlanRecord>;
+  /** The run set's current plan, if a run has started one. */
+  currentPlan(runSet: RunSetRef): Promise<PlanRecord | undefined>;
   /** Writes a run-set level file (summary.json, report.md, ...), atomically. */
   putRunSetFile(runSet: RunSetRef, name: string, content: string | Uint8Array): Promise<void>;
   getRunSetFile(runSet: RunSetRef, name: string): Promise<Uint8Array | undefined>;

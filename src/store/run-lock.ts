@@ -58,12 +58,13 @@ export const RUN_LOCKED_EXIT_CODE = 3;
  */
 export async function acquireRunLock(
   dir: string,
-  info: { command: string; statusCommand?: string },
+  info: { command: string; statusCommand?: string /** What `dir` is, for the message. */; what?: string },
 ): Promise<RunLock> {
   await mkdir(dir, { recursive: true });
   const outcome = await tryCreateLockFile(path.join(dir, RUN_LOCK_FILE), info.command);
   if ("lock" in outcome) return outcome.lock;
-  throw new UserError(runLockedMessage(outcome.holder, info.statusCommand), {
+  const message = runLockedMessage(outcome.holder, info.statusCommand);
+  throw new UserError(info.what ? `${message} (${dir} is ${info.what})` : message, {
     exitCode: RUN_LOCKED_EXIT_CODE,
   });
 }

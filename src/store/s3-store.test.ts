@@ -6,6 +6,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type FakeS3, startFakeS3 } from "../../test/fake-cloud/s3-proxy.ts";
 import { storedResult } from "../../test/helpers/realisation-results.ts";
+import { describeStoreContract } from "../../test/helpers/store-contract.ts";
 import type { Clock } from "../engine/clock.ts";
 import { createFakeClock, type FakeClock } from "../engine/fake-clock.ts";
 import { UserError } from "../errors.ts";
@@ -122,6 +123,29 @@ function recording(clock: FakeClock): { clock: Clock; sleeps: number[] } {
   };
 }
 
+describeStoreContract(
+  "S3 result store",
+  async () => {
+    const store = storeFor();
+    const realisation = (id: string) => `${store.runSetKey(runSet)}/realisations/${id}/`;
+    return {
+      store,
+      read: async (id, stored) => {
+        try {
+          const o = await store.client.send(
+            new GetObjectCommand({ Bucket: s3.bucket, Key: `${realisation(id)}${stored}` }),
+          );
+          return Buffer.from(await o.Body!.transformToByteArray());
+        } catch {
+          return undefined;
+        }
+      },
+      list: async (id) => (await keysUnder(realisation(id))).map((k) => k.slice(realisation(id).length)),
+    };
+  },
+  () => tmp,
+);
+
 describe("S3 result store: layout", () => {
   it("keeps the filesystem layout under <prefix><project>/<scenario>/", async () => {
     const store = storeFor({ prefix: "runs/team-a" });
@@ -130,9 +154,19 @@ describe("S3 result store: layout", () => {
 
     const local = path.join(tmp, "heads.out");
     await writeFile(local, "1 2 3\n");
-    const kept = await store.putFile(runSet, "7", "out/heads.out", local);
-    expect(kept).toEqual({ size: 6, sha256: createHash("sha256").update("1 2 3\n").digest("hex") });
-    await store.putLog(runSet, "7", "model said hello\n");
+    const kept = await store.putFile({
+      runSet,
+      id: "7",
+      attempt: "a1",
+      path: "out/heads.out",
+      localPath: local,
+    });
+    expect(kept).toEqual({
+      size: 6,
+      sha256: createHash("sha256").update("1 2 3\n").digest("hex"),
+      stored: "attempts/a1/files/out/heads.out",
+    });
+    await store.putLog({ runSet, id: "7", attempt: "a1", text: "model said hello\n" });
     expect(await store.publishResult(result({ files: [{ path: "out/heads.out", ...kept }] }))).toBe(
       "published",
     );
@@ -141,8 +175,8 @@ describe("S3 result store: layout", () => {
 
     expect(await keysUnder("runs/team-a/")).toEqual([
       "runs/team-a/demo/base/charts/heads.svg",
-      "runs/team-a/demo/base/realisations/7/files/out/heads.out",
-      "runs/team-a/demo/base/realisations/7/log.txt",
+      "runs/team-a/demo/base/realisations/7/attempts/a1/files/out/heads.out",
+      "runs/team-a/demo/base/realisations/7/attempts/a1/log.txt",
       "runs/team-a/demo/base/realisations/7/result.json",
       "runs/team-a/demo/base/summary.json",
     ]);
@@ -162,8 +196,12 @@ describe("S3 result store: layout", () => {
     await expect(store.getResult({ project: "a/b", scenario: "base" }, "7")).rejects.toThrow(
       /project name "a\/b"/,
     );
-    await expect(store.putFile(runSet, "7", "../../etc/passwd", local)).rejects.toThrow(/climbs out/);
-    await expect(store.putFile(runSet, "7", "/abs", local)).rejects.toThrow(/absolute/);
+    await expect(
+      store.putFile({ runSet, id: "7", attempt: "a1", path: "../../etc/passwd", localPath: local }),
+    ).rejects.toThrow(/climbs out/);
+    await expect(
+      store.putFile({ runSet, id: "7", attempt: "a1", path: "/abs", localPath: local }),
+    ).rejects.toThrow(/absolute/);
     await expect(store.putRunSetFile(runSet, "a\\b", "x")).rejects.toThrow(/forward slashes/);
     expect(s3.requests.total).toBe(0);
   });
@@ -173,8 +211,12 @@ describe("S3 result store: layout", () => {
     const local = path.join(tmp, "big.bin");
     const bytes = randomBytes(17 * 1024 * 1024 + 123);
     await writeFile(local, bytes);
-    const kept = await store.putFile(runSet, "7", "big.bin", local);
-    expect(kept).toEqual({ size: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") });
+    const kept = await store.putFile({ runSet, id: "7", attempt: "a1", path: "big.bin", localPath: local });
+    expect(kept).toEqual({
+      size: bytes.length,
+      sha256: createHash("sha256").update(bytes).digest("hex"),
+      stored: "attempts/a1/files/big.bin",
+    });
     expect(s3.count("CreateMultipartUpload")).toBe(1);
     expect(s3.count("UploadPart")).toBe(3);
     expect(s3.count("CompleteMultipartUpload")).toBe(1);
@@ -182,7 +224,7 @@ describe("S3 result store: layout", () => {
     const object = await store.client.send(
       new GetObjectCommand({
         Bucket: s3.bucket,
-        Key: `${store.runSetKey(runSet)}/realisations/7/files/big.bin`,
+        Key: `${store.runSetKey(runSet)}/realisations/7/attempts/a1/files/big.bin`,
       }),
     );
     expect(Buffer.from(await object.Body!.transformToByteArray()).equals(bytes)).toBe(true);
@@ -192,19 +234,28 @@ describe("S3 result store: layout", () => {
     const store = storeFor();
     const local = path.join(tmp, "empty.out");
     await writeFile(local, "");
-    expect(await store.putFile(runSet, "7", "empty.out", local)).toEqual({
+    expect(
+      await store.putFile({ runSet, id: "7", attempt: "a1", path: "empty.out", localPath: local }),
+    ).toEqual({
       size: 0,
       sha256: createHash("sha256").digest("hex"),
+      stored: "attempts/a1/files/empty.out",
     });
-    const key = `${store.runSetKey(runSet)}/realisations/7/files/empty.out`;
+    const key = `${store.runSetKey(runSet)}/realisations/7/attempts/a1/files/empty.out`;
     expect(await objectText(store.client, key)).toBe("");
   });
 
   it("reports a missing local file in words", async () => {
     const store = storeFor();
-    await expect(store.putFile(runSet, "7", "gone.out", path.join(tmp, "gone.out"))).rejects.toThrow(
-      /could not keep .*gone\.out as s3:\/\/.*files\/gone\.out: ENOENT/,
-    );
+    await expect(
+      store.putFile({
+        runSet,
+        id: "7",
+        attempt: "a1",
+        path: "gone.out",
+        localPath: path.join(tmp, "gone.out"),
+      }),
+    ).rejects.toThrow(/could not keep .*gone\.out as s3:\/\/.*files\/gone\.out: ENOENT/);
   });
 });
 

@@ -29,6 +29,7 @@ import path from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import {
+  DeleteObjectCommand,
   GetObjectCommand,
   type GetObjectCommandOutput,
   HeadObjectCommand,
@@ -41,8 +42,18 @@ import { Upload } from "@aws-sdk/lib-storage";
 import { type Clock, systemClock } from "../engine/clock.ts";
 import { errorMessage, UserError } from "../errors.ts";
 import type { RealisationResult } from "../results/realisation-result.ts";
-import { checkRelativePath, checkSegment, parseResult, supersedes } from "./result-rules.ts";
-import type { PublishOutcome, ResultStore, RunSetRef } from "./result-store.ts";
+import { type NewPlan, nextPlanRecord, PLAN_FILE, type PlanRecord, parsePlanRecord } from "./plan-record.ts";
+import {
+  attemptFolder,
+  attemptOf,
+  checkRelativePath,
+  checkSegment,
+  type PublishOptions,
+  parseResult,
+  storedPath,
+  supersedes,
+} from "./result-rules.ts";
+import type { AttemptFile, PublishOutcome, ResultStore, RunSetRef, StoredFile } from "./result-store.ts";
 
 const RESULT_FILE = "result.json";
 /** GETs in flight while listing results: enough to hide S3's latency (tens of ms each). */
@@ -263,56 +274,170 @@ export class S3ResultStore implements ResultStore, S3Target {
   }
 
   async putFile(
-    runSet: RunSetRef,
-    id: string,
-    relPath: string,
-    localPath: string,
-  ): Promise<{ size: number; sha256: string }> {
-    const segments = checkRelativePath(relPath, `kept file "${relPath}" of realisation ${id}`);
-    const key = `${this.realisationKey(runSet, id)}/files/${segments.join("/")}`;
+    file: AttemptFile & { readonly path: string; readonly localPath: string },
+  ): Promise<StoredFile> {
+    const stored = `${attemptFolder(file.attempt)}/files/${storedPath(file.path, `kept file "${file.path}" of realisation ${file.id}`)}`;
+    const segments = checkRelativePath(stored, `kept file "${file.path}" of realisation ${file.id}`);
+    const key = `${this.realisationKey(file.runSet, file.id)}/${segments.join("/")}`;
     try {
-      return await uploadFile(this, key, localPath, {});
+      return { ...(await uploadFile(this, key, file.localPath, {})), stored };
     } catch (e) {
       if (isLocalFileError(e)) {
-        throw new Error(`could not keep ${localPath} as ${s3Url(this.bucket, key)}: ${errorMessage(e)}`, {
-          cause: e,
-        });
+        throw new Error(
+          `could not keep ${file.localPath} as ${s3Url(this.bucket, key)}: ${errorMessage(e)}`,
+          {
+            cause: e,
+          },
+        );
       }
       throw await describeS3Failure(this, e, { action: "write", key });
     }
   }
 
-  async putLog(runSet: RunSetRef, id: string, text: string): Promise<void> {
-    const key = `${this.realisationKey(runSet, id)}/log.txt`;
+  async putLog(log: AttemptFile & { readonly text: string }): Promise<string> {
+    const stored = `${attemptFolder(log.attempt)}/log.txt`;
+    const key = `${this.realisationKey(log.runSet, log.id)}/${stored}`;
     await this.call("write", key, () =>
       this.client.send(
         new PutObjectCommand({
           Bucket: this.bucket,
           Key: key,
-          Body: text,
+          Body: log.text,
           ContentType: "text/plain; charset=utf-8",
         }),
       ),
     );
+    return stored;
   }
 
-  async publishResult(result: RealisationResult): Promise<PublishOutcome> {
+  async discardAttempt(attempt: AttemptFile): Promise<void> {
+    await this.deleteUnder(
+      `${this.realisationKey(attempt.runSet, attempt.id)}/${attemptFolder(attempt.attempt)}/`,
+    );
+  }
+
+  async publishResult(result: RealisationResult, options: PublishOptions = {}): Promise<PublishOutcome> {
+    const outcome = await this.publish(result, options);
+    // Tidy up after the publish (best effort: nothing refers to these objects any more).
+    if (!outcome.published && outcome.current?.attempt !== result.attempt) {
+      await this.discardFilesOf(result).catch(() => {});
+    }
+    if (outcome.published && outcome.replaced && attemptOf(outcome.replaced) !== attemptOf(result)) {
+      await this.discardFilesOf(outcome.replaced).catch(() => {});
+    }
+    return outcome.published ? "published" : "already-published";
+  }
+
+  async startPlan(runSet: RunSetRef, plan: NewPlan): Promise<PlanRecord> {
+    const key = `${this.runSetKey(runSet)}/${PLAN_FILE}`;
+    for (let round = 0; ; round++) {
+      const object = await this.getObject(key);
+      const previous = object === undefined ? undefined : this.parsePlan(key, object.bytes);
+      const record = nextPlanRecord(previous, plan, new Date(this.clock.now()));
+      try {
+        await this.client.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: key,
+            Body: `${JSON.stringify(record)}\n`,
+            ContentType: "application/json",
+            ...(object === undefined ? { IfNoneMatch: "*" } : { IfMatch: object.etag }),
+          }),
+        );
+        return record;
+      } catch (e) {
+        const status = httpStatus(e);
+        // Another run raised the generation meanwhile: read it and raise it again.
+        if ((status === 412 || status === 409 || status === 404) && round < MAX_PUBLISH_ROUNDS) continue;
+        throw await describeS3Failure(this, e, { action: "write", key });
+      }
+    }
+  }
+
+  async currentPlan(runSet: RunSetRef): Promise<PlanRecord | undefined> {
+    const key = `${this.runSetKey(runSet)}/${PLAN_FILE}`;
+    const object = await this.getObject(key);
+    return object === undefined ? undefined : this.parsePlan(key, object.bytes);
+  }
+
+  private parsePlan(key: string, bytes: Uint8Array): PlanRecord {
+    const parsed = parsePlanRecord(new TextDecoder().decode(bytes));
+    if (typeof parsed === "string") {
+      const url = s3Url(this.bucket, key);
+      throw new UserError(
+        `${url} is not a readable modelfleet plan (${parsed}); it was probably edited by hand. ` +
+          `Delete it (aws s3 rm ${url}): the next \`modelfleet run\` writes it again`,
+      );
+    }
+    return parsed;
+  }
+
+  private async discardFilesOf(result: RealisationResult): Promise<void> {
+    const realisation = this.realisationKey(result, result.id);
+    if (result.attempt !== undefined) {
+      await this.deleteUnder(`${realisation}/${attemptFolder(result.attempt)}/`);
+      return;
+    }
+    // A result written before attempts had folders of their own.
+    await this.deleteUnder(`${realisation}/files/`);
+    await this.call("write", `${realisation}/log.txt`, () =>
+      this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: `${realisation}/log.txt` })),
+    );
+  }
+
+  /** Deletes every object under a prefix (an attempt has a handful). */
+  private async deleteUnder(prefix: string): Promise<void> {
+    let token: string | undefined;
+    do {
+      const page = await this.call("list", prefix, () =>
+        this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: prefix,
+            ...(token !== undefined && { ContinuationToken: token }),
+          }),
+        ),
+      );
+      const limit = createLimiter(8);
+      await Promise.all(
+        (page.Contents ?? []).map((o) =>
+          limit(() =>
+            this.call("write", o.Key!, () =>
+              this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: o.Key! })),
+            ),
+          ),
+        ),
+      );
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+  }
+
+  private async publish(
+    result: RealisationResult,
+    options: PublishOptions,
+  ): Promise<
+    | { published: true; replaced: RealisationResult | undefined }
+    | { published: false; current: RealisationResult | undefined }
+  > {
     const key = this.resultKey(result, result.id);
     const body = `${JSON.stringify(result, null, 2)}\n`;
     const token = randomUUID();
     // The common repeat (a re-run of a settled realisation) costs one GET and no PUT.
     let current = await this.readSnapshot(key);
+    let replaced: RealisationResult | undefined;
     for (let round = 0; ; round++) {
-      if (current?.token === token) return "published";
-      if (current && !supersedes(result, current.result)) return "already-published";
+      if (current?.token === token) return { published: true, replaced };
+      if (current && !supersedes(result, current.result, options))
+        return { published: false, current: current.result };
       if (round >= MAX_PUBLISH_ROUNDS) {
         throw new Error(
           `could not publish ${s3Url(this.bucket, key)}: it changed under ${MAX_PUBLISH_ROUNDS} attempts ` +
             `in a row; is something else rewriting it?`,
         );
       }
+      replaced = current?.result;
       const outcome = await this.putResult(key, body, token, current?.etag);
-      if (outcome === "written") return "published";
+      if (outcome === "written") return { published: true, replaced };
       // 409: S3 saw concurrent conditional writes and wants us to try again shortly.
       if (outcome === "conflict") await this.clock.sleep(Math.min(2000, 20 * 2 ** round) * Math.random());
       current = await this.readSnapshot(key);

@@ -3,9 +3,12 @@
 //   mode 0: normal; 1: exits 1; 2: hangs (and starts a child that hangs too);
 //   3: writes garbage; 4: hangs in its first attempt's folder only (a straggler);
 //   5: writes FAILED into out.txt; 6: sleeps 300 ms then succeeds; 7: killed by SIGKILL,
-//   as the out-of-memory killer would; 8: sleeps 1.5 s then succeeds.
+//   as the out-of-memory killer would; 8: sleeps 1.5 s then succeeds; 9: fails while the file
+//   named by MF_BEHAVE_FAIL_WHILE exists (outside the model's inputs: the same key fails,
+//   then succeeds); 10: also writes `run\heads.out`, a file name with a backslash, as models
+//   under Wine do.
 import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 
 const values = Object.fromEntries(
@@ -34,6 +37,12 @@ if (mode === 1) {
   process.kill(process.pid, "SIGKILL");
 } else if (mode === 8) {
   setTimeout(() => writeFileSync("out.txt", `RESULTS\ny ${x * 2}\nz ${x + 1}\n`), 1500);
+} else if (mode === 9 && existsSync(process.env.MF_BEHAVE_FAIL_WHILE ?? "")) {
+  process.stderr.write("behave: the flaky condition holds, exiting with 1\n");
+  process.exit(1);
+} else if (mode === 10) {
+  writeFileSync("run\\heads.out", `heads ${x}\n`);
+  writeFileSync("out.txt", `RESULTS\ny ${x * 2}\nz ${x + 1}\n`);
 } else if (mode === 6) {
   setTimeout(() => writeFileSync("out.txt", `RESULTS\ny ${x * 2}\nz ${x + 1}\n`), 300);
 } else {

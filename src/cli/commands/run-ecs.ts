@@ -168,7 +168,12 @@ export async function runOnEcs(options: EcsRunOptions, io: CliIO): Promise<numbe
       );
     }
     const everyId = resolved.realisations.realisations.map((r) => r.id);
-    const aggregated = await reportRunSet({ spec: resolved.spec, store: pieces.store, plannedIds: everyId });
+    const aggregated = await reportRunSet({
+      spec: resolved.spec,
+      store: pieces.store,
+      plannedIds: everyId,
+      currentKeys: report.plan.keys,
+    });
     const infraFailures = report.results.filter((r) => r.failure?.kind === "infrastructure").length;
     const missing = report.plan.all.length - report.results.length;
     if (options.json) {

@@ -6,6 +6,7 @@ import { UserError } from "../../errors.ts";
 import { parseIdRanges } from "../../params/ids.ts";
 import { formatRunSummary } from "../../report/run-summary.ts";
 import { formatTextReport } from "../../report/text-report.ts";
+import { formatUnpublished } from "../../report/unpublished.ts";
 import { formatDuration, parseDuration } from "../../spec/duration.ts";
 import { loadSpec } from "../../spec/load.ts";
 import { parseCommandArgs, singleArgument } from "../args.ts";
@@ -36,7 +37,7 @@ options:
   --force            with ecs: take the run lock over from another run (check that it has ended)
 
 Exit codes: 0 every realisation has a result (some may be model failures), 1 infrastructure
-failures remain, 130 stopped by Ctrl-C (run again to resume).`;
+failures remain or results could not be published, 130 stopped by Ctrl-C (run again to resume).`;
 
 export async function runCommand(args: string[], io: CliIO): Promise<number> {
   const { values: o, positionals } = parseCommandArgs(
@@ -181,6 +182,9 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
             keptWorkdirs: report.engine.keptWorkdirs,
             report: report.report ? `${report.location}/report.html` : null,
             alerts: report.report?.summary.alerts ?? [],
+            unpublished: report.engine.unpublished,
+            storeFailure: report.engine.storeFailure ?? null,
+            reportError: report.reportError ?? null,
           },
           null,
           2,
@@ -207,6 +211,15 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
           `\nreport: ${location}/report.html (and report.md, summary.csv, observations.csv, parameters.csv)`,
         );
       }
+    }
+    if (report.reportError) io.err(`\nreports not written: ${report.reportError}`);
+    const unpublished = formatUnpublished(report.engine, {
+      location,
+      relative: (d) => relative(io.cwd, d) || ".",
+    });
+    if (unpublished) {
+      io.err(`\n${unpublished}`);
+      return 1;
     }
     if (report.engine.stopped && missing > 0) return 130;
     return infra > 0 ? 1 : 0;
