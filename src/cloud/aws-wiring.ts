@@ -13,6 +13,7 @@ import {
   createS3ResultStore,
   describeS3Failure,
   downloadObject,
+  httpStatus,
   type S3ResultStore,
   uploadBundleOnce,
 } from "../store/s3-store.ts";
@@ -65,7 +66,7 @@ export function s3Objects(store: S3ResultStore): ObjectSink {
       const out = await store.client.send(new GetObjectCommand({ Bucket: store.bucket, Key: key }));
       return { text: await out.Body!.transformToString(), etag: out.ETag ?? "" };
     } catch (e) {
-      if (httpStatusOf(e) === 404) return undefined;
+      if (httpStatus(e) === 404) return undefined;
       throw await describeS3Failure(target, e, { action: "read", key });
     }
   };
@@ -89,7 +90,7 @@ export function s3Objects(store: S3ResultStore): ObjectSink {
         );
         return "written";
       } catch (e) {
-        const status = httpStatusOf(e);
+        const status = httpStatus(e);
         if (status === 412 || status === 404) return "changed";
         throw await describeS3Failure(target, e, { action: "write", key });
       }
@@ -184,9 +185,4 @@ export function agentPiecesFromEnvironment(
     idleMs: seconds(AGENT_ENV.idleSeconds, 120),
     visibilityMs: seconds(AGENT_ENV.visibilitySeconds, 300),
   };
-}
-
-function httpStatusOf(e: unknown): number | undefined {
-  const status = (e as { $metadata?: { httpStatusCode?: unknown } } | undefined)?.$metadata?.httpStatusCode;
-  return typeof status === "number" ? status : undefined;
 }

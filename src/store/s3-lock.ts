@@ -17,7 +17,7 @@ import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from "@aws-sd
 import { type Clock, systemClock } from "../engine/clock.ts";
 import { errorMessage, UserError } from "../errors.ts";
 import { RUN_LOCKED_EXIT_CODE } from "./run-lock.ts";
-import { describeS3Failure, type S3Target } from "./s3-store.ts";
+import { describeS3Failure, httpStatus, type S3Target } from "./s3-store.ts";
 
 /** The lock object's name in the run set's folder. */
 export const CLOUD_LOCK_FILE = "run.lock";
@@ -277,10 +277,4 @@ function lockedMessage(target: S3Target, key: string, holder: CloudLockHolder, h
     `another run holds s3://${target.bucket}/${key}: \`${holder.command}\`, pid ${holder.pid} on ${holder.host}, since ${holder.startedAt}; its lock is renewed while it runs and expires at ${holder.expiresAt} if it stops renewing.`,
     `Wait for it to end (${hint}), or wait until the lock expires, or, after checking that it is not running, take the lock over now with --force.`,
   ].join("\n");
-}
-
-function httpStatus(e: unknown): number | undefined {
-  if (typeof e !== "object" || e === null) return undefined;
-  const status = (e as { $metadata?: { httpStatusCode?: unknown } }).$metadata?.httpStatusCode;
-  return typeof status === "number" ? status : undefined;
 }
