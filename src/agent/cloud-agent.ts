@@ -5,6 +5,7 @@
 import { mkdir, mkdtemp, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { CloudRunConfig, WorkMessage } from "../cloud/cloud-config.ts";
+import { judgeMessage, parseRunRecord } from "../cloud/run-record.ts";
 import { type Clock, systemClock } from "../engine/clock.ts";
 import type { Lease, WorkQueue } from "../engine/work-queue.ts";
 import { errorMessage } from "../errors.ts";
@@ -20,6 +21,8 @@ import { workdirName } from "./workdir-name.ts";
 /** Where run configurations and bundles are fetched from (S3 in the cloud). */
 export interface ObjectSource {
   getText(key: string): Promise<string>;
+  /** The object's text, or undefined when there is no such object. */
+  getTextIfExists(key: string): Promise<string | undefined>;
   download(key: string, localPath: string): Promise<void>;
 }
 
@@ -27,6 +30,8 @@ export type AgentEvent =
   | { type: "received"; id: string; attempt: number }
   | { type: "published"; id: string; status: "ok" | "failed"; duplicate: boolean }
   | { type: "released"; id: string; why: string }
+  /** Deleted without running: its run was stopped, or a later run queued it again. */
+  | { type: "dropped"; id: string; why: string }
   | { type: "idle-exit"; idleSeconds: number }
   | { type: "stopping" };
 
@@ -49,11 +54,15 @@ export interface AgentSummary {
   readonly received: number;
   readonly published: number;
   readonly released: number;
+  readonly dropped: number;
   readonly stoppedBySignal: boolean;
 }
 
 const DEFAULT_VISIBILITY_MS = 5 * 60_000;
 const LONG_POLL_MS = 20_000;
+/** Before a message whose handling failed is delivered again: doubled per delivery, capped. */
+const RETRY_DELAY_MS = 5_000;
+const MAX_RETRY_DELAY_MS = 120_000;
 
 export async function runAgent(options: AgentOptions): Promise<AgentSummary> {
   const clock = options.clock ?? systemClock;
@@ -63,6 +72,7 @@ export async function runAgent(options: AgentOptions): Promise<AgentSummary> {
   let received = 0;
   let published = 0;
   let released = 0;
+  let dropped = 0;
   let idleSince = clock.now();
 
   const configFor = (key: string) => {
@@ -90,13 +100,15 @@ export async function runAgent(options: AgentOptions): Promise<AgentSummary> {
     emit({ type: "received", id: lease.item.id, attempt: lease.receiveCount });
     const outcome = await handle(lease);
     if (outcome === "published") published++;
-    else released++;
-    idleSince = clock.now();
+    else if (outcome === "released") released++;
+    else dropped++;
+    // Deleting stopped work is not work: a worker that only finds such messages idles out.
+    if (outcome !== "dropped") idleSince = clock.now();
   }
   if (options.stop.aborted) emit({ type: "stopping" });
-  return { received, published, released, stoppedBySignal: options.stop.aborted };
+  return { received, published, released, dropped, stoppedBySignal: options.stop.aborted };
 
-  async function handle(lease: Lease<WorkMessage>): Promise<"published" | "released"> {
+  async function handle(lease: Lease<WorkMessage>): Promise<"published" | "released" | "dropped"> {
     const message = lease.item;
     const heartbeat = setInterval(
       () => options.queue.heartbeat(lease, visibilityMs).catch(() => {}),
@@ -104,6 +116,16 @@ export async function runAgent(options: AgentOptions): Promise<AgentSummary> {
     );
     const workdir = join(options.workRoot, "work", workdirName(message.id, lease.receiveCount));
     try {
+      // Before each realisation: is its run still wanted (not stopped, not replaced)?
+      if (message.run) {
+        const text = await options.objects.getTextIfExists(message.run.record);
+        const verdict = judgeMessage(message.run, text === undefined ? undefined : parseRunRecord(text));
+        if (!verdict.take) {
+          await options.queue.ack(lease);
+          emit({ type: "dropped", id: message.id, why: verdict.why });
+          return "dropped";
+        }
+      }
       const { cloud, run } = await configFor(message.runConfigKey);
       const input: AttemptInput = {
         id: message.id,
@@ -139,9 +161,16 @@ export async function runAgent(options: AgentOptions): Promise<AgentSummary> {
       });
       return "published";
     } catch (e) {
-      // Could not fetch the configuration or publish: let another attempt (or worker) try.
-      await options.queue.release(lease, 0).catch(() => {});
-      emit({ type: "released", id: message.id, why: errorMessage(e) });
+      // Could not fetch the configuration or publish: let another attempt (or worker) try,
+      // after a pause that grows with each delivery, so a blip in S3 does not use up the
+      // message's deliveries (and send it to the dead-letter queue) within seconds.
+      const delayMs = Math.min(MAX_RETRY_DELAY_MS, RETRY_DELAY_MS * 2 ** (lease.receiveCount - 1));
+      await options.queue.release(lease, delayMs).catch(() => {});
+      emit({
+        type: "released",
+        id: message.id,
+        why: `${errorMessage(e)}; trying again in ${delayMs / 1000} s`,
+      });
       return "released";
     } finally {
       clearInterval(heartbeat);

@@ -10,6 +10,7 @@ import { reportCommand } from "./commands/report.ts";
 import { runCommand } from "./commands/run.ts";
 import { serveCommand } from "./commands/serve.ts";
 import { statusCommand } from "./commands/status.ts";
+import { stopCommand } from "./commands/stop.ts";
 import { validateCommand } from "./commands/validate.ts";
 import { type CliIO, processIO } from "./io.ts";
 
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   },
   plan: { run: planCommand, summary: "how many realisations, how many done, how many to run, how long" },
   status: { run: statusCommand, summary: "where a run set stands (--watch to follow a run)" },
+  stop: { run: stopCommand, summary: "stop a run set on ECS: its workers, its queued work" },
   report: {
     run: reportCommand,
     summary: "aggregate results: summary files, report.md, report.html with charts",

@@ -11,11 +11,13 @@ import { UserError } from "../errors.ts";
 import {
   createS3Client,
   createS3ResultStore,
+  describeS3Failure,
   downloadObject,
+  httpStatus,
   type S3ResultStore,
   uploadBundleOnce,
 } from "../store/s3-store.ts";
-import { AGENT_ENV, type InfrastructureOutputs, type WorkMessage } from "./cloud-config.ts";
+import { AGENT_ENV, type InfrastructureOutputs, type WorkMessage, workerLogHint } from "./cloud-config.ts";
 import type { DeadLetter, ObjectSink } from "./cloud-run.ts";
 import { createEcsLauncher } from "./ecs-launcher.ts";
 import { createSqsClient, createSqsQueue, readDeadLetters } from "./sqs-queue.ts";
@@ -50,15 +52,48 @@ export async function readInfrastructureOutputs(file: string): Promise<Infrastru
     securityGroups: Array.isArray(o.securityGroups) ? (o.securityGroups as string[]) : [],
     assignPublicIp: o.assignPublicIp === true,
     containerName: typeof o.containerName === "string" ? o.containerName : "agent",
+    ...(typeof o.logGroup === "string" && o.logGroup !== "" ? { logGroup: o.logGroup } : {}),
+    ...(typeof o.logStreamPrefix === "string" && o.logStreamPrefix !== ""
+      ? { logStreamPrefix: o.logStreamPrefix }
+      : {}),
   };
 }
 
 export function s3Objects(store: S3ResultStore): ObjectSink {
   const target = { client: store.client, bucket: store.bucket };
+  const readVersioned = async (key: string) => {
+    try {
+      const out = await store.client.send(new GetObjectCommand({ Bucket: store.bucket, Key: key }));
+      return { text: await out.Body!.transformToString(), etag: out.ETag ?? "" };
+    } catch (e) {
+      if (httpStatus(e) === 404) return undefined;
+      throw await describeS3Failure(target, e, { action: "read", key });
+    }
+  };
   return {
     async getText(key) {
       const out = await store.client.send(new GetObjectCommand({ Bucket: store.bucket, Key: key }));
       return out.Body!.transformToString();
+    },
+    getTextIfExists: async (key) => (await readVersioned(key))?.text,
+    readVersioned,
+    async putTextIf(key, text, etag) {
+      try {
+        await store.client.send(
+          new PutObjectCommand({
+            Bucket: store.bucket,
+            Key: key,
+            Body: text,
+            ContentType: "application/json",
+            ...(etag === undefined ? { IfNoneMatch: "*" } : { IfMatch: etag }),
+          }),
+        );
+        return "written";
+      } catch (e) {
+        const status = httpStatus(e);
+        if (status === 412 || status === 404) return "changed";
+        throw await describeS3Failure(target, e, { action: "write", key });
+      }
     },
     async download(key, localPath) {
       await downloadObject(target, key, localPath);
@@ -107,11 +142,23 @@ export function cloudPieces(
     [AGENT_ENV.idleSeconds]: String(options.idleSeconds),
     AWS_REGION: infra.region,
   };
-  return { store, objects: s3Objects(store), queue, deadLetters, launcher, workerEnvironment };
+  return {
+    store,
+    objects: s3Objects(store),
+    queue,
+    deadLetters,
+    launcher,
+    sqs,
+    workerEnvironment,
+    workerLogHint: (id: string) => workerLogHint(infra, id),
+  };
 }
 
 /** The agent's store, queue and object source, from the environment it was started with. */
-export function agentPiecesFromEnvironment(env: NodeJS.ProcessEnv) {
+export function agentPiecesFromEnvironment(
+  env: NodeJS.ProcessEnv,
+  options: { readonly onUnansweredReceive?: (reason: string) => void } = {},
+) {
   const queueUrl = env[AGENT_ENV.queueUrl];
   const bucket = env[AGENT_ENV.bucket];
   if (!queueUrl || !bucket) {
@@ -123,7 +170,10 @@ export function agentPiecesFromEnvironment(env: NodeJS.ProcessEnv) {
     bucket,
     ...(env[AGENT_ENV.prefix] ? { prefix: env[AGENT_ENV.prefix] } : {}),
   });
-  const queue = createSqsQueue<WorkMessage>({ queueUrl });
+  const queue = createSqsQueue<WorkMessage>({
+    queueUrl,
+    ...(options.onUnansweredReceive ? { onUnansweredReceive: options.onUnansweredReceive } : {}),
+  });
   const seconds = (name: string, fallback: number) => {
     const n = Number(env[name] ?? fallback);
     return (Number.isFinite(n) && n > 0 ? n : fallback) * 1000;

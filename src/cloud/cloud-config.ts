@@ -4,7 +4,8 @@
 // JSON file written by the infrastructure step (cdktf outputs), read by `run --executor ecs`:
 //   { "region": "us-east-1", "bucket": "...", "queueUrl": "...", "deadLetterQueueUrl": "...",
 //     "cluster": "...", "taskDefinition": "...", "subnets": ["subnet-..."],
-//     "securityGroups": ["sg-..."], "assignPublicIp": false, "containerName": "agent" }
+//     "securityGroups": ["sg-..."], "assignPublicIp": false, "containerName": "agent",
+//     "logGroup": "/ecs/modelfleet", "logStreamPrefix": "agent" }
 import type { SuccessSpec } from "../agent/realisation.ts";
 
 export interface InfrastructureOutputs {
@@ -20,6 +21,19 @@ export interface InfrastructureOutputs {
   readonly securityGroups: readonly string[];
   readonly assignPublicIp: boolean;
   readonly containerName: string;
+  /** The workers' CloudWatch log group (the task definition's awslogs-group), if known. */
+  readonly logGroup?: string;
+  /** Its awslogs-stream-prefix: a worker's stream is `<prefix>/<container>/<task id>`. */
+  readonly logStreamPrefix?: string;
+}
+
+/** How to read one worker's log, as a command, from the infrastructure outputs. */
+export function workerLogHint(infra: InfrastructureOutputs, workerId: string): string | undefined {
+  if (!infra.logGroup) return undefined;
+  const taskId = workerId.split("/").pop() ?? workerId;
+  return infra.logStreamPrefix
+    ? `aws logs tail ${infra.logGroup} --log-stream-names ${infra.logStreamPrefix}/${infra.containerName}/${taskId} --since 1d`
+    : `aws logs tail ${infra.logGroup} --since 1d (the worker's log stream ends in ${taskId})`;
 }
 
 /** The run configuration a worker downloads (JSON in S3): everything but the model files,
@@ -49,6 +63,8 @@ export interface WorkMessage {
   readonly key: string;
   readonly runConfigKey: string;
   readonly values: Readonly<Record<string, number>>;
+  /** The run that queued it, and the key of its run set's record (see run-record.ts). */
+  readonly run?: { readonly id: string; readonly record: string };
   /** The plan generation it was sent under (store/plan-record.ts). */
   readonly generation?: number;
   /** A deliberate re-run: the `attempt` of the published result it replaces. */

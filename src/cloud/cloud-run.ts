@@ -1,12 +1,17 @@
 // `modelfleet run --executor ecs`: the same plan as a local run, executed by cloud workers.
-// Uploads the model bundle once (content-addressed) and the run configuration, puts one
-// message per realisation on the queue, keeps enough workers running, watches results
-// appear in the store, turns dead-lettered messages into failed results, and reports.
+// Uploads the model bundle once (content-addressed) and the run configuration, records the
+// run in the run set's folder (run-record.ts), puts one message per realisation on the queue,
+// keeps enough workers running, watches results appear in the store, and turns dead-lettered
+// messages into failed results. The signal ends this client only: the workers go on with
+// what is queued. The run also ends when its record says it was stopped or replaced.
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import type { ObjectSource } from "../agent/cloud-agent.ts";
 import type { Clock } from "../engine/clock.ts";
 import { systemClock } from "../engine/clock.ts";
 import type { EngineEvent } from "../engine/local-engine.ts";
 import type { WorkQueue } from "../engine/work-queue.ts";
+import { UserError } from "../errors.ts";
 import type { IdSelection } from "../params/id-selection.ts";
 import { transformList } from "../params/transforms.ts";
 import { bundleKey, createBundleArchive, pathInBundle } from "../plan/bundle-archive.ts";
@@ -16,6 +21,7 @@ import type { ResolvedSpec } from "../spec/load.ts";
 import type { ResultStore } from "../store/result-store.ts";
 import type { CloudRunConfig, WorkMessage } from "./cloud-config.ts";
 import type { Launcher } from "./launcher.ts";
+import { judgeMessage, parseRunRecord, type RunRecord, runRecordKey } from "./run-record.ts";
 import { maintainWorkers, type WorkerPoolEvent, type WorkerPoolSummary } from "./worker-pool.ts";
 
 /** Where the run puts its bundle and configuration (S3 in production). */
@@ -23,6 +29,10 @@ export interface ObjectSink extends ObjectSource {
   /** Uploads `localFile` to `key` unless an object is already there. */
   uploadOnce(key: string, localFile: string): Promise<"uploaded" | "present">;
   putText(key: string, text: string): Promise<void>;
+  /** The object's text and version (ETag), or undefined when there is none. */
+  readVersioned(key: string): Promise<{ readonly text: string; readonly etag: string } | undefined>;
+  /** Writes only over version `etag` (undefined: only where there is no object). */
+  putTextIf(key: string, text: string, etag: string | undefined): Promise<"written" | "changed">;
 }
 
 export interface DeadLetter {
@@ -33,7 +43,12 @@ export interface DeadLetter {
 export type CloudRunEvent =
   | EngineEvent
   | { type: "pool"; event: WorkerPoolEvent }
-  | { type: "uploaded"; what: string; key: string; skipped: boolean };
+  | { type: "uploaded"; what: string; key: string; skipped: boolean }
+  /** An earlier run had not finished: its queued work is replaced by this run's, and the
+   * workers it left running are counted as this run's. */
+  | { type: "replacing"; previous: RunRecord; workers: number }
+  /** The queue now: messages waiting, and messages a worker holds (realisations running). */
+  | { type: "queue"; visible: number; inFlight: number };
 
 export interface CloudRunOptions {
   readonly resolved: ResolvedSpec;
@@ -47,7 +62,10 @@ export interface CloudRunOptions {
   readonly launcher: Launcher;
   /** Environment of every worker: queue URL, bucket, prefix, idle time. */
   readonly workerEnvironment: Readonly<Record<string, string>>;
+  /** Also the bound on workers that may die in a row without a result: max(3, maxWorkers). */
   readonly maxWorkers: number;
+  /** How to read a worker's log (a command), when workers keep dying. */
+  readonly workerLogHint?: (workerId: string) => string | undefined;
   readonly ids?: IdSelection;
   readonly retryFailed?: boolean;
   /** The worker image digest: part of every realisation key in the cloud. */
@@ -57,6 +75,11 @@ export interface CloudRunOptions {
   readonly pollMs?: number;
   /** Passed to the worker pool (default 15 s). */
   readonly poolPollMs?: number;
+  /** How long the queue may hold no message while realisations still have no result before
+   * the run stops waiting for them (default 3 min: SQS's counts lag by a minute or so). */
+  readonly emptyQueueGraceMs?: number;
+  /** The command line, for the run record (default "modelfleet run"). */
+  readonly command?: string;
   readonly signal?: AbortSignal;
   readonly onPlan?: (plan: RunPlan) => void;
   readonly onEvent?: (event: CloudRunEvent) => void;
@@ -64,12 +87,22 @@ export interface CloudRunOptions {
 
 export interface CloudRunReport {
   readonly plan: RunPlan;
+  readonly runId: string;
   readonly published: number;
   readonly deadLettered: number;
   readonly pool: WorkerPoolSummary;
   readonly wallSeconds: number;
+  /** The run set's results at the end; empty when the run was stopped (not read then). */
   readonly results: RealisationResult[];
+  /** The signal ended the run before its work was done (the workers go on without it). */
   readonly stopped: boolean;
+  /** The run record no longer names this run as running: `modelfleet stop` stopped it, or
+   * another run replaced it. */
+  readonly replacedBy?: RunRecord;
+  /** Realisations left with neither a message on the queue nor a new result. */
+  readonly unfinished: readonly string[];
+  /** Not yet done when the run ended. */
+  readonly pending: number;
 }
 
 export async function runOnCloud(options: CloudRunOptions): Promise<CloudRunReport> {
@@ -78,6 +111,11 @@ export async function runOnCloud(options: CloudRunOptions): Promise<CloudRunRepo
   const started = clock.now();
   const { resolved } = options;
   const runSet = runSetOf(resolved);
+  const runId = randomUUID();
+  const recordKey = runRecordKey(options.runSetKey);
+  // Read before planning: the record is then written only over this version, so a stop (or
+  // a run taking the lock over) meanwhile is noticed rather than overwritten.
+  const previous = await options.objects.readVersioned(recordKey);
   const plan = await planRun(resolved, options.store, {
     ...(options.ids ? { ids: options.ids } : {}),
     ...(options.retryFailed ? { retryFailed: true } : {}),
@@ -123,6 +161,32 @@ export async function runOnCloud(options: CloudRunOptions): Promise<CloudRunRepo
   await options.objects.putText(runConfigKey, `${JSON.stringify(config, null, 2)}\n`);
   emit({ type: "uploaded", what: "run configuration", key: runConfigKey, skipped: false });
 
+  const record: RunRecord = {
+    schema: 1,
+    run: runId,
+    runConfigKey,
+    image: options.image ?? "",
+    started: {
+      host: hostname(),
+      pid: process.pid,
+      command: options.command ?? "modelfleet run",
+      at: new Date(clock.now()).toISOString(),
+    },
+  };
+  const written = await options.objects.putTextIf(
+    recordKey,
+    `${JSON.stringify(record, null, 2)}\n`,
+    previous?.etag,
+  );
+  if (written === "changed") {
+    throw new UserError(
+      `${recordKey} changed while this run was starting (\`modelfleet stop\`, or another run taking over); nothing was queued. Run again.`,
+    );
+  }
+  const earlier = previous && parseRunRecord(previous.text);
+  const adopted = (await options.launcher.list?.()) ?? [];
+  if (earlier && !earlier.stopped) emit({ type: "replacing", previous: earlier, workers: adopted.length });
+
   const current = await options.store.startPlan(runSet, {
     fingerprint: plan.fingerprint,
     keys: Object.fromEntries(plan.keys),
@@ -130,12 +194,14 @@ export async function runOnCloud(options: CloudRunOptions): Promise<CloudRunRepo
   const pending = new Map(plan.toRun.map((p) => [p.id, p.key]));
   // A result that was already there (an infrastructure failure being retried) is not news.
   const before = new Map([...plan.published].map(([id, r]) => [id, r.endedAt]));
+  const run = { id: runId, record: recordKey };
   await options.queue.enqueue(
     plan.toRun.map((p) => ({
       id: p.id,
       key: p.key,
       runConfigKey,
       values: Object.fromEntries(p.values),
+      run,
       generation: current.generation,
       ...(p.replaces === undefined ? {} : { replaces: p.replaces }),
     })),
@@ -163,20 +229,40 @@ export async function runOnCloud(options: CloudRunOptions): Promise<CloudRunRepo
         generation: current.generation,
       };
       const outcome = await options.store.publishResult(result);
-      if (outcome === "published") {
+      // Not published: a failure for this key is there already (an earlier run's). The
+      // realisation is as done as this run can make it; waiting for it would never end.
+      const kept = outcome === "published" ? result : await options.store.getResult(runSet, item.id);
+      if (kept?.key === item.key) {
         deadLettered++;
         pending.delete(item.id);
-        emit({ type: "finished", id: item.id, result, duplicate: false });
+        emit({ type: "finished", id: item.id, result: kept, duplicate: false });
       }
     }
   };
 
+  /** Whether the run record still names this run as running; the record when it does not. */
+  const replacedBy = async (): Promise<RunRecord | undefined> => {
+    const text = await options.objects.getTextIfExists(recordKey);
+    const now = text === undefined ? undefined : parseRunRecord(text);
+    return judgeMessage(run, now).take ? undefined : now;
+  };
+
   const pool = maintainWorkers({
     launcher: options.launcher,
-    desired: async () => (poolStop.signal.aborted ? 0 : Math.min(options.maxWorkers, pending.size)),
+    // No worker is launched for a run that was stopped or replaced meanwhile.
+    // (A record that cannot be read now is read again at the next poll, which ends the run if
+    // S3 keeps failing: the pool goes on meanwhile.)
+    desired: async () =>
+      poolStop.signal.aborted || (await replacedBy().catch(() => undefined))
+        ? 0
+        : Math.min(options.maxWorkers, pending.size),
     environment: options.workerEnvironment,
+    initialWorkers: adopted,
     clock,
     ...(options.poolPollMs !== undefined ? { pollMs: options.poolPollMs } : {}),
+    progress: () => published + deadLettered,
+    maxDeathsWithoutProgress: Math.max(3, options.maxWorkers),
+    ...(options.workerLogHint ? { logHint: options.workerLogHint } : {}),
     signal: poolStop.signal,
     onEvent: (event) => emit({ type: "pool", event }),
   });
@@ -185,10 +271,26 @@ export async function runOnCloud(options: CloudRunOptions): Promise<CloudRunRepo
     () => undefined,
     (e: unknown) => e,
   );
+  let replaced: RunRecord | undefined;
+  let unfinished: string[] = [];
+  let emptySince: number | undefined;
+  const emptyQueueGraceMs = options.emptyQueueGraceMs ?? 3 * 60_000;
   try {
     while (pending.size > 0 && !options.signal?.aborted) {
       await collect();
       if (pending.size === 0) break;
+      replaced = await replacedBy();
+      if (replaced) break;
+      // Realisations with no result and no message anywhere (work dropped or acked without a
+      // new result) would keep workers starting and idling for ever: stop waiting for them.
+      const counts = await options.queue.counts();
+      emit({ type: "queue", visible: counts.visible, inFlight: counts.inFlight });
+      if (counts.visible + counts.inFlight > 0) emptySince = undefined;
+      else if (emptySince === undefined) emptySince = clock.now();
+      else if (clock.now() - emptySince >= emptyQueueGraceMs) {
+        unfinished = [...pending.keys()];
+        break;
+      }
       const failure = await Promise.race([
         poolFailed,
         clock.sleep(options.pollMs ?? 10_000, options.signal).then(() => undefined),
@@ -200,16 +302,24 @@ export async function runOnCloud(options: CloudRunOptions): Promise<CloudRunRepo
     options.signal?.removeEventListener("abort", stopPool);
   }
   const poolSummary = await pool;
+  const stopped = (options.signal?.aborted ?? false) && pending.size > 0;
   const wanted = new Map(plan.all.map((p) => [p.id, p.key]));
-  const results = (await options.store.listResults(runSet)).filter((r) => wanted.get(r.id) === r.key);
+  const results =
+    stopped || replaced
+      ? []
+      : (await options.store.listResults(runSet)).filter((r) => wanted.get(r.id) === r.key);
   return {
     plan,
+    runId,
     published,
     deadLettered,
     pool: poolSummary,
     wallSeconds: (clock.now() - started) / 1000,
     results,
-    stopped: options.signal?.aborted ?? false,
+    stopped,
+    ...(replaced ? { replacedBy: replaced } : {}),
+    unfinished,
+    pending: pending.size,
   };
 }
 
@@ -230,7 +340,7 @@ function deadLetterResult(
     failure: {
       kind: "infrastructure",
       reason: "worker_lost",
-      message: `its worker was lost every time it ran it (${receiveCount} deliveries); it went to the dead-letter queue. Look at the workers' logs; a model that exhausts the worker's memory or disk does this`,
+      message: `it was delivered ${receiveCount} times and no worker published a result for it, so it went to the dead-letter queue: each time its worker was lost (a model that exhausts the worker's memory or disk does this), or could not fetch its inputs or publish. The workers' logs say which`,
     },
     attempts: receiveCount,
     worker: "",

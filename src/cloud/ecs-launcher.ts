@@ -29,18 +29,22 @@ import {
   DescribeTasksCommand,
   ECSClient,
   type Failure,
+  ListTasksCommand,
   RunTaskCommand,
   type RunTaskCommandInput,
+  StopTaskCommand,
   type Task,
 } from "@aws-sdk/client-ecs";
 import { type Clock, systemClock } from "../engine/clock.ts";
 import { errorMessage } from "../errors.ts";
-import type { InfrastructureOutputs } from "./cloud-config.ts";
+import { awsRequestHandler } from "./aws-http.ts";
+import { AGENT_ENV, type InfrastructureOutputs } from "./cloud-config.ts";
 import type {
   LaunchedWorker,
   Launcher,
   LaunchWorkersRequest,
   LaunchWorkersResult,
+  WorkerControl,
   WorkerEnd,
   WorkerState,
 } from "./launcher.ts";
@@ -70,6 +74,8 @@ export interface EcsLauncherOptions {
   readonly maxAttempts?: number;
   /** Randomness for backoff jitter (default Math.random); tests pass a fixed value. */
   readonly random?: () => number;
+  /** For the default client: how long a call may go unanswered (default 30 s). */
+  readonly requestTimeoutMs?: number;
 }
 
 /** Counts since the launcher was made, for benchmarks and the progress display. */
@@ -94,7 +100,8 @@ export interface EcsLauncherStats {
   readonly callsPerSecond: number;
 }
 
-export interface EcsLauncher extends Launcher {
+export interface EcsLauncher extends Launcher, WorkerControl {
+  list(): Promise<string[]>;
   stats(): EcsLauncherStats;
 }
 
@@ -445,7 +452,9 @@ export function createEcsLauncher(options: EcsLauncherOptions): EcsLauncher {
       region: infra.region,
       // One attempt per send: retries happen here, paced and on the injected clock.
       maxAttempts: 1,
-      requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 },
+      requestHandler: awsRequestHandler(
+        options.requestTimeoutMs === undefined ? {} : { requestTimeoutMs: options.requestTimeoutMs },
+      ),
     });
   const ctx: FailureContext = {
     spot,
@@ -691,9 +700,80 @@ export function createEcsLauncher(options: EcsLauncherOptions): EcsLauncher {
     return out;
   }
 
+  /** Tasks started by modelfleet for this queue (the run set's), not told to stop. */
+  async function list(): Promise<string[]> {
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await withRetries(
+        "ListTasks",
+        () =>
+          client.send(
+            new ListTasksCommand({
+              cluster: infra.cluster,
+              startedBy: STARTED_BY,
+              desiredStatus: "RUNNING",
+              ...(nextToken ? { nextToken } : {}),
+            }),
+          ),
+        false,
+      );
+      if (!page.ok) throw new Error(page.error.failure.reason, { cause: page.error.failure.detail });
+      arns.push(...(page.value.taskArns ?? []));
+      nextToken = page.value.nextToken;
+    } while (nextToken);
+    const ours: string[] = [];
+    for (let i = 0; i < arns.length; i += DESCRIBE_TASKS_MAX) {
+      const group = arns.slice(i, i + DESCRIBE_TASKS_MAX);
+      const result = await withRetries(
+        "DescribeTasks",
+        () => {
+          stats.describeTasksCalls++;
+          return client.send(new DescribeTasksCommand({ cluster: infra.cluster, tasks: group }));
+        },
+        false,
+      );
+      if (!result.ok) throw new Error(result.error.failure.reason, { cause: result.error.failure.detail });
+      for (const task of result.value.tasks ?? []) {
+        if (task.taskArn && workerStatus(task.lastStatus) !== "stopped" && isForQueue(task, infra.queueUrl)) {
+          ours.push(task.taskArn);
+        }
+      }
+    }
+    return ours;
+  }
+
+  async function stop(ids: readonly string[], reason: string) {
+    const told: string[] = [];
+    const failures: Array<{ id: string; reason: string }> = [];
+    for (const id of ids) {
+      await pacer.acquire();
+      const result = await withRetries(
+        "StopTask",
+        () =>
+          client.send(
+            new StopTaskCommand({ cluster: infra.cluster, task: id, reason: reason.slice(0, 255) }),
+          ),
+        true,
+      );
+      if (result.ok) told.push(id);
+      else failures.push({ id, reason: result.error.failure.reason });
+    }
+    return { told, failures };
+  }
+
   return {
     launch,
     describe,
+    list,
+    stop,
     stats: () => ({ ...stats, callsPerSecond: pacer.rate() }),
   };
+}
+
+/** Whether a task was started for this queue (the launcher sets the queue URL on every worker). */
+function isForQueue(task: Task, queueUrl: string): boolean {
+  return (task.overrides?.containerOverrides ?? []).some((c) =>
+    (c.environment ?? []).some((e) => e.name === AGENT_ENV.queueUrl && e.value === queueUrl),
+  );
 }

@@ -47,4 +47,21 @@ export interface WorkerState {
 export interface Launcher {
   launch(request: LaunchWorkersRequest): Promise<LaunchWorkersResult>;
   describe(ids: readonly string[]): Promise<WorkerState[]>;
+  /** The run set's workers that are starting or running now, not those told to stop; so a new
+   * run counts the workers an earlier one left running. */
+  list?(): Promise<string[]>;
+}
+
+/** Finding and stopping a run set's workers, for `modelfleet stop`. */
+export interface WorkerControl {
+  list(): Promise<string[]>;
+  describe(ids: readonly string[]): Promise<WorkerState[]>;
+  /** Tells workers to stop: SIGTERM now, a kill after the task's stop timeout. */
+  stop(
+    ids: readonly string[],
+    reason: string,
+  ): Promise<{
+    readonly told: readonly string[];
+    readonly failures: ReadonlyArray<{ id: string; reason: string }>;
+  }>;
 }

@@ -249,9 +249,11 @@ describe("lease", () => {
     const controller = new AbortController();
     const leasing = queue.lease({ visibilityMs: 1000, waitMs: 20_000, signal: controller.signal });
     await new Promise((r) => setTimeout(r, 10));
+    const passed = (options as { abortSignal: AbortSignal }).abortSignal;
+    expect(passed.aborted).toBe(false);
     controller.abort();
     expect(await leasing).toBeUndefined();
-    expect(options).toEqual({ abortSignal: controller.signal });
+    expect(passed.aborted).toBe(true);
   });
 
   it("resolves undefined at once for an aborted signal", async () => {
@@ -276,6 +278,53 @@ describe("lease", () => {
     expect(invalid).toEqual(["not json {"]);
     expect(sqs.commandCalls(DeleteMessageCommand)).toHaveLength(0);
     expect(queue.stats().invalidMessages).toBe(1);
+  });
+
+  it("counts a receive SQS does not answer within its long poll and a grace period as empty", async () => {
+    sqs.on(ReceiveMessageCommand).callsFake(() => new Promise(() => {}));
+    const clock = manualClock();
+    const unanswered: string[] = [];
+    const queue = createSqsQueue<WorkMessage>({
+      queueUrl: QUEUE_URL,
+      client,
+      clock,
+      receiveGraceMs: 10,
+      onUnansweredReceive: (reason) => unanswered.push(reason),
+    });
+    expect(await queue.lease({ visibilityMs: 1000, waitMs: 400 })).toBeUndefined();
+    expect(queue.stats()).toMatchObject({ receiveMessage: 1, emptyReceives: 1, unansweredReceives: 1 });
+    expect(unanswered).toEqual([
+      `SQS did not answer ReceiveMessage on ${QUEUE_URL} within 1 s (no answer); counted as an empty receive`,
+    ]);
+  });
+
+  it("pauses longer after each unanswered receive in a row, within the wait asked for", async () => {
+    const timeout = Object.assign(new Error("socket timed out"), { name: "TimeoutError" });
+    sqs.on(ReceiveMessageCommand).rejects(timeout);
+    const clock = manualClock();
+    const queue = createSqsQueue<WorkMessage>({ queueUrl: QUEUE_URL, client, clock });
+    expect(await queue.lease({ visibilityMs: 1000, waitMs: 45_000 })).toBeUndefined();
+    const waits = sqs.commandCalls(ReceiveMessageCommand).map((c) => c.args[0].input.WaitTimeSeconds);
+    expect(waits).toEqual([20, 20, 2]);
+    expect(clock.sleeps).toEqual([1_000, 2_000, 4_000]);
+    expect(queue.stats()).toMatchObject({ receiveMessage: 3, emptyReceives: 3, unansweredReceives: 3 });
+  });
+
+  it("counts a receive that cannot reach SQS as empty; an answer resets the pause", async () => {
+    const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), { code: "ECONNREFUSED" });
+    sqs.on(ReceiveMessageCommand).rejectsOnce(refused).resolvesOnce({}).rejects(refused);
+    const clock = manualClock();
+    const queue = createSqsQueue<WorkMessage>({ queueUrl: QUEUE_URL, client, clock });
+    for (let i = 0; i < 3; i++)
+      expect(await queue.lease({ visibilityMs: 1000, waitMs: 3_000 })).toBeUndefined();
+    expect(clock.sleeps).toEqual([1_000, 1_000]);
+    expect(queue.stats()).toMatchObject({ receiveMessage: 3, unansweredReceives: 2, emptyReceives: 3 });
+  });
+
+  it("still fails at once on an error that is not about reaching SQS", async () => {
+    sqs.on(ReceiveMessageCommand).rejects(new QueueDoesNotExist({ $metadata: {}, message: "gone" }));
+    const queue = createSqsQueue<WorkMessage>({ queueUrl: QUEUE_URL, client, clock: manualClock() });
+    await expect(queue.lease({ visibilityMs: 1000, waitMs: 3_000 })).rejects.toThrow(/does not exist/);
   });
 });
 

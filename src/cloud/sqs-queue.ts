@@ -26,6 +26,7 @@ import {
 import { type Clock, systemClock } from "../engine/clock.ts";
 import { type Lease, LeaseLostError, type WorkQueue } from "../engine/work-queue.ts";
 import { errorMessage, UserError } from "../errors.ts";
+import { type AwsTimeouts, awsRequestHandler, isUnansweredError } from "./aws-http.ts";
 
 /** Entries per SendMessageBatch / DeleteMessageBatch call (an SQS limit). */
 export const MAX_BATCH_ENTRIES = 10;
@@ -46,11 +47,13 @@ export interface SqsClientProps {
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
   /** Attempts per call, the SDK's retries of throttling and network errors included. */
   readonly maxAttempts?: number;
+  /** Connection and answer timeouts (default 5 s and 30 s: longer than a 20 s long poll). */
+  readonly timeouts?: AwsTimeouts;
 }
 
 /** The one place an SQS client is built, so the same code talks to AWS or a local endpoint. */
 export function createSqsClient(props: SqsClientProps = {}): SQSClient {
-  const config: SQSClientConfig = {};
+  const config: SQSClientConfig = { requestHandler: awsRequestHandler(props.timeouts) };
   // Only set what was given: an explicit undefined would still count as "configured" for
   // some SDK resolvers and hide the environment variables.
   if (props.endpoint !== undefined) config.endpoint = props.endpoint;
@@ -92,6 +95,12 @@ export interface SqsQueueOptions<T> {
   readonly sendConcurrency?: number;
   /** Attempts per batch entry that SQS reports as failed (Failed[]), the first included. */
   readonly maxSendAttempts?: number;
+  /** How long past its long poll a receive may go unanswered before it counts as empty
+   * (default 5 s). */
+  readonly receiveGraceMs?: number;
+  /** Called for each receive that got no answer in time (or could not reach SQS): it counts
+   * as an empty receive, and the next one waits a little longer first. */
+  readonly onUnansweredReceive?: (reason: string) => void;
 }
 
 /** Calls made and messages moved, for benchmarks and tests. */
@@ -108,6 +117,8 @@ export interface SqsQueueStats {
   getQueueAttributes: number;
   invalidMessages: number;
   visibilityCapped: number;
+  /** Receives that got no answer in time or could not reach SQS (counted as empty too). */
+  unansweredReceives: number;
 }
 
 export type SqsQueue<T> = WorkQueue<T> & {
@@ -131,6 +142,9 @@ interface LeaseState {
 const CAP_MARGIN_MS = 30_000;
 const BACKOFF_BASE_MS = 100;
 const BACKOFF_MAX_MS = 5_000;
+/** Pause after the first unanswered receive, doubled each time in a row up to the maximum. */
+const UNANSWERED_PAUSE_MS = 1_000;
+const UNANSWERED_PAUSE_MAX_MS = 30_000;
 
 /**
  * Creates the SQS work queue.
@@ -176,7 +190,11 @@ export function createSqsQueue<T>(options: SqsQueueOptions<T>): SqsQueue<T> {
     getQueueAttributes: 0,
     invalidMessages: 0,
     visibilityCapped: 0,
+    unansweredReceives: 0,
   };
+  const receiveGraceMs = options.receiveGraceMs ?? 5_000;
+  /** Receives in a row that got no answer: the pause before the next one grows with it. */
+  let unansweredInARow = 0;
 
   function reportCapped(lease: Lease<T>, state: LeaseState | undefined): void {
     if (state?.capped) return;
@@ -228,14 +246,20 @@ export function createSqsQueue<T>(options: SqsQueueOptions<T>): SqsQueue<T> {
     }
   }
 
-  /** Receives one message, or undefined when the poll ended empty or the signal aborted. */
+  /** Receives one message; "empty" when the poll ended empty, "unanswered" when SQS did not
+   * answer within the long poll and a grace period (or could not be reached). */
   async function receiveOnce(
     visibilitySeconds: number,
     waitSeconds: number,
     signal: AbortSignal | undefined,
-  ): Promise<{ message: Message; sentAt: number; returnedAt: number } | "empty" | "aborted"> {
+  ): Promise<{ message: Message; sentAt: number; returnedAt: number } | "empty" | "unanswered" | "aborted"> {
     const sentAt = clock.now();
     counters.receiveMessage += 1;
+    // A deadline on the whole call, the SDK's own retries included: a silent endpoint must
+    // not hold a worker past its idle time.
+    const deadlineMs = waitSeconds * 1000 + receiveGraceMs;
+    const deadline = AbortSignal.timeout(deadlineMs);
+    const abortSignal = signal ? AbortSignal.any([signal, deadline]) : deadline;
     const call = client.send(
       new ReceiveMessageCommand({
         QueueUrl: queueUrl,
@@ -244,16 +268,27 @@ export function createSqsQueue<T>(options: SqsQueueOptions<T>): SqsQueue<T> {
         WaitTimeSeconds: waitSeconds,
         MessageSystemAttributeNames: ["ApproximateReceiveCount"],
       }),
-      signal ? { abortSignal: signal } : {},
+      { abortSignal },
     );
+    const unanswered = (why: string) => {
+      counters.emptyReceives += 1;
+      counters.unansweredReceives += 1;
+      unansweredInARow += 1;
+      options.onUnansweredReceive?.(
+        `SQS did not answer ReceiveMessage on ${queueUrl} within ${Math.ceil(deadlineMs / 1000)} s (${why}); counted as an empty receive`,
+      );
+      return "unanswered" as const;
+    };
     let output: Awaited<typeof call> | "aborted";
     try {
-      output = signal ? await untilAborted(call, signal) : await call;
+      output = await untilAborted(call, abortSignal);
     } catch (e) {
       if (signal?.aborted) return "aborted";
+      if (deadline.aborted || isUnansweredError(e)) return unanswered(errorMessage(e));
       throw describeSqsError(e, "ReceiveMessage", queueUrl);
     }
-    if (output === "aborted") return "aborted";
+    if (output === "aborted") return signal?.aborted ? "aborted" : unanswered("no answer");
+    unansweredInARow = 0;
     const message = output.Messages?.[0];
     if (!message) {
       counters.emptyReceives += 1;
@@ -295,6 +330,19 @@ export function createSqsQueue<T>(options: SqsQueueOptions<T>): SqsQueue<T> {
         );
         const received = await receiveOnce(visibilitySeconds, Math.max(0, waitSeconds), signal);
         if (received === "aborted") return undefined;
+        if (received === "unanswered") {
+          // Like an empty receive, after a pause that grows while SQS stays silent (an
+          // unreachable endpoint answers at once, and must not be asked in a tight loop).
+          const pause = Math.min(
+            UNANSWERED_PAUSE_MAX_MS,
+            UNANSWERED_PAUSE_MS * 2 ** (unansweredInARow - 1),
+            Math.max(0, giveUpAt - clock.now()),
+          );
+          await clock.sleep(pause, signal);
+          budgetMs -= Math.max(waitSeconds, 0) * 1000 + pause;
+          if (waitSeconds <= 0 || budgetMs < 500 || giveUpAt - clock.now() < 500) return undefined;
+          continue;
+        }
         if (received !== "empty") {
           const lease = toLease(received.message);
           if (!lease) continue;

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createFakeClock, type FakeClock } from "../engine/fake-clock.ts";
 import { UserError } from "../errors.ts";
 import type { Launcher, LaunchWorkersRequest, LaunchWorkersResult, WorkerState } from "./launcher.ts";
-import { maintainWorkers, type WorkerPoolEvent } from "./worker-pool.ts";
+import { maintainWorkers, type WorkerPoolEvent, WorkersFailingError } from "./worker-pool.ts";
 
 const POLL = 1_000;
 
@@ -95,6 +95,7 @@ describe("maintainWorkers", () => {
         replaced: 1,
         launchRounds: 2,
         aborted: false,
+        live: 0,
       },
     });
   });
@@ -127,7 +128,11 @@ describe("maintainWorkers", () => {
     const clock = createFakeClock();
     const fake = fakeLauncher();
     let want = 4;
-    const pool = start(clock, { launcher: fake.launcher, desired: async () => want });
+    const pool = start(clock, {
+      launcher: fake.launcher,
+      desired: async () => want,
+      maxDeathsWithoutProgress: 4,
+    });
     await clock.advance(0);
     for (const id of ["w0", "w1", "w2"]) fake.stop(id, "out_of_memory");
     want = 2; // two realisations left, one worker still alive
@@ -216,7 +221,24 @@ describe("maintainWorkers", () => {
     await clock.advance(0);
     controller.abort();
     await clock.advance(0);
-    expect(pool.outcome()).toMatchObject({ ok: true, value: { aborted: true, launched: 1 } });
+    expect(pool.outcome()).toMatchObject({ ok: true, value: { aborted: true, launched: 1, live: 1 } });
+  });
+
+  it("counts the workers an earlier run left running, and launches only the rest", async () => {
+    const clock = createFakeClock();
+    const fake = fakeLauncher();
+    await fake.launcher.launch({ count: 2, environment: {}, token: "earlier" });
+    const pool = start(clock, {
+      launcher: fake.launcher,
+      desired: async () => 3,
+      initialWorkers: ["w0", "w1"],
+    });
+    await clock.advance(0);
+    expect(fake.requests.map((r) => r.count)).toEqual([2, 1]);
+    fake.stop("w0", "completed");
+    await clock.advance(POLL);
+    expect(fake.requests.map((r) => r.count)).toEqual([2, 1, 1]);
+    expect(pool.events).toContainEqual({ type: "worker_finished", id: "w0" });
   });
 
   it("survives a few describe failures and reports them", async () => {
@@ -233,5 +255,91 @@ describe("maintainWorkers", () => {
     for (let i = 0; i < 3; i++) await clock.advance(POLL);
     expect(pool.events.filter((e) => e.type === "describe_failed")).toHaveLength(2);
     expect(pool.outcome()).toBeUndefined();
+  });
+});
+
+describe("maintainWorkers with workers that die without a result", () => {
+  /** A launcher whose every worker stops at once, the way a worker that crashes at start does. */
+  function crashingLauncher(crash: (id: string) => WorkerState) {
+    let n = 0;
+    const requests: LaunchWorkersRequest[] = [];
+    const launcher: Launcher = {
+      async launch(request) {
+        requests.push(request);
+        return {
+          started: Array.from({ length: request.count }, () => ({ id: `task/c/t${n++}` })),
+          failures: [],
+        };
+      },
+      async describe(ids) {
+        return ids.map(crash);
+      },
+    };
+    return { launcher, requests, launched: () => n };
+  }
+
+  it("stops launching after max(3, max_workers) deaths in a row and names the reasons", async () => {
+    const clock = createFakeClock();
+    const fake = crashingLauncher((id) =>
+      Number(id.slice(8)) % 4 === 3
+        ? { id, status: "stopped", end: "image_pull_failed", reason: "CannotPullContainerError: not found" }
+        : {
+            id,
+            status: "stopped",
+            end: "failed",
+            reason: "Essential container in task exited",
+            exitCode: 1,
+          },
+    );
+    const pool = start(clock, {
+      launcher: fake.launcher,
+      desired: async () => 200,
+      maxDeathsWithoutProgress: 200,
+      progress: () => 0,
+      logHint: (id) => `aws logs tail /ecs/modelfleet --log-stream-names agent/agent/${id.split("/").pop()}`,
+    });
+    // A simulated hour.
+    for (let i = 0; i < 3_600 && !pool.outcome(); i++) await clock.advance(POLL);
+    const outcome = pool.outcome();
+    expect(outcome?.ok).toBe(false);
+    expect(fake.launched()).toBe(200);
+    const error = (outcome as { error: unknown }).error;
+    expect(error).toBeInstanceOf(WorkersFailingError);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as Error).message).toBe(
+      [
+        "200 workers in a row stopped without a result (the limit is max(3, cloud.max_workers) = 200), so no more are started:",
+        "  150 × failed (exit code 1): Essential container in task exited; e.g. task/c/t0",
+        "   50 × image_pull_failed: CannotPullContainerError: not found; e.g. task/c/t3",
+        "Look at a worker's log: aws logs tail /ecs/modelfleet --log-stream-names agent/agent/t0",
+      ].join("\n"),
+    );
+  });
+
+  it("counts only deaths since the last result, and not Spot interruptions or idle exits", async () => {
+    const clock = createFakeClock();
+    const fake = fakeLauncher();
+    let results = 0;
+    const pool = start(clock, {
+      launcher: fake.launcher,
+      desired: async () => 3,
+      maxDeathsWithoutProgress: 3,
+      progress: () => results,
+    });
+    await clock.advance(0);
+    fake.stop("w0", "failed");
+    fake.stop("w1", "out_of_memory");
+    await clock.advance(POLL);
+    results = 1; // a result arrives: the count starts again
+    fake.stop("w2", "failed");
+    fake.stop("w3", "spot_interruption");
+    fake.stop("w4", "completed");
+    await clock.advance(POLL);
+    fake.stop("w5", "failed");
+    await clock.advance(POLL);
+    expect(pool.outcome()).toBeUndefined();
+    for (const id of fake.live()) fake.stop(id, "failed");
+    await clock.advance(POLL);
+    expect(pool.outcome()).toMatchObject({ ok: false });
   });
 });

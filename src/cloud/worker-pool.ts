@@ -15,9 +15,15 @@
 //   starting;
 // - with workers alive, the run goes on with them and launches are retried with backoff (our own
 //   workers stopping frees quota).
+//
+// Workers that start and die end in bounded time too: once `maxDeathsWithoutProgress` workers
+// have died with no result in between (a crash at start, a bad image, a worker killed by its
+// model), no more are launched and the pool fails with the stop reasons it saw, grouped.
+// Spot interruptions, workers stopped by ECS or a person, and workers that exit after their
+// work are not deaths.
 import { type Clock, systemClock } from "../engine/clock.ts";
 import { errorMessage, UserError } from "../errors.ts";
-import type { Launcher, WorkerEnd } from "./launcher.ts";
+import type { Launcher, WorkerEnd, WorkerState } from "./launcher.ts";
 
 export type WorkerPoolEvent =
   /** Workers started (`count` of `requested`); `live` counts pending and running workers. */
@@ -49,6 +55,8 @@ export interface WorkerPoolSummary {
   readonly launchRounds: number;
   /** True when the signal ended the pool before the workers had all stopped. */
   readonly aborted: boolean;
+  /** Workers still starting or running when the pool returned. */
+  readonly live: number;
 }
 
 export interface MaintainWorkersOptions {
@@ -57,6 +65,8 @@ export interface MaintainWorkersOptions {
   readonly desired: () => Promise<number>;
   /** Environment for every worker (queue URL, bucket...). */
   readonly environment: Readonly<Record<string, string>>;
+  /** Workers already running for this work (left by an earlier run): counted, not launched. */
+  readonly initialWorkers?: readonly string[];
   readonly clock?: Clock;
   /** Time between cycles (default 15 s). */
   readonly pollMs?: number;
@@ -72,6 +82,67 @@ export interface MaintainWorkersOptions {
   readonly launchBackoffMs?: number;
   /** Describe failures in a row before giving up (default 5). */
   readonly maxDescribeFailures?: number;
+  /** Results the run has had so far; a change means the workers are doing their work. */
+  readonly progress?: () => number;
+  /** Worker deaths with no progress in between before giving up (default 3). */
+  readonly maxDeathsWithoutProgress?: number;
+  /** Where to read a worker's log, in words (a command), for the message when giving up. */
+  readonly logHint?: (workerId: string) => string | undefined;
+}
+
+/** Ends that are not the worker's failure: they do not count towards giving up. */
+const NOT_A_DEATH: ReadonlySet<WorkerEnd> = new Set(["completed", "spot_interruption", "stopped"]);
+
+/** Workers died one after another without a result; the message lists why, grouped. */
+export class WorkersFailingError extends UserError {
+  readonly deaths: number;
+  readonly groups: readonly DeathGroup[];
+  constructor(options: { deaths: number; limit: number; groups: readonly DeathGroup[]; logHint?: string }) {
+    const { deaths, limit, groups } = options;
+    const width = Math.max(...groups.map((g) => String(g.count).length));
+    super(
+      [
+        `${deaths} workers in a row stopped without a result (the limit is max(3, cloud.max_workers) = ${limit}), so no more are started:`,
+        ...groups.map(
+          (g) =>
+            `  ${String(g.count).padStart(width)} × ${g.end}${g.exitCode === undefined ? "" : ` (exit code ${g.exitCode})`}: ${g.reason ?? "no reason given"}; e.g. ${g.example}`,
+        ),
+        options.logHint === undefined
+          ? "Look at a worker's log: the task definition's log configuration names its log group, and the log stream ends in the task id."
+          : `Look at a worker's log: ${options.logHint}`,
+      ].join("\n"),
+    );
+    this.name = "WorkersFailingError";
+    this.deaths = deaths;
+    this.groups = groups;
+  }
+}
+
+export interface DeathGroup {
+  readonly end: WorkerEnd;
+  readonly reason: string | undefined;
+  readonly exitCode: number | undefined;
+  readonly count: number;
+  /** One worker that ended this way. */
+  readonly example: string;
+}
+
+/** Groups deaths by end, reason and exit code, the most frequent first. */
+function groupDeaths(deaths: readonly WorkerState[]): DeathGroup[] {
+  const groups = new Map<
+    string,
+    { end: WorkerEnd; reason?: string; exitCode?: number; count: number; example: string }
+  >();
+  for (const d of deaths) {
+    const end = d.end ?? "failed";
+    const key = JSON.stringify([end, d.reason, d.exitCode]);
+    const g = groups.get(key);
+    if (g) g.count++;
+    else groups.set(key, { end, reason: d.reason, exitCode: d.exitCode, count: 1, example: d.id });
+  }
+  return [...groups.values()]
+    .sort((a, b) => b.count - a.count)
+    .map((g) => ({ end: g.end, reason: g.reason, exitCode: g.exitCode, count: g.count, example: g.example }));
 }
 
 const MAX_LAUNCH_BACKOFF_MS = 120_000;
@@ -84,10 +155,11 @@ export async function maintainWorkers(options: MaintainWorkersOptions): Promise<
   const deadlineMs = options.deadlineMs ?? 15 * 60_000;
   const launchBackoffMs = options.launchBackoffMs ?? 5_000;
   const maxDescribeFailures = Math.max(1, options.maxDescribeFailures ?? 5);
+  const maxDeaths = Math.max(1, options.maxDeathsWithoutProgress ?? 3);
   const tokenPrefix = options.token ?? `mf-${crypto.randomUUID()}`;
   const emit = (event: WorkerPoolEvent) => options.onEvent?.(event);
 
-  const live = new Set<string>();
+  const live = new Set<string>(options.initialWorkers ?? []);
   const lostBy: Partial<Record<WorkerEnd, number>> = {};
   let launched = 0;
   let finished = 0;
@@ -101,6 +173,9 @@ export async function maintainWorkers(options: MaintainWorkersOptions): Promise<
   let hardFailuresInARow = 0;
   let failingSince: number | undefined;
   let describeFailures = 0;
+  /** Deaths since the last progress. */
+  let deaths: WorkerState[] = [];
+  let lastProgress = options.progress?.();
 
   const summary = (aborted: boolean): WorkerPoolSummary => ({
     launched,
@@ -110,9 +185,15 @@ export async function maintainWorkers(options: MaintainWorkersOptions): Promise<
     replaced,
     launchRounds: round,
     aborted,
+    live: live.size,
   });
 
   while (!signal?.aborted) {
+    const progress = options.progress?.();
+    if (progress !== lastProgress) {
+      lastProgress = progress;
+      deaths = [];
+    }
     if (live.size > 0) {
       try {
         const states = await options.launcher.describe([...live]);
@@ -127,6 +208,7 @@ export async function maintainWorkers(options: MaintainWorkersOptions): Promise<
             lost++;
             owed++;
             lostBy[end] = (lostBy[end] ?? 0) + 1;
+            if (!NOT_A_DEATH.has(end)) deaths.push(state);
             emit({
               type: "worker_lost",
               id: state.id,
@@ -150,6 +232,16 @@ export async function maintainWorkers(options: MaintainWorkersOptions): Promise<
       }
     }
     if (signal?.aborted) break;
+    if (deaths.length >= maxDeaths) {
+      const groups = groupDeaths(deaths);
+      const logHint = options.logHint?.(groups[0]!.example);
+      throw new WorkersFailingError({
+        deaths: deaths.length,
+        limit: maxDeaths,
+        groups,
+        ...(logHint ? { logHint } : {}),
+      });
+    }
 
     const want = Math.max(0, Math.floor(await options.desired()));
     if (want === 0 && live.size === 0) return summary(false);

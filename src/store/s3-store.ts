@@ -759,7 +759,8 @@ function errorName(e: unknown): string {
   return typeof name === "string" ? name : "";
 }
 
-function httpStatus(e: unknown): number | undefined {
+/** The HTTP status of an SDK error, if it has one. */
+export function httpStatus(e: unknown): number | undefined {
   if (typeof e !== "object" || e === null) return undefined;
   const status = (e as { $metadata?: { httpStatusCode?: unknown } }).$metadata?.httpStatusCode;
   return typeof status === "number" ? status : undefined;

@@ -1,11 +1,14 @@
 // The cloud execution path end to end on the fake cloud: the real CLI and the real agent
 // processes, against s3rver (with conditional writes), a fake SQS and a mocked ECS.
-import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { PurgeQueueCommand, SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterEach, describe, expect, it } from "vitest";
 import { memoryIO } from "../../src/cli/io.ts";
 import { main } from "../../src/cli/main.ts";
+import { cloudPieces } from "../../src/cloud/aws-wiring.ts";
+import { runOnCloud } from "../../src/cloud/cloud-run.ts";
 import { runLocal } from "../../src/engine/local-run.ts";
 import type { RealisationResult } from "../../src/results/realisation-result.ts";
+import { loadSpec } from "../../src/spec/load.ts";
 import { createS3ResultStore } from "../../src/store/s3-store.ts";
 import { makeProject, type TestProject } from "../helpers/project.ts";
 import { waitFor } from "../helpers/wait.ts";
@@ -193,6 +196,242 @@ describe("the ECS path on the fake cloud", () => {
     expect(r.code).toBe(1);
     expect(r.err).toContain("the account's Fargate Spot vCPU quota is exhausted");
     expect(cloud.tasks).toHaveLength(0);
+  });
+
+  it("8. workers that crash at start: the run ends after max(3, max_workers) of them, with the reasons", async () => {
+    project = await makeProject({ params: [{ x: 1 }, { x: 2 }, { x: 3 }, { x: 4 }], specExtra: CLOUD_SPEC });
+    cloud = await startFakeCloud();
+    cloud.behaviour = { brokenWorkers: true };
+    const r = await runEcs(project, cloud);
+    expect(r.code).toBe(1);
+    // At most the bound plus the workers already launched when it was reached.
+    expect(cloud.tasks.length).toBeGreaterThanOrEqual(3);
+    expect(cloud.tasks.length).toBeLessThanOrEqual(3 + 3 - 1);
+    await waitFor("the workers to exit", async () =>
+      cloud!.tasks.every((t) => t.exitCode !== null) ? true : undefined,
+    );
+    expect(cloud.tasks.every((t) => t.exitCode === 1)).toBe(true);
+    expect(r.err).toContain(
+      "3 workers in a row stopped without a result (the limit is max(3, cloud.max_workers) = 3), so no more are started:",
+    );
+    expect(r.err).toMatch(
+      / {2}3 × failed \(exit code 1\): Essential container in task exited; e\.g\. arn:aws:ecs:/,
+    );
+    expect(r.err).toMatch(
+      /Look at a worker's log: aws logs tail \/ecs\/fake --log-stream-names agent\/agent\/\d+ --since 1d/,
+    );
+    expect(r.err).toMatch(
+      /The realisations not done stay on the queue: `modelfleet stop .*` removes them; once the cause is fixed, `modelfleet run .*` queues them again\./,
+    );
+  });
+
+  it("9. two runs of one scenario at once: the second refuses, naming the first, and starts nothing", async () => {
+    project = await makeProject({
+      params: Array.from({ length: 4 }, (_, i) => ({ x: i, mode: 8 })),
+      specExtra: CLOUD_SPEC,
+    });
+    cloud = await startFakeCloud();
+    const first = runEcs(project, cloud);
+    await waitFor("the first run's workers", async () => (cloud!.tasks.length > 0 ? true : undefined));
+    const sentBefore = cloud.sqs.stats().SendMessageBatch ?? 0;
+    const second = await runEcs(project, cloud);
+    expect(second.code).toBe(3);
+    expect(second.err).toMatch(
+      /another run holds s3:\/\/[^ ]+\/results\/test\/base\/run\.lock: `modelfleet run .*base\.yaml --executor ecs`, pid \d+ on /,
+    );
+    expect(second.err).toContain("take the lock over now with --force");
+    expect(cloud.sqs.stats().SendMessageBatch ?? 0).toBe(sentBefore);
+    const r = await first;
+    expect(r.code).toBe(0);
+    expect(cloud.tasks.length).toBeLessThanOrEqual(3);
+    // Every realisation ran once: one publish per id in the workers' logs.
+    const published = cloud.tasks.flatMap((t) => t.output.match(/: \d+ ok/g) ?? []);
+    expect(published).toHaveLength(4);
+    // The lock was released at the end: a third run goes ahead (and has nothing to do).
+    const third = await runEcs(project, cloud);
+    expect(third.code).toBe(0);
+  });
+
+  it("10. Ctrl-C ends the client only: it says so truthfully, and the workers finish the run set", async () => {
+    const params = Array.from({ length: 6 }, (_, i) => ({ x: i, mode: 8 }));
+    project = await makeProject({ params, specExtra: "cloud: { max_workers: 2, idle_timeout: 2s }\n" });
+    cloud = await startFakeCloud();
+    const io = memoryIO(project.dir);
+    const running = main(
+      ["run", project.spec, "--executor", "ecs", "--infra", cloud.infraFile, "--poll", "0.3s"],
+      io,
+    );
+    await waitFor(
+      "a model to start",
+      async () => (await cloud!.taskRunning("1")) ?? (await cloud!.taskRunning("2")),
+    );
+    process.emit("SIGINT");
+    expect(await running).toBe(130);
+    const err = io.stderr.join("\n");
+    expect(err).toContain("test/base: this client has ended; the run set goes on without it.");
+    expect(err).toContain(
+      "2 worker(s) go on until the queue is empty (workers that are lost are not replaced while no client runs).",
+    );
+    expect(err).toContain(
+      `follow it:        modelfleet status ${project.spec} --executor ecs --infra ${cloud.infraFile}`,
+    );
+    expect(err).toContain(
+      `stop it:          modelfleet stop ${project.spec} --executor ecs --infra ${cloud.infraFile}`,
+    );
+    expect(err).not.toMatch(/finish their realisation and exit/);
+    // `status` follows it.
+    const statusIO = memoryIO(project.dir);
+    expect(
+      await main(["status", project.spec, "--executor", "ecs", "--infra", cloud.infraFile], statusIO),
+    ).toBe(0);
+    const status = statusIO.stdout.join("\n");
+    expect(status).toMatch(/^test\/base: \d\/6 done \(\d+%\): \d ok, 0 model failures; \d left/);
+    expect(status).toMatch(
+      /run started .* by `modelfleet run .*base\.yaml --executor ecs`: no client follows it; its workers go on until the queue is empty/,
+    );
+    expect(status).toMatch(/queue: \d+ waiting, \d+ being run; 2 worker\(s\) running/);
+    expect(status).toContain(
+      `stop it: modelfleet stop ${project.spec} --executor ecs --infra ${cloud.infraFile}`,
+    );
+    // No client now: the workers run the whole run set and exit by themselves.
+    const results = await waitFor("every result", async () => {
+      const r = await cloudResults(cloud!);
+      return r.size === 6 ? r : undefined;
+    });
+    expect([...results.values()].every((r) => r.status === "ok")).toBe(true);
+    await waitFor("the workers to exit", async () =>
+      cloud!.tasks.every((t) => t.exitCode !== null) ? true : undefined,
+    );
+    expect(cloud.tasks.map((t) => t.exitCode)).toEqual([0, 0]);
+    const finalIO = memoryIO(project.dir);
+    await main(["status", project.spec, "--executor", "ecs", "--infra", cloud.infraFile, "--json"], finalIO);
+    expect(JSON.parse(finalIO.stdout.join(""))).toMatchObject({
+      ok: 6,
+      remaining: 0,
+      workers: 0,
+      client: null,
+    });
+    // The lock was released: the next run goes ahead, finds everything done.
+    const again = await runEcs(project, cloud);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.out).ranNow).toBe(0);
+  });
+
+  it("11. stop mid-way: no new model starts, the queue is emptied, results stay whole, and a new run does the rest", async () => {
+    const params = Array.from({ length: 8 }, (_, i) => ({ x: i, mode: 8 }));
+    project = await makeProject({ params, specExtra: "cloud: { max_workers: 2, idle_timeout: 2s }\n" });
+    cloud = await startFakeCloud({ stopTimeoutSeconds: 20 });
+    const clientIO = memoryIO(project.dir);
+    const client = main(
+      ["run", project.spec, "--executor", "ecs", "--infra", cloud.infraFile, "--poll", "0.3s"],
+      clientIO,
+    );
+    await waitFor("a first result", async () => ((await cloudResults(cloud!)).size > 0 ? true : undefined));
+    const stopIO = memoryIO(project.dir);
+    const code = await main(["stop", project.spec, "--executor", "ecs", "--infra", cloud.infraFile], stopIO);
+    const said = stopIO.stderr.join("\n");
+    expect(code).toBe(0);
+    expect(said).toMatch(
+      /test\/base: took the run lock over from `modelfleet run .*` \(pid \d+ on .*\); that client ends/,
+    );
+    expect(said).toContain("test/base: stopped the run started ");
+    expect(said).toContain("no worker starts another of its realisations");
+    expect(said).toMatch(/told 2 worker\(s\) to stop \(ECS sends SIGTERM; each kills its model/);
+    expect(said).toMatch(/all 2 worker\(s\) stopped within \d/);
+    expect(said).toMatch(/removed \d+ queued realisation\(s\) from the queue/);
+    // The client that followed the run set ends, saying why.
+    expect(await client).toBe(130);
+    expect(clientIO.stderr.join("\n")).toMatch(/the run set was stopped at .* by `modelfleet stop .*`/);
+
+    // Every worker is gone, and the queue holds none of the stopped work.
+    expect(cloud.tasks.every((t) => t.exitCode !== null || t.signal !== null)).toBe(true);
+    expect(cloud.sqs.messages(cloud.infra.queueUrl).filter((m) => m.state === "visible")).toEqual([]);
+    const atStop = await cloudResults(cloud);
+    expect(atStop.size).toBeGreaterThan(0);
+    expect(atStop.size).toBeLessThan(8);
+    for (const r of atStop.values()) {
+      expect(r.status).toBe("ok");
+      expect(r.observations.y).toBe(r.parameters.x! * 2);
+    }
+    const tasksAtStop = cloud.tasks.length;
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await cloudResults(cloud)).size).toBe(atStop.size);
+    expect(cloud.tasks.length).toBe(tasksAtStop);
+
+    // A new run is not held back by the stop, and runs exactly what has no result.
+    const next = await runEcs(project, cloud);
+    expect(next.code).toBe(0);
+    const summary = JSON.parse(next.out);
+    expect(summary.ranNow).toBe(8 - atStop.size);
+    expect(summary.counts.ok).toBe(8);
+    for (const [id, r] of atStop) expect((await cloudResults(cloud)).get(id)!.endedAt).toBe(r.endedAt);
+  });
+
+  it("12. a realisation dead-lettered again over its earlier failure ends the run instead of being waited for", async () => {
+    project = await makeProject({ params: [{ x: 1 }, { x: 2, mode: 8 }], specExtra: CLOUD_SPEC });
+    cloud = await startFakeCloud({ maxReceiveCount: 2, visibilitySeconds: 1 });
+    cloud.crashWorkersRunning("2");
+    expect((await runEcs(project, cloud)).code).toBe(1);
+    const failed = (await cloudResults(cloud)).get("2")!;
+    expect(failed.failure?.reason).toBe("worker_lost");
+    // The next run tries it again; it crashes its workers again and lands in the DLQ again.
+    const again = await runEcs(project, cloud);
+    cloud.crashWorkersRunning(undefined);
+    expect(again.code).toBe(1);
+    expect(JSON.parse(again.out)).toMatchObject({
+      deadLettered: 1,
+      unfinished: [],
+      counts: { ok: 1, failedInfrastructure: 1 },
+    });
+  });
+
+  it("13. realisations left with no message and no result: the run stops waiting for them and names them", async () => {
+    const params = Array.from({ length: 4 }, (_, i) => ({ x: i, mode: 8 }));
+    project = await makeProject({ params, specExtra: "cloud: { max_workers: 1, idle_timeout: 1s }\n" });
+    cloud = await startFakeCloud({ idleSeconds: 1 });
+    const resolved = await loadSpec(project.spec);
+    const pieces = cloudPieces(cloud.infra, { spot: false, idleSeconds: 1 });
+    const running = runOnCloud({
+      resolved,
+      ...pieces,
+      runSetKey: pieces.store.runSetKey({ project: "test", scenario: "base" }),
+      maxWorkers: 1,
+      pollMs: 200,
+      poolPollMs: 200,
+      emptyQueueGraceMs: 1_000,
+    });
+    await waitFor("a model to start", () => cloud!.taskRunning("1"));
+    // The queued messages are lost (purged by hand, say): nothing will ever run them.
+    await new SQSClient({}).send(new PurgeQueueCommand({ QueueUrl: cloud.infra.queueUrl }));
+    const report = await running;
+    expect(report.stopped).toBe(false);
+    // 1 may be among them: its in-flight message went too, and it ran on without one.
+    expect(report.unfinished).toEqual(expect.arrayContaining(["2", "3", "4"]));
+  });
+
+  it("14. run --force takes a run set over from a live client: that client ends, the new run adopts its workers", async () => {
+    const params = Array.from({ length: 6 }, (_, i) => ({ x: i, mode: 8 }));
+    project = await makeProject({ params, specExtra: "cloud: { max_workers: 2, idle_timeout: 2s }\n" });
+    cloud = await startFakeCloud();
+    const first = runEcs(project, cloud);
+    await waitFor(
+      "a model to start",
+      async () => (await cloud!.taskRunning("1")) ?? (await cloud!.taskRunning("2")),
+    );
+    const second = await runEcs(project, cloud, ["--force"]);
+    expect(second.err).toMatch(/took the run lock over from `modelfleet run .*` \(pid \d+ on /);
+    expect(second.err).toMatch(
+      /its queued realisations are queued again by this run, and its 2 worker\(s\) still running work for this one/,
+    );
+    expect(second.code).toBe(0);
+    expect(JSON.parse(second.out).counts.ok).toBe(6);
+    const r = await first;
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(
+      /another run \(started .* by `modelfleet run .*`, pid \d+ on .*\) has taken over this run set; this client ends\./,
+    );
+    // The workers the first run left were counted, not doubled.
+    expect(cloud.tasks.length).toBeLessThanOrEqual(4);
   });
 
   it("refuses a spec whose region is not the infrastructure's", async () => {

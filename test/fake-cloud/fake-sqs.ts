@@ -511,6 +511,23 @@ export async function startFakeSqs(options: FakeSqsOptions = {}): Promise<FakeSq
       return {};
     },
 
+    ChangeMessageVisibilityBatch(input) {
+      const queue = queueOf(input.QueueUrl);
+      const Successful: unknown[] = [];
+      const Failed: unknown[] = [];
+      for (const e of batchEntries(input)) {
+        try {
+          const seconds = integer(e.VisibilityTimeout, "VisibilityTimeout", 0, MAX_VISIBILITY_SECONDS, 0);
+          changeVisibility(queue, e.ReceiptHandle, seconds);
+          Successful.push({ Id: e.Id });
+        } catch (error) {
+          const err = error as SqsError;
+          Failed.push({ Id: e.Id, SenderFault: true, Code: err.queryCode, Message: err.message });
+        }
+      }
+      return { Successful, Failed };
+    },
+
     GetQueueAttributes(input) {
       const queue = queueOf(input.QueueUrl);
       const names = new Set((input.AttributeNames as string[] | undefined) ?? []);

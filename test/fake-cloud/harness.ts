@@ -9,8 +9,10 @@ import { join } from "node:path";
 import {
   DescribeTasksCommand,
   ECSClient,
+  ListTasksCommand,
   RunTaskCommand,
   type RunTaskCommandInput,
+  StopTaskCommand,
 } from "@aws-sdk/client-ecs";
 import { mockClient } from "aws-sdk-client-mock";
 import type { InfrastructureOutputs } from "../../src/cloud/cloud-config.ts";
@@ -22,11 +24,16 @@ export interface FakeTask {
   readonly arn: string;
   readonly process: ChildProcess;
   readonly env: Record<string, string>;
+  /** The RunTask overrides and startedBy, as DescribeTasks shows them. */
+  readonly overrides: Array<{ name?: string; value?: string }>;
+  readonly startedBy: string | undefined;
   readonly workRoot: string;
   output: string;
   exitCode: number | null;
   signal: string | null;
   stoppedByHarness: boolean;
+  /** The reason given to StopTask, once it was called. */
+  stopReason: string | undefined;
 }
 
 export interface RunTaskBehaviour {
@@ -36,6 +43,8 @@ export interface RunTaskBehaviour {
   partial?: (call: number, asked: number) => number | undefined;
   /** A failure reason for every task of every call (e.g. a quota failure). */
   failAll?: string;
+  /** Start workers without their bucket setting, so each exits with an error at once. */
+  brokenWorkers?: boolean;
 }
 
 export interface FakeCloud {
@@ -55,7 +64,13 @@ export interface FakeCloud {
 }
 
 export async function startFakeCloud(
-  options: { maxReceiveCount?: number; visibilitySeconds?: number; idleSeconds?: number } = {},
+  options: {
+    maxReceiveCount?: number;
+    visibilitySeconds?: number;
+    idleSeconds?: number;
+    /** After StopTask's SIGTERM, the kill comes this much later (ECS: the task's stopTimeout). */
+    stopTimeoutSeconds?: number;
+  } = {},
 ): Promise<FakeCloud> {
   const dir = await mkdtemp(join(tmpdir(), "mf-cloud-"));
   const s3 = await startFakeS3();
@@ -78,6 +93,8 @@ export async function startFakeCloud(
     securityGroups: ["sg-0abc"],
     assignPublicIp: false,
     containerName: "agent",
+    logGroup: "/ecs/fake",
+    logStreamPrefix: "agent",
   };
   const infraFile = join(dir, "infra.json");
   await writeFile(infraFile, JSON.stringify(infra));
@@ -188,6 +205,7 @@ export async function startFakeCloud(
         MODELFLEET_IDLE_SECONDS: String(options.idleSeconds ?? 2),
         MODELFLEET_VISIBILITY_SECONDS: String(options.visibilitySeconds ?? 4),
       };
+      if (cloud.behaviour.brokenWorkers) delete env.MODELFLEET_BUCKET;
       const child = spawn(process.execPath, [CLI, "agent"], {
         env,
         stdio: ["ignore", "pipe", "pipe"],
@@ -197,11 +215,14 @@ export async function startFakeCloud(
         arn,
         process: child,
         env,
+        overrides,
+        startedBy: input.startedBy,
         workRoot,
         output: "",
         exitCode: null,
         signal: null,
         stoppedByHarness: false,
+        stopReason: undefined,
       };
       child.stdout!.on("data", (b) => (task.output += b));
       child.stderr!.on("data", (b) => (task.output += b));
@@ -226,19 +247,23 @@ export async function startFakeCloud(
       })),
     };
   });
+  const exited = (t: FakeTask) => t.exitCode !== null || t.signal !== null;
   ecs.on(DescribeTasksCommand).callsFake(async (input: { tasks?: string[] }) => ({
     tasks: (input.tasks ?? []).flatMap((arn) => {
       const t = tasks.find((x) => x.arn === arn);
       if (!t) return [];
-      const stopped = t.exitCode !== null || t.signal !== null;
+      const stopped = exited(t);
       return [
         {
           taskArn: arn,
-          lastStatus: stopped ? "STOPPED" : "RUNNING",
+          startedBy: t.startedBy,
+          overrides: { containerOverrides: [{ name: "agent", environment: t.overrides }] },
+          lastStatus: stopped ? "STOPPED" : t.stopReason !== undefined ? "STOPPING" : "RUNNING",
+          desiredStatus: stopped || t.stopReason !== undefined ? "STOPPED" : "RUNNING",
           ...(stopped
             ? {
-                stopCode: "EssentialContainerExited",
-                stoppedReason: "Essential container in task exited",
+                stopCode: t.stopReason !== undefined ? "UserInitiated" : "EssentialContainerExited",
+                stoppedReason: t.stopReason ?? "Essential container in task exited",
                 containers: [{ name: "agent", exitCode: t.exitCode ?? (t.signal === "SIGKILL" ? 137 : 143) }],
               }
             : {}),
@@ -247,6 +272,36 @@ export async function startFakeCloud(
     }),
     failures: [],
   }));
+  // ListTasks: one page of the tasks whose desired status is RUNNING.
+  ecs.on(ListTasksCommand).callsFake(async (input: { startedBy?: string }) => ({
+    taskArns: tasks
+      .filter((t) => !exited(t) && t.stopReason === undefined)
+      .filter((t) => input.startedBy === undefined || t.startedBy === input.startedBy)
+      .map((t) => t.arn),
+  }));
+  // StopTask: SIGTERM to the agent (the container's main process), a kill of the whole task
+  // after its stop timeout.
+  ecs.on(StopTaskCommand).callsFake(async (input: { task?: string; reason?: string }) => {
+    const t = tasks.find((x) => x.arn === input.task);
+    if (!t) {
+      throw Object.assign(new Error("The referenced task was not found."), {
+        name: "InvalidParameterException",
+        $metadata: { httpStatusCode: 400 },
+      });
+    }
+    if (!exited(t) && t.stopReason === undefined) {
+      t.stopReason = input.reason ?? "Task stopped by user";
+      t.process.kill("SIGTERM");
+      const kill = setTimeout(
+        () => {
+          if (!exited(t)) killTree(t.process.pid!);
+        },
+        (options.stopTimeoutSeconds ?? 30) * 1000,
+      );
+      t.process.once("exit", () => clearTimeout(kill));
+    }
+    return { task: { taskArn: t.arn, lastStatus: exited(t) ? "STOPPED" : "STOPPING" } };
+  });
   return cloud;
 }
 

@@ -1,6 +1,7 @@
 import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -93,6 +94,18 @@ describe("fake S3 proxy: conditional writes", () => {
       name: "NoSuchKey",
       status: 404,
     });
+  });
+
+  it("deletes with If-Match only over the ETag given", async () => {
+    const first = await put("delete-if-match", "one");
+    await put("delete-if-match", "two");
+    const del = (IfMatch: string) =>
+      client.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key: "delete-if-match", IfMatch }));
+    expect(await failure(del(first.ETag!))).toEqual({ name: "PreconditionFailed", status: 412 });
+    expect(await read("delete-if-match")).toBe("two");
+    const head = await client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: "delete-if-match" }));
+    await del(head.ETag!);
+    expect(await failure(read("delete-if-match"))).toMatchObject({ name: "NoSuchKey" });
   });
 
   it("decides concurrent conditional PUTs of one key one at a time: exactly one wins", async () => {

@@ -4,7 +4,8 @@
 //
 // - Conditional writes. s3rver ignores If-None-Match and If-Match on PUT, so a test of
 //   exactly-once publishing against it alone would pass whatever the code did. The proxy
-//   decides them as S3 does (PutObject, CompleteMultipartUpload, CopyObject):
+//   decides them as S3 does (PutObject, CompleteMultipartUpload, CopyObject, and If-Match on
+//   DeleteObject):
 //   `If-None-Match: *` → 412 PreconditionFailed when the key exists; `If-Match: <etag>` → 412
 //   when the current ETag differs, 404 NoSuchKey when there is no object (what S3 answers).
 //   Every write to one key is serialized by a per-key mutex, so the check and the write it
@@ -188,11 +189,12 @@ const WRITES: ReadonlySet<S3Operation> = new Set([
   "CompleteMultipartUpload",
   "DeleteObject",
 ]);
-/** Writes on which S3 honours If-None-Match / If-Match. */
+/** Writes on which S3 honours If-None-Match / If-Match (a delete, If-Match only). */
 const CONDITIONAL_WRITES: ReadonlySet<S3Operation> = new Set([
   "PutObject",
   "CopyObject",
   "CompleteMultipartUpload",
+  "DeleteObject",
 ]);
 
 function createProxy(backend: Backend) {

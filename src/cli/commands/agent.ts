@@ -24,10 +24,12 @@ export async function agentCommand(args: string[], io: CliIO): Promise<number> {
     io.out(USAGE);
     return 0;
   }
-  const pieces = agentPiecesFromEnvironment(process.env);
   const worker = process.env.ECS_CONTAINER_METADATA_URI_V4
     ? `ecs-${hostname()}`
     : `${hostname()}-${process.pid}`;
+  const pieces = agentPiecesFromEnvironment(process.env, {
+    onUnansweredReceive: (reason) => io.err(`${worker}: ${reason}`),
+  });
   const stop = new AbortController();
   const onTerm = (signal: string) => {
     io.err(`agent ${worker}: ${signal}: stopping; the running realisation goes back on the queue`);
@@ -47,11 +49,19 @@ export async function agentCommand(args: string[], io: CliIO): Promise<number> {
           `${worker}: ${e.id} ${e.status}${e.duplicate ? " (already published by another worker)" : ""}`,
         );
       else if (e.type === "released") io.out(`${worker}: ${e.id} back on the queue: ${e.why}`);
+      else if (e.type === "dropped") io.out(`${worker}: ${e.id} removed from the queue, not run: ${e.why}`);
       else if (e.type === "idle-exit") io.out(`${worker}: queue empty for ${e.idleSeconds}s; exiting`);
     },
   });
   io.out(
     `${worker}: received ${summary.received}, published ${summary.published}, returned ${summary.released}`,
   );
-  return summary.stoppedBySignal ? 143 : 0;
+  if (summary.stoppedBySignal) return 143;
+  const receives = pieces.queue.stats();
+  if (receives.receiveMessage > 0 && receives.unansweredReceives === receives.receiveMessage) {
+    // Not an idle worker: one that never reached its queue. Failing makes the run count it.
+    io.err(`${worker}: SQS never answered a receive from ${pieces.queue.queueUrl}; exiting with an error`);
+    return 1;
+  }
+  return 0;
 }

@@ -1,17 +1,24 @@
 // `modelfleet run <spec> --executor ecs`: the run on ECS Fargate workers, with the same
-// progress display and summary as a local run.
+// progress display and summary as a local run. The run set is not tied to this client: on
+// Ctrl-C (or SIGTERM) the client ends and the workers finish what is queued;
+// `modelfleet stop` stops them.
 import { resolve } from "node:path";
 import { cloudPieces, readInfrastructureOutputs } from "../../cloud/aws-wiring.ts";
-import { runOnCloud } from "../../cloud/cloud-run.ts";
+import type { InfrastructureOutputs } from "../../cloud/cloud-config.ts";
+import { type CloudRunReport, runOnCloud } from "../../cloud/cloud-run.ts";
+import { WorkersFailingError } from "../../cloud/worker-pool.ts";
 import type { Clock } from "../../engine/clock.ts";
 import { UserError } from "../../errors.ts";
 import type { IdSelection } from "../../params/id-selection.ts";
 import { reportRunSet } from "../../report/report-run-set.ts";
 import { formatRunSummary } from "../../report/run-summary.ts";
 import { formatTextReport } from "../../report/text-report.ts";
-import { loadSpec } from "../../spec/load.ts";
+import { loadSpec, type ResolvedSpec } from "../../spec/load.ts";
+import { RUN_LOCKED_EXIT_CODE } from "../../store/run-lock.ts";
+import { acquireCloudLock, CLOUD_LOCK_FILE, type CloudLockLoss } from "../../store/s3-lock.ts";
+import { CloudProgressTracker } from "../cloud-progress.ts";
 import type { CliIO } from "../io.ts";
-import { ProgressTracker, startProgressDisplay } from "../progress.ts";
+import { startProgressDisplay } from "../progress.ts";
 
 export interface EcsRunOptions {
   readonly specFile: string;
@@ -21,12 +28,35 @@ export interface EcsRunOptions {
   readonly json: boolean;
   readonly image?: string;
   readonly stop: AbortSignal;
+  /** Take the run lock over even though another run holds it. */
+  readonly force?: boolean;
   readonly clock?: Clock;
   readonly pollMs?: number;
   readonly poolPollMs?: number;
 }
 
-export async function runOnEcs(options: EcsRunOptions, io: CliIO): Promise<number> {
+/** A spec's run set on ECS: the spec, its infrastructure and the AWS pieces that reach it. */
+export interface EcsRunSet {
+  readonly resolved: ResolvedSpec;
+  readonly infra: InfrastructureOutputs;
+  readonly pieces: ReturnType<typeof cloudPieces>;
+  readonly label: string;
+  /** The run set's folder in the bucket. */
+  readonly runSetKey: string;
+  /** The commands that follow and stop it, as a person types them. */
+  readonly commands: { readonly status: string; readonly stop: string; readonly run: string };
+}
+
+/** Where the infrastructure outputs of a spec's run set are unless --infra says otherwise. */
+export async function defaultInfraFile(specFile: string): Promise<string> {
+  const { spec } = await loadSpec(specFile);
+  return `.modelfleet/infra/${spec.project}-${spec.scenario}.json`;
+}
+
+export async function loadEcsRunSet(
+  options: { readonly specFile: string; readonly infraFile: string; readonly clock?: Clock },
+  io: CliIO,
+): Promise<EcsRunSet> {
   const resolved = await loadSpec(options.specFile);
   const cloud = resolved.spec.cloud;
   const outputs = await readInfrastructureOutputs(resolve(io.cwd, options.infraFile));
@@ -47,27 +77,62 @@ export async function runOnEcs(options: EcsRunOptions, io: CliIO): Promise<numbe
     idleSeconds: cloud.idle_timeout,
     ...(options.clock ? { clock: options.clock } : {}),
   });
-  const label = `${resolved.spec.project}/${resolved.spec.scenario}`;
-  let tracker: ProgressTracker | undefined;
+  const target = `${options.specFile} --executor ecs --infra ${options.infraFile}`;
+  return {
+    resolved,
+    infra,
+    pieces,
+    label: `${resolved.spec.project}/${resolved.spec.scenario}`,
+    runSetKey: pieces.store.runSetKey({ project: resolved.spec.project, scenario: resolved.spec.scenario }),
+    commands: {
+      status: `modelfleet status ${target}`,
+      stop: `modelfleet stop ${target}`,
+      run: `modelfleet run ${target}`,
+    },
+  };
+}
+
+export async function runOnEcs(options: EcsRunOptions, io: CliIO): Promise<number> {
+  const runSet = await loadEcsRunSet(options, io);
+  const { resolved, pieces, label, runSetKey, commands } = runSet;
+  const cloud = resolved.spec.cloud;
+  const lock = await acquireCloudLock({
+    target: pieces.store,
+    key: `${runSetKey}/${CLOUD_LOCK_FILE}`,
+    command: `modelfleet run ${options.specFile} --executor ecs`,
+    unlockHint: `follow it with \`${commands.status}\``,
+    ...(options.force ? { force: true } : {}),
+  });
+  if (lock.tookOver) {
+    io.err(
+      "command" in lock.tookOver
+        ? `${label}: took the run lock over from \`${lock.tookOver.command}\` (pid ${lock.tookOver.pid} on ${lock.tookOver.host}, since ${lock.tookOver.startedAt})`
+        : `${label}: took over a run lock that could not be read`,
+    );
+  }
+  const onStop = () => io.err(`\n${label}: ending this client only; the workers are not stopped (see below)`);
+  options.stop.addEventListener("abort", onStop, { once: true });
+  let tracker: CloudProgressTracker | undefined;
   let display: { stop(): void } | undefined;
   try {
     const report = await runOnCloud({
       resolved,
       ...pieces,
-      runSetKey: pieces.store.runSetKey({ project: resolved.spec.project, scenario: resolved.spec.scenario }),
+      runSetKey,
       maxWorkers: cloud.max_workers,
+      command: `modelfleet run ${options.specFile} --executor ecs`,
       ...(options.ids ? { ids: options.ids } : {}),
       retryFailed: options.retryFailed,
       ...(options.image ? { image: options.image } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
       ...(options.poolPollMs !== undefined ? { poolPollMs: options.poolPollMs } : {}),
-      signal: options.stop,
+      signal: AbortSignal.any([options.stop, lock.lost]),
       onPlan: (plan) => {
         io.err(
           `${label}: ${plan.all.length} realisations, ${plan.done.ok + plan.done.modelFailed} done, ${plan.toRun.length} to run on ECS Fargate (${cloud.region}, up to ${cloud.max_workers} workers)`,
         );
-        tracker = new ProgressTracker(plan.toRun.length);
+        tracker = new CloudProgressTracker(plan.toRun.length);
         if (plan.toRun.length > 0 && !options.json) {
           display = startProgressDisplay({
             label,
@@ -83,10 +148,26 @@ export async function runOnEcs(options: EcsRunOptions, io: CliIO): Promise<numbe
           if (p.type === "launch_failed") io.err(`${label}: ${p.message}`);
           else if (p.type === "worker_lost")
             io.err(`${label}: worker ${p.id} lost (${p.end}${p.reason ? `: ${p.reason}` : ""})`);
-        } else if (e.type !== "uploaded") tracker?.on(e);
+        } else if (e.type === "replacing") {
+          io.err(
+            `${label}: the run started ${e.previous.started.at} by \`${e.previous.started.command}\` had not finished; its queued realisations are queued again by this run` +
+              (e.workers > 0 ? `, and its ${e.workers} worker(s) still running work for this one` : ""),
+          );
+        } else tracker?.onCloud(e);
       },
+    }).catch((e: unknown) => {
+      if (!(e instanceof WorkersFailingError)) throw e;
+      throw new UserError(
+        `${label}: ${e.message}\nThe realisations not done stay on the queue: \`${commands.stop}\` removes them; once the cause is fixed, \`${commands.run}\` queues them again.`,
+      );
     });
     display?.stop();
+    if (report.stopped || report.replacedBy) {
+      return endEarly(
+        { report, lost: lock.lost, stoppedHere: options.stop.aborted, runSet, json: options.json },
+        io,
+      );
+    }
     const everyId = resolved.realisations.realisations.map((r) => r.id);
     const aggregated = await reportRunSet({
       spec: resolved.spec,
@@ -105,6 +186,7 @@ export async function runOnEcs(options: EcsRunOptions, io: CliIO): Promise<numbe
             realisations: report.plan.all.length,
             ranNow: report.published + report.deadLettered,
             deadLettered: report.deadLettered,
+            unfinished: report.unfinished,
             workers: report.pool,
             results: aggregated.location,
             counts: aggregated.summary.counts,
@@ -132,9 +214,82 @@ export async function runOnEcs(options: EcsRunOptions, io: CliIO): Promise<numbe
       );
       io.out(`\nreport: ${aggregated.location}/report.html`);
     }
-    if (report.stopped && missing > 0) return 130;
+    if (report.unfinished.length > 0) {
+      io.err(
+        `${label}: ${report.unfinished.length} realisation(s) have neither a message on the queue nor a new result, so this run stopped waiting for them: ${listIds(report.unfinished)}. Run again to queue them.`,
+      );
+      return 1;
+    }
     return infraFailures > 0 ? 1 : 0;
   } finally {
     display?.stop();
+    options.stop.removeEventListener("abort", onStop);
+    await lock.release();
   }
+}
+
+/** The end of a run that did not see its work through: what happens to the run set now. */
+function endEarly(
+  args: {
+    report: CloudRunReport;
+    lost: AbortSignal;
+    stoppedHere: boolean;
+    runSet: EcsRunSet;
+    json: boolean;
+  },
+  io: CliIO,
+): number {
+  const { report, runSet } = args;
+  const { label, commands } = runSet;
+  const done = report.plan.all.length - report.pending;
+  const lines: string[] = [];
+  let code = 130;
+  if (report.replacedBy?.stopped) {
+    const by = report.replacedBy.stopped;
+    lines.push(
+      `${label}: the run set was stopped at ${by.at} by \`${by.command}\` (pid ${by.pid} on ${by.host}); this client ends.`,
+      `  ${done} of ${report.plan.all.length} realisations have results. \`${commands.run}\` runs the rest.`,
+    );
+  } else if (report.replacedBy) {
+    const by = report.replacedBy.started;
+    lines.push(
+      `${label}: another run (started ${by.at} by \`${by.command}\`, pid ${by.pid} on ${by.host}) has taken over this run set; this client ends.`,
+    );
+    code = RUN_LOCKED_EXIT_CODE;
+  } else if (args.lost.aborted && !args.stoppedHere) {
+    const loss = args.lost.reason as CloudLockLoss;
+    lines.push(`${label}: ${loss.message}; this client ends.`);
+    code = RUN_LOCKED_EXIT_CODE;
+  } else {
+    const workers = report.pool.live;
+    lines.push(
+      `${label}: this client has ended; the run set goes on without it.`,
+      `  ${done} of ${report.plan.all.length} realisations have results; ${report.pending} are queued or running.`,
+      workers > 0
+        ? `  ${workers} worker(s) go on until the queue is empty (workers that are lost are not replaced while no client runs).`
+        : `  No worker is running: the queued realisations wait on the queue for the next run.`,
+      `  follow it:        ${commands.status}`,
+      `  stop it:          ${commands.stop}`,
+      `  follow it again:  ${commands.run}  (it takes over the queue and the workers)`,
+    );
+  }
+  if (args.json) {
+    io.out(
+      JSON.stringify({
+        project: report.plan.runSet.project,
+        scenario: report.plan.runSet.scenario,
+        realisations: report.plan.all.length,
+        done,
+        pending: report.pending,
+        workersStillRunning: report.pool.live,
+        ended: report.replacedBy?.stopped ? "stopped" : report.replacedBy ? "replaced" : "client-stopped",
+      }),
+    );
+  }
+  io.err(lines.join("\n"));
+  return code;
+}
+
+function listIds(ids: readonly string[], max = 10): string {
+  return ids.length <= max ? ids.join(", ") : `${ids.slice(0, max).join(", ")} and ${ids.length - max} more`;
 }

@@ -34,6 +34,7 @@ options:
   --infra FILE       with ecs: the infrastructure outputs (default .modelfleet/infra/<project>-<scenario>.json)
   --image DIGEST     with ecs: the worker image digest (part of every realisation key)
   --poll DURATION    with ecs: how often results and workers are checked (default 10s)
+  --force            with ecs: take the run lock over from another run (check that it has ended)
 
 Exit codes: 0 every realisation has a result (some may be model failures), 1 infrastructure
 failures remain or results could not be published, 130 stopped by Ctrl-C (run again to resume).`;
@@ -55,6 +56,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
       infra: { type: "string" },
       image: { type: "string" },
       poll: { type: "string" },
+      force: { type: "boolean" },
     },
     USAGE,
   );
@@ -82,13 +84,10 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     throw new UserError(`run: --poll takes a duration such as 5s, got "${o.poll}"`, { exitCode: 2 });
   }
   if (executor === "ecs") {
-    const onSignal = () => {
-      io.err(
-        "\nstopping: no new workers; running ones finish their realisation and exit (run again to resume)",
-      );
-      stop.abort();
-    };
+    // The run set is not tied to this client: a signal ends the client only (run-ecs says so).
+    const onSignal = () => stop.abort();
     process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
     try {
       return await runOnEcs(
         {
@@ -99,12 +98,14 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
           json: o.json ?? false,
           ...(o.image ? { image: o.image } : {}),
           ...(poll !== undefined ? { pollMs: poll * 1000, poolPollMs: poll * 1000 } : {}),
+          ...(o.force ? { force: true } : {}),
           stop: stop.signal,
         },
         io,
       );
     } finally {
       process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
     }
   }
   const onSigint = () => {

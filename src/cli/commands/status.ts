@@ -10,8 +10,11 @@ import { createFsResultStore } from "../../store/fs-store.ts";
 import { readRunLock } from "../../store/run-lock.ts";
 import { parseCommandArgs, singleArgument } from "../args.ts";
 import type { CliIO } from "../io.ts";
+import { defaultInfraFile } from "./run-ecs.ts";
+import { statusOnEcs } from "./status-ecs.ts";
 
-const USAGE = "usage: modelfleet status <project.yaml> [--watch [--every 5s]] [--results DIR] [--json]";
+const USAGE =
+  "usage: modelfleet status <project.yaml> [--watch [--every 5s]] [--results DIR] [--json] [--executor ecs [--infra FILE]]";
 
 export async function statusCommand(args: string[], io: CliIO): Promise<number> {
   const { values: o, positionals } = parseCommandArgs(
@@ -22,6 +25,8 @@ export async function statusCommand(args: string[], io: CliIO): Promise<number> 
       every: { type: "string" },
       results: { type: "string" },
       json: { type: "boolean" },
+      executor: { type: "string" },
+      infra: { type: "string" },
     },
     USAGE,
   );
@@ -33,6 +38,16 @@ export async function statusCommand(args: string[], io: CliIO): Promise<number> 
   const every = parseDuration(o.every ?? "5s");
   if (every === undefined)
     throw new UserError(`status: --every takes a duration such as 5s`, { exitCode: 2 });
+  if (o.executor !== undefined && o.executor !== "local" && o.executor !== "ecs") {
+    throw new UserError(`status: --executor takes local or ecs, got "${o.executor}"`, { exitCode: 2 });
+  }
+  if (o.executor === "ecs") {
+    const infraFile = o.infra ?? (await defaultInfraFile(specFile));
+    return statusOnEcs(
+      { specFile, infraFile, watch: o.watch ?? false, everyMs: every * 1000, json: o.json ?? false },
+      io,
+    );
+  }
   const resolved = await loadSpec(specFile);
   const store = createFsResultStore(resolve(io.cwd, o.results ?? DEFAULT_RESULTS_ROOT));
   for (;;) {
