@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { memoryIO } from "../src/cli/io.ts";
 import { main } from "../src/cli/main.ts";
 import { formatDiagnostic } from "../src/spec/diagnostics.ts";
+import { MAX_DURATION_SECONDS } from "../src/spec/duration.ts";
 import { loadSpec, SpecError, validateSpecFile } from "../src/spec/load.ts";
 
 const SPECS = join(import.meta.dirname, "specs", "basic");
@@ -202,5 +203,101 @@ describe("specs built in a temp folder", () => {
     await expect(loadSpec(file)).rejects.toThrow(
       "`scenario`: expected lower-case letters, digits and hyphens",
     );
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// Inputs that must be refused at validation, located, rather than pass and fail later.
+
+const temps: string[] = [];
+afterEach(async () => {
+  for (const d of temps.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+/** A copy of test/specs/basic in a temp folder with `yaml` as p.yaml; `edit` changes files. */
+async function tempProject(yaml: string, edit?: (dir: string) => Promise<unknown>) {
+  const d = await mkdtemp(join(tmpdir(), "mf-spec-"));
+  temps.push(d);
+  await cp(SPECS, d, { recursive: true });
+  await edit?.(d);
+  await writeFile(join(d, "p.yaml"), yaml);
+  return { dir: d, file: join(d, "p.yaml") };
+}
+
+describe("model.env and command", () => {
+  it("refuses environment names with = or nothing in them, and NUL bytes anywhere", async () => {
+    const { file } = await tempProject(
+      base.replace("  timeout: 30s", '  timeout: 30s\n  env: { "A=B": "1", "": "2", GOOD: "a\\0b" }'),
+    );
+    expect(await messages(file)).toEqual([
+      `${file}:7:10: \`model.env["A=B"]\`: expected an environment variable name without "=" or NUL bytes, got "A=B"`,
+      `${file}:7:22: \`model.env[""]\`: expected an environment variable name without "=" or NUL bytes, got ""`,
+      `${file}:7:37: \`model.env.GOOD\`: expected a value without NUL bytes (\\0): the operating system cannot pass one`,
+    ]);
+  });
+
+  it("a bad item in `command` is located at the item", async () => {
+    const { file } = await tempProject(
+      base.replace("command: [node, echo.mjs, model.in]", 'command: [node, "", "a\\0b"]'),
+    );
+    expect(await messages(file)).toEqual([
+      `${file}:5:19: \`model.command[1]\`: expected a non-empty string`,
+      `${file}:5:23: \`model.command[2]\`: expected an argument without NUL bytes (\\0)`,
+    ]);
+  });
+});
+
+describe("durations", () => {
+  it(`are at most ${MAX_DURATION_SECONDS / 86400} days, and the message says so`, async () => {
+    const { file } = await tempProject(
+      `${base.replace("timeout: 30s", "timeout: 31d")}cloud: { idle_timeout: 99999999999 }\n`,
+    );
+    expect(await messages(file)).toEqual([
+      `${file}:6:12: \`model.timeout\`: expected a duration of at most 30d (30 days), got 31d`,
+      `${file}:18:24: \`cloud.idle_timeout\`: expected a duration of at most 30d (30 days), got 1160000d`,
+    ]);
+    const ok = await tempProject(base.replace("timeout: 30s", "timeout: 25d"));
+    expect(await messages(ok.file)).toEqual([]);
+    expect((await loadSpec(ok.file)).spec.model.timeout).toBe(25 * 86400);
+  });
+});
+
+describe("schema and YAML problems, each located with its fix", () => {
+  it("40,000 unknown keys: the first ten, then a count (the checks are linear)", async () => {
+    const keys = Array.from({ length: 40_000 }, (_, i) => `extra_${i}: ${i}`).join("\n");
+    const { file } = await tempProject(`${base}${keys}\n`);
+    const found = await messages(file);
+    expect(found).toHaveLength(11);
+    expect(found[0]).toMatch(
+      /:18:1: `extra_0`: unknown key `extra_0`; expected one of `\$schema`, `project`/,
+    );
+    expect(found[10]).toBe(`${file}:28:1: and 39990 more unknown keys from here on`);
+  });
+
+  it("a key given twice is reported at the second", async () => {
+    const { file } = await tempProject(base.replace("scenario: base", "scenario: base\nproject: other"));
+    expect(await messages(file)).toEqual([
+      `${file}:3:1: YAML: key \`project\` appears twice in one mapping (first on line 1)`,
+    ]);
+  });
+
+  it("a fraction where a whole number goes says so, with the range", async () => {
+    const { file } = await tempProject(`${base}retries: { model: 0.5, infrastructure: -1 }\n`);
+    expect(await messages(file)).toEqual([
+      `${file}:18:19: \`retries.model\`: expected a whole number from 0 to 20, got 0.5`,
+      `${file}:18:40: \`retries.infrastructure\`: expected a whole number from 0 to 20, got -1`,
+    ]);
+  });
+
+  it("`keep` patterns that can never match are refused", async () => {
+    const { file } = await tempProject(
+      base.replace("keep: [heads.out]", 'keep: ["../../*", "/etc/passw*", "out/../x", "C:\\\\out\\\\*"]'),
+    );
+    expect(await messages(file)).toEqual([
+      `${file}:12:10: \`model.keep[0]\`: expected a pattern inside the work folder, such as "output/*.lst"; "../../*" climbs out with ".." and can never match`,
+      `${file}:12:21: \`model.keep[1]\`: expected a pattern relative to the work folder, such as "*.lst"; "/etc/passw*" is absolute and can never match (kept files are files the model wrote in its work folder)`,
+      `${file}:12:36: \`model.keep[2]\`: expected a pattern inside the work folder, such as "output/*.lst"; "out/../x" climbs out with ".." and can never match`,
+      `${file}:12:48: \`model.keep[3]\`: expected a pattern relative to the work folder, such as "*.lst"; "C:\\out\\*" is absolute and can never match (kept files are files the model wrote in its work folder)`,
+    ]);
   });
 });
