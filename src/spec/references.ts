@@ -5,7 +5,7 @@ import type { Realisation } from "../params/types.ts";
 import { formatForField } from "../pest/number-format.ts";
 import { closest, type KeyPath } from "./diagnostics.ts";
 import type { ResolvedTemplate } from "./load.ts";
-import type { ProjectSpec } from "./schema.ts";
+import type { AlertSpec } from "./schema.ts";
 
 export interface ReferenceProblem {
   readonly path: KeyPath;
@@ -15,44 +15,63 @@ export interface ReferenceProblem {
 
 const LIST_AT_MOST = 5;
 
-export function checkReferences(input: {
-  spec: ProjectSpec;
-  templates: readonly ResolvedTemplate[];
-  observations: readonly string[];
-  realisations: readonly Realisation[];
-}): ReferenceProblem[] {
-  const { spec, templates, observations, realisations } = input;
+/** What the cross-checks look at. A part left out could not be read (its own problems are
+ * reported), so nothing is said about what it would have held. */
+export interface ReferenceInput {
+  /** With their index in `model.templates`. */
+  readonly templates?: ReadonlyArray<{ readonly index: number; readonly template: ResolvedTemplate }>;
+  /** Every observation the instruction files read; absent when one of them could not be read. */
+  readonly observations?: readonly string[];
+  readonly instructionFiles?: number;
+  readonly realisations?: readonly Realisation[];
+  readonly alerts?: readonly AlertSpec[];
+  readonly keyObservations?: readonly string[];
+}
+
+export function checkReferences(input: ReferenceInput): ReferenceProblem[] {
   const problems: ReferenceProblem[] = [];
-  if (realisations.length === 0) return problems;
-
-  for (const [i, t] of templates.entries()) {
-    const path: KeyPath = ["model", "templates", i, "template"];
-    for (const name of t.parsed.parameters) {
-      const lacking = realisations.filter((r) => !r.values.has(name)).map((r) => r.id);
-      if (lacking.length === 0) continue;
-      const known = realisations[0]!.values.keys();
-      const suggestion = closest(name, known);
-      problems.push({
-        path,
-        message: `parameter \`${name}\` used in ${t.parsed.file} is missing from ${
-          lacking.length === realisations.length
-            ? "every parameter set"
-            : `parameter set(s) ${listIds(lacking)}`
-        }`,
-        fix: suggestion
-          ? `did you mean \`${suggestion}\`? Otherwise add it to the parameter sets or to \`parameters.fixed\``
-          : "add it to the parameter sets, or give it a value under `parameters.fixed`",
-      });
-    }
-    problems.push(...checkFieldWidths(t, realisations, path));
+  const realisations = input.realisations ?? [];
+  if (realisations.length > 0) {
+    for (const { index, template } of input.templates ?? [])
+      problems.push(...checkTemplate(template, realisations, ["model", "templates", index, "template"]));
   }
+  if (input.observations !== undefined) problems.push(...checkObservations(input, input.observations));
+  return problems;
+}
 
+function checkTemplate(
+  t: ResolvedTemplate,
+  realisations: readonly Realisation[],
+  path: KeyPath,
+): ReferenceProblem[] {
+  const problems: ReferenceProblem[] = [];
+  for (const name of t.parsed.parameters) {
+    const lacking = realisations.filter((r) => !r.values.has(name));
+    if (lacking.length === 0) continue;
+    const known = lacking[0]!.values.keys();
+    const suggestion = closest(name, known);
+    problems.push({
+      path,
+      message: `parameter \`${name}\` used in ${t.parsed.file} is missing from ${
+        lacking.length === realisations.length
+          ? "every parameter set"
+          : `parameter set(s) ${listIds(lacking.map((r) => r.id))}`
+      }`,
+      fix: suggestion
+        ? `did you mean \`${suggestion}\`? Otherwise add it to the parameter sets or to \`parameters.fixed\``
+        : "add it to the parameter sets, or give it a value under `parameters.fixed`",
+    });
+  }
+  problems.push(...checkFieldWidths(t, realisations, path));
+  return problems;
+}
+
+function checkObservations(input: ReferenceInput, observations: readonly string[]): ReferenceProblem[] {
+  const problems: ReferenceProblem[] = [];
   const known = new Set(observations);
   const where =
-    spec.model.instructions.length === 0
-      ? "no instruction files are listed under `model.instructions`"
-      : undefined;
-  spec.alerts.forEach((a, i) => {
+    input.instructionFiles === 0 ? "no instruction files are listed under `model.instructions`" : undefined;
+  (input.alerts ?? []).forEach((a, i) => {
     const name = a.observation.toLowerCase();
     if (known.has(name)) return;
     const suggestion = closest(name, known);
@@ -62,7 +81,7 @@ export function checkReferences(input: {
       ...(suggestion ? { fix: `did you mean \`${suggestion}\`?` } : {}),
     });
   });
-  spec.report.key_observations.forEach((o, i) => {
+  (input.keyObservations ?? []).forEach((o, i) => {
     if (known.has(o.toLowerCase())) return;
     const suggestion = closest(o.toLowerCase(), known);
     problems.push({
