@@ -752,14 +752,18 @@ describe("smaller problems, each with its fix", () => {
     ]);
   });
 
-  it("a template that writes, or an instruction file that reads, a folder of the model", async () => {
+  it("a template that writes, an instruction file that reads, or a success check that needs a folder of the model", async () => {
     const { file } = await tempProject(
-      base.replace("writes: model.in }", "writes: sub }").replace("reads: heads.out }", "reads: sub }"),
+      base
+        .replace("writes: model.in }", "writes: sub }")
+        .replace("reads: heads.out }", "reads: sub }")
+        .replace("success: { file: heads.out,", "success: { file: sub,"),
       (d) => mkdir(join(d, "model", "sub")),
     );
     expect(await messages(file)).toEqual([
       `${file}:8:41: \`model.templates[0].writes\`: "sub" is a folder in the model folder, so nothing can write it as a file; name a file`,
       `${file}:10:33: \`model.instructions[0].reads\`: "sub" is a folder in the model folder, so nothing can read it as a file; name a file`,
+      `${file}:11:20: \`model.success.file\`: "sub" is a folder in the model folder, so nothing can produce it as a file; name a file`,
     ]);
   });
 });
