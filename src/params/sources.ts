@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises";
 import { relative } from "node:path";
 import { errorMessage, PestFormatError } from "../errors.ts";
 import { readEnsembleCsv } from "../pest/ensemble-csv.ts";
-import { FormatProblems, PROBLEMS_SHOWN_PER_FILE } from "../pest/format-problems.ts";
+import { FormatProblems, moreProblems, PROBLEMS_SHOWN_PER_FILE } from "../pest/format-problems.ts";
 import { parseParFile, parValues } from "../pest/par-file.ts";
 import type { KeyPath } from "../spec/diagnostics.ts";
 import { isInside, resolveInside } from "../spec/paths.ts";
@@ -104,7 +104,7 @@ function capped(problems: ParameterProblem[], path: KeyPath, file: string | unde
     ...problems.slice(0, PROBLEMS_SHOWN_PER_FILE),
     {
       path,
-      message: `and ${more} more problem${more === 1 ? "" : "s"}${file === undefined ? "" : " in this file"}`,
+      message: moreProblems(more, file === undefined ? "" : "in this file"),
       ...(file !== undefined ? { at: { file, line: undefined } } : {}),
     },
   ];
@@ -115,7 +115,7 @@ function fromFormatProblems(path: KeyPath, problems: FormatProblems): ParameterP
   if (problems.more > 0) {
     out.push({
       path,
-      message: `and ${problems.more} more problem${problems.more === 1 ? "" : "s"} in this file`,
+      message: moreProblems(problems.more),
       at: { file: problems.file, line: undefined },
     });
   }

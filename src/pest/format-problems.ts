@@ -34,6 +34,11 @@ export class FormatProblems {
   }
 }
 
+/** "and 3 more problems in this file": the line that stands for the problems not shown. */
+export function moreProblems(count: number, where = "in this file"): string {
+  return `and ${count} more problem${count === 1 ? "" : "s"}${where ? ` ${where}` : ""}`;
+}
+
 /** Records `problem` when collecting, or throws it when there is nowhere to record it. */
 export function reportOrThrow(problems: FormatProblems | undefined, problem: PestFormatError): void {
   if (problems === undefined) throw problem;

@@ -5,7 +5,7 @@ import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { z } from "zod";
 import { errorMessage, PestFormatError, UserError } from "../errors.ts";
 import { loadRealisations, type RealisationSet } from "../params/sources.ts";
-import { FormatProblems, PROBLEMS_SHOWN_PER_FILE } from "../pest/format-problems.ts";
+import { FormatProblems, moreProblems, PROBLEMS_SHOWN_PER_FILE } from "../pest/format-problems.ts";
 import { type InstructionFile, parseInstructions } from "../pest/instructions.ts";
 import { scanTemplateFile, type TemplateSummary } from "../pest/template.ts";
 import { type Diagnostic, formatDiagnostic, type KeyPath } from "./diagnostics.ts";
@@ -267,13 +267,7 @@ async function checkParts(parts: SpecParts, yaml: PositionedYaml, file: string):
   };
   const fromProblems = (keyPath: KeyPath, problems: FormatProblems) => {
     for (const e of problems.kept) fromError(keyPath, e);
-    if (problems.more > 0)
-      inFile(
-        keyPath,
-        problems.file,
-        undefined,
-        `and ${problems.more} more problem${problems.more === 1 ? "" : "s"} in this file`,
-      );
+    if (problems.more > 0) inFile(keyPath, problems.file, undefined, moreProblems(problems.more));
   };
   // Whether a path may leave the project decides every verdict below.
   if (parts.allow_external_paths === undefined) return { diagnostics };
@@ -300,8 +294,7 @@ async function checkParts(parts: SpecParts, yaml: PositionedYaml, file: string):
     for (const p of listing.problems.slice(0, PROBLEMS_SHOWN_PER_FILE))
       at(["model", "dir"], p.message, p.fix);
     const more = listing.problems.length - PROBLEMS_SHOWN_PER_FILE;
-    if (more > 0)
-      at(["model", "dir"], `and ${more} more problem${more === 1 ? "" : "s"} in the model folder`);
+    if (more > 0) at(["model", "dir"], moreProblems(more, "in the model folder"));
   }
 
   /** A template or instruction file: inside the project, a file, found in the model folder. */
