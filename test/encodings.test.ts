@@ -37,7 +37,7 @@ describe("files that must be UTF-8", () => {
     await writeFile(file, await base());
     await writeFile(join(dir, "ids.txt"), Buffer.from("1\n2\n3  # r\xe9el\n", "latin1"));
     expect(await messages(file)).toEqual([
-      `ids.txt:3:1: \`parameters.ids\`: column 7: byte 0xE9 ${NOT_UTF8}`,
+      `${join(dir, "ids.txt")}:3:1: \`parameters.ids\` (${file}:15:8): column 7: byte 0xE9 ${NOT_UTF8}`,
     ]);
   });
 
@@ -46,7 +46,7 @@ describe("files that must be UTF-8", () => {
     await writeFile(file, (await base()).replace(/par_files: .*\n {2}ids: ids.txt/, "csv: ens.csv"));
     await writeFile(join(dir, "ens.csv"), Buffer.from("real_name,hk1,rch\nr1,1,2\nd\xe9but,3,4\n", "latin1"));
     expect(await messages(file)).toEqual([
-      `ens.csv:3:1: \`parameters.csv\`: column 2: byte 0xE9 ${NOT_UTF8}`,
+      `${join(dir, "ens.csv")}:3:1: \`parameters.csv\` (${file}:14:8): column 2: byte 0xE9 ${NOT_UTF8}`,
     ]);
   });
 

@@ -93,12 +93,12 @@ describe("scale and offset", () => {
     await writeFile(join(dir, "params", "p2.par"), "single point\nx 4 1 0\nmode 0 1 0\n");
     let file = await spec("  par_files: params/p{id}.par\n  ids: 1-2\n");
     expect(await messages(file)).toEqual([
-      "params/p2.par: `parameters.par_files`: parameter `x` has scale 1 and offset 0 here, but scale 2 and offset 1 in params/p1.par; a parameter has one scale and offset in every par file of a run set",
+      `${join(dir, "params", "p2.par")}: \`parameters.par_files\` (${file}:12:14): parameter \`x\` has scale 1 and offset 0 here, but scale 2 and offset 1 in params/p1.par; a parameter has one scale and offset in every par file of a run set`,
     ]);
     await writeFile(join(dir, "params", "p2.par"), "single point\nx 4 2 1\nmode 0 1 0\n");
     file = await spec("  par_files: params/p{id}.par\n  ids: 1-2\n  scale: { x: -2 }\n  offset: { x: 1 }\n");
     expect(await messages(file)).toEqual([
-      "params/p1.par: `parameters.par_files`: parameter `x` has scale 2 and offset 1 here, but the project file gives scale -2 and offset 1; make them agree, or leave scale and offset of par-file parameters to the par files",
+      `${join(dir, "params", "p1.par")}: \`parameters.par_files\` (${file}:12:14): parameter \`x\` has scale 2 and offset 1 here, but the project file gives scale -2 and offset 1; make them agree, or leave scale and offset of par-file parameters to the par files`,
     ]);
     file = await spec("  par_files: params/p{id}.par\n  ids: 1-2\n  scale: { x: 2 }\n  offset: { x: 1 }\n");
     expect(await messages(file)).toEqual([]);

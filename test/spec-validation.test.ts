@@ -1,12 +1,17 @@
 // End-to-end validation of the project files under test/specs: what a user sees.
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, lstat, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { memoryIO } from "../src/cli/io.ts";
 import { main } from "../src/cli/main.ts";
+import { ID_RULE } from "../src/params/ids.ts";
+import { hashModelBundle } from "../src/plan/bundle.ts";
+import { createBundleArchive, extractBundleArchive } from "../src/plan/bundle-archive.ts";
 import { formatDiagnostic } from "../src/spec/diagnostics.ts";
-import { loadSpec, SpecError, validateSpecFile } from "../src/spec/load.ts";
+import { MAX_DURATION_SECONDS } from "../src/spec/duration.ts";
+import { loadSpec, MAX_SPEC_BYTES, SpecError, validateSpecFile } from "../src/spec/load.ts";
+import { projectRoot } from "../src/spec/project-files.ts";
 
 const SPECS = join(import.meta.dirname, "specs", "basic");
 
@@ -137,13 +142,17 @@ describe("specs built in a temp folder", () => {
       writeFile(join(d, "params", "param1.par"), "single point\nhk1 abc 1 0\nrch 1 1 0\n"),
     );
     const found = await messages(file);
-    expect(found.some((m) => m.startsWith("params/param1.par:2:1: `parameters.par_files`:"))).toBe(true);
+    expect(
+      found.some((m) =>
+        m.startsWith(`${join(dir, "params", "param1.par")}:2:1: \`parameters.par_files\` (${file}:14:14):`),
+      ),
+    ).toBe(true);
   });
 
   it("an id list that repeats an id", async () => {
     const file = await project(base, async (d) => writeFile(join(d, "ids.txt"), "1\n2\n1\n"));
-    expect((await messages(file)).join("\n")).toContain(
-      "ids.txt:3:1: `parameters.ids`: id 1 is listed again (first on line 1)",
+    expect(await messages(file)).toContain(
+      `${join(dir, "ids.txt")}:3:1: \`parameters.ids\` (${file}:15:8): id 1 is listed again (first on line 1)`,
     );
   });
 
@@ -202,5 +211,559 @@ describe("specs built in a temp folder", () => {
     await expect(loadSpec(file)).rejects.toThrow(
       "`scenario`: expected lower-case letters, digits and hyphens",
     );
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// Inputs that must be refused at validation, located, rather than pass and fail later.
+
+const temps: string[] = [];
+afterEach(async () => {
+  for (const d of temps.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+/** A copy of test/specs/basic in a temp folder with `yaml` as p.yaml; `edit` changes files. */
+async function tempProject(yaml: string, edit?: (dir: string) => Promise<unknown>) {
+  const d = await mkdtemp(join(tmpdir(), "mf-spec-"));
+  temps.push(d);
+  await cp(SPECS, d, { recursive: true });
+  await edit?.(d);
+  await writeFile(join(d, "p.yaml"), yaml);
+  return { dir: d, file: join(d, "p.yaml") };
+}
+
+async function cli(args: string[], cwd: string) {
+  const io = memoryIO(cwd);
+  const code = await main(args, io);
+  return { code, out: io.stdout.join("\n"), err: io.stderr.join("\n") };
+}
+
+const csvBase = base.replace("par_files: params/param{id}.par\n  ids: ids.txt", "csv: ensemble.csv");
+
+describe("realisation ids", () => {
+  it("an id list file: every id that is not a safe folder name, at its line, with the rule", async () => {
+    const { dir, file } = await tempProject(base, (d) =>
+      writeFile(join(d, "ids.txt"), "1\n..\n2\na/b\nrun\\1\n.\n"),
+    );
+    const found = await messages(file);
+    const at = (line: number) => `${join(dir, "ids.txt")}:${line}:1: \`parameters.ids\` (${file}:15:8):`;
+    expect(found).toContain(`${at(2)} id ".." names a folder, not a realisation; ${ID_RULE}`);
+    expect(found).toContain(`${at(4)} id "a/b" contains "/", which is not allowed; ${ID_RULE}`);
+    expect(found).toContain(`${at(5)} id "run\\\\1" contains "\\\\", which is not allowed; ${ID_RULE}`);
+    expect(found).toContain(`${at(6)} id "." names a folder, not a realisation; ${ID_RULE}`);
+    expect(found).toHaveLength(4);
+  });
+
+  it("an inline list: the item", async () => {
+    const { file } = await tempProject(base.replace("ids: ids.txt", 'ids: [1, "a:1", 2]'));
+    expect(await messages(file)).toEqual([
+      `${file}:15:12: \`parameters.ids[1]\`: id "a:1" contains ":", which is not allowed; ${ID_RULE}`,
+    ]);
+  });
+
+  it("ids that differ only in case would share a result folder on macOS and Windows", async () => {
+    const { file } = await tempProject(base.replace("ids: ids.txt", "ids: [Run1, run1]"), async (d) => {
+      await cp(join(d, "params", "param1.par"), join(d, "params", "paramRun1.par"));
+      await cp(join(d, "params", "param1.par"), join(d, "params", "paramrun1.par"));
+    });
+    expect(await messages(file)).toEqual([
+      `${file}:15:15: \`parameters.ids[1]\`: ids "Run1" ([0]) and "run1" differ only in upper/lower case or Unicode normalisation; on macOS and Windows their result folders would be one; rename one of them`,
+    ]);
+  });
+
+  it("ensemble CSV row names are ids: each bad one at its line", async () => {
+    const nfc = "caf\u00e9";
+    const nfd = "cafe\u0301";
+    const { dir, file } = await tempProject(csvBase, (d) =>
+      writeFile(
+        join(d, "ensemble.csv"),
+        `real_name,hk1,rch\nr1,1,0.1\n..,1,0.1\na/b,1,0.1\n${nfc},1,0.1\n${nfd},1,0.1\n`,
+      ),
+    );
+    const found = await messages(file);
+    const at = (line: number) => `${join(dir, "ensemble.csv")}:${line}:1: \`parameters.csv\` (${file}:14:8):`;
+    expect(found).toEqual([
+      `${at(3)} id ".." names a folder, not a realisation; ${ID_RULE}`,
+      `${at(4)} id "a/b" contains "/", which is not allowed; ${ID_RULE}`,
+      `${at(6)} ids "${nfc}" (line 5) and "${nfd}" differ only in upper/lower case or Unicode normalisation; on macOS and Windows their result folders would be one; rename one of them`,
+    ]);
+  });
+
+  it("`plan` and `run` refuse such a spec with the located problem, exit 1", async () => {
+    const { dir, file } = await tempProject(base, (d) => writeFile(join(d, "ids.txt"), "1\n..\n"));
+    const expected = `${join(dir, "ids.txt")}:2:1: \`parameters.ids\` (${file}:15:8): id ".." names a folder`;
+    const plan = await cli(["plan", file, "--results", join(dir, "r")], dir);
+    expect(plan.code).toBe(1);
+    expect(plan.err).toContain(expected);
+    const run = await cli(["run", file, "--results", join(dir, "r"), "--work-dir", join(dir, "w")], dir);
+    expect(run.code).toBe(1);
+    expect(run.err).toContain(expected);
+  });
+});
+
+describe("model.env and command", () => {
+  it("refuses environment names with = or nothing in them, and NUL bytes anywhere", async () => {
+    const { file } = await tempProject(
+      base.replace("  timeout: 30s", '  timeout: 30s\n  env: { "A=B": "1", "": "2", GOOD: "a\\0b" }'),
+    );
+    expect(await messages(file)).toEqual([
+      `${file}:7:10: \`model.env["A=B"]\`: expected an environment variable name without "=" or NUL bytes, got "A=B"`,
+      `${file}:7:22: \`model.env[""]\`: expected an environment variable name without "=" or NUL bytes, got ""`,
+      `${file}:7:37: \`model.env.GOOD\`: expected a value without NUL bytes (\\0): the operating system cannot pass one`,
+    ]);
+  });
+
+  it("a bad item in `command` is located at the item", async () => {
+    const { file } = await tempProject(
+      base.replace("command: [node, echo.mjs, model.in]", 'command: [node, "", "a\\0b"]'),
+    );
+    expect(await messages(file)).toEqual([
+      `${file}:5:19: \`model.command[1]\`: expected a non-empty string`,
+      `${file}:5:23: \`model.command[2]\`: expected an argument without NUL bytes (\\0)`,
+    ]);
+  });
+});
+
+describe("durations", () => {
+  it(`are at most ${MAX_DURATION_SECONDS / 86400} days, and the message says so`, async () => {
+    const { file } = await tempProject(
+      `${base.replace("timeout: 30s", "timeout: 31d")}cloud: { idle_timeout: 99999999999 }\n`,
+    );
+    expect(await messages(file)).toEqual([
+      `${file}:6:12: \`model.timeout\`: expected a duration of at most 30d (30 days), got 31d`,
+      `${file}:18:24: \`cloud.idle_timeout\`: expected a duration of at most 30d (30 days), got 1160000d`,
+    ]);
+    const ok = await tempProject(base.replace("timeout: 30s", "timeout: 25d"));
+    expect(await messages(ok.file)).toEqual([]);
+    expect((await loadSpec(ok.file)).spec.model.timeout).toBe(25 * 86400);
+  });
+});
+
+describe("schema and YAML problems, each located with its fix", () => {
+  it("40,000 unknown keys: the first ten, then a count (the checks are linear)", async () => {
+    const keys = Array.from({ length: 40_000 }, (_, i) => `extra_${i}: ${i}`).join("\n");
+    const { file } = await tempProject(`${base}${keys}\n`);
+    const found = await messages(file);
+    expect(found).toHaveLength(11);
+    expect(found[0]).toMatch(
+      /:18:1: `extra_0`: unknown key `extra_0`; expected one of `\$schema`, `project`/,
+    );
+    expect(found[10]).toBe(`${file}:28:1: and 39990 more unknown keys from here on`);
+  });
+
+  it("a key given twice is reported at the second", async () => {
+    const { file } = await tempProject(base.replace("scenario: base", "scenario: base\nproject: other"));
+    expect(await messages(file)).toEqual([
+      `${file}:3:1: YAML: key \`project\` appears twice in one mapping (first on line 1)`,
+    ]);
+  });
+
+  it("a fraction where a whole number goes says so, with the range", async () => {
+    const { file } = await tempProject(`${base}retries: { model: 0.5, infrastructure: -1 }\n`);
+    expect(await messages(file)).toEqual([
+      `${file}:18:19: \`retries.model\`: expected a whole number from 0 to 20, got 0.5`,
+      `${file}:18:40: \`retries.infrastructure\`: expected a whole number from 0 to 20, got -1`,
+    ]);
+  });
+
+  it("`keep` patterns that can never match are refused", async () => {
+    const { file } = await tempProject(
+      base.replace("keep: [heads.out]", 'keep: ["../../*", "/etc/passw*", "out/../x", "C:\\\\out\\\\*"]'),
+    );
+    expect(await messages(file)).toEqual([
+      `${file}:12:10: \`model.keep[0]\`: expected a pattern inside the work folder, such as "output/*.lst"; "../../*" climbs out with ".." and can never match`,
+      `${file}:12:21: \`model.keep[1]\`: expected a pattern relative to the work folder, such as "*.lst"; "/etc/passw*" is absolute and can never match (kept files are files the model wrote in its work folder)`,
+      `${file}:12:36: \`model.keep[2]\`: expected a pattern inside the work folder, such as "output/*.lst"; "out/../x" climbs out with ".." and can never match`,
+      `${file}:12:48: \`model.keep[3]\`: expected a pattern relative to the work folder, such as "*.lst"; "C:\\out\\*" is absolute and can never match (kept files are files the model wrote in its work folder)`,
+    ]);
+  });
+});
+
+describe("symlinks", () => {
+  /** An outside folder with a file and a sub-folder, for links that leave the project. */
+  async function outsideFolder() {
+    const d = await mkdtemp(join(tmpdir(), "mf-outside-"));
+    temps.push(d);
+    await writeFile(join(d, "secret.txt"), "not yours\n");
+    await mkdir(join(d, "model"));
+    await cp(join(SPECS, "model"), join(d, "model"), { recursive: true });
+    return d;
+  }
+
+  const refused: Array<{
+    name: string;
+    edit: (d: string, outside: string) => Promise<unknown>;
+    yaml?: (y: string) => string;
+    expected: (d: string, outside: string) => string;
+  }> = [
+    {
+      name: "a model-folder file linked outside the project",
+      edit: (d, o) => symlink(join(o, "secret.txt"), join(d, "model", "host")),
+      expected: (_, o) =>
+        `:4:8: \`model.dir\`: "host" in the model folder is a symlink to "${join(o, "secret.txt")}", which resolves to "${join(o, "secret.txt")}", outside the project folder; copy the target into the project folder, or set \`allow_external_paths: true\``,
+    },
+    {
+      name: "a broken link in the model folder",
+      edit: (d) => symlink("nowhere.dat", join(d, "model", "gone.dat")),
+      expected: () =>
+        `:4:8: \`model.dir\`: "gone.dat" in the model folder is a broken symlink: its target "nowhere.dat" does not exist; point the link at an existing file, or remove it`,
+    },
+    {
+      name: "a link to the folder that holds it",
+      edit: (d) => symlink(".", join(d, "model", "again")),
+      expected: () =>
+        `:4:8: \`model.dir\`: "again" in the model folder is a symlink to ".", a folder that holds the link itself: a loop`,
+    },
+    {
+      name: "two links pointing at each other",
+      edit: async (d) => {
+        await symlink("b", join(d, "model", "a"));
+        await symlink("a", join(d, "model", "b"));
+      },
+      expected: () => `:4:8: \`model.dir\`: "a" in the model folder is a symlink loop ("b")`,
+    },
+    {
+      name: "a model folder that is a link to outside",
+      edit: (d, o) => symlink(join(o, "model"), join(d, "m2")),
+      yaml: (y) => y.replace("dir: model", "dir: m2"),
+      expected: (_, o) =>
+        `:4:8: \`model.dir\`: "m2" is a symlink to "${join(o, "model")}", which resolves to "${join(o, "model")}", outside the project folder`,
+    },
+    {
+      name: "a par file linked outside",
+      edit: async (d, o) => {
+        await cp(join(d, "params", "param2.par"), join(o, "p2.par"));
+        await rm(join(d, "params", "param2.par"));
+        await symlink(join(o, "p2.par"), join(d, "params", "param2.par"));
+      },
+      expected: (_, o) =>
+        `:14:14: \`parameters.par_files\`: "params/param2.par" is a symlink to "${join(o, "p2.par")}", which resolves to "${join(o, "p2.par")}", outside the project folder`,
+    },
+    {
+      name: "a par file that is a link to a folder",
+      edit: async (d) => {
+        await rm(join(d, "params", "param2.par"));
+        await symlink("../model", join(d, "params", "param2.par"));
+      },
+      expected: () =>
+        `:14:14: \`parameters.par_files\`: "params/param2.par" (a symlink to "../model") is a folder, not a file; name a file`,
+    },
+    {
+      name: "a broken par file link",
+      edit: async (d) => {
+        await rm(join(d, "params", "param2.par"));
+        await symlink("old/param2.par", join(d, "params", "param2.par"));
+      },
+      expected: () =>
+        `:14:14: \`parameters.par_files\`: "params/param2.par" is a broken symlink: its target "old/param2.par" does not exist`,
+    },
+    {
+      name: "a template that is a link to a folder",
+      edit: async (d) => {
+        await rm(join(d, "model", "model.in.tpl"));
+        await mkdir(join(d, "model", "tpl"));
+        await symlink("tpl", join(d, "model", "model.in.tpl"));
+      },
+      expected: () =>
+        `:8:19: \`model.templates[0].template\`: "model/model.in.tpl" (a symlink to "tpl") is a folder, not a file; name a file`,
+    },
+    {
+      name: "an instruction file linked outside",
+      edit: async (d, o) => {
+        await rm(join(d, "model", "heads.ins"));
+        await symlink(join(o, "model", "heads.ins"), join(d, "model", "heads.ins"));
+      },
+      expected: (_, o) =>
+        `:10:15: \`model.instructions[0].file\`: "model/heads.ins" is a symlink to "${join(o, "model", "heads.ins")}"`,
+    },
+    {
+      name: "an id list that is a link to a folder",
+      edit: async (d) => {
+        await rm(join(d, "ids.txt"));
+        await symlink("params", join(d, "ids.txt"));
+      },
+      expected: () =>
+        `:15:8: \`parameters.ids\`: "ids.txt" (a symlink to "params") is a folder, not a file; name a file`,
+    },
+    {
+      name: "an ensemble CSV linked outside",
+      edit: async (d, o) => {
+        await writeFile(join(o, "e.csv"), "real_name,hk1,rch\nr1,1,0.1\n");
+        await symlink(join(o, "e.csv"), join(d, "ensemble.csv"));
+      },
+      yaml: () => csvBase,
+      expected: (_, o) => `:14:8: \`parameters.csv\`: "ensemble.csv" is a symlink to "${join(o, "e.csv")}"`,
+    },
+  ];
+
+  it.each(refused)("$name: a located problem in validate; plan and run exit 1 with it", async (c) => {
+    const outside = await outsideFolder();
+    const { dir, file } = await tempProject((c.yaml ?? ((y) => y))(base), (d) => c.edit(d, outside));
+    const expected = `${file}${c.expected(dir, outside)}`;
+    expect((await messages(file)).join("\n")).toContain(expected);
+    const plan = await cli(["plan", file, "--results", join(dir, "r")], dir);
+    expect(plan.err).toContain(expected);
+    expect(plan.code).toBe(1);
+    const run = await cli(["run", file, "--results", join(dir, "r"), "--work-dir", join(dir, "w")], dir);
+    expect(run.err).toContain(expected);
+    expect(run.code).toBe(1);
+  });
+
+  it("links that stay inside the project are followed: a linked file and folder are copied as their content", async () => {
+    // The model fails unless both are regular files with the shared content.
+    const check = [
+      'import { lstatSync, readFileSync } from "node:fs";',
+      'for (const f of ["shared.dat", "data/grid.dat"])',
+      '  if (lstatSync(f).isSymbolicLink() || readFileSync(f, "utf8") !== "shared\\n") process.exit(3);',
+      'await import("./echo.mjs");',
+    ].join("\n");
+    const yaml = base.replace(
+      "command: [node, echo.mjs, model.in]",
+      `command: [${JSON.stringify(process.execPath)}, check.mjs]`,
+    );
+    const { dir, file } = await tempProject(yaml, async (d) => {
+      await mkdir(join(d, "shared"));
+      await writeFile(join(d, "shared", "grid.dat"), "shared\n");
+      await symlink("../shared/grid.dat", join(d, "model", "shared.dat"));
+      await symlink("../shared", join(d, "model", "data"));
+      await writeFile(join(d, "ids.txt"), "1\n");
+      await writeFile(join(d, "model", "check.mjs"), check);
+      await writeFile(join(d, "model", "heads.ins"), "pif @\n@HEADS@\nl1 w !h_w1!\nl1 w !h_w2!\n");
+    });
+    expect(await messages(file)).toEqual([]);
+    const plan = await cli(["plan", file, "--results", join(dir, "r"), "--json"], dir);
+    expect(plan.err).toBe("");
+    expect(plan.code).toBe(0);
+    const bundle = await hashModelBundle(join(dir, "model"), await projectRoot(dir, false));
+    expect(bundle.files.map((f) => f.path)).toEqual([
+      "check.mjs",
+      "data/grid.dat",
+      "echo.mjs",
+      "heads.ins",
+      "model.in.tpl",
+      "shared.dat",
+    ]);
+    expect(bundle.dirs).toEqual(["data"]);
+    const run = await cli(
+      ["run", file, "--results", join(dir, "r"), "--work-dir", join(dir, "w"), "--json"],
+      dir,
+    );
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.out)).toMatchObject({ ok: 1, failedModel: 0 });
+  });
+
+  it("the cloud bundle holds a linked file as a regular file with its target's content", async () => {
+    const { dir } = await tempProject(base, async (d) => {
+      await writeFile(join(d, "grid.dat"), "shared\n");
+      await symlink("../grid.dat", join(d, "model", "grid.dat"));
+    });
+    const bundle = await hashModelBundle(join(dir, "model"), await projectRoot(dir, false));
+    const archive = await createBundleArchive(bundle, []);
+    try {
+      const into = join(dir, "extracted");
+      await extractBundleArchive(archive.file, into);
+      const s = await lstat(join(into, "grid.dat"));
+      expect(s.isFile()).toBe(true);
+      expect(await readFile(join(into, "grid.dat"), "utf8")).toBe("shared\n");
+    } finally {
+      await archive.cleanup();
+    }
+  });
+
+  it("with allow_external_paths: true, links may lead anywhere", async () => {
+    const outside = await outsideFolder();
+    const { file } = await tempProject(`${base}allow_external_paths: true\n`, (d) =>
+      symlink(join(outside, "secret.txt"), join(d, "model", "host")),
+    );
+    expect(await messages(file)).toEqual([]);
+  });
+});
+
+describe("every independent problem in one pass", () => {
+  it("a misspelt key does not hide a missing par file or a bad instruction file", async () => {
+    const { dir, file } = await tempProject(base.replace("  command:", "  comand:"), async (d) => {
+      await rm(join(d, "params", "param2.par"));
+      await writeFile(join(d, "model", "heads.ins"), "pif @\n@HEADS@\nl1 !h_w1!\nl1 q !h_w2!\n");
+    });
+    const found = await messages(file);
+    expect(found).toEqual([
+      `${file}:4:3: \`model.command\`: missing required key \`command\`; add \`command:\` (a list of strings or a string)`,
+      `${file}:5:3: \`model.comand\`: unknown key \`comand\`; did you mean \`command\`?`,
+      `${file}:15:8: \`parameters.ids\`: id 2 (params/param2.par) has no par file; add the file, or remove the id from the list`,
+      `${join(dir, "model", "heads.ins")}:4:1: \`model.instructions[0].file\` (${file}:10:15): unknown instruction "q": expected lN, w, tN, [name]first:last, (name)first:last, !name!, a marker between marker delimiters, or "&" to continue the previous line`,
+    ]);
+  });
+
+  it("one bad template entry does not hide a missing file named by another", async () => {
+    const { file } = await tempProject(
+      base.replace(
+        "- { template: model.in.tpl, writes: model.in }",
+        "- { template: model.in.tpl, write: model.in }\n    - { template: gone.tpl, writes: other.in }",
+      ),
+    );
+    expect(await messages(file)).toEqual([
+      `${file}:8:7: \`model.templates[0].writes\`: missing required key \`writes\`; add \`writes:\` (a string)`,
+      `${file}:8:33: \`model.templates[0].write\`: unknown key \`write\`; did you mean \`writes\`?`,
+      `${file}:9:19: \`model.templates[1].template\`: template file "gone.tpl" not found in the model folder; check the name (relative to model.dir "model")`,
+    ]);
+  });
+
+  it("an unknown instruction does not also make the alerts on its file's observations 'not read'", async () => {
+    const { file } = await tempProject(
+      `${base}  - { observation: h_w2, statistic: mean, above: 1 }\n  - { observation: h_w3, statistic: mean, above: 1 }\n`,
+      (d) => writeFile(join(d, "model", "heads.ins"), "pif @\n@HEADS@\nl1 !h_w1!\nl1 !h_w2!\nl1 zz !h_w3!\n"),
+    );
+    const found = await messages(file);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toContain(":5:1: `model.instructions[0].file`");
+    expect(found[0]).toContain('unknown instruction "zz"');
+  });
+
+  it("a par file that does not parse is one problem, not also a parameter missing from its set", async () => {
+    const { dir, file } = await tempProject(base, (d) =>
+      writeFile(join(d, "params", "param2.par"), "single point\nhk1 5 1\nrch 1 1 0\n"),
+    );
+    expect(await messages(file)).toEqual([
+      `${join(dir, "params", "param2.par")}:2:1: \`parameters.par_files\` (${file}:14:14): expected 4 items (name, value, scale, offset), found 3: "hk1 5 1"`,
+    ]);
+  });
+
+  it("an id list: every problem, then a count past the first ten", async () => {
+    const lines = ["1", ...Array.from({ length: 13 }, (_, i) => `bad/${i}`)];
+    const { dir, file } = await tempProject(base, (d) =>
+      writeFile(join(d, "ids.txt"), `${lines.join("\n")}\n`),
+    );
+    const found = await messages(file);
+    const ids = join(dir, "ids.txt");
+    expect(found).toHaveLength(11);
+    expect(found[0]).toBe(
+      `${ids}:2:1: \`parameters.ids\` (${file}:15:8): id "bad/0" contains "/", which is not allowed; ${ID_RULE}`,
+    );
+    expect(found[9]).toContain(`${ids}:11:1:`);
+    expect(found[10]).toBe(`${ids}: \`parameters.ids\` (${file}:15:8): and 3 more problems in this file`);
+  });
+
+  it("an ensemble CSV: every bad row", async () => {
+    const { dir, file } = await tempProject(csvBase, (d) =>
+      writeFile(join(d, "ensemble.csv"), "real_name,hk1,rch\nr1,1,0.1\nr2,x,0.1\nr3,1\n,1,2\nr5,1,\n"),
+    );
+    const at = (line: number) => `${join(dir, "ensemble.csv")}:${line}:1: \`parameters.csv\` (${file}:14:8):`;
+    expect(await messages(file)).toEqual([
+      `${at(3)} column "hk1" of realisation "r2" "x" is not a number`,
+      `${at(4)} expected 3 cells (the realisation name and 2 parameters), found 2`,
+      `${at(5)} the realisation name (first cell) is empty`,
+      `${at(6)} column "rch" of realisation "r5" is empty`,
+    ]);
+  });
+
+  it("a template: every bad field", async () => {
+    const { dir, file } = await tempProject(base, (d) =>
+      writeFile(
+        join(d, "model", "model.in.tpl"),
+        "ptf ~\nhk1  ~ hk1            ~\nrch  ~ rch     \nx ~ a b ~\nhk1b ~hk1     ~\n",
+      ),
+    );
+    const at = (line: number) =>
+      `${join(dir, "model", "model.in.tpl")}:${line}:1: \`model.templates[0].template\` (${file}:8:19):`;
+    expect(await messages(file)).toEqual([
+      `${at(3)} column 6: unmatched delimiter "~" (a field opens here but does not close on this line)`,
+      `${at(4)} column 3: parameter name "a b" contains whitespace`,
+    ]);
+  });
+
+  it("an instruction file: every bad line", async () => {
+    const { dir, file } = await tempProject(base, (d) =>
+      writeFile(join(d, "model", "heads.ins"), "pif @\n@HEADS@\nl0 !h_w1!\nl1 [h_w2]5\nl1 w !h_w3!\n"),
+    );
+    const at = (line: number) =>
+      `${join(dir, "model", "heads.ins")}:${line}:1: \`model.instructions[0].file\` (${file}:10:15):`;
+    const found = await messages(file);
+    expect(found).toEqual([
+      `${at(3)} bad line advance "l0": expected "l" followed by a whole number of lines, at least 1 (e.g. l1)`,
+      `${at(4)} bad column range in fixed observation "[h_w2]5": expected first:last column numbers after "]" with no spaces (e.g. [h1]21:30)`,
+    ]);
+  });
+});
+
+describe("large and hostile project files", () => {
+  it(`a project file over ${MAX_SPEC_BYTES / 1024 / 1024} MB is refused before it is parsed, saying what to do`, async () => {
+    const ids = Array.from({ length: 200_000 }, (_, i) => String(i + 1)).join(", ");
+    const { dir, file } = await tempProject(base.replace("ids: ids.txt", `ids: [${ids}]`));
+    const expected = `${file}: the project file is 1.4 MB; project files may be at most 1 MB; move long lists into files: ids into an id list file (\`ids: ids.txt\`), parameter sets into par files or an ensemble CSV (\`csv:\`)`;
+    expect(await messages(file)).toEqual([expected]);
+    const r = await cli(["validate", file], dir);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(expected);
+  });
+
+  it("a folder given as the project file", async () => {
+    const { dir } = await tempProject(base);
+    expect(await messages(dir)).toEqual([
+      `${dir}: is a folder, not a project file; name the project's .yaml file`,
+    ]);
+  });
+});
+
+describe("smaller problems, each with its fix", () => {
+  it("'did you mean' never suggests the missing name itself", async () => {
+    const { file } = await tempProject(base, (d) =>
+      writeFile(join(d, "params", "param2.par"), "single point\nhk1 3 1 0\nrch_x 1 1 0\n"),
+    );
+    const found = (await messages(file)).join("\n");
+    expect(found).toContain("parameter `rch` used in model/model.in.tpl is missing from parameter set(s) 2");
+    expect(found).toContain("did you mean `rch_x`?");
+    const other = await tempProject(base, (d) =>
+      writeFile(join(d, "params", "param2.par"), "single point\nhk1 3 1 0\n"),
+    );
+    const again = (await messages(other.file)).join("\n");
+    expect(again).toContain("parameter `rch` used in model/model.in.tpl is missing from parameter set(s) 2");
+    expect(again).not.toContain("did you mean `rch`");
+  });
+
+  it("an absolute `ids:` path is reported at its line in the spec", async () => {
+    const outside = await mkdtemp(join(tmpdir(), "mf-outside-"));
+    temps.push(outside);
+    await writeFile(join(outside, "ids.txt"), "1\n2\na/b\n");
+    const yaml = base.replace("ids: ids.txt", `ids: ${join(outside, "ids.txt")}`);
+    const { file } = await tempProject(yaml);
+    expect(await messages(file)).toEqual([
+      `${file}:15:8: \`parameters.ids\`: "${join(outside, "ids.txt")}" is an absolute path; use a path relative to the spec's folder, or set \`allow_external_paths: true\``,
+    ]);
+    const allowed = await tempProject(`${yaml}allow_external_paths: true\n`);
+    expect(await messages(allowed.file)).toEqual([
+      `${join(outside, "ids.txt")}:3:1: \`parameters.ids\` (${allowed.file}:15:8): id "a/b" contains "/", which is not allowed; ${ID_RULE}`,
+    ]);
+  });
+
+  it("a missing id list file is reported at its line in the spec", async () => {
+    const { file } = await tempProject(base.replace("ids: ids.txt", "ids: nope.txt"));
+    expect(await messages(file)).toEqual([
+      `${file}:15:8: \`parameters.ids\`: id list file "nope.txt" not found; check the path (relative to this file), or write ranges such as 1-200`,
+    ]);
+  });
+
+  it("`rows` naming a row the CSV lacks is reported at `parameters.rows`", async () => {
+    const { file } = await tempProject(
+      `${csvBase.replace("csv: ensemble.csv", "csv: ensemble.csv\n  rows: [r1, r9]")}`,
+      (d) => writeFile(join(d, "ensemble.csv"), "real_name,hk1,rch\nr1,1,0.1\n"),
+    );
+    expect(await messages(file)).toEqual([
+      `${file}:15:9: \`parameters.rows\`: row r9 is not in the CSV (1 rows); name rows by their first cell, or by row numbers from 1`,
+    ]);
+  });
+
+  it("a template that writes, an instruction file that reads, or a success check that needs a folder of the model", async () => {
+    const { file } = await tempProject(
+      base
+        .replace("writes: model.in }", "writes: sub }")
+        .replace("reads: heads.out }", "reads: sub }")
+        .replace("success: { file: heads.out,", "success: { file: sub,"),
+      (d) => mkdir(join(d, "model", "sub")),
+    );
+    expect(await messages(file)).toEqual([
+      `${file}:8:41: \`model.templates[0].writes\`: "sub" is a folder in the model folder, so nothing can write it as a file; name a file`,
+      `${file}:10:33: \`model.instructions[0].reads\`: "sub" is a folder in the model folder, so nothing can read it as a file; name a file`,
+      `${file}:11:20: \`model.success.file\`: "sub" is a folder in the model folder, so nothing can produce it as a file; name a file`,
+    ]);
   });
 });

@@ -1,11 +1,91 @@
-// Realisation id lists: a file (one id per line, # comments), ranges ("1-1000, 1500"), or a
-// YAML list of ids and ranges.
+// Realisation ids: which ids are valid, and id lists: a file (ids separated by commas, spaces
+// or line breaks; # comments), ranges ("1-1000, 1500"), or a YAML list of ids and ranges.
+//
+// An id names a realisation's result folder, so it must be a safe folder name on every
+// system results are read on: 1 to 128 letters, digits, spaces and _ - . + @ # ( ) [ ] , = ~
+// (any script's letters and digits), not "." or "..", no leading or trailing space; and no two
+// ids of a spec may differ only in case or Unicode normalisation (macOS and Windows would give
+// them one folder).
 import { PestFormatError, UserError } from "../errors.ts";
-import { splitLines } from "../pest/text.ts";
+import { decodeText, splitLines } from "../pest/text.ts";
 
-const ID = /^[A-Za-z0-9_.:-]+$/;
+export const MAX_ID_LENGTH = 128;
+export const ID_RULE = `ids are 1 to ${MAX_ID_LENGTH} letters, digits, spaces and _ - . + @ # ( ) [ ] , = ~, not "." or "..", without leading or trailing spaces`;
+
+const ID_CHAR = /[\p{L}\p{M}\p{N} _\-.+@#()[\],=~]/u;
+const ID = /^[\p{L}\p{M}\p{N} _\-.+@#()[\],=~]+$/u;
 const RANGE = /^(\d+)\s*-\s*(\d+)$/;
 const MAX_IDS = 10_000_000;
+
+/** Where an id was given: a line of an id list file or CSV, or an item of a YAML list. */
+export interface IdSource {
+  readonly id: string;
+  readonly line?: number;
+  readonly item?: number;
+}
+
+export interface IdProblem {
+  readonly message: string;
+  readonly fix?: string;
+  readonly line?: number;
+  readonly item?: number;
+}
+
+export interface IdList {
+  /** The valid ids, each once, in order. */
+  readonly ids: string[];
+  readonly problems: IdProblem[];
+}
+
+/** What is wrong with an id, or undefined when it is a valid one. */
+export function idProblem(id: string): string | undefined {
+  const shown = showId(id);
+  if (id === "") return "an empty id";
+  const length = [...id].length;
+  if (length > MAX_ID_LENGTH) return `id ${shown} is ${length} characters long`;
+  if (id === "." || id === "..") return `id ${shown} names a folder, not a realisation`;
+  if (id.startsWith(" ")) return `id ${shown} starts with a space`;
+  if (id.endsWith(" ")) return `id ${shown} ends with a space`;
+  if (ID.test(id)) return undefined;
+  const bad = [...id].find((c) => !ID_CHAR.test(c)) ?? "";
+  return `id ${shown} contains ${JSON.stringify(bad)}, which is not allowed`;
+}
+
+/** Checks a set of ids: invalid ones, repeats, and pairs that would share a folder on a
+ * case-insensitive file system are problems; the others are accepted, in order. */
+export function checkIds(sources: readonly IdSource[]): { accepted: IdSource[]; problems: IdProblem[] } {
+  const accepted: IdSource[] = [];
+  const problems: IdProblem[] = [];
+  const first = new Map<string, IdSource>();
+  const folded = new Map<string, IdSource>();
+  for (const s of sources) {
+    const where = s.line !== undefined ? { line: s.line } : s.item !== undefined ? { item: s.item } : {};
+    const bad = idProblem(s.id);
+    if (bad) {
+      problems.push({ message: bad, fix: ID_RULE, ...where });
+      continue;
+    }
+    const seen = first.get(s.id);
+    if (seen) {
+      problems.push({ message: `id ${s.id} is listed again${firstAt(seen)}`, ...where });
+      continue;
+    }
+    first.set(s.id, s);
+    const key = s.id.normalize("NFC").toLowerCase();
+    const twin = folded.get(key);
+    if (twin) {
+      problems.push({
+        message: `ids ${showId(twin.id)}${at(twin)} and ${showId(s.id)} differ only in upper/lower case or Unicode normalisation; on macOS and Windows their result folders would be one`,
+        fix: "rename one of them",
+        ...where,
+      });
+      continue;
+    }
+    folded.set(key, s);
+    accepted.push(s);
+  }
+  return { accepted, problems };
+}
 
 /** True when the text reads as ranges/ids rather than as a file name. */
 export function looksLikeRanges(text: string): boolean {
@@ -13,81 +93,125 @@ export function looksLikeRanges(text: string): boolean {
 }
 
 /** "1-5, 9, 12-13" -> ["1","2","3","4","5","9","12","13"]. Throws a UserError naming the
- * bad part. */
+ * first bad part. */
 export function parseIdRanges(text: string, where = "id list"): string[] {
-  const ids: string[] = [];
-  for (const part of text.replace(/(\d)\s*-\s*(\d)/g, "$1-$2").split(/[\s,]+/)) {
-    if (part === "") continue;
-    if (/^[\d-]*-[\d-]*$/.test(part) && !RANGE.test(part)) {
-      throw new UserError(`${where}: "${part}" is not an id or a range; ranges look like 1-100`);
-    }
-    ids.push(...expandIdToken(part, where));
-  }
-  if (ids.length === 0) throw new UserError(`${where}: no ids; give ids or ranges such as 1-100`);
-  return checkUnique(ids, where);
+  const list = idsFromText(text);
+  const problem = list.problems[0];
+  if (problem) throw new UserError(`${where}: ${problem.message}${problem.fix ? `; ${problem.fix}` : ""}`);
+  return list.ids;
 }
 
-function expandIdToken(part: string, where: string): string[] {
-  const range = RANGE.exec(part);
-  if (range) {
-    const from = Number(range[1]);
-    const to = Number(range[2]);
-    if (from > to) throw new UserError(`${where}: range "${part}" runs backwards; write it as ${to}-${from}`);
-    if (to - from + 1 > MAX_IDS)
-      throw new UserError(`${where}: range "${part}" has more than ${MAX_IDS} ids`);
-    const out: string[] = [];
-    for (let i = from; i <= to; i++) out.push(String(i));
-    return out;
+/** Ids and ranges separated by commas and spaces, as one string. */
+export function idsFromText(text: string): IdList {
+  const sources: IdSource[] = [];
+  const problems: IdProblem[] = [];
+  for (const part of tokens(text)) {
+    if (/^[\d-]*-[\d-]*$/.test(part) && !RANGE.test(part)) {
+      problems.push({ message: `"${part}" is not an id or a range; ranges look like 1-100` });
+      continue;
+    }
+    const expanded = expandIdToken(part);
+    if ("problem" in expanded) problems.push({ message: expanded.problem });
+    else for (const id of expanded.ids) sources.push({ id });
   }
-  if (!ID.test(part)) {
-    throw new UserError(
-      `${where}: "${part}" is not an id or a range; ids are letters, digits, _ . : - and ranges look like 1-100`,
+  if (sources.length === 0 && problems.length === 0) {
+    problems.push({ message: "no ids; give ids or ranges such as 1-100" });
+  }
+  return finish(sources, problems);
+}
+
+/** An id list file's ids; throws a PestFormatError for its first problem. */
+export function parseIdFile(text: string, file: string): string[] {
+  const list = idsFromFileText(text);
+  const problem = list.problems[0];
+  if (problem) {
+    throw new PestFormatError(
+      file,
+      problem.line,
+      `${problem.message}${problem.fix ? `; ${problem.fix}` : ""}`,
     );
   }
-  return [part];
+  return list.ids;
 }
 
-/** An id list file: one id (or range) per line; `#` starts a comment; blank lines ignored. */
-export function parseIdFile(text: string, file: string): string[] {
-  const ids: string[] = [];
-  const firstLine = new Map<string, number>();
-  splitLines(text).forEach((line, i) => {
-    const content = line.replace(/#.*/, "").trim();
-    if (content === "") return;
-    let expanded: string[];
-    try {
-      expanded = content
-        .replace(/(\d)\s*-\s*(\d)/g, "$1-$2")
-        .split(/[\s,]+/)
-        .flatMap((t) => expandIdToken(t, "id"));
-    } catch (e) {
-      throw new PestFormatError(file, i + 1, (e as Error).message.replace(/^id: /, ""));
-    }
-    for (const id of expanded) {
-      const seen = firstLine.get(id);
-      if (seen !== undefined)
-        throw new PestFormatError(file, i + 1, `id ${id} is listed again (first on line ${seen})`);
-      firstLine.set(id, i + 1);
-      ids.push(id);
+/** An id list file: ids and ranges, separated by commas, spaces or line breaks; `#` starts a
+ * comment. Every problem is reported with its line. */
+export function idsFromFileText(text: string): IdList {
+  const sources: IdSource[] = [];
+  const problems: IdProblem[] = [];
+  splitLines(decodeText(text)).forEach((raw, i) => {
+    const line = i + 1;
+    for (const part of tokens(raw.replace(/#.*/, ""))) {
+      const expanded = expandIdToken(part);
+      if ("problem" in expanded) problems.push({ message: expanded.problem, line });
+      else for (const id of expanded.ids) sources.push({ id, line });
     }
   });
-  if (ids.length === 0) throw new PestFormatError(file, undefined, "the id list is empty");
-  return ids;
+  if (sources.length === 0 && problems.length === 0) problems.push({ message: "the id list is empty" });
+  return finish(sources, problems);
 }
 
-/** A YAML list of ids and ranges. */
-export function idsFromList(items: ReadonlyArray<string | number>, where = "ids"): string[] {
-  return checkUnique(
-    items.flatMap((item) => expandIdToken(String(item), where)),
-    where,
-  );
+/** A YAML list of ids and ranges; problems name the item. */
+export function idsFromList(items: ReadonlyArray<string | number>): IdList {
+  const sources: IdSource[] = [];
+  const problems: IdProblem[] = [];
+  items.forEach((raw, item) => {
+    const text = String(raw);
+    const range = RANGE.exec(text.trim());
+    const expanded = range ? expandIdToken(text.trim()) : { ids: [text] };
+    if ("problem" in expanded) problems.push({ message: expanded.problem, item });
+    else for (const id of expanded.ids) sources.push({ id, item });
+  });
+  return finish(sources, problems);
 }
 
-function checkUnique(ids: string[], where: string): string[] {
-  const seen = new Set<string>();
-  for (const id of ids) {
-    if (seen.has(id)) throw new UserError(`${where}: id ${id} is listed more than once`);
-    seen.add(id);
-  }
-  return ids;
+function finish(sources: IdSource[], problems: IdProblem[]): IdList {
+  const checked = checkIds(sources);
+  problems.push(...checked.problems);
+  return { ids: checked.accepted.map((s) => s.id), problems: sortProblems(problems) };
+}
+
+function sortProblems(problems: IdProblem[]): IdProblem[] {
+  return problems
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => (a.p.line ?? a.p.item ?? 0) - (b.p.line ?? b.p.item ?? 0) || a.i - b.i)
+    .map((x) => x.p);
+}
+
+function tokens(text: string): string[] {
+  return text
+    .replace(/(\d)\s*-\s*(\d)/g, "$1-$2")
+    .split(/[\s,]+/)
+    .filter((t) => t !== "");
+}
+
+function expandIdToken(part: string): { ids: string[] } | { problem: string } {
+  const range = RANGE.exec(part);
+  if (!range) return { ids: [part] };
+  const from = Number(range[1]);
+  const to = Number(range[2]);
+  if (from > to) return { problem: `range "${part}" runs backwards; write it as ${to}-${from}` };
+  if (to - from + 1 > MAX_IDS) return { problem: `range "${part}" has more than ${MAX_IDS} ids` };
+  const ids: string[] = [];
+  for (let i = from; i <= to; i++) ids.push(String(i));
+  return { ids };
+}
+
+/** " (first on line 3)", " (first at [3])" for a list item, or nothing. */
+function firstAt(s: IdSource): string {
+  if (s.line !== undefined) return ` (first on line ${s.line})`;
+  if (s.item !== undefined) return ` (first at [${s.item}])`;
+  return "";
+}
+
+/** " (line 3)", " ([3])" for a list item, or nothing. */
+function at(s: IdSource): string {
+  if (s.line !== undefined) return ` (line ${s.line})`;
+  if (s.item !== undefined) return ` ([${s.item}])`;
+  return "";
+}
+
+function showId(id: string): string {
+  const chars = [...id];
+  return JSON.stringify(chars.length > 40 ? `${chars.slice(0, 37).join("")}...` : id);
 }

@@ -3,13 +3,15 @@
 import { readFile } from "node:fs/promises";
 import { relative } from "node:path";
 import { errorMessage, PestFormatError } from "../errors.ts";
-import { parseEnsembleCsv } from "../pest/ensemble-csv.ts";
+import { readEnsembleCsv } from "../pest/ensemble-csv.ts";
+import { FormatProblems, moreProblems, PROBLEMS_SHOWN_PER_FILE } from "../pest/format-problems.ts";
 import { parseParFile } from "../pest/par-file.ts";
 import { decodeUtf8 } from "../pest/text.ts";
 import type { KeyPath } from "../spec/diagnostics.ts";
-import { resolveInside } from "../spec/paths.ts";
+import { isInside, resolveInside } from "../spec/paths.ts";
+import { findInProject, projectRoot } from "../spec/project-files.ts";
 import type { PriorSpec, ProjectSpec } from "../spec/schema.ts";
-import { idsFromList, looksLikeRanges, parseIdFile, parseIdRanges } from "./ids.ts";
+import { checkIds, type IdList, idsFromFileText, idsFromList, idsFromText, looksLikeRanges } from "./ids.ts";
 import { sampleRealisations } from "./sampling.ts";
 import {
   checkTransformNames,
@@ -50,7 +52,10 @@ export interface SourceContext {
 
 const LIST_AT_MOST = 5;
 
-export async function loadRealisations(spec: ProjectSpec, ctx: SourceContext): Promise<RealisationSet> {
+export async function loadRealisations(
+  spec: Pick<ProjectSpec, "parameters">,
+  ctx: SourceContext,
+): Promise<RealisationSet> {
   const p = spec.parameters;
   const set = await loadSource(spec, ctx);
   const fromSpec = transformsFromSpec(p.scale, p.offset);
@@ -70,7 +75,7 @@ export async function loadRealisations(spec: ProjectSpec, ctx: SourceContext): P
   };
 }
 
-async function loadSource(spec: ProjectSpec, ctx: SourceContext): Promise<SourceSet> {
+async function loadSource(spec: Pick<ProjectSpec, "parameters">, ctx: SourceContext): Promise<SourceSet> {
   const p = spec.parameters;
   let set: SourceSet;
   if (p.par_files !== undefined) set = await fromParFiles(p.par_files, p.ids ?? [], ctx);
@@ -90,21 +95,105 @@ async function loadSource(spec: ProjectSpec, ctx: SourceContext): Promise<Source
   };
 }
 
-/** The ids a spec's `ids` names. Throws a UserError/PestFormatError on a bad list. */
-export async function resolveIds(ids: string | ReadonlyArray<string | number>, ctx: SourceContext) {
-  if (typeof ids !== "string") return { ids: idsFromList(ids), file: undefined };
-  if (looksLikeRanges(ids)) return { ids: parseIdRanges(ids, "ids"), file: undefined };
-  const where = resolveInside(ctx.specDir, ctx.specDir, ids, { allowExternal: ctx.allowExternal });
-  if (!where.ok) throw new PestFormatError(ids, undefined, `${where.message}; ${where.fix}`);
-  const bytes = await readFile(where.path).catch((e: NodeJS.ErrnoException) => {
-    throw new PestFormatError(
-      ids,
-      undefined,
-      e.code === "ENOENT" ? "id list file not found (or write ranges such as 1-200)" : errorMessage(e),
-    );
-  });
-  const shown = relative(ctx.specDir, where.path) || ids;
-  return { ids: parseIdFile(decodeUtf8(bytes, shown), shown), file: where.path };
+/** The ids a spec's `ids` names: the valid ones, and every problem with the list. */
+export async function resolveIds(
+  ids: string | ReadonlyArray<string | number>,
+  ctx: SourceContext,
+): Promise<{ ids: string[]; problems: ParameterProblem[]; file: string | undefined }> {
+  const path: KeyPath = ["parameters", "ids"];
+  if (typeof ids !== "string") return { ...idProblems(path, idsFromList(ids)), file: undefined };
+  if (looksLikeRanges(ids)) return { ...idProblems(path, idsFromText(ids)), file: undefined };
+  const read = await readSourceFile(
+    path,
+    ids,
+    "id list file",
+    ctx,
+    "check the path (relative to this file), or write ranges such as 1-200",
+  );
+  if ("problem" in read) return { ids: [], problems: [read.problem], file: undefined };
+  let text: string;
+  try {
+    text = decodeUtf8(read.bytes, read.shown);
+  } catch (e) {
+    return { ids: [], problems: [problemFrom(path, e)], file: undefined };
+  }
+  return { ...idProblems(path, idsFromFileText(text), read.shown), file: read.path };
+}
+
+/** Id list problems located at their line in `file`, or at the list item in the spec. */
+function idProblems(
+  path: KeyPath,
+  list: IdList,
+  file?: string,
+): { ids: string[]; problems: ParameterProblem[] } {
+  const located = list.problems.map(
+    (p): ParameterProblem => ({
+      path: p.item !== undefined ? [...path, p.item] : path,
+      message: p.message,
+      ...(p.fix ? { fix: p.fix } : {}),
+      ...(file !== undefined ? { at: { file, line: p.line } } : {}),
+    }),
+  );
+  return { ids: list.ids, problems: capped(located, path, file) };
+}
+
+/** The first PROBLEMS_SHOWN_PER_FILE problems, then one line counting the rest. */
+function capped(problems: ParameterProblem[], path: KeyPath, file: string | undefined): ParameterProblem[] {
+  const more = problems.length - PROBLEMS_SHOWN_PER_FILE;
+  if (more <= 0) return problems;
+  return [
+    ...problems.slice(0, PROBLEMS_SHOWN_PER_FILE),
+    {
+      path,
+      message: moreProblems(more, file === undefined ? "" : "in this file"),
+      ...(file !== undefined ? { at: { file, line: undefined } } : {}),
+    },
+  ];
+}
+
+function fromFormatProblems(path: KeyPath, problems: FormatProblems): ParameterProblem[] {
+  const out: ParameterProblem[] = problems.kept.map((e) => problemFrom(path, e));
+  if (problems.more > 0) {
+    out.push({
+      path,
+      message: moreProblems(problems.more),
+      at: { file: problems.file, line: undefined },
+    });
+  }
+  return out;
+}
+
+/** A file the spec names (id list, CSV): inside the project, through symlinks that stay
+ * inside, a file and readable; otherwise a problem located at the spec's key. */
+async function readSourceFile(
+  path: KeyPath,
+  rel: string,
+  kind: string,
+  ctx: SourceContext,
+  notFoundFix = "check the path (relative to this file)",
+): Promise<{ path: string; shown: string; bytes: Buffer } | { problem: ParameterProblem }> {
+  const where = resolveInside(ctx.specDir, ctx.specDir, rel, { allowExternal: ctx.allowExternal });
+  if (!where.ok) return { problem: { path, message: where.message, fix: where.fix } };
+  const root = await projectRoot(ctx.specDir, ctx.allowExternal);
+  const shown = shownPath(ctx.specDir, where.path);
+  const found = await findInProject(root, where.path, shown, "file");
+  if (!found.ok) {
+    return {
+      problem: found.missing
+        ? { path, message: `${kind} "${rel}" not found`, fix: notFoundFix }
+        : { path, message: found.message, fix: found.fix },
+    };
+  }
+  try {
+    return { path: where.path, shown, bytes: await readFile(where.path) };
+  } catch (e) {
+    return { problem: { path, message: `${kind} "${rel}": ${errorMessage(e)}`, fix: "check the file" } };
+  }
+}
+
+/** How messages name a file: relative to the spec's folder when inside it. */
+function shownPath(specDir: string, path: string): string {
+  return isInside(specDir, path) ? relative(specDir, path) || path : path;
 }
 
 async function fromParFiles(
@@ -112,53 +201,69 @@ async function fromParFiles(
   idSpec: string | ReadonlyArray<string | number>,
   ctx: SourceContext,
 ): Promise<SourceSet> {
-  const problems: ParameterProblem[] = [];
-  let ids: string[];
-  const files: string[] = [];
-  try {
-    const resolved = await resolveIds(idSpec, ctx);
-    ids = resolved.ids;
-    if (resolved.file) files.push(resolved.file);
-  } catch (e) {
-    return { realisations: [], problems: [problemFrom(["parameters", "ids"], e)], files };
-  }
-  const missing: string[] = [];
-  const outside: string[] = [];
-  const realisations: Realisation[] = [];
-  const columns = new Map<string, ParFileScaleOffsets>();
+  const listed = await resolveIds(idSpec, ctx);
+  const problems: ParameterProblem[] = [...listed.problems];
+  const files: string[] = listed.file ? [listed.file] : [];
+  const ids = listed.ids;
+  const root = await projectRoot(ctx.specDir, ctx.allowExternal);
+  // One outcome per id, so problems come out in id order whatever order the reads finish in.
+  type Outcome =
+    | { kind: "ok"; realisation: Realisation; path: string; columns: ParFileScaleOffsets }
+    | { kind: "missing" }
+    | { kind: "unreadable"; problem: ParameterProblem }
+    | { kind: "bad"; problem: ParameterProblem };
+  const outcomes = new Map<string, Outcome>();
   await forEachLimited(ids, 32, async (id) => {
     const rel = pattern.replaceAll("{id}", id);
     const where = resolveInside(ctx.specDir, ctx.specDir, rel, { allowExternal: ctx.allowExternal });
     if (!where.ok) {
-      outside.push(rel);
+      const problem = { path: ["parameters", "par_files"], message: where.message, fix: where.fix };
+      outcomes.set(id, { kind: "unreadable", problem });
+      return;
+    }
+    const found = await findInProject(root, where.path, shownPath(ctx.specDir, where.path), "file");
+    if (!found.ok) {
+      const problem = { path: ["parameters", "par_files"], message: found.message, fix: found.fix };
+      outcomes.set(id, found.missing ? { kind: "missing" } : { kind: "unreadable", problem });
       return;
     }
     let bytes: Buffer;
     try {
       bytes = await readFile(where.path);
-    } catch {
-      missing.push(id);
+    } catch (e) {
+      const problem = { path: ["parameters", "par_files"], message: `"${rel}": ${errorMessage(e)}` };
+      outcomes.set(id, { kind: "unreadable", problem });
       return;
     }
     try {
-      files.push(where.path);
       const par = parseParFile(bytes, rel);
-      realisations.push({ id, values: new Map(par.entries.map((e) => [e.name, e.value])) });
-      columns.set(id, { file: rel, entries: par.entries });
+      const realisation = { id, values: new Map(par.entries.map((e) => [e.name, e.value])) };
+      outcomes.set(id, {
+        kind: "ok",
+        realisation,
+        path: where.path,
+        columns: { file: rel, entries: par.entries },
+      });
     } catch (e) {
-      problems.push(problemFrom(["parameters", "par_files"], e));
+      outcomes.set(id, { kind: "bad", problem: problemFrom(["parameters", "par_files"], e) });
     }
   });
-  if (outside.length > 0) {
-    problems.push({
-      path: ["parameters", "par_files"],
-      message: `"${outside[0]}" points outside the project folder`,
-      fix: "keep par files inside the project folder, or set `allow_external_paths: true`",
-    });
+  const realisations: Realisation[] = [];
+  const parFiles: ParFileScaleOffsets[] = [];
+  const missing: string[] = [];
+  const unreadable: ParameterProblem[] = [];
+  for (const id of ids) {
+    const o = outcomes.get(id);
+    if (o?.kind === "ok") {
+      realisations.push(o.realisation);
+      parFiles.push(o.columns);
+      files.push(o.path);
+    } else if (o?.kind === "missing") missing.push(id);
+    else if (o) unreadable.push(o.problem);
   }
+  problems.push(...capped(unreadable, ["parameters", "par_files"], undefined));
   if (missing.length > 0) {
-    const sorted = sortIds(missing);
-    const shown = sorted.slice(0, LIST_AT_MOST).map((id) => `${id} (${pattern.replaceAll("{id}", id)})`);
+    const shown = missing.slice(0, LIST_AT_MOST).map((id) => `${id} (${pattern.replaceAll("{id}", id)})`);
     problems.push({
       path: ["parameters", "ids"],
       message: `${missing.length === 1 ? "id" : `${missing.length} ids`} ${shown.join(", ")}${
@@ -167,9 +272,6 @@ async function fromParFiles(
       fix: `add the file${missing.length === 1 ? "" : "s"}, or remove the id${missing.length === 1 ? "" : "s"} from the list`,
     });
   }
-  const order = new Map(ids.map((id, i) => [id, i]));
-  realisations.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
-  const parFiles = realisations.map((r) => columns.get(r.id)!);
   return { realisations, problems, files, parFiles };
 }
 
@@ -178,56 +280,61 @@ async function fromCsv(
   rows: string | ReadonlyArray<string | number> | undefined,
   ctx: SourceContext,
 ): Promise<SourceSet> {
-  const where = resolveInside(ctx.specDir, ctx.specDir, csvPath, { allowExternal: ctx.allowExternal });
-  if (!where.ok) {
-    return {
-      realisations: [],
-      problems: [{ path: ["parameters", "csv"], message: where.message, fix: where.fix }],
-      files: [],
-    };
-  }
-  let bytes: Buffer;
+  const path: KeyPath = ["parameters", "csv"];
+  const read = await readSourceFile(path, csvPath, "ensemble CSV", ctx);
+  if ("problem" in read) return { realisations: [], problems: [read.problem], files: [] };
+  const found = new FormatProblems(read.shown);
+  let all: Realisation[] = [];
   try {
-    bytes = await readFile(where.path);
-  } catch {
-    return {
-      realisations: [],
-      problems: [
-        {
-          path: ["parameters", "csv"],
-          message: `ensemble CSV "${csvPath}" not found`,
-          fix: "check the path",
-        },
-      ],
-      files: [],
-    };
-  }
-  try {
-    const csv = parseEnsembleCsv(bytes, csvPath);
-    let all: Realisation[] = csv.rows.map((row) => ({
-      id: row.name,
-      values: new Map(csv.columns.map((c, i) => [c, row.values[i]!])),
-    }));
-    if (rows !== undefined) all = selectRows(all, rows);
-    return { realisations: all, problems: [], files: [where.path] };
+    const { csv, lines } = readEnsembleCsv(read.bytes, read.shown, found);
+    // Row names are realisation ids: each must be a valid one.
+    const checked = checkIds(csv.rows.map((row, i) => ({ id: row.name, line: lines[i]! })));
+    for (const p of checked.problems) found.at(p.line, `${p.message}${p.fix ? `; ${p.fix}` : ""}`);
+    const valid = new Set(checked.accepted.map((a) => a.id));
+    all = csv.rows
+      .filter((row) => valid.has(row.name))
+      .map((row) => ({ id: row.name, values: new Map(csv.columns.map((c, i) => [c, row.values[i]!])) }));
   } catch (e) {
-    return { realisations: [], problems: [problemFrom(["parameters", "csv"], e)], files: [] };
+    return { realisations: [], problems: [problemFrom(path, e)], files: [] };
   }
+  const problems = fromFormatProblems(path, found);
+  if (rows === undefined) return { realisations: all, problems, files: [read.path] };
+  // A row left out for a problem of its own is not also "not in the CSV".
+  const selected = selectRows(all, rows, { complete: found.count === 0 });
+  return {
+    realisations: selected.realisations,
+    problems: [...problems, ...selected.problems],
+    files: [read.path],
+  };
 }
 
 /** `rows` names rows by realisation name, or by 1-based row number ranges. */
-function selectRows(all: Realisation[], rows: string | ReadonlyArray<string | number>): Realisation[] {
-  const wanted = typeof rows === "string" ? parseIdRanges(rows, "rows") : idsFromList(rows, "rows");
+function selectRows(
+  all: Realisation[],
+  rows: string | ReadonlyArray<string | number>,
+  options: { complete: boolean },
+): { realisations: Realisation[]; problems: ParameterProblem[] } {
+  const path: KeyPath = ["parameters", "rows"];
+  const wanted = idProblems(path, typeof rows === "string" ? idsFromText(rows) : idsFromList(rows));
   const byName = new Map(all.map((r) => [r.id, r]));
-  return wanted.map((w) => {
-    const named = byName.get(w);
-    if (named) return named;
+  const realisations: Realisation[] = [];
+  const absent: string[] = [];
+  for (const w of wanted.ids) {
     const n = Number(w);
-    const byNumber = Number.isInteger(n) ? all[n - 1] : undefined;
-    if (!byNumber)
-      throw new PestFormatError("rows", undefined, `row ${w} is not in the CSV (${all.length} rows)`);
-    return byNumber;
-  });
+    const found = byName.get(w) ?? (Number.isInteger(n) ? all[n - 1] : undefined);
+    if (found) realisations.push(found);
+    else absent.push(w);
+  }
+  const problems = [...wanted.problems];
+  if (absent.length > 0 && options.complete) {
+    const shown = absent.slice(0, LIST_AT_MOST).join(", ");
+    problems.push({
+      path,
+      message: `row${absent.length === 1 ? "" : "s"} ${shown}${absent.length > LIST_AT_MOST ? ` and ${absent.length - LIST_AT_MOST} more` : ""} ${absent.length === 1 ? "is" : "are"} not in the CSV (${all.length} rows)`,
+      fix: "name rows by their first cell, or by row numbers from 1",
+    });
+  }
+  return { realisations, problems };
 }
 
 function fromSample(sample: NonNullable<ProjectSpec["parameters"]["sample"]>): SourceSet {
@@ -269,14 +376,6 @@ export function toPrior(p: PriorSpec): Prior {
 function problemFrom(path: KeyPath, e: unknown): ParameterProblem {
   if (e instanceof PestFormatError) return { path, message: e.detail, at: { file: e.file, line: e.line } };
   return { path, message: errorMessage(e) };
-}
-
-function sortIds(ids: string[]): string[] {
-  return [...ids].sort((a, b) => {
-    const na = Number(a);
-    const nb = Number(b);
-    return Number.isFinite(na) && Number.isFinite(nb) ? na - nb : a.localeCompare(b);
-  });
 }
 
 async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>) {

@@ -5,6 +5,7 @@
 // fixture's sweep_in.csv has only parameter columns (`stage` is a fixed parameter of its
 // control file), and matching columns against a control file is the caller's business.
 import { PestFormatError, UserError } from "../errors.ts";
+import { type FormatProblems, reportOrThrow } from "./format-problems.ts";
 import { parseFortranNumber } from "./fortran-number.ts";
 import { numberText } from "./par-file.ts";
 import { MAX_PARAMETER_NAME_LENGTH } from "./template.ts";
@@ -38,8 +39,21 @@ interface CsvRecord {
 /** Reads an ensemble CSV: its bytes, which must be UTF-8 (NotUtf8Error otherwise, with the
  * line), or its text. `file` names it in errors. Blank lines are ignored. */
 export function parseEnsembleCsv(source: Uint8Array | string, file: string): EnsembleCsv {
+  return readEnsembleCsv(source, file).csv;
+}
+
+/** Reads an ensemble CSV with the line each row starts on. With `problems`, every bad cell
+ * and row is recorded there (a bad row is left out) instead of the first being thrown. */
+export function readEnsembleCsv(
+  source: Uint8Array | string,
+  file: string,
+  problems?: FormatProblems,
+): { csv: EnsembleCsv; lines: number[] } {
+  const fail = (line: number | undefined, detail: string) =>
+    reportOrThrow(problems, new PestFormatError(file, line, detail));
   const text = typeof source === "string" ? decodeText(source) : decodeUtf8(source, file);
   const records = readRecords(text, file).filter((r) => !(r.cells.length === 1 && r.cells[0] === ""));
+  const none = { csv: { columns: [], rows: [] }, lines: [] };
   const header = records[0];
   if (header === undefined) throw new PestFormatError(file, undefined, "empty ensemble CSV: no header row");
   const columns = header.cells.slice(1).map((c) => c.toLowerCase());
@@ -51,45 +65,44 @@ export function parseEnsembleCsv(source: Uint8Array | string, file: string): Ens
     );
   }
   const columnAt = new Map<string, number>();
+  let headerOk = true;
   columns.forEach((c, i) => {
-    if (c === "") throw new PestFormatError(file, header.line, `column ${i + 2} has no name`);
-    if (c.length > MAX_PARAMETER_NAME_LENGTH) {
-      throw new PestFormatError(
-        file,
-        header.line,
-        `column ${i + 2} name "${c.slice(0, 37)}..." is ${c.length} characters long; PEST++ allows at most ${MAX_PARAMETER_NAME_LENGTH}`,
-      );
+    const problem = columnProblem(c, i, columnAt);
+    if (problem === undefined) columnAt.set(c, i);
+    else {
+      headerOk = false;
+      fail(header.line, problem);
     }
-    const seen = columnAt.get(c);
-    if (seen !== undefined) {
-      throw new PestFormatError(
-        file,
-        header.line,
-        `column "${c}" appears twice (columns ${seen + 2} and ${i + 2})`,
-      );
-    }
-    columnAt.set(c, i);
   });
+  // Rows are read by the header's columns: with a bad header, what they hold is unknown.
+  if (!headerOk) return none;
 
   const rows: EnsembleRow[] = [];
+  const lines: number[] = [];
   const rowLine = new Map<string, number>();
   for (const r of records.slice(1)) {
     if (r.cells.length !== header.cells.length) {
-      throw new PestFormatError(
-        file,
+      fail(
         r.line,
         `expected ${header.cells.length} cells (the realisation name and ${columns.length} parameter${columns.length === 1 ? "" : "s"}), found ${r.cells.length}`,
       );
+      continue;
     }
     const name = r.cells[0]!;
-    if (name === "") throw new PestFormatError(file, r.line, "the realisation name (first cell) is empty");
+    if (name === "") {
+      fail(r.line, "the realisation name (first cell) is empty");
+      continue;
+    }
     const key = name.toLowerCase();
     const seen = rowLine.get(key);
     if (seen !== undefined) {
-      throw new PestFormatError(file, r.line, `realisation "${name}" appears twice (also on line ${seen})`);
+      fail(r.line, `realisation "${name}" appears twice (also on line ${seen})`);
+      continue;
     }
     rowLine.set(key, r.line);
-    const values = columns.map((c, i) => {
+    const values: number[] = [];
+    let rowOk = true;
+    for (const [i, c] of columns.entries()) {
       const cell = r.cells[i + 1]!;
       const v = parseFortranNumber(cell);
       if (v === undefined) {
@@ -97,15 +110,29 @@ export function parseEnsembleCsv(source: Uint8Array | string, file: string): Ens
           cell === ""
             ? "is empty"
             : `"${cell.length > 40 ? `${cell.slice(0, 37)}...` : cell}" is not a number`;
-        throw new PestFormatError(file, r.line, `column "${c}" of realisation "${name}" ${what}`);
+        fail(r.line, `column "${c}" of realisation "${name}" ${what}`);
+        rowOk = false;
+        continue;
       }
-      return v;
-    });
+      values.push(v);
+    }
+    if (!rowOk) continue;
     rows.push({ name, values });
+    lines.push(r.line);
   }
-  if (rows.length === 0)
-    throw new PestFormatError(file, header.line, "no realisations: the CSV has only a header row");
-  return { columns, rows };
+  if (rows.length === 0 && (problems === undefined || problems.count === 0))
+    fail(header.line, "no realisations: the CSV has only a header row");
+  return { csv: { columns, rows }, lines };
+}
+
+function columnProblem(c: string, i: number, earlier: ReadonlyMap<string, number>): string | undefined {
+  if (c === "") return `column ${i + 2} has no name`;
+  if (c.length > MAX_PARAMETER_NAME_LENGTH) {
+    return `column ${i + 2} name "${c.slice(0, 37)}..." is ${c.length} characters long; PEST++ allows at most ${MAX_PARAMETER_NAME_LENGTH}`;
+  }
+  const seen = earlier.get(c);
+  if (seen !== undefined) return `column "${c}" appears twice (columns ${seen + 2} and ${i + 2})`;
+  return undefined;
 }
 
 /** One realisation's values by lower-case parameter name. The name is matched exactly, then

@@ -17,6 +17,7 @@
 // instruction looks from index `pos` on.
 
 import { PestFormatError } from "../errors.ts";
+import { type FormatProblems, reportOrThrow } from "./format-problems.ts";
 import { parseFortranNumber } from "./fortran-number.ts";
 import { byteString, readableText, splitLines, utf8OfBytes } from "./text.ts";
 
@@ -181,77 +182,107 @@ interface Token {
 
 /** Parses an instruction file: its bytes, or its text (which stands for its UTF-8 bytes); BOM
  * and CRLF allowed. `file` names it in error messages. Throws PestFormatError, with the line,
- * for anything malformed. */
-export function parseInstructions(source: Uint8Array | string, file: string): InstructionFile {
+ * for anything malformed; with `problems`, records every malformed line there instead (and
+ * leaves it out) and throws only for a bad header, after which nothing else can be read. */
+export function parseInstructions(
+  source: Uint8Array | string,
+  file: string,
+  problems?: FormatProblems,
+): InstructionFile {
+  // Quoted pieces of the file are bytes; show them as the text they stand for.
+  const readable = (e: PestFormatError) => new PestFormatError(e.file, e.line, readableText(e.detail));
+  const from = problems?.kept.length ?? 0;
   try {
-    return compileInstructions(byteString(source), file);
+    return compileInstructions(byteString(source), file, problems);
   } catch (e) {
-    // Quoted pieces of the file are bytes; show them as the text they stand for.
-    if (e instanceof PestFormatError) throw new PestFormatError(e.file, e.line, readableText(e.detail));
+    if (e instanceof PestFormatError) throw readable(e);
     throw e;
+  } finally {
+    if (problems)
+      for (let i = from; i < problems.kept.length; i++) problems.kept[i] = readable(problems.kept[i]!);
   }
 }
 
-function compileInstructions(text: string, file: string): InstructionFile {
+function compileInstructions(text: string, file: string, problems?: FormatProblems): InstructionFile {
   const rows = splitLines(text);
   const marker = parseHeader(rows[0], file);
   const lines: { line: number; instructions: Instruction[] }[] = [];
   const seen = new Map<string, number>();
   const observations: string[] = [];
+  // A line left out for a problem takes its continuation lines with it.
+  let skipping = false;
 
   for (let r = 1; r < rows.length; r++) {
     const lineNo = r + 1;
-    const tokens = tokenize(rows[r]!, marker, file, lineNo);
-    if (tokens.length === 0) continue;
-    let start = 0;
-    let target: { line: number; instructions: Instruction[] };
-    if (tokens[0]!.marker === undefined && tokens[0]!.text === "&") {
+    try {
+      const tokens = tokenize(rows[r]!, marker, file, lineNo);
+      if (tokens.length === 0) continue;
+      const continues = tokens[0]!.marker === undefined && tokens[0]!.text === "&";
+      if (continues && skipping) continue;
+      skipping = false;
       const previous = lines[lines.length - 1];
-      if (previous === undefined) {
+      if (continues && previous === undefined) {
         throw new PestFormatError(
           file,
           lineNo,
           `the first instruction line cannot be a continuation ("&"): there is no line to continue`,
         );
       }
-      target = previous;
-      start = 1;
-    } else {
-      target = { line: lineNo, instructions: [] };
-      lines.push(target);
-    }
-    for (let t = start; t < tokens.length; t++) {
-      const tok = tokens[t]!;
-      const first = target.instructions.length === 0;
-      const item = compileToken(tok, first, file, lineNo);
-      if (first && item.kind !== "line" && item.kind !== "primary") {
-        throw new PestFormatError(
-          file,
-          lineNo,
-          `"${tok.text}" cannot start an instruction line: each line must begin with a line advance (lN) ` +
-            `or a primary marker, to say which output line the other instructions apply to`,
-        );
-      }
-      if (item.kind === "fixed" || item.kind === "semifixed" || item.kind === "nonfixed") {
-        if (!item.dummy) {
-          const earlier = seen.get(item.name);
-          if (earlier !== undefined) {
-            throw new PestFormatError(
-              file,
-              lineNo,
-              `observation ${item.name} is already read at line ${earlier}; an observation may be read only ` +
-                `once (only the dummy name "dum" may repeat)`,
-            );
-          }
-          seen.set(item.name, lineNo);
-          observations.push(item.name);
+      const target = continues ? previous! : { line: lineNo, instructions: [] };
+      const items = compileLine(
+        tokens.slice(continues ? 1 : 0),
+        target.instructions.length === 0,
+        file,
+        lineNo,
+      );
+      const named = new Map<string, number>();
+      for (const item of items) {
+        if ((item.kind !== "fixed" && item.kind !== "semifixed" && item.kind !== "nonfixed") || item.dummy)
+          continue;
+        const earlier = seen.get(item.name) ?? named.get(item.name);
+        if (earlier !== undefined) {
+          throw new PestFormatError(
+            file,
+            lineNo,
+            `observation ${item.name} is already read at line ${earlier}; an observation may be read only ` +
+              `once (only the dummy name "dum" may repeat)`,
+          );
         }
+        named.set(item.name, lineNo);
       }
-      target.instructions.push(item);
+      for (const [name, line] of named) {
+        seen.set(name, line);
+        observations.push(name);
+      }
+      if (!continues) lines.push(target);
+      target.instructions.push(...items);
+    } catch (e) {
+      if (!(e instanceof PestFormatError)) throw e;
+      reportOrThrow(problems, e);
+      skipping = true;
     }
   }
 
   return { file, marker, observations, lines: lines.map(link) };
+}
+
+/** The instructions of one line's tokens; `first` when they start an instruction line. */
+function compileLine(tokens: readonly Token[], first: boolean, file: string, lineNo: number): Instruction[] {
+  const items: Instruction[] = [];
+  for (const tok of tokens) {
+    const starts = first && items.length === 0;
+    const item = compileToken(tok, starts, file, lineNo);
+    if (starts && item.kind !== "line" && item.kind !== "primary") {
+      throw new PestFormatError(
+        file,
+        lineNo,
+        `"${tok.text}" cannot start an instruction line: each line must begin with a line advance (lN) ` +
+          `or a primary marker, to say which output line the other instructions apply to`,
+      );
+    }
+    items.push(item);
+  }
+  return items;
 }
 
 function parseHeader(row: string | undefined, file: string): string {

@@ -15,6 +15,7 @@
 import { randomBytes } from "node:crypto";
 import { type FileHandle, open, rename, unlink } from "node:fs/promises";
 import { PestFormatError, UserError } from "../errors.ts";
+import { type FormatProblems, reportOrThrow } from "./format-problems.ts";
 import {
   FieldTooNarrowError,
   type FormatOptions,
@@ -330,16 +331,20 @@ class StreamState {
   fieldCount = 0;
   readonly parameters: string[] = [];
   readonly narrowest = new Map<string, { width: number; line: number }>();
+  /** When scanning to report: problems are recorded here and the field or line skipped. */
+  readonly problems: FormatProblems | undefined;
   constructor(
     file: string,
     delimiter: number,
     values: ReadonlyMap<string, number> | undefined,
     options: FormatOptions,
+    problems?: FormatProblems,
   ) {
     this.file = file;
     this.delimiter = delimiter;
     this.values = values;
     this.options = options;
+    this.problems = problems;
   }
 }
 
@@ -376,11 +381,17 @@ function processRegion(st: StreamState, buf: Uint8Array, start: number, end: num
         h = Math.imul(h ^ c, 0x01000193);
       }
       if (j >= end || buf[j] !== delim) {
-        throw unmatched(st.file, line, i - lineStart + 1, String.fromCharCode(delim));
+        reportOrThrow(st.problems, unmatched(st.file, line, i - lineStart + 1, String.fromCharCode(delim)));
+        i = j; // on to the line feed (or the end): the rest of this line is left alone
+        continue;
       }
       let e = st.cache.get(h);
       while (e !== undefined && !sameBytes(e.inside, buf, i + 1, j)) e = e.next;
       if (e === undefined) e = addEntry(st, h, buf, i, j, line, i - lineStart + 1);
+      if (e === undefined) {
+        i = j + 1;
+        continue;
+      }
       const text = e.text;
       for (let k = 0; k < text.length; k++) buf[i + k] = text[k]!;
       last = e;
@@ -413,10 +424,13 @@ function addEntry(
   close: number,
   line: number,
   column: number,
-): CacheEntry {
+): CacheEntry | undefined {
   const inside = buf.slice(open + 1, close);
   const got = fieldName(Buffer.from(inside.buffer, inside.byteOffset, inside.length).toString("latin1"));
-  if ("problem" in got) throw badName(st.file, line, column, got.problem);
+  if ("problem" in got) {
+    reportOrThrow(st.problems, badName(st.file, line, column, got.problem));
+    return undefined;
+  }
   const name = got.name;
   const width = close - open + 1;
   // Each (name, width) reaches here at least once, on its first use, so this sees every width.
@@ -465,6 +479,7 @@ async function streamTemplate(
   values: ReadonlyMap<string, number> | undefined,
   options: FormatOptions,
   emit: ((buf: Uint8Array, start: number, end: number) => Promise<void>) | undefined,
+  problems?: FormatProblems,
 ): Promise<{ state: StreamState; header: HeaderInfo }> {
   const input = await open(templatePath, "r");
   const bufs = [new Uint8Array(CHUNK_BYTES), new Uint8Array(CHUNK_BYTES)];
@@ -491,7 +506,7 @@ async function streamTemplate(
       if (header === undefined) {
         header = readHeader(buf, len, eof, file);
         if (header === undefined) continue;
-        state = new StreamState(file, header.delimiter.charCodeAt(0), values, options);
+        state = new StreamState(file, header.delimiter.charCodeAt(0), values, options, problems);
         start = header.bodyStart;
       }
       const end = eof ? len : buf.lastIndexOf(10, len - 1) + 1;
@@ -570,13 +585,16 @@ async function writeAll(fh: FileHandle, buf: Uint8Array, start: number, end: num
 
 /**
  * Checks a template of any size the way parseTemplate does, streaming, and returns its
- * parameters and field count instead of a record per field.
+ * parameters and field count instead of a record per field. With `problems`, every bad field
+ * is recorded there (and left out) instead of the first being thrown; a bad header still
+ * throws, as nothing after it can be read.
  */
 export async function scanTemplateFile(
   templatePath: string,
   file: string = templatePath,
+  problems?: FormatProblems,
 ): Promise<TemplateSummary> {
-  const { state, header } = await streamTemplate(templatePath, file, undefined, {}, undefined);
+  const { state, header } = await streamTemplate(templatePath, file, undefined, {}, undefined, problems);
   return {
     file,
     delimiter: header.delimiter,

@@ -52,9 +52,11 @@ export async function createBundleArchive(
   const hash = createHash("sha256").update(bundle.hash).update(extraHashes.join("\n")).digest("hex");
   const file = join(staging, `${hash}.tar.gz`);
   // Two folders go into one archive: write it plain, append the extras, then compress.
+  // `follow`: a symlinked file of the bundle goes in as a regular file with its target's
+  // content, as the local engine copies it (a link would point nowhere on a worker).
   const plain = join(staging, "bundle.tar");
   await tar.c(
-    { file: plain, cwd: bundle.dir, portable: true, noMtime: true },
+    { file: plain, cwd: bundle.dir, portable: true, noMtime: true, follow: true },
     bundle.files.map((f) => f.path),
   );
   if (outside.length > 0)

@@ -1,10 +1,13 @@
 // The model bundle: the model folder's files, listed and content-hashed. The hash goes into
 // every realisation key (change the model, re-run everything); the manifest is what a work
-// directory is made from.
+// directory is made from. Symlinks inside are followed (see spec/model-folder.ts): a linked
+// file is listed, hashed and copied as a regular file with its target's content.
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { readdir, stat } from "node:fs/promises";
-import { join, relative, sep } from "node:path";
+import { stat } from "node:fs/promises";
+import { UserError } from "../errors.ts";
+import { listModelFolder } from "../spec/model-folder.ts";
+import type { ProjectRoot } from "../spec/project-files.ts";
 
 export interface BundleFile {
   /** Relative to the model folder, forward slashes. */
@@ -23,29 +26,17 @@ export interface ModelBundle {
   readonly bytes: number;
 }
 
-/** Folders never bundled: version control, and our own state inside a model folder. */
-const SKIP = new Set([".git", ".svn", ".hg", ".modelfleet", "__pycache__"]);
-
-export async function hashModelBundle(dir: string): Promise<ModelBundle> {
-  const files: { abs: string; rel: string }[] = [];
-  const dirs: string[] = [];
-  const walk = async (at: string) => {
-    const entries = await readdir(at, { withFileTypes: true });
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const e of entries) {
-      if (SKIP.has(e.name)) continue;
-      const abs = join(at, e.name);
-      const rel = relative(dir, abs).split(sep).join("/");
-      if (e.isDirectory()) {
-        dirs.push(rel);
-        await walk(abs);
-      } else if (e.isFile() || e.isSymbolicLink()) {
-        files.push({ abs, rel });
-      }
-    }
-  };
-  await walk(dir);
-  const hashed = await mapLimited(files, 16, async (f): Promise<BundleFile> => {
+/** Lists and hashes the model folder. `root` is where its symlinks may lead (the project
+ * folder, as validation checked); a link that does not follow the rule is a UserError here
+ * too, never an EISDIR. */
+export async function hashModelBundle(dir: string, root?: ProjectRoot): Promise<ModelBundle> {
+  const listing = await listModelFolder(dir, root);
+  if (listing.problems.length > 0) {
+    throw new UserError(
+      listing.problems.map((p) => `model folder ${dir}: ${p.message}; ${p.fix}`).join("\n"),
+    );
+  }
+  const hashed = await mapLimited(listing.files, 16, async (f): Promise<BundleFile> => {
     const s = await stat(f.abs);
     return { path: f.rel, size: s.size, sha256: await sha256File(f.abs), executable: (s.mode & 0o111) !== 0 };
   });
@@ -55,7 +46,7 @@ export async function hashModelBundle(dir: string): Promise<ModelBundle> {
     dir,
     hash: manifest.digest("hex"),
     files: hashed,
-    dirs,
+    dirs: listing.dirs,
     bytes: hashed.reduce((n, f) => n + f.size, 0),
   };
 }

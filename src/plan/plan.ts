@@ -62,7 +62,7 @@ export async function planRun(
 ): Promise<RunPlan> {
   const runSet = runSetOf(resolved);
   const [bundle, templateHashes, instructionHashes, published] = await Promise.all([
-    hashModelBundle(resolved.modelDir),
+    hashModelBundle(resolved.modelDir, resolved.root),
     Promise.all(
       resolved.templates.map(async (t) => ({ writes: t.writes, sha256: await sha256Of(t.source) })),
     ),

@@ -13,6 +13,8 @@ export interface Diagnostic {
   readonly message: string;
   /** How to fix it, when there is a clear fix. */
   readonly fix?: string;
+  /** For a problem inside a file the spec names: where the spec names it. */
+  readonly from?: { readonly file: string; readonly line: number; readonly column: number };
 }
 
 /** `parameters.sample.priors.hk1` / `model.templates[0].template` */
@@ -20,6 +22,7 @@ export function formatKeyPath(path: KeyPath): string {
   let out = "";
   for (const part of path) {
     if (typeof part === "number") out += `[${part}]`;
+    else if (!/^[\w$-]+$/.test(part)) out += `[${JSON.stringify(part)}]`;
     else out += out === "" ? part : `.${part}`;
   }
   return out;
@@ -27,7 +30,8 @@ export function formatKeyPath(path: KeyPath): string {
 
 export function formatDiagnostic(d: Diagnostic): string {
   const where = d.line > 0 ? `${d.file}:${d.line}:${d.column}` : d.file;
-  const key = d.path.length > 0 ? ` \`${formatKeyPath(d.path)}\`:` : "";
+  const from = d.from ? ` (${d.from.file}:${d.from.line}:${d.from.column})` : "";
+  const key = d.path.length > 0 ? ` \`${formatKeyPath(d.path)}\`${from}:` : "";
   return `${where}:${key} ${d.message}${d.fix ? `; ${d.fix}` : ""}`;
 }
 
@@ -46,12 +50,14 @@ export function editDistance(a: string, b: string): number {
   return prev[b.length]!;
 }
 
-/** The closest candidate to `word`, if it is close enough to be a likely typo. */
+/** The closest candidate to `word`, if it is close enough to be a likely typo; never `word`
+ * itself (suggesting the name that is missing helps nobody). */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   const lower = word.toLowerCase();
   for (const c of candidates) {
+    if (c === word) continue;
     const d = editDistance(lower, c.toLowerCase());
     if (d < bestDistance) {
       best = c;

@@ -1,5 +1,17 @@
 // Durations as people write them in a spec ("90s", "10m", "1h30m", "2d") or plain seconds.
 
+/** The longest duration accepted anywhere (spec timeouts, --grace, --poll): 30 days. The
+ * engine's timers are exact up to it; a longer limit is more often a typo than a plan. */
+export const MAX_DURATION_SECONDS = 30 * 86_400;
+export const MAX_DURATION_TEXT = "30d";
+
+/** What is wrong with a duration of `seconds` beyond its form, or undefined. */
+export function durationLimitProblem(seconds: number): string | undefined {
+  return seconds > MAX_DURATION_SECONDS
+    ? `at most ${MAX_DURATION_TEXT} (30 days), got ${Number.isFinite(seconds) ? `${Number((seconds / 86_400).toPrecision(3))}d` : "an endless one"}`
+    : undefined;
+}
+
 const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 };
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/gy;
 

@@ -6,7 +6,7 @@ import type { Realisation } from "../params/types.ts";
 import { formatForField } from "../pest/number-format.ts";
 import { closest, type KeyPath } from "./diagnostics.ts";
 import type { ResolvedTemplate } from "./load.ts";
-import type { ProjectSpec } from "./schema.ts";
+import type { AlertSpec } from "./schema.ts";
 
 export interface ReferenceProblem {
   readonly path: KeyPath;
@@ -16,62 +16,93 @@ export interface ReferenceProblem {
 
 const LIST_AT_MOST = 5;
 
-export function checkReferences(input: {
-  spec: ProjectSpec;
-  templates: readonly ResolvedTemplate[];
-  observations: readonly string[];
-  realisations: readonly Realisation[];
+/** What the cross-checks look at. A part left out could not be read (its own problems are
+ * reported), so nothing is said about what it would have held. */
+export interface ReferenceInput {
+  /** With their index in `model.templates`. */
+  readonly templates?: ReadonlyArray<{ readonly index: number; readonly template: ResolvedTemplate }>;
+  /** Every observation the instruction files read; absent when one of them could not be read. */
+  readonly observations?: readonly string[];
+  readonly instructionFiles?: number;
+  /** True when every template listed was read (a fixed value's use can only be judged then). */
+  readonly allTemplatesRead?: boolean;
+  readonly realisations?: readonly Realisation[];
+  readonly alerts?: readonly AlertSpec[];
+  readonly keyObservations?: readonly string[];
+  /** `parameters.fixed`, when the parameters section parsed. */
+  readonly fixed?: Readonly<Record<string, number>>;
   /** Scale and offset: the value written into a field is value × scale + offset. */
-  transforms?: ParameterTransforms;
-}): ReferenceProblem[] {
-  const { spec, templates, observations, realisations } = input;
-  const transforms = input.transforms ?? NO_TRANSFORMS;
+  readonly transforms?: ParameterTransforms;
+}
+
+export function checkReferences(input: ReferenceInput): ReferenceProblem[] {
   const problems: ReferenceProblem[] = [];
-  if (realisations.length === 0) return problems;
-
-  for (const [i, t] of templates.entries()) {
-    const path: KeyPath = ["model", "templates", i, "template"];
-    for (const name of t.parsed.parameters) {
-      const lacking = realisations.filter((r) => !r.values.has(name)).map((r) => r.id);
-      if (lacking.length === 0) continue;
-      const known = realisations[0]!.values.keys();
-      const suggestion = closest(name, known);
-      problems.push({
-        path,
-        message: `parameter \`${name}\` used in ${t.parsed.file} is missing from ${
-          lacking.length === realisations.length
-            ? "every parameter set"
-            : `parameter set(s) ${listIds(lacking)}`
-        }`,
-        fix: suggestion
-          ? `did you mean \`${suggestion}\`? Otherwise add it to the parameter sets or to \`parameters.fixed\``
-          : "add it to the parameter sets, or give it a value under `parameters.fixed`",
-      });
-    }
-    problems.push(...checkFieldWidths(t, realisations, transforms, path));
+  const realisations = input.realisations ?? [];
+  const transforms = input.transforms ?? NO_TRANSFORMS;
+  if (realisations.length > 0) {
+    for (const { index, template } of input.templates ?? [])
+      problems.push(
+        ...checkTemplate(template, realisations, transforms, ["model", "templates", index, "template"]),
+      );
   }
+  problems.push(...checkFixedUsed(input));
+  if (input.observations !== undefined) problems.push(...checkObservations(input, input.observations));
+  return problems;
+}
 
-  // A fixed value no template writes is most likely a misspelt name, which leaves the
-  // parameter it meant at the value of the source.
-  if (templates.length > 0) {
-    const used = new Set(templates.flatMap((t) => t.parsed.parameters));
-    for (const name of Object.keys(spec.parameters.fixed)) {
-      if (used.has(name.toLowerCase())) continue;
-      const suggestion = closest(name.toLowerCase(), used);
-      problems.push({
-        path: ["parameters", "fixed", name],
-        message: `parameter \`${name}\` is used by no template, so its fixed value would be ignored`,
-        fix: suggestion ? `did you mean \`${suggestion}\`?` : "remove it, or use it in a template",
-      });
-    }
+/** A fixed value no template writes is most likely a misspelt name, which leaves the
+ * parameter it meant at the value of the source. Only said when every template was read. */
+function checkFixedUsed(input: ReferenceInput): ReferenceProblem[] {
+  const templates = input.templates ?? [];
+  if (templates.length === 0 || input.fixed === undefined || !input.allTemplatesRead) return [];
+  const used = new Set(templates.flatMap((t) => t.template.parsed.parameters));
+  const problems: ReferenceProblem[] = [];
+  for (const name of Object.keys(input.fixed)) {
+    if (used.has(name.toLowerCase())) continue;
+    const suggestion = closest(name.toLowerCase(), used);
+    problems.push({
+      path: ["parameters", "fixed", name],
+      message: `parameter \`${name}\` is used by no template, so its fixed value would be ignored`,
+      fix: suggestion ? `did you mean \`${suggestion}\`?` : "remove it, or use it in a template",
+    });
   }
+  return problems;
+}
 
+function checkTemplate(
+  t: ResolvedTemplate,
+  realisations: readonly Realisation[],
+  transforms: ParameterTransforms,
+  path: KeyPath,
+): ReferenceProblem[] {
+  const problems: ReferenceProblem[] = [];
+  for (const name of t.parsed.parameters) {
+    const lacking = realisations.filter((r) => !r.values.has(name));
+    if (lacking.length === 0) continue;
+    const known = lacking[0]!.values.keys();
+    const suggestion = closest(name, known);
+    problems.push({
+      path,
+      message: `parameter \`${name}\` used in ${t.parsed.file} is missing from ${
+        lacking.length === realisations.length
+          ? "every parameter set"
+          : `parameter set(s) ${listIds(lacking.map((r) => r.id))}`
+      }`,
+      fix: suggestion
+        ? `did you mean \`${suggestion}\`? Otherwise add it to the parameter sets or to \`parameters.fixed\``
+        : "add it to the parameter sets, or give it a value under `parameters.fixed`",
+    });
+  }
+  problems.push(...checkFieldWidths(t, realisations, transforms, path));
+  return problems;
+}
+
+function checkObservations(input: ReferenceInput, observations: readonly string[]): ReferenceProblem[] {
+  const problems: ReferenceProblem[] = [];
   const known = new Set(observations);
   const where =
-    spec.model.instructions.length === 0
-      ? "no instruction files are listed under `model.instructions`"
-      : undefined;
-  spec.alerts.forEach((a, i) => {
+    input.instructionFiles === 0 ? "no instruction files are listed under `model.instructions`" : undefined;
+  (input.alerts ?? []).forEach((a, i) => {
     const name = a.observation.toLowerCase();
     if (known.has(name)) return;
     const suggestion = closest(name, known);
@@ -81,7 +112,7 @@ export function checkReferences(input: {
       ...(suggestion ? { fix: `did you mean \`${suggestion}\`?` } : {}),
     });
   });
-  spec.report.key_observations.forEach((o, i) => {
+  (input.keyObservations ?? []).forEach((o, i) => {
     if (known.has(o.toLowerCase())) return;
     const suggestion = closest(o.toLowerCase(), known);
     problems.push({

@@ -6,6 +6,9 @@ import type { PositionedYaml } from "./yaml-positions.ts";
 
 type AnySchema = z.core.$ZodType;
 
+/** Unknown keys listed one by one per mapping; past this, one line counts the rest. */
+const UNKNOWN_KEYS_SHOWN = 10;
+
 export function issuesToDiagnostics(
   issues: readonly z.core.$ZodIssue[],
   schema: AnySchema,
@@ -13,11 +16,11 @@ export function issuesToDiagnostics(
   file: string,
 ): Diagnostic[] {
   const out: Diagnostic[] = [];
-  for (const issue of issues) {
+  const add = (issue: z.core.$ZodIssue): void => {
     const path = issue.path as KeyPath;
     if (issue.code === "unrecognized_keys") {
       const known = knownKeysAt(schema, path);
-      for (const key of issue.keys) {
+      for (const key of issue.keys.slice(0, UNKNOWN_KEYS_SHOWN)) {
         const suggestion = closest(key, known);
         out.push({
           file,
@@ -31,7 +34,16 @@ export function issuesToDiagnostics(
               : undefined,
         });
       }
-      continue;
+      const more = issue.keys.length - UNKNOWN_KEYS_SHOWN;
+      if (more > 0) {
+        out.push({
+          file,
+          ...yaml.locate([...path, issue.keys[UNKNOWN_KEYS_SHOWN]!], { key: true }),
+          path,
+          message: `and ${more} more unknown key${more === 1 ? "" : "s"} from here on`,
+        });
+      }
+      return;
     }
     const value = valueAt(yaml.data, path);
     if (value === undefined && (issue.code === "invalid_type" || issue.code === "invalid_union")) {
@@ -43,16 +55,41 @@ export function issuesToDiagnostics(
         message: `missing required key \`${String(key)}\``,
         fix: `add \`${String(key)}:\` (${describeExpected(schemaAt(schema, path))})`,
       });
-      continue;
+      return;
     }
+    if (issue.code === "invalid_union") {
+      // The value has the shape of one alternative (a list where a list or a string may go):
+      // report what is wrong inside it, at the item, not "expected a list or a string".
+      const branch = shapedBranch(issue.errors);
+      if (branch) {
+        for (const inner of branch) add({ ...inner, path: [...path, ...inner.path] } as z.core.$ZodIssue);
+        return;
+      }
+    }
+    // A problem with a mapping's key (an environment variable's name) points at the key.
+    const atKey = issue.code === "custom" && issue.params?.at === "key";
     out.push({
       file,
-      ...yaml.locate(path),
+      ...yaml.locate(path, { key: atKey }),
       path,
       message: describeIssue(issue, value, schemaAt(schema, path)),
     });
-  }
+  };
+  for (const issue of issues) add(issue);
   return dedupe(out);
+}
+
+/** The one alternative of a union whose problems all lie inside the value (its type matched),
+ * if there is exactly one. */
+function shapedBranch(
+  branches: readonly (readonly z.core.$ZodIssue[])[],
+): readonly z.core.$ZodIssue[] | undefined {
+  const shaped = branches.filter(
+    (b) =>
+      b.length > 0 &&
+      b.every((i) => i.path.length > 0 || (i.code !== "invalid_type" && i.code !== "invalid_union")),
+  );
+  return shaped.length === 1 ? shaped[0] : undefined;
 }
 
 function describeIssue(issue: z.core.$ZodIssue, value: unknown, schema: AnySchema | undefined): string {
@@ -65,10 +102,10 @@ function describeIssue(issue: z.core.$ZodIssue, value: unknown, schema: AnySchem
     case "too_small":
       if (issue.origin === "array") return `expected at least ${String(issue.minimum)} item(s)`;
       if (issue.origin === "string") return "expected a non-empty string";
-      return `expected a number ${issue.inclusive ? ">=" : ">"} ${String(issue.minimum)}, got ${describeValue(value)}`;
+      return `expected ${describeExpected(schema)}, got ${describeValue(value)}`;
     case "too_big":
       if (issue.origin === "array") return `expected at most ${String(issue.maximum)} item(s)`;
-      return `expected a number ${issue.inclusive ? "<=" : "<"} ${String(issue.maximum)}, got ${describeValue(value)}`;
+      return `expected ${describeExpected(schema)}, got ${describeValue(value)}`;
     case "invalid_format":
       return `expected ${issue.message}, got ${describeValue(value)}`;
     default:
@@ -80,7 +117,8 @@ function describeIssue(issue: z.core.$ZodIssue, value: unknown, schema: AnySchem
 
 /** What a schema accepts, in words. */
 export function describeExpected(schema: AnySchema | undefined, issue?: z.core.$ZodIssue): string {
-  if (issue?.code === "invalid_type" && !schema) return `a ${issue.expected}`;
+  if (issue?.code === "invalid_type" && !schema)
+    return issue.expected === "int" ? "a whole number" : `a ${issue.expected}`;
   if (!schema) return "a value";
   const def = schema._zod.def as unknown as Record<string, unknown> & { type: string };
   switch (def.type) {
@@ -94,7 +132,7 @@ export function describeExpected(schema: AnySchema | undefined, issue?: z.core.$
     case "string":
       return "a string";
     case "number":
-      return "a number";
+      return describeNumber(def.checks as NumberCheck[] | undefined);
     case "boolean":
       return "true or false";
     case "array":
@@ -122,8 +160,37 @@ export function describeExpected(schema: AnySchema | undefined, issue?: z.core.$
   }
 }
 
+interface NumberCheck {
+  readonly _zod: { readonly def: { check: string; format?: string; value?: number; inclusive?: boolean } };
+}
+
+/** "a whole number from 0 to 20", "a number >= 1.1", "a number". */
+function describeNumber(checks: readonly NumberCheck[] = []): string {
+  let whole = false;
+  let low: { value: number; inclusive: boolean } | undefined;
+  let high: { value: number; inclusive: boolean } | undefined;
+  for (const c of checks) {
+    const d = c._zod.def;
+    if (d.check === "number_format" && /int/.test(d.format ?? "")) whole = true;
+    else if (d.check === "greater_than" && d.value !== undefined)
+      low = { value: d.value, inclusive: !!d.inclusive };
+    else if (d.check === "less_than" && d.value !== undefined)
+      high = { value: d.value, inclusive: !!d.inclusive };
+  }
+  const kind = whole ? "a whole number" : "a number";
+  if (low?.inclusive && high?.inclusive) return `${kind} from ${low.value} to ${high.value}`;
+  const bounds = [
+    low ? `${low.inclusive ? ">=" : ">"} ${low.value}` : "",
+    high ? `${high.inclusive ? "<=" : "<"} ${high.value}` : "",
+  ].filter(Boolean);
+  return bounds.length > 0 ? `${kind} ${bounds.join(" and ")}` : kind;
+}
+
 function plural(phrase: string): string {
-  return phrase.replace(/^an? (string|number|mapping|value)/, "$1s").replace(/^a list/, "lists");
+  return phrase
+    .replace(/^a whole number/, "whole numbers")
+    .replace(/^an? (string|number|mapping|value)/, "$1s")
+    .replace(/^a list/, "lists");
 }
 
 export function describeValue(value: unknown): string {
@@ -131,7 +198,11 @@ export function describeValue(value: unknown): string {
   if (value === null) return "an empty value";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
-  if (typeof value === "string") return `"${value.length > 40 ? `${value.slice(0, 40)}…` : value}"`;
+  if (typeof value === "string") {
+    const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
+    // Control characters (a NUL, a tab) are shown escaped, not printed.
+    return /[\x00-\x1f]/.test(shown) ? JSON.stringify(shown) : `"${shown}"`;
+  }
   return String(value);
 }
 

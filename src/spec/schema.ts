@@ -1,7 +1,7 @@
 // The project/scenario file's schema: the one definition of what a spec may say. The
 // JSON Schema for editors (projects/project.schema.json) is generated from it.
 import { z } from "zod";
-import { parseDuration } from "./duration.ts";
+import { durationLimitProblem, parseDuration } from "./duration.ts";
 
 const slug = z
   .string()
@@ -16,16 +16,46 @@ const duration = z
     message: 'a duration such as "90s", "10m", "1h30m" or a number of seconds',
   })
   .transform((v) => parseDuration(v) as number)
-  .describe('A duration: "90s", "10m", "1h30m", "2d", or seconds as a number.');
+  .superRefine((seconds, ctx) => {
+    const tooLong = durationLimitProblem(seconds);
+    if (tooLong) ctx.addIssue({ code: "custom", message: `a duration of ${tooLong}` });
+  })
+  .describe('A duration: "90s", "10m", "1h30m", "2d", or seconds as a number; at most 30d.');
 
-const relativePath = z.string().min(1, { message: "a path" });
+/** Text handed to the operating system (paths, arguments, environment): a NUL byte would end
+ * it early, so Node refuses it. */
+const noNul = (what: string) =>
+  z.string().refine((s) => !s.includes("\0"), { message: `${what} without NUL bytes (\\0)` });
 
-const templatePair = z.strictObject({
+const relativePath = noNul("a path").min(1, { message: "a path" });
+
+/** A `keep` pattern matches paths inside the work folder; one that leaves it never matches. */
+const keepPattern = z
+  .string()
+  .min(1)
+  .superRefine((pattern, ctx) => {
+    const problem = keepPatternProblem(pattern);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
+
+export function keepPatternProblem(pattern: string): string | undefined {
+  if (pattern.includes("\0")) return "a pattern without NUL bytes";
+  if (/^([\\/]|[A-Za-z]:)/.test(pattern))
+    return `a pattern relative to the work folder, such as "*.lst"; "${pattern}" is absolute and can never match (kept files are files the model wrote in its work folder)`;
+  if (pattern.split(/[\\/]/).includes(".."))
+    return `a pattern inside the work folder, such as "output/*.lst"; "${pattern}" climbs out with ".." and can never match`;
+  return undefined;
+}
+
+/** Environment variable names: no "=" (it ends the name), no NUL, not empty. */
+const envName = /^[^=\0]+$/;
+
+export const templatePair = z.strictObject({
   template: relativePath.describe("PEST template file (ptf), relative to model.dir."),
   writes: relativePath.describe("The model input file it writes, relative to the work directory."),
 });
 
-const instructionPair = z.strictObject({
+export const instructionPair = z.strictObject({
   file: relativePath.describe("PEST instruction file (pif), relative to model.dir."),
   reads: relativePath.describe("The model output file it reads, relative to the work directory."),
 });
@@ -50,23 +80,42 @@ export const modelSchema = z
       "The model folder, relative to this file. Copied fresh for every realisation.",
     ),
     command: z
-      .union([z.array(z.string().min(1)).min(1), z.string().min(1)])
+      .union([z.array(noNul("an argument").min(1)).min(1), noNul("a command").min(1)])
       .describe("The command, as an argv list (no shell). A single string needs `shell: true`."),
     shell: z
       .boolean()
       .default(false)
       .describe("Run `command` through a shell (sh -c, or cmd /c on Windows)."),
-    env: z.record(z.string(), z.string()).default({}).describe("Extra environment variables for the model."),
+    env: z
+      .record(z.string(), z.string())
+      .superRefine((env, ctx) => {
+        for (const [name, value] of Object.entries(env)) {
+          if (!envName.test(name)) {
+            ctx.addIssue({
+              code: "custom",
+              path: [name],
+              params: { at: "key" },
+              message: `an environment variable name without "=" or NUL bytes, got ${JSON.stringify(name)}`,
+            });
+          }
+          if (value.includes("\0")) {
+            ctx.addIssue({
+              code: "custom",
+              path: [name],
+              message: "a value without NUL bytes (\\0): the operating system cannot pass one",
+            });
+          }
+        }
+      })
+      .default({})
+      .describe("Extra environment variables for the model."),
     timeout: duration
       .default(3600)
-      .describe("Wall-clock limit for one run; the process tree is killed after it."),
+      .describe("Wall-clock limit for one run, at most 30d; the process tree is killed after it."),
     templates: z.array(templatePair).default([]),
     instructions: z.array(instructionPair).default([]),
     success: successCheck.default({ exit_code: 0 }),
-    keep: z
-      .array(z.string().min(1))
-      .default([])
-      .describe("Glob patterns of output files kept per realisation."),
+    keep: z.array(keepPattern).default([]).describe("Glob patterns of output files kept per realisation."),
   })
   .superRefine((m, ctx) => {
     if (typeof m.command === "string" && !m.shell) {
@@ -135,8 +184,7 @@ const idList = z
 
 export const parametersSchema = z
   .strictObject({
-    par_files: z
-      .string()
+    par_files: noNul("a path pattern")
       .includes("{id}", { message: "a path pattern containing `{id}`, such as params/param{id}.par" })
       .optional()
       .describe("PEST parameter files, one per realisation; `{id}` is replaced by each id."),

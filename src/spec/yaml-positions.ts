@@ -1,5 +1,18 @@
-// Parses YAML keeping node positions, and finds the line/column of a key path in it.
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+// Parses YAML keeping node positions, and finds the line/column of a key path in it. Every
+// step is linear in the size of the file: a mapping's keys are indexed once, not searched per
+// lookup, and repeated keys are found with one set per mapping (the yaml package's own
+// `uniqueKeys` check compares every pair of keys).
+import {
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  type Pair,
+  parseDocument,
+  visit,
+  type YAMLMap,
+} from "yaml";
 import type { Diagnostic, KeyPath } from "./diagnostics.ts";
 
 export interface PositionedYaml {
@@ -12,7 +25,7 @@ export interface PositionedYaml {
 
 export function parseYamlWithPositions(text: string, file: string): PositionedYaml {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const pos = (offset: number) => {
     const p = lineCounter.linePos(offset);
     return { line: p.line, column: p.col };
@@ -21,6 +34,43 @@ export function parseYamlWithPositions(text: string, file: string): PositionedYa
     const p = pos(e.pos[0]);
     return { file, ...p, path: [], message: `YAML syntax: ${firstLine(e.message)}` };
   });
+  const indexes = new WeakMap<YAMLMap, Map<string, Pair>>();
+  const indexOf = (map: YAMLMap): Map<string, Pair> => {
+    let index = indexes.get(map);
+    if (index === undefined) {
+      index = new Map();
+      for (const pair of map.items) {
+        const key = keyText(pair);
+        if (!index.has(key)) index.set(key, pair);
+      }
+      indexes.set(map, index);
+    }
+    return index;
+  };
+  if (errors.length === 0) {
+    visit(doc, {
+      Map(_, map) {
+        const first = new Map<string, Pair>();
+        for (const pair of map.items) {
+          const key = keyText(pair);
+          const earlier = first.get(key);
+          if (earlier === undefined) {
+            first.set(key, pair);
+            continue;
+          }
+          const at = (pair.key as Node | null)?.range?.[0] ?? map.range?.[0] ?? 0;
+          const was = (earlier.key as Node | null)?.range?.[0];
+          errors.push({
+            file,
+            ...pos(at),
+            path: [],
+            message: `YAML: key \`${key}\` appears twice in one mapping${was === undefined ? "" : ` (first on line ${pos(was).line})`}`,
+          });
+        }
+        indexes.set(map, first);
+      },
+    });
+  }
   const locate = (path: KeyPath, options: { key?: boolean } = {}) => {
     let node: Node | null | undefined = doc.contents as Node | null;
     let at = node?.range?.[0] ?? 0;
@@ -28,9 +78,7 @@ export function parseYamlWithPositions(text: string, file: string): PositionedYa
       const part = path[i]!;
       const last = i === path.length - 1;
       if (isMap(node)) {
-        const pair = node.items.find(
-          (p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(part),
-        );
+        const pair = indexOf(node).get(String(part));
         if (!pair) break;
         const keyNode = pair.key as Node | null;
         if (last && options.key && keyNode?.range) return pos(keyNode.range[0]);
@@ -49,6 +97,10 @@ export function parseYamlWithPositions(text: string, file: string): PositionedYa
   };
   const data = errors.length > 0 ? undefined : doc.toJS({ maxAliasCount: 100 });
   return { data, errors, locate };
+}
+
+function keyText(pair: Pair): string {
+  return isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
 }
 
 function firstLine(message: string): string {
