@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// Installed entry point: runs the compiled CLI (npm run build). In a checkout,
-// `node src/cli/main.ts` runs the TypeScript directly on Node >= 22.18.
-import { main } from "../dist/cli/main.js";
+// The installed `modelfleet` command: checks the Node version first (plain JavaScript, so an
+// old Node gets a sentence, not a stack trace), then runs the compiled CLI in dist/, which
+// `npm run build` makes. In a checkout, `node src/cli/bin.ts <command> ...` runs the sources.
+import { exitUnlessNodeSupported } from "./check-node.js";
 
-process.exitCode = await main(process.argv.slice(2));
+exitUnlessNodeSupported();
+await import("../dist/cli/bin.js");
