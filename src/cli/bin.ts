@@ -5,5 +5,7 @@ import { exitUnlessNodeSupported } from "../../bin/check-node.js";
 
 exitUnlessNodeSupported();
 const { exitWhenDone } = await import("./exit.ts");
+const { exitQuietlyOnBrokenPipe } = await import("./io.ts");
 const { main } = await import("./main.ts");
+exitQuietlyOnBrokenPipe();
 exitWhenDone(await main(process.argv.slice(2)));
