@@ -202,7 +202,7 @@ describe("run, plan and status", () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain("test/base: 2 ok, 1 model failures, 0 infrastructure failures of 3");
     expect(r.out).toContain("alerts: 1 of 2 fired");
-    expect(r.out).toContain("FIRED  y: max is 4, above 3 — fired");
+    expect(r.out).toContain("FIRED  y: max is 4, above 3 (on 2 of 3 realisations)");
     expect(r.out).toContain("report: .results/test/base/report.html");
     for (const f of [
       "summary.json",

@@ -186,15 +186,15 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
     );
     lap("sensitivity");
 
-    const alertResults = evaluateAlerts(alerts, (o) => columnOf.get(o));
-    lap("alerts");
-
     let notRun = 0;
     if (options.plannedIds !== undefined) {
       for (const id of new Set(options.plannedIds)) if (!seen.has(id)) notRun++;
     } else if (options.expected !== undefined) {
       notRun = Math.max(0, options.expected - seen.size);
     }
+
+    const alertResults = evaluateAlerts(alerts, (o) => columnOf.get(o), { realisations: seen.size + notRun });
+    lap("alerts");
 
     const summary: RunSetSummary = {
       schema: SUMMARY_SCHEMA,
