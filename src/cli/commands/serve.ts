@@ -56,7 +56,7 @@ export async function serveCommand(args: string[], io: CliIO): Promise<number> {
       );
     }
     io.out(`serving ${root}`);
-    io.out(`  ${server.url}`);
+    io.out(`  ${server.url}/`);
     io.out("");
     const width = Math.max(...RESULTS_ENDPOINTS.map((e) => e.path.length));
     for (const e of RESULTS_ENDPOINTS) io.out(`  GET ${e.path.padEnd(width)}  ${e.description}`);
