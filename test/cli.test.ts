@@ -169,6 +169,7 @@ describe("run, plan and status", () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain("realisations      3");
     expect(r.out).toContain("to run            3");
+    expect(r.out).toMatch(/ {2}model bundle {6}3 files, \d\.\d KB, [0-9a-f]{12}\n/);
     expect(r.out).toContain("estimate          unknown: no earlier successful runs");
 
     r = await cli(

@@ -5,6 +5,7 @@ import { DEFAULT_RESULTS_ROOT, defaultWorkers } from "../../engine/local-run.ts"
 import { UserError } from "../../errors.ts";
 import { parseIdRanges } from "../../params/ids.ts";
 import { planRun } from "../../plan/plan.ts";
+import { formatBytes } from "../../report/format.ts";
 import { formatDuration } from "../../spec/duration.ts";
 import { loadSpec } from "../../spec/load.ts";
 import { createFsResultStore } from "../../store/fs-store.ts";
@@ -75,7 +76,7 @@ export async function planCommand(args: string[], io: CliIO): Promise<number> {
     `  to run            ${plan.toRun.length}${plan.stale ? ` (${plan.stale} changed since their last run)` : ""}${plan.infraRetry ? ` (${plan.infraRetry} infrastructure failures to retry)` : ""}`,
   );
   io.out(
-    `  model bundle      ${plan.bundle.files.length} files, ${(plan.bundle.bytes / 1e6).toFixed(1)} MB, ${plan.bundle.hash.slice(0, 12)}`,
+    `  model bundle      ${plan.bundle.files.length} files, ${formatBytes(plan.bundle.bytes)}, ${plan.bundle.hash.slice(0, 12)}`,
   );
   io.out(
     `  estimate          ${
