@@ -11,7 +11,19 @@ import { readRunLock } from "../../store/run-lock.ts";
 import { parseCommandArgs, singleArgument } from "../args.ts";
 import type { CliIO } from "../io.ts";
 
-const USAGE = "usage: modelfleet status <project.yaml> [--watch [--every 5s]] [--results DIR] [--json]";
+const USAGE = `usage: modelfleet status <project.yaml> [options]
+
+Where a run set stands: results published so far (ok, model failures), what is left to run
+(and how much of it changed since its last run or failed for infrastructure reasons), and
+whether a run is going on now (its pid, host and start, from the run lock).
+
+options:
+  --watch            print it again every --every until no run is going on and nothing is left
+  --every DURATION   how often --watch prints (default 5s)
+  --results DIR      results root (default ${DEFAULT_RESULTS_ROOT})
+  --json             one JSON object per print
+
+Exit codes: 0 printed; 1 a problem with the project file; 2 bad command line.`;
 
 export async function statusCommand(args: string[], io: CliIO): Promise<number> {
   const { values: o, positionals } = parseCommandArgs(
