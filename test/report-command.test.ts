@@ -63,4 +63,15 @@ describe("report on an incomplete run set", () => {
     expect(r.out).toContain("FIRED  y: max is 8, above 3");
     expect(r.code).toBe(4);
   });
+
+  it("links the full report by a path that means the same on every machine", async () => {
+    expect((await run("1-4")).code).toBe(0);
+    const folder = join(project.results, "test", "base");
+    const md = await readFile(join(folder, "report.md"), "utf8");
+    expect(md).toContain("Full report (`report.html`)");
+    expect(md).not.toContain(project.dir);
+    const html = await readFile(join(folder, "report.html"), "utf8");
+    expect(html).toContain("are in the folder of this report");
+    expect(html).not.toContain(project.dir);
+  });
 });

@@ -286,7 +286,7 @@ function chartsSection(
 function seriesSection(summary: RunSetSummary, charts: ReadonlyArray<{ chart: Chart; svg: string }>): string {
   const tables = summary.series.map((band) => seriesTable(summary, band)).join("\n");
   return `<h2>Series</h2>
-<div class="grid-2">${charts.map(figure).join("\n")}</div>
+<div class="stack">${charts.map(figure).join("\n")}</div>
 <details class="more"><summary>Band values (${formatCount(summary.series.length)} series)</summary>${tables}</details>`;
 }
 
