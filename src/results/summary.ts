@@ -131,7 +131,8 @@ export interface RunSetSummary {
     /** Named by the spec, no result yet. */
     readonly notRun: number;
   };
-  /** From the first start to the last end of the published realisations. */
+  /** Time during which at least one published realisation was running: from the first start
+   * to the last end, less any time between runs when none was. */
   readonly wallSeconds: number;
   readonly cpuHours: number;
   /** Model wall time per realisation (successful ones). */
