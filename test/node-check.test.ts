@@ -1,7 +1,7 @@
 // The Node version check: the range logic as a pure function, and what a person on this
 // machine's own Node 20 (/usr/bin/node) meets when running the command, the demo or the tests.
 import { spawnSync } from "node:child_process";
-import { copyFile, mkdtemp, readFile, rm } from "node:fs/promises";
+import { copyFile, cp, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -48,6 +48,25 @@ describe("nodeVersionProblem", () => {
   it("says which Node is needed, which one this is, and how to get the right one", () => {
     expect(nodeVersionProblem("20.20.2", ">=22.18", "/usr/bin/node")).toBe(NEEDS);
     expect(nodeVersionProblem("24.1.0", ">=22.18", "/usr/bin/node")).toBeUndefined();
+  });
+});
+
+describe("bin/modelfleet.js", () => {
+  it("says how to build the compiled command when dist/ is missing, rather than a stack trace", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "mf-bin-"));
+    try {
+      await cp(join(REPO, "bin"), join(dir, "bin"), { recursive: true });
+      await copyFile(join(REPO, "package.json"), join(dir, "package.json"));
+      const r = spawnSync(process.execPath, [join(dir, "bin", "modelfleet.js"), "--version"], {
+        encoding: "utf8",
+      });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe(
+        "modelfleet: the compiled command is missing (dist/cli/bin.js): run `npm run build` in the modelfleet folder, or run the sources there with `npm run modelfleet -- <command>`.\n",
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
