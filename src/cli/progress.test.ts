@@ -82,6 +82,11 @@ describe("ProgressTracker: ETA and stopping", () => {
   it("a kill is a stop too", () => {
     expect(track(10, [{ type: "killing", running: 2 }]).stopping).toBe(true);
   });
+  it("so is a results store that refuses a write: no new runs start", () => {
+    const refused: EngineEvent = { type: "store_failed", id: "1", reason: "no space left" };
+    const c = track(10, [started("1", "w1"), started("2", "w2"), refused]);
+    expect(c).toMatchObject({ stopping: true, running: 1, etaSeconds: undefined });
+  });
 });
 
 describe("ProgressTracker: model CPU", () => {

@@ -25,7 +25,7 @@ export interface ProgressCounts {
  * Counts events into progress figures. A worker runs one model at a time (a duplicated
  * straggler runs on an idle worker), so "running" is the workers whose model has started and
  * not yet ended: a start replaces the worker's previous model, which has exited by then; a
- * result, a retry or an abandoned run ends every copy of that realisation. The engine has no
+ * result, a retry, an abandoned run or a refused write ends every copy of that realisation. The engine has no
  * event for a model's exit itself, so a model counts as running while its outputs are read
  * and published, unless its worker has already started the next one.
  */
@@ -64,6 +64,11 @@ export class ProgressTracker {
         break;
       case "abandoned":
         this.#ended(e.id);
+        break;
+      case "store_failed":
+        // Its result could not be written, and no new runs start: as good as a stop.
+        this.#ended(e.id);
+        this.#stopping = true;
         break;
       case "stopping":
       case "killing":
