@@ -34,20 +34,6 @@ export function formatTimestamp(iso: string): string {
   return `${new Date(t).toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
 
-/** A size for people: "512 B", "30.2 KB", "1.5 MB", "120 GB" (powers of 1000, as disks are
- * sold), three significant digits. */
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 0) return "?";
-  const units = ["B", "KB", "MB", "GB", "TB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 999.5 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} B` : `${Number(value.toPrecision(3))} ${units[unit]}`;
-}
-
 /** Counts with thousands separators: "12,400". */
 export function formatCount(n: number): string {
   return n.toLocaleString("en-US");

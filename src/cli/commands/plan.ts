@@ -1,11 +1,11 @@
 // `modelfleet plan <spec>`: how many realisations, how many are done, how many would run,
 // and how long that should take judging by earlier runs.
 import { relative, resolve } from "node:path";
+import { formatBytes } from "../../agent/disk-space.ts";
 import { DEFAULT_RESULTS_ROOT, defaultWorkers } from "../../engine/local-run.ts";
 import { UserError } from "../../errors.ts";
 import { parseIdRanges } from "../../params/ids.ts";
 import { planRun } from "../../plan/plan.ts";
-import { formatBytes } from "../../report/format.ts";
 import { formatDuration } from "../../spec/duration.ts";
 import { loadSpec } from "../../spec/load.ts";
 import { createFsResultStore } from "../../store/fs-store.ts";
