@@ -13,6 +13,7 @@ import type {
 import { incompleteNote, quantileKey, unfinishedCount } from "../results/summary.ts";
 import { formatDuration } from "../spec/duration.ts";
 import { buildCharts, type Chart, type ChartKind, type ChartOptions } from "./charts.ts";
+import { escapeHtml } from "./escape-html.ts";
 import {
   formatCount,
   formatHours,
@@ -37,16 +38,6 @@ export interface HtmlReportOptions extends ChartOptions {
 
 const LOG_TAIL_CHARS = 20_000;
 const IDS_SHOWN = 50;
-
-/** Text safe in HTML content and in quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&#39;");
-}
 
 const h = escapeHtml;
 

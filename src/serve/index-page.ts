@@ -1,5 +1,6 @@
 // The page at `/` of the results API: what a person opening the printed URL in a browser sees.
 // Every run set with its counts and links to its reports, then the API's endpoints.
+import { escapeHtml as esc } from "../report/escape-html.ts";
 import type { RunSetSummary } from "../results/summary.ts";
 
 export interface IndexEntry {
@@ -43,13 +44,4 @@ ${rows.length > 0 ? `<table>${rows.join("\n")}</table>` : "<p>No run sets yet: r
 </body>
 </html>
 `;
-}
-
-function esc(text: string): string {
-  return text
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&#39;");
 }
