@@ -1,6 +1,17 @@
 #!/usr/bin/env node
-// Installed entry point: runs the compiled CLI (npm run build). In a checkout,
-// `node src/cli/main.ts` runs the TypeScript directly on Node >= 22.18.
-import { main } from "../dist/cli/main.js";
+// The installed `modelfleet` command: checks the Node version first (plain JavaScript, so an
+// old Node gets a sentence, not a stack trace), then runs the compiled CLI in dist/, which
+// `npm run build` makes. In a checkout, `node src/cli/bin.ts <command> ...` runs the sources.
+import { existsSync } from "node:fs";
+import { exitUnlessNodeSupported } from "./check-node.js";
 
-process.exitCode = await main(process.argv.slice(2));
+exitUnlessNodeSupported();
+const compiled = new URL("../dist/cli/bin.js", import.meta.url);
+if (!existsSync(compiled)) {
+  process.stderr.write(
+    "modelfleet: the compiled command is missing (dist/cli/bin.js): run `npm run build` in the " +
+      "modelfleet folder, or run the sources there with `npm run modelfleet -- <command>`.\n",
+  );
+  process.exit(1);
+}
+await import(compiled.href);

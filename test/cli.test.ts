@@ -169,6 +169,7 @@ describe("run, plan and status", () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain("realisations      3");
     expect(r.out).toContain("to run            3");
+    expect(r.out).toMatch(/ {2}model bundle {6}3 files, \d\.\d KB, [0-9a-f]{12}\n/);
     expect(r.out).toContain("estimate          unknown: no earlier successful runs");
 
     r = await cli(
@@ -202,7 +203,7 @@ describe("run, plan and status", () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain("test/base: 2 ok, 1 model failures, 0 infrastructure failures of 3");
     expect(r.out).toContain("alerts: 1 of 2 fired");
-    expect(r.out).toContain("FIRED  y: max is 4, above 3 — fired");
+    expect(r.out).toContain("FIRED  y: max is 4, above 3 (on 2 of 3 realisations)");
     expect(r.out).toContain("report: .results/test/base/report.html");
     for (const f of [
       "summary.json",

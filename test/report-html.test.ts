@@ -99,8 +99,32 @@ describe("HTML report (static)", () => {
         parameters: { ids: [], names: [], columns: [] },
       },
     );
-    expect(page).toContain("10 realisations without a result");
+    expect(page).toContain("Incomplete: 10 of 10 without a final result");
+    expect(page).toContain(
+      '<p class="incomplete" role="note">Incomplete run set: 10 of 10 realisations have no final result (10 not run); statistics and alerts cover the 0 that succeeded.</p>',
+    );
     expect(page).not.toContain("<figure");
+  });
+
+  it("says at the top that a run set is incomplete, and in every alert on how much it was judged", async () => {
+    const { summary, matrices } = buildSummary({ notRun: 147 });
+    const page = await renderHtmlReport(summary, matrices);
+    const top = page.slice(page.indexOf('<header class="top">'), page.indexOf("</header>"));
+    expect(top).toContain("Incomplete: 148 of 200 without a final result");
+    expect(top).toContain(
+      "Incomplete run set: 148 of 200 realisations have no final result (147 not run, 1 infrastructure failure to run again); statistics and alerts cover the 50 that succeeded.",
+    );
+    const alerts = page.slice(page.indexOf('<section id="alerts">'), page.indexOf('<section id="key">'));
+    expect(alerts.match(/\(on 50 of 200 realisations\)/g)).toHaveLength(2);
+  });
+
+  it("calls model failures model failures, not realisations without a result", async () => {
+    const { summary, matrices } = buildSummary();
+    const complete = { ...summary, counts: { ...summary.counts, ok: 198, failedInfrastructure: 0 } };
+    const top = (await renderHtmlReport(complete, matrices)).split("</header>")[0]!;
+    expect(top).toContain('<span class="pill pill-warn">2 model failures</span>');
+    expect(top).not.toContain("Incomplete");
+    expect(top).not.toContain("without a result");
   });
 
   it("keeps SVG ids unique across the page", () => {

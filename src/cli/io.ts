@@ -15,6 +15,27 @@ export const processIO: CliIO = {
   cwd: process.cwd(),
 };
 
+/** How a shell reports a command killed by a broken pipe (128 + SIGPIPE): what `modelfleet ... |
+ * head` ends with once head has read its lines, as `yes | head` does. */
+export const BROKEN_PIPE_EXIT_CODE = 141;
+
+/**
+ * A reader that goes away (`modelfleet run ... | head -3`) ends the process quietly with
+ * BROKEN_PIPE_EXIT_CODE, as SIGPIPE ends other programs; Node ignores SIGPIPE and would
+ * otherwise print an EPIPE stack trace. Other write errors still surface.
+ */
+export function exitQuietlyOnBrokenPipe(
+  streams: readonly NodeJS.WritableStream[] = [process.stdout, process.stderr],
+  exit: (code: number) => void = process.exit,
+): void {
+  for (const stream of streams) {
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code !== "EPIPE") throw e;
+      exit(BROKEN_PIPE_EXIT_CODE);
+    });
+  }
+}
+
 /** An IO that records everything, for tests. */
 export function memoryIO(cwd = process.cwd()): CliIO & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];

@@ -9,20 +9,36 @@ export interface ProgressCounts {
   readonly done: number;
   readonly ok: number;
   readonly failed: number;
+  /** Models running now: at most one per worker. */
   readonly running: number;
   readonly retries: number;
   readonly elapsedSeconds: number;
+  /** Undefined before the first result, and once a stop was asked for (nothing new starts). */
   readonly etaSeconds: number | undefined;
+  /** A stop was asked for: running models finish (or are killed), nothing new starts. */
+  readonly stopping: boolean;
+  /** Model CPU time of the results published by this run (those measured). */
+  readonly cpuSeconds: number;
 }
 
-/** Counts events into progress figures. */
+/**
+ * Counts events into progress figures. A worker runs one model at a time (a duplicated
+ * straggler runs on an idle worker), so "running" is the workers whose model has started and
+ * not yet ended: a start replaces the worker's previous model, which has exited by then; a
+ * result, a retry, an abandoned run or a refused write ends every copy of that realisation. The engine has no
+ * event for a model's exit itself, so a model counts as running while its outputs are read
+ * and published, unless its worker has already started the next one.
+ */
 export class ProgressTracker {
   readonly total: number;
   readonly #started: number;
   #ok = 0;
   #failed = 0;
   #retries = 0;
-  readonly #running = new Set<string>();
+  #cpuSeconds = 0;
+  #stopping = false;
+  /** worker → the realisation its model is running. */
+  readonly #running = new Map<string, string>();
   readonly #now: () => number;
 
   constructor(total: number, now: () => number = Date.now) {
@@ -32,19 +48,43 @@ export class ProgressTracker {
   }
 
   on(e: EngineEvent) {
-    if (e.type === "started") this.#running.add(e.id);
-    else if (e.type === "finished") {
-      this.#running.delete(e.id);
-      if (e.result.status === "ok") this.#ok++;
-      else this.#failed++;
-    } else if (e.type === "retrying") this.#retries++;
-    else if (e.type === "abandoned") this.#running.delete(e.id);
+    switch (e.type) {
+      case "started":
+        this.#running.set(e.worker, e.id);
+        break;
+      case "finished":
+        this.#ended(e.id);
+        if (e.result.status === "ok") this.#ok++;
+        else this.#failed++;
+        this.#cpuSeconds += e.result.cpuSeconds ?? 0;
+        break;
+      case "retrying":
+        this.#ended(e.id);
+        this.#retries++;
+        break;
+      case "abandoned":
+        this.#ended(e.id);
+        break;
+      case "store_failed":
+        // Its result could not be written, and no new runs start: as good as a stop.
+        this.#ended(e.id);
+        this.#stopping = true;
+        break;
+      case "stopping":
+      case "killing":
+        this.#stopping = true;
+        break;
+    }
+  }
+
+  #ended(id: string) {
+    for (const [worker, running] of this.#running) if (running === id) this.#running.delete(worker);
   }
 
   counts(): ProgressCounts {
     const done = this.#ok + this.#failed;
     const elapsed = (this.#now() - this.#started) / 1000;
-    const rate = done > 0 ? done / elapsed : undefined;
+    const rate = done > 0 && elapsed > 0 ? done / elapsed : undefined;
     return {
       total: this.total,
       done,
@@ -53,24 +93,33 @@ export class ProgressTracker {
       running: this.#running.size,
       retries: this.#retries,
       elapsedSeconds: elapsed,
-      etaSeconds: rate ? (this.total - done) / rate : undefined,
+      etaSeconds: rate && !this.#stopping && done < this.total ? (this.total - done) / rate : undefined,
+      stopping: this.#stopping,
+      cpuSeconds: this.#cpuSeconds,
     };
   }
 }
 
+/** What comes after the counts: "stopping" once a stop was asked for, else the ETA if known. */
+function outlook(c: ProgressCounts): string {
+  if (c.stopping) return "stopping";
+  return c.etaSeconds === undefined ? "" : `ETA ${formatDuration(c.etaSeconds)}`;
+}
+
 export function progressLine(label: string, c: ProgressCounts): string {
   const pct = c.total === 0 ? 100 : Math.floor((c.done / c.total) * 100);
+  const next = outlook(c);
   return `${label}: ${c.done}/${c.total} done (${pct}%), ${c.failed} failed, ${c.running} running${
     c.retries ? `, ${c.retries} retried` : ""
-  }, ${formatDuration(c.elapsedSeconds)} elapsed${c.etaSeconds !== undefined && c.done < c.total ? `, ETA ${formatDuration(c.etaSeconds)}` : ""}`;
+  }, ${formatDuration(c.elapsedSeconds)} elapsed${next ? `, ${next}` : ""}`;
 }
 
 export function progressBar(label: string, c: ProgressCounts, width = 28): string {
   const filled = c.total === 0 ? width : Math.round((c.done / c.total) * width);
   const failedCells = c.total === 0 ? 0 : Math.min(filled, Math.ceil((c.failed / c.total) * width));
   const bar = "█".repeat(filled - failedCells) + "▓".repeat(failedCells) + "░".repeat(width - filled);
-  const eta = c.etaSeconds !== undefined && c.done < c.total ? ` ETA ${formatDuration(c.etaSeconds)}` : "";
-  return `${label} [${bar}] ${c.done}/${c.total}  ok ${c.ok}  failed ${c.failed}  running ${c.running}${eta}`;
+  const next = outlook(c);
+  return `${label} [${bar}] ${c.done}/${c.total}  ok ${c.ok}  failed ${c.failed}  running ${c.running}${next ? ` ${next}` : ""}`;
 }
 
 /** Renders progress to a stream: redraws in place on a terminal, prints every `everyMs` otherwise. */

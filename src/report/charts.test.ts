@@ -14,6 +14,8 @@ import {
   slug,
   timelineChart,
 } from "./charts.ts";
+import { formatNumber } from "./format.ts";
+import { renderSvg, textWidth } from "./svg.ts";
 
 // Specs are plain objects; tests read them without Vega-Lite's union types in the way.
 // biome-ignore lint/suspicious/noExplicitAny: reading arbitrary spec JSON
@@ -50,7 +52,9 @@ describe("buildCharts", () => {
       const s = spec(c);
       expect(JSON.stringify(s)).not.toContain('"url"');
       expect(s.$schema).toContain("vega-lite/v6");
-      expect(Array.isArray(s.data.values)).toBe(true);
+      const data = [s.data, ...(s.layer ?? []).map((l: Json) => l.data)].filter(Boolean);
+      expect(data.length).toBeGreaterThan(0);
+      for (const d of data) expect(Array.isArray(d.values)).toBe(true);
       expect(() => compile(c.spec)).not.toThrow();
     }
   });
@@ -128,8 +132,9 @@ describe("fanChart", () => {
   it("marks an alert threshold on one of the series' steps", () => {
     const s = spec(fanChart(summary, band));
     const rule = s.layer.find((l: Json) => l.mark.type === "rule");
+    const threshold = summary.alerts[0]!.threshold;
     expect(rule.data.values).toEqual([
-      { value: summary.alerts[0]!.threshold, label: "w3_high_water (fired)", state: "fired" },
+      { value: threshold, label: `p90 > ${threshold}, fired`, state: "fired" },
     ]);
   });
 
@@ -155,10 +160,13 @@ describe("observationHistogram", () => {
   it("bins the matrix column's finite values, with quantile rules", () => {
     const c = observationHistogram(summary, "conc_w3", matrices.observations);
     const s = spec(c);
-    expect(values(c)).toHaveLength(196); // one realisation read no conc_w3
+    const bins = s.layer[0].data.values;
+    // One realisation read no conc_w3.
+    expect(bins.reduce((n: number, b: Json) => n + b.n, 0)).toBe(196);
+    expect(bins.length).toBeLessThanOrEqual(30);
     expect(s.layer[0].mark.type).toBe("bar");
-    expect(s.layer[0].encoding.x.bin).toEqual({ maxbins: 30 });
-    expect(s.layer[0].encoding.y.aggregate).toBe("count");
+    expect(s.layer[0].encoding.x.bin).toBe("binned");
+    expect(s.layer[0].encoding.y.field).toBe("n");
     expect(s.layer[1].data.values.map((v: Json) => v.label)).toEqual(["P10", "P50", "P90"]);
     expect(s.title.subtitle).toMatch(/^n = 196 · P10 [\d.e-]+ · P50/);
   });
@@ -166,7 +174,7 @@ describe("observationHistogram", () => {
   it("marks a probability alert at the value whose exceedance it measures", () => {
     const s = spec(observationHistogram(summary, "q_river", matrices.observations));
     const rule = s.layer.find((l: Json) => l.data?.values?.[0]?.state);
-    expect(rule.data.values[0]).toMatchObject({ value: -3600, label: "river_loss", state: "quiet" });
+    expect(rule.data.values[0]).toMatchObject({ value: -3600, label: "P(> -3600) > 0.2", state: "quiet" });
   });
 
   it("returns nothing for an unknown observation", () => {
@@ -179,11 +187,13 @@ describe("runtimeHistogram", () => {
     const { summary } = buildSummary();
     const c = runtimeHistogram(summary);
     const s = spec(c);
-    expect(values(c)).toHaveLength(200);
-    expect(values(c).filter((v) => v.status === "failed")).toHaveLength(3);
-    expect(s.encoding.x.bin).toEqual({ maxbins: 40 });
+    const count = (rows: Json[]) => rows.reduce((n, r) => n + r.n, 0);
+    expect(count(values(c))).toBe(200);
+    expect(count(values(c).filter((v) => v.status === "failed"))).toBe(3);
+    expect(s.encoding.x.bin).toBe("binned");
+    expect(s.encoding.y.stack).toBe(true);
     expect(s.encoding.color.scale.domain).toEqual(["ok", "failed"]);
-    expect(s.encoding.x.title).toBe("seconds");
+    expect(s.encoding.x.title).toBe("model run time (seconds)");
   });
 });
 
@@ -268,7 +278,7 @@ describe("scatterChart", () => {
     });
     // Conductivities span orders of magnitude: a log axis with 1-2-5 ticks.
     expect(spec(c).encoding.x.scale).toEqual({ type: "log" });
-    expect(spec(c).encoding.y.scale).toEqual({ zero: false });
+    expect(spec(c).encoding.y.scale).toMatchObject({ zero: false, nice: false });
   });
 
   it("joins by id when the matrices' rows differ in order", () => {
@@ -290,5 +300,124 @@ describe("scatterChart", () => {
     const c = scatterChart(summary.sensitivities[0]!, matrices, 50);
     expect(values(c)).toHaveLength(50);
     expect(c!.note).toBe("50 of 197 realisations drawn.");
+  });
+});
+
+/** Every axis of a spec (top-level encoding and layers) that has computed tick values. */
+function axesWithTicks(s: Json): Array<{ channel: string; values: number[]; title: unknown }> {
+  const encodings = [s.encoding, ...(s.layer ?? []).map((l: Json) => l.encoding)].filter(Boolean);
+  return encodings.flatMap((e: Json) =>
+    ["x", "y"].flatMap((channel) =>
+      e[channel]?.axis?.values ? [{ channel, values: e[channel].axis.values, title: e[channel].title }] : [],
+    ),
+  );
+}
+
+describe("chart axes", () => {
+  const { summary, matrices } = buildSummary();
+  const units = { heads_w3: "m", fluxes: "m³/d", heads: "m" };
+  const charts = buildCharts(summary, matrices, { units });
+
+  it("label a few evenly spaced round ticks on every quantitative axis", () => {
+    for (const c of charts) {
+      const axes = axesWithTicks(spec(c));
+      // Scatter plots on log axes keep their 1-2-5 ticks; every other chart's axes are computed.
+      if (c.kind !== "scatter" && c.kind !== "timeline") expect(axes.length, c.id).toBeGreaterThanOrEqual(2);
+      for (const a of axes) {
+        expect(a.values.length, `${c.id} ${a.channel}`).toBeGreaterThanOrEqual(2);
+        expect(a.values.length, `${c.id} ${a.channel}`).toBeLessThanOrEqual(c.kind === "fan" ? 13 : 10);
+        if (spec(c).encoding?.[a.channel]?.scale?.type === "log") {
+          // Log axes: 1, 2, 5 (or 1, 3) in each decade.
+          for (const v of a.values)
+            expect([1, 2, 3, 5]).toContain(Number((v / 10 ** Math.floor(Math.log10(v))).toPrecision(3)));
+          continue;
+        }
+        const gaps = a.values.slice(1).map((v, i) => v - a.values[i]!);
+        for (const g of gaps) expect(g, `${c.id} ${a.channel}: ${a.values}`).toBeCloseTo(gaps[0]!, 9);
+      }
+    }
+  });
+
+  it("have titles with the units of the observation's group", () => {
+    const byId = new Map(charts.map((c) => [c.id, spec(c)]));
+    const hist = byId.get("hist-q-river");
+    expect(hist.layer[0].encoding.x.title).toBe("q_river (m³/d)");
+    expect(hist.layer[0].encoding.y.title).toBe("realisations");
+    const fan = byId.get("fan-h-well3");
+    expect(fan.layer[0].encoding.y.title).toBe("heads_w3 (m)");
+    expect(fan.layer[0].encoding.x.title).toBe("month");
+    const scatter = charts.find((c) => c.kind === "scatter" && c.title.startsWith("q_river"));
+    expect(spec(scatter).encoding.y.title).toBe("q_river (m³/d)");
+    expect(byId.get("runtime").encoding.x.title).toBe("model run time (seconds)");
+    // Without units, the name alone.
+    const plain = buildCharts(summary, matrices).find((c) => c.id === "hist-q-river");
+    expect(spec(plain).layer[0].encoding.x.title).toBe("q_river");
+  });
+
+  it("put a series' steps where the spec says they are: step × scale + offset", () => {
+    const band = summary.series[0]!;
+    const s = spec(fanChart(summary, band, { seriesAxes: { [band.name]: { scale: 500, offset: -250 } } }));
+    expect(s.data.values.map((v: Json) => v.x)).toEqual(band.steps.map((st) => st.step * 500 - 250));
+    expect(s.layer[0].encoding.x.field).toBe("x");
+    expect(s.layer[0].encoding.x.scale.domain).toEqual([0, 6000]);
+    // Unscaled: the step itself, every step labelled.
+    const plain = spec(fanChart(summary, band));
+    expect(plain.layer[0].encoding.x.axis.values).toEqual(band.steps.map((st) => st.step));
+  });
+
+  it("draw fan charts the full width of the page", () => {
+    const fan = charts.find((c) => c.kind === "fan");
+    expect(spec(fan).width).toBe(spec(charts.find((c) => c.kind === "timeline")).width);
+  });
+});
+
+/** The text elements of an SVG with their x in the SVG's own coordinates (enclosing groups'
+ * translations added). */
+function svgTexts(svg: string): Array<{ text: string; x: number; anchor: string; size: number }> {
+  const out: Array<{ text: string; x: number; anchor: string; size: number }> = [];
+  const stack: number[] = [0];
+  for (const m of svg.matchAll(/<(\/?)(g|text)\b([^>]*)>([^<]*)/g)) {
+    const [, close, tag, attrs, body] = m;
+    const dx = Number(/transform="translate\(([-\d.]+)/.exec(attrs ?? "")?.[1] ?? 0);
+    if (tag === "g") {
+      if (close) stack.pop();
+      else if (!attrs!.endsWith("/")) stack.push(stack[stack.length - 1]! + dx);
+    } else if (!close) {
+      out.push({
+        text: body!.replace(/&gt;/g, ">").replace(/&lt;/g, "<").replace(/&amp;/g, "&"),
+        x: stack[stack.length - 1]! + dx,
+        anchor: /text-anchor="(\w+)"/.exec(attrs!)?.[1] ?? "start",
+        size: Number(/font-size="([\d.]+)px"/.exec(attrs!)?.[1] ?? 11),
+      });
+    }
+  }
+  return out;
+}
+
+describe("alert labels", () => {
+  const { summary, matrices } = buildSummary();
+
+  it("stay inside the chart wherever the threshold falls, and say the rule in short", async () => {
+    const name = summary.alerts[0]!.observation;
+    const column = matrices.observations.columns[matrices.observations.names.indexOf(name)]!;
+    const sorted = [...column].sort((a, b) => a - b);
+    // The threshold near the top of the range (as in the demo), and near the bottom.
+    for (const threshold of [sorted[sorted.length - 3]!, sorted[2]!]) {
+      const alerts = summary.alerts.map((a, i) => (i === 0 ? { ...a, threshold } : a));
+      const chart = observationHistogram({ ...summary, alerts }, name, matrices.observations)!;
+      const svg = await renderSvg(chart.spec);
+      const width = Number(/<svg[^>]*\swidth="([\d.]+)"/.exec(svg)![1]);
+      const label = svgTexts(svg).find((t) => t.text.startsWith("p90 >"))!;
+      expect(label.text).toBe(`p90 > ${formatNumber(threshold)}, fired`);
+      const w = textWidth(label.text, label.size);
+      const [left, right] =
+        label.anchor === "end"
+          ? [label.x - w, label.x]
+          : label.anchor === "middle"
+            ? [label.x - w / 2, label.x + w / 2]
+            : [label.x, label.x + w];
+      expect(left, `${threshold}`).toBeGreaterThanOrEqual(0);
+      expect(right, `${threshold}`).toBeLessThanOrEqual(width);
+    }
   });
 });

@@ -7,6 +7,14 @@ import type { RunSetMatrices, ValueMatrix } from "../results/matrix.ts";
 import type { AlertResult, RunSetSummary, Sensitivity, SeriesBand } from "../results/summary.ts";
 import { quantileKey } from "../results/summary.ts";
 import {
+  histogramBins,
+  niceDomain,
+  niceDomainThatFits,
+  niceTicks,
+  TICK_LABELS,
+  ticksThatFit,
+} from "./axis.ts";
+import {
   formatCount,
   formatNumber,
   formatRho,
@@ -37,6 +45,10 @@ export interface ChartOptions {
   readonly maxTimelineBars?: number;
   /** Points per scatter plot; beyond it realisations are sampled evenly. */
   readonly maxPoints?: number;
+  /** Units per observation group (`report.units`), for axis titles: { heads: "m" }. */
+  readonly units?: Readonly<Record<string, string>>;
+  /** Per series: its chart x is step × scale + offset (`report.series[].step_scale`). */
+  readonly seriesAxes?: Readonly<Record<string, { readonly scale: number; readonly offset: number }>>;
 }
 
 export const CHART_LIMITS = {
@@ -46,6 +58,16 @@ export const CHART_LIMITS = {
   timelineBars: 5_000,
   points: 2_000,
 } as const;
+
+/** Most ticks on an axis (fewer when their labels would not fit): vertical axes and narrow
+ * charts, wide ones, and a series' whole-number steps. */
+export const MAX_TICKS = { narrow: 6, wide: 10, steps: 13 } as const;
+
+/** Fan charts, the run-time histogram and the timeline span the page; the others share a row. */
+const WIDE = 1000;
+const NARROW = 310;
+/** About what the axes, their titles and padding leave of a chart's width for the plot. */
+const PLOT = { [WIDE]: 900, [NARROW]: 220 } as const;
 
 const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
 export const COLORS = {
@@ -125,12 +147,12 @@ export function buildCharts(
     charts.push({ ...chart, id });
   };
   for (const band of summary.series.slice(0, options.maxFans ?? CHART_LIMITS.fans))
-    add(fanChart(summary, band));
+    add(fanChart(summary, band, options));
   for (const name of histogramObservations(summary, matrices, options)) {
-    add(observationHistogram(summary, name, matrices.observations));
+    add(observationHistogram(summary, name, matrices.observations, options));
   }
   for (const s of strongestSensitivities(summary, options.maxScatters ?? CHART_LIMITS.scatters)) {
-    add(scatterChart(s, matrices, options.maxPoints ?? CHART_LIMITS.points));
+    add(scatterChart(s, matrices, options.maxPoints ?? CHART_LIMITS.points, unitsOf(summary, options)));
   }
   add(runtimeHistogram(summary));
   add(timelineChart(summary, options.maxTimelineBars ?? CHART_LIMITS.timelineBars));
@@ -147,71 +169,119 @@ export function slug(text: string): string {
   return s || "x";
 }
 
-/** Alert thresholds in the observation's own units (probability alerts compare the exceedance level). */
-function alertLines(summary: RunSetSummary, observations: ReadonlySet<string>) {
-  return summary.alerts.flatMap((a: AlertResult) => {
+/** An observation's unit (`report.units` of its group), for axis titles. */
+type UnitOf = (observation: string) => string | undefined;
+
+function unitsOf(summary: RunSetSummary, options: ChartOptions): UnitOf {
+  const units = options.units ?? {};
+  const groupOf = new Map(summary.observations.map((o) => [o.name, o.group]));
+  return (observation) => {
+    const group = groupOf.get(observation);
+    return group === undefined ? undefined : units[group];
+  };
+}
+
+/** "h_w3 (m)": a title with its unit, when there is one. */
+export function withUnit(title: string, unit: string | undefined): string {
+  return unit ? `${title} (${unit})` : title;
+}
+
+export interface AlertLine {
+  /** Where the line is drawn, in the observation's units. */
+  readonly value: number;
+  readonly label: string;
+  readonly state: "fired" | "quiet";
+}
+
+/** A short label for an alert's line, short enough to sit beside it: "p90 > 102, fired",
+ * "P(> 98) > 0.2". The alert's name and whole rule are in the alerts section. */
+export function alertLabel(a: AlertResult): string {
+  const sign = (direction: "above" | "below") => (direction === "above" ? ">" : "<");
+  const text =
+    a.kind === "probability"
+      ? `P(${a.exceeds !== undefined ? ">" : "<"} ${formatNumber(a.exceeds ?? a.fallsBelow)}) > ${formatNumber(a.threshold)}`
+      : `${a.statistic} ${sign(a.direction)} ${formatNumber(a.threshold)}`;
+  return a.fired ? `${text}, fired` : text;
+}
+
+/** Alert thresholds in the observation's own units: a statistic's limit, or the value whose
+ * exceedance a probability alert measures. */
+function alertLines(summary: RunSetSummary, observations: ReadonlySet<string>): AlertLine[] {
+  return summary.alerts.flatMap((a: AlertResult): AlertLine[] => {
     if (!observations.has(a.observation)) return [];
-    const value = a.kind === "probability" ? a.exceeds : a.threshold;
+    const value = a.kind === "probability" ? (a.exceeds ?? a.fallsBelow) : a.threshold;
     if (value === undefined || !Number.isFinite(value)) return [];
-    return [{ value, label: `${a.name}${a.fired ? " (fired)" : ""}`, state: a.fired ? "fired" : "quiet" }];
+    return [{ value, label: alertLabel(a), state: a.fired ? "fired" : "quiet" }];
   });
 }
 
-function alertRuleLayers(lines: ReturnType<typeof alertLines>, axis: "x" | "y") {
+const ALERT_COLOR = {
+  field: "state",
+  type: "nominal",
+  scale: { domain: ["fired", "quiet"], range: [COLORS.alert, COLORS.rule] },
+  legend: null,
+} as const;
+
+/**
+ * Alert lines across the plot, each labelled inside it: on an x axis at the top, beside the
+ * line on whichever side has room (the label would be cut off by the chart's edge otherwise);
+ * on a y axis at the right end, above the line.
+ */
+function alertRuleLayers(lines: readonly AlertLine[], axis: "x" | "y", domain: readonly [number, number]) {
   if (lines.length === 0) return [];
   const other = axis === "x" ? "y" : "x";
-  return [
-    {
-      data: { values: lines },
-      mark: { type: "rule", strokeDash: [6, 3], strokeWidth: 1.5 },
-      encoding: {
-        [axis]: { field: "value", type: "quantitative" },
-        color: {
-          field: "state",
-          type: "nominal",
-          scale: { domain: ["fired", "quiet"], range: [COLORS.alert, COLORS.rule] },
-          legend: null,
-        },
-      },
-    },
-    {
-      data: { values: lines },
+  const labels = lines.map((line, i) => {
+    const right = axis === "x" && (line.value - domain[0]) / (domain[1] - domain[0] || 1) > 0.5;
+    return {
+      data: { values: [line] },
       mark: {
         type: "text",
-        align: axis === "x" ? "left" : "right",
+        align: axis === "x" ? (right ? "right" : "left") : "right",
         baseline: axis === "x" ? "top" : "bottom",
-        dx: axis === "x" ? 4 : -2,
-        dy: axis === "x" ? 2 : -3,
+        dx: axis === "x" ? (right ? -4 : 4) : -2,
+        dy: axis === "x" ? 2 + 12 * i : -3,
         fontSize: 10,
       },
       encoding: {
         [axis]: { field: "value", type: "quantitative" },
         [other]: { value: axis === "x" ? 0 : "width" },
         text: { field: "label" },
-        color: {
-          field: "state",
-          type: "nominal",
-          scale: { domain: ["fired", "quiet"], range: [COLORS.alert, COLORS.rule] },
-          legend: null,
-        },
+        color: ALERT_COLOR,
       },
+    };
+  });
+  return [
+    {
+      data: { values: lines },
+      mark: { type: "rule", strokeDash: [6, 3], strokeWidth: 1.5 },
+      encoding: { [axis]: { field: "value", type: "quantitative" }, color: ALERT_COLOR },
     },
+    ...labels,
   ];
 }
 
 /**
  * The band between the lowest and highest quantile the summary has, an inner band when there are
- * two more, and the median (or the mean when P50 was not computed) as a line.
+ * two more, and the median (or the mean when P50 was not computed) as a line. The x axis is the
+ * step, or step × scale + offset when the series says what a step is (metres along a transect).
  */
-export function fanChart(summary: RunSetSummary, band: SeriesBand): Chart | undefined {
+export function fanChart(
+  summary: RunSetSummary,
+  band: SeriesBand,
+  options: ChartOptions = {},
+): Chart | undefined {
   const qs = [...summary.quantiles].sort((a, b) => a - b);
   const lo = qs[0];
   const hi = qs[qs.length - 1];
   if (band.steps.length === 0 || lo === undefined || hi === undefined) return undefined;
   const hasMedian = qs.includes(0.5);
   const inner = qs.length >= 4 ? [qs[1]!, qs[qs.length - 2]!] : undefined;
+  const stepAxis = options.seriesAxes?.[band.name];
+  const xOf = (step: number) =>
+    stepAxis ? Number((step * stepAxis.scale + stepAxis.offset).toPrecision(12)) : step;
   const values = band.steps.map((s) => ({
     step: s.step,
+    x: xOf(s.step),
     lo: s.quantiles[quantileKey(lo)] ?? null,
     hi: s.quantiles[quantileKey(hi)] ?? null,
     ilo: inner ? (s.quantiles[quantileKey(inner[0]!)] ?? null) : null,
@@ -219,14 +289,40 @@ export function fanChart(summary: RunSetSummary, band: SeriesBand): Chart | unde
     mid: hasMedian ? (s.quantiles[quantileKey(0.5)] ?? null) : s.mean,
   }));
   if (!values.some((v) => v.lo !== null && v.hi !== null)) return undefined;
+  const alerts = alertLines(summary, new Set(band.steps.map((s) => s.observation)));
+  const xs = values.map((v) => v.x);
+  const xMin = Math.min(...xs);
+  const xMax = Math.max(...xs);
+  const ys = [
+    ...values.flatMap((v) =>
+      [v.lo, v.hi, v.mid].filter((y): y is number => y !== null && Number.isFinite(y)),
+    ),
+    ...alerts.map((a) => a.value),
+  ];
+  const yAxis = niceDomain(Math.min(...ys), Math.max(...ys), MAX_TICKS.narrow);
+  // Steps are whole numbers, shown as they are; a scaled step (metres, days) gets round ticks.
+  const xAxis = stepAxis
+    ? niceDomainThatFits(xMin, xMax, MAX_TICKS.wide, PLOT[WIDE])
+    : {
+        domain: xMin === xMax ? [xMin - 1, xMax + 1] : [xMin, xMax],
+        ticks: niceTicks(xMin, xMax, MAX_TICKS.steps, true),
+      };
   const x = {
-    field: "step",
+    field: "x",
     type: "quantitative",
     title: band.stepLabel || "step",
-    axis: { tickMinStep: 1 },
-    scale: { nice: false },
+    axis: { values: xAxis.ticks, ...TICK_LABELS },
+    scale: { nice: false, zero: false, domain: xAxis.domain },
   } as const;
-  const y = { type: "quantitative", scale: { zero: false }, title: null } as const;
+  // The group's name with its unit ("heads (m)") says what the band is; without one, its name.
+  const group = summary.observations.find((o) => o.name === band.steps[0]?.observation)?.group;
+  const unit = group === undefined ? undefined : options.units?.[group];
+  const y = {
+    type: "quantitative",
+    scale: { zero: false, nice: false, domain: yAxis.domain },
+    axis: { values: yAxis.ticks, ...TICK_LABELS },
+    title: unit === undefined ? band.name : withUnit(group!, unit),
+  } as const;
   const midName = hasMedian ? "median" : "mean";
   const subtitle = [
     `band ${quantileLabel(lo)}–${quantileLabel(hi)}`,
@@ -251,21 +347,18 @@ export function fanChart(summary: RunSetSummary, band: SeriesBand): Chart | unde
     mark: { type: "line", color: COLORS.line, strokeWidth: 2, point: values.length <= 40 },
     encoding: { x, y: { ...y, field: "mid" } },
   });
-  layers.push(...alertRuleLayers(alertLines(summary, new Set(band.steps.map((s) => s.observation))), "y"));
+  layers.push(...alertRuleLayers(alerts, "y", yAxis.domain));
   return {
     id: `fan-${slug(band.name)}`,
     kind: "fan",
     title: band.name,
     spec: {
-      ...base(band.name, subtitle, 480, 260),
+      ...base(band.name, subtitle, WIDE, 300),
       data: { values },
       layer: layers,
     } as TopLevelSpec,
   };
 }
-
-/** Binned axes label every bin edge unless told to thin them out. */
-const BIN_AXIS = { labelOverlap: "greedy", labelSeparation: 6, labelFlush: true } as const;
 
 function finiteValues(column: ArrayLike<number>): number[] {
   const out: number[] = [];
@@ -300,11 +393,13 @@ function histogramObservations(
   return picked;
 }
 
-/** A histogram of one observation's values, with its quantiles and any alert threshold marked. */
+/** A histogram of one observation's values, with its quantiles and any alert threshold marked.
+ * Bins and ticks are computed here (axis.ts): nice bin widths, a few evenly spaced labels. */
 export function observationHistogram(
   summary: RunSetSummary,
   name: string,
   matrix: ValueMatrix,
+  options: ChartOptions = {},
 ): Chart | undefined {
   const i = matrix.names.indexOf(name);
   const column = matrix.columns[i];
@@ -320,13 +415,26 @@ export function observationHistogram(
     `n = ${formatCount(values.length)}`,
     ...quantileLines.map((l) => `${l.label} ${formatNumber(l.value)}`),
   ].join(" · ");
+  const bins = histogramBins(values, 30);
+  const alerts = alertLines(summary, new Set([name]));
+  const end = bins.start + bins.step * bins.counts.length;
+  const domain: [number, number] = [
+    Math.min(bins.start, ...alerts.map((a) => a.value)),
+    Math.max(end, ...alerts.map((a) => a.value)),
+  ];
+  const x = {
+    field: "x0",
+    type: "quantitative",
+    bin: "binned",
+    title: withUnit(name, unitsOf(summary, options)(name)),
+    scale: { domain, nice: false, zero: false },
+    axis: { values: ticksThatFit(domain[0], domain[1], MAX_TICKS.narrow, PLOT[NARROW]), ...TICK_LABELS },
+  } as const;
   const layers: unknown[] = [
     {
+      data: { values: binRows(bins) },
       mark: { type: "bar", color: COLORS.bar, opacity: 0.85, binSpacing: 1 },
-      encoding: {
-        x: { field: "v", type: "quantitative", bin: { maxbins: 30 }, title: null, axis: BIN_AXIS },
-        y: { aggregate: "count", type: "quantitative", title: "realisations" },
-      },
+      encoding: { x, x2: { field: "x1" }, y: countAxis(Math.max(...bins.counts)) },
     },
   ];
   if (quantileLines.length > 0) {
@@ -336,17 +444,35 @@ export function observationHistogram(
       encoding: { x: { field: "value", type: "quantitative" } },
     });
   }
-  layers.push(...alertRuleLayers(alertLines(summary, new Set([name])), "x"));
+  layers.push(...alertRuleLayers(alerts, "x", domain));
   return {
     id: `hist-${slug(name)}`,
     kind: "histogram",
     title: name,
-    spec: {
-      ...base(name, subtitle, 310, 210),
-      data: { values: values.map((v) => ({ v })) },
-      layer: layers,
-    } as TopLevelSpec,
+    spec: { ...base(name, subtitle, NARROW, 210), layer: layers } as TopLevelSpec,
   };
+}
+
+/** One row per bin: its edges and count. */
+function binRows(bins: { start: number; step: number; counts: readonly number[] }) {
+  return bins.counts.map((n, k) => ({
+    x0: Number((bins.start + k * bins.step).toPrecision(12)),
+    x1: Number((bins.start + (k + 1) * bins.step).toPrecision(12)),
+    n,
+  }));
+}
+
+/** The y axis of a histogram: realisations per bin, whole-number ticks. */
+function countAxis(max: number) {
+  const { domain, ticks } = niceDomain(0, Math.max(1, max), MAX_TICKS.narrow, true);
+  return {
+    field: "n",
+    type: "quantitative",
+    title: "realisations",
+    stack: true,
+    scale: { domain, nice: false },
+    axis: { values: ticks, format: "d" },
+  } as const;
 }
 
 /** Seconds shown in the unit that keeps axis labels short. */
@@ -371,6 +497,22 @@ export function runtimeHistogram(summary: RunSetSummary): Chart | undefined {
   const sorted = rows.map((r) => r.wallSeconds).sort((a, b) => a - b);
   const unit = timeUnit(sorted[Math.floor(sorted.length / 2)]!);
   const median = summary.runtime.quantiles[quantileKey(0.5)];
+  const times = rows.map((r) => r.wallSeconds / unit.divisor);
+  const bins = histogramBins(times, 40);
+  // Counts per bin and status, so failures stack on successes.
+  const failed = new Array<number>(bins.counts.length).fill(0);
+  rows.forEach((r, k) => {
+    if (r.status === "ok") return;
+    const b = Math.min(bins.counts.length - 1, Math.floor((times[k]! - bins.start) / bins.step));
+    failed[b]! += 1;
+  });
+  const data = binRows(bins).flatMap((row, k) =>
+    [
+      { ...row, status: "ok", n: row.n - failed[k]! },
+      { ...row, status: "failed", n: failed[k]! },
+    ].filter((d) => d.n > 0),
+  );
+  const domain: [number, number] = [bins.start, bins.start + bins.step * bins.counts.length];
   return {
     id: "runtime",
     kind: "runtime",
@@ -379,14 +521,25 @@ export function runtimeHistogram(summary: RunSetSummary): Chart | undefined {
       ...base(
         "Run time per realisation",
         `${formatCount(rows.length)} realisations${median != null ? ` · median ${formatNumber(median / unit.divisor, 3)} ${unit.name}` : ""}`,
-        1000,
+        WIDE,
         240,
       ),
-      data: { values: rows.map((r) => ({ t: r.wallSeconds / unit.divisor, status: r.status })) },
+      data: { values: data },
       mark: { type: "bar", binSpacing: 1 },
       encoding: {
-        x: { field: "t", type: "quantitative", bin: { maxbins: 40 }, title: unit.name, axis: BIN_AXIS },
-        y: { aggregate: "count", type: "quantitative", title: "realisations", stack: true },
+        x: {
+          field: "x0",
+          type: "quantitative",
+          bin: "binned",
+          title: `model run time (${unit.name})`,
+          scale: { domain, nice: false, zero: false },
+          axis: {
+            values: ticksThatFit(domain[0], domain[1], MAX_TICKS.wide, PLOT[WIDE]),
+            ...TICK_LABELS,
+          },
+        },
+        x2: { field: "x1" },
+        y: countAxis(Math.max(...bins.counts)),
         color: STATUS_COLOR,
       },
     } as TopLevelSpec,
@@ -452,7 +605,7 @@ export function timelineChart(
       ...base(
         "Timeline",
         subtitle,
-        1000,
+        WIDE,
         100 + (workers.length <= 40 ? workers.length * 18 : Math.min(800, workers.length * 6)),
       ),
       data: { values },
@@ -471,6 +624,10 @@ export function timelineChart(
           type: "quantitative",
           title: `${unit.name} since the first start`,
           scale: { nice: false, domain: [0, (t1 - t0) / 1000 / unit.divisor] },
+          axis: {
+            values: ticksThatFit(0, (t1 - t0) / 1000 / unit.divisor, MAX_TICKS.wide, PLOT[WIDE]),
+            ...TICK_LABELS,
+          },
         },
         x2: { field: "end" },
         color: STATUS_COLOR,
@@ -482,9 +639,13 @@ export function timelineChart(
 
 /**
  * Log axes for positive values spanning two orders of magnitude (conductivities usually do),
- * with ticks at 1-2-5 (or 1-3, or 1) steps so labels do not pile up at the top of each decade.
+ * with ticks at 1-2-5 (or 1-3, or 1) steps so labels do not pile up at the top of each decade;
+ * otherwise a linear axis with a few evenly spaced ticks.
  */
-function scaleFor(values: readonly number[]): {
+function scaleFor(
+  values: readonly number[],
+  horizontal: boolean,
+): {
   scale: Record<string, unknown>;
   axis: Record<string, unknown>;
 } {
@@ -494,7 +655,12 @@ function scaleFor(values: readonly number[]): {
     if (v < min) min = v;
     if (v > max) max = v;
   }
-  if (!(min > 0 && max / min >= 100)) return { scale: { zero: false }, axis: { labelOverlap: true } };
+  if (!(min > 0 && max / min >= 100)) {
+    const { domain, ticks } = horizontal
+      ? niceDomainThatFits(min, max, MAX_TICKS.narrow, PLOT[NARROW])
+      : niceDomain(min, max, MAX_TICKS.narrow);
+    return { scale: { zero: false, nice: false, domain }, axis: { values: ticks, ...TICK_LABELS } };
+  }
   const ticks: number[] = [];
   const decades = Math.log10(max / min);
   const steps = decades > 3.5 ? [1] : decades > 1.5 ? [1, 3] : [1, 2, 5];
@@ -504,7 +670,9 @@ function scaleFor(values: readonly number[]): {
       if (t >= min && t <= max) ticks.push(t);
     }
   }
-  return { scale: { type: "log" }, axis: { values: ticks, labelOverlap: "greedy", format: ",~g" } };
+  // Many decades: every other decade, so the labels stay few.
+  const shown = ticks.length > MAX_TICKS.narrow + 2 ? ticks.filter((_, i) => i % 2 === 0) : ticks;
+  return { scale: { type: "log" }, axis: { values: shown, labelOverlap: "greedy", ...TICK_LABELS } };
 }
 
 /** An observation against a parameter across realisations, Spearman's rho in the title. */
@@ -512,6 +680,7 @@ export function scatterChart(
   s: Sensitivity,
   matrices: RunSetMatrices,
   maxPoints: number = CHART_LIMITS.points,
+  unitOf: UnitOf = () => undefined,
 ): Chart | undefined {
   const p = matrices.parameters;
   const o = matrices.observations;
@@ -555,13 +724,19 @@ export function scatterChart(
           field: "x",
           type: "quantitative",
           title: s.parameter,
-          ...scaleFor(shown.map((d) => d.x)),
+          ...scaleFor(
+            shown.map((d) => d.x),
+            true,
+          ),
         },
         y: {
           field: "y",
           type: "quantitative",
-          title: s.observation,
-          ...scaleFor(shown.map((d) => d.y)),
+          title: withUnit(s.observation, unitOf(s.observation)),
+          ...scaleFor(
+            shown.map((d) => d.y),
+            false,
+          ),
         },
       },
     } as TopLevelSpec,

@@ -10,11 +10,11 @@ import type {
   RunSetSummary,
   SeriesBand,
 } from "../results/summary.ts";
-import { quantileKey } from "../results/summary.ts";
+import { incompleteNote, quantileKey, unfinishedCount } from "../results/summary.ts";
 import { formatDuration } from "../spec/duration.ts";
 import { buildCharts, type Chart, type ChartKind, type ChartOptions } from "./charts.ts";
+import { escapeHtml } from "./escape-html.ts";
 import {
-  failedCount,
   formatCount,
   formatHours,
   formatNumber,
@@ -38,16 +38,6 @@ export interface HtmlReportOptions extends ChartOptions {
 
 const LOG_TAIL_CHARS = 20_000;
 const IDS_SHOWN = 50;
-
-/** Text safe in HTML content and in quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&#39;");
-}
 
 const h = escapeHtml;
 
@@ -113,13 +103,22 @@ ${sections.map((s) => `<section id="${s.id}">\n${s.html}\n</section>`).join("\n"
 
 function header(s: RunSetSummary, title: string): string {
   const fired = s.alerts.filter((a) => a.fired).length;
-  const failed = failedCount(s);
+  const unfinished = unfinishedCount(s.counts);
+  const incomplete = incompleteNote(s.counts);
+  const plural = (n: number, what: string) => `${formatCount(n)} ${what}${n === 1 ? "" : "s"}`;
+  const pills = [
+    fired > 0 ? `<span class="pill pill-bad">${plural(fired, "alert")} fired</span>` : "",
+    unfinished > 0
+      ? `<span class="pill pill-warn">Incomplete: ${formatCount(unfinished)} of ${formatCount(s.counts.realisations)} without a final result</span>`
+      : "",
+    s.counts.failedModel > 0
+      ? `<span class="pill pill-warn">${plural(s.counts.failedModel, "model failure")}</span>`
+      : "",
+  ].filter(Boolean);
   const status =
-    fired > 0
-      ? `<span class="pill pill-bad">${fired} alert${fired === 1 ? "" : "s"} fired</span>`
-      : failed > 0 || s.counts.notRun > 0
-        ? `<span class="pill pill-warn">${formatCount(failed + s.counts.notRun)} realisation${failed + s.counts.notRun === 1 ? "" : "s"} without a result</span>`
-        : `<span class="pill pill-good">All realisations succeeded${s.alerts.length > 0 ? ", no alert fired" : ""}</span>`;
+    pills.length > 0
+      ? pills.join("")
+      : `<span class="pill pill-good">All realisations succeeded${s.alerts.length > 0 ? ", no alert fired" : ""}</span>`;
   const median = s.runtime.quantiles[quantileKey(0.5)] ?? s.runtime.mean;
   const card = (label: string, value: string, cls = "") =>
     `<div class="card${cls ? ` ${cls}` : ""}"><div class="card-value">${value}</div><div class="card-label">${label}</div></div>`;
@@ -141,7 +140,7 @@ function header(s: RunSetSummary, title: string): string {
 <div class="eyebrow">modelfleet run-set report</div>
 <h1>${h(title)}</h1>
 <div class="status">${status}<span class="generated">generated ${h(formatTimestamp(s.generatedAt))}</span></div>
-<div class="cards">${cards}</div>
+${incomplete ? `<p class="incomplete" role="note">${h(incomplete)}</p>\n` : ""}<div class="cards">${cards}</div>
 </header>`;
 }
 
@@ -278,7 +277,7 @@ function chartsSection(
 function seriesSection(summary: RunSetSummary, charts: ReadonlyArray<{ chart: Chart; svg: string }>): string {
   const tables = summary.series.map((band) => seriesTable(summary, band)).join("\n");
   return `<h2>Series</h2>
-<div class="grid-2">${charts.map(figure).join("\n")}</div>
+<div class="stack">${charts.map(figure).join("\n")}</div>
 <details class="more"><summary>Band values (${formatCount(summary.series.length)} series)</summary>${tables}</details>`;
 }
 
@@ -385,6 +384,7 @@ h3 { font-size: 16px; margin: 18px 0 8px; }
 .pill-bad { background: var(--bad); color: #fff; }
 .pill-warn { background: #fde68a; color: #78350f; }
 .pill-good { background: #a7f3d0; color: #064e3b; }
+.incomplete { margin: 12px 0 0; padding: 8px 12px; border: 1px solid #fcd34d; border-left: 5px solid var(--warn); border-radius: 8px; background: var(--warn-bg); color: #78350f; font-weight: 500; }
 .cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(128px, 1fr)); gap: 10px; margin-top: 18px; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 10px 14px; }
 .card-value { font-size: 22px; font-weight: 700; font-variant-numeric: tabular-nums; }

@@ -59,8 +59,22 @@ describe("renderMarkdownReport", () => {
     expect(md).toContain(
       "> [!CAUTION]\n> **1 of 2 alerts fired**\n> - **w3\\_high\\_water**".replace(/\\_/g, "_"),
     );
-    expect(md).toMatch(/Not fired: river_loss \(q_river: P\(below -3600\) is [\d.]+, not above 0\.2\)\./);
+    expect(md).toMatch(
+      /Not fired: river_loss \(q_river: P\(below -3600\) is [\d.]+, not above 0\.2 \(on 197 of 200 realisations\)\)\./,
+    );
     expect(md.indexOf("### Alerts")).toBeLessThan(md.indexOf("### Key observations"));
+  });
+
+  it("says right under the headline that a run set is incomplete, and on how much each alert was judged", () => {
+    const partial = buildSummary({ notRun: 147 }).summary;
+    const md = renderMarkdownReport(partial);
+    const blocks = md.split("\n\n");
+    expect(blocks[2]).toBe(
+      "> [!WARNING]\n> Incomplete run set: 148 of 200 realisations have no final result (147 not run, 1 infrastructure failure to run again); statistics and alerts cover the 50 that succeeded.",
+    );
+    expect(md).toContain("(on 50 of 200 realisations)");
+    const complete = { ...summary, counts: { ...summary.counts, ok: 198, failedInfrastructure: 0 } };
+    expect(renderMarkdownReport(complete)).not.toContain("Incomplete");
   });
 
   it("says nothing is amiss with a green headline when all ran and no alert fired", () => {

@@ -2,7 +2,7 @@
 // series bands as GitHub-flavoured markdown, kept under GitHub's comment limit by leaving out
 // detail (and saying so) rather than being cut off mid-table.
 import type { FailureSummary, ObservationStats, RunSetSummary, SeriesBand } from "../results/summary.ts";
-import { quantileKey } from "../results/summary.ts";
+import { incompleteNote, quantileKey } from "../results/summary.ts";
 import { formatDuration } from "../spec/duration.ts";
 import {
   failedCount,
@@ -113,6 +113,8 @@ interface Context {
 function compose(ctx: Context, d: Detail): string {
   const { summary } = ctx;
   const parts: string[] = [commentMarker(summary.project, summary.scenario), headline(ctx)];
+  const incomplete = incompleteNote(summary.counts);
+  if (incomplete) parts.push(`> [!WARNING]\n> ${inline(incomplete)}`);
   const left = leftOut(ctx, d);
   if (left.length > 0) parts.push(shortenedNote(ctx, left));
   if (summary.alerts.length > 0) parts.push(alertsSection(summary, d.quietAlerts));

@@ -58,12 +58,22 @@ export async function reportRunSet(options: {
   const keyObservations = spec.report.key_observations.length > 0 ? spec.report.key_observations : undefined;
   const markdown = renderMarkdownReport(summary, {
     ...(keyObservations ? { keyObservations } : {}),
-    fullReportLink: options.fullReportLink ?? `${location}/report.html`,
+    // Beside report.md in the run set's folder: a path that means the same on every machine.
+    fullReportLink: options.fullReportLink ?? "report.html",
   });
   const html = await renderHtmlReport(summary, matrices, {
     ...(keyObservations ? { keyObservations } : {}),
     ...(spec.report.histograms.length > 0 ? { histogramObservations: spec.report.histograms } : {}),
-    footerNote: `summary.json, summary.csv, observations.csv and parameters.csv are in ${location}`,
+    units: spec.report.units,
+    seriesAxes: Object.fromEntries(
+      spec.report.series.flatMap((s) =>
+        s.step_scale === undefined && s.step_offset === undefined
+          ? []
+          : [[s.name, { scale: s.step_scale ?? 1, offset: s.step_offset ?? 0 }]],
+      ),
+    ),
+    footerNote:
+      "summary.json, summary.csv, observations.csv and parameters.csv are in the folder of this report",
   });
   await Promise.all([
     store.putRunSetFile(runSet, "summary.json", summaryJson(summary)),

@@ -12,6 +12,8 @@ export interface RunSummaryInput {
   readonly missing: number;
   /** Published in this run (the rest were done before). */
   readonly ranNow: number;
+  /** Model CPU time of the results published in this run (not of the whole run set). */
+  readonly ranNowCpuSeconds: number;
   readonly wallSeconds: number;
   readonly workers: number;
   readonly location: string;
@@ -34,7 +36,6 @@ export function formatRunSummary(s: RunSummaryInput): string {
   const ok = s.results.filter((r) => r.status === "ok").length;
   const modelFailed = s.results.filter((r) => r.failure?.kind === "model").length;
   const infraFailed = s.results.filter((r) => r.failure?.kind === "infrastructure").length;
-  const cpu = s.results.reduce((t, r) => t + (r.cpuSeconds ?? 0), 0);
   const lines = [
     "",
     `${s.label}: ${s.results.length + s.missing} realisations`,
@@ -44,7 +45,7 @@ export function formatRunSummary(s: RunSummaryInput): string {
   ];
   if (s.missing > 0) lines.push(`  not run yet            ${pad(s.missing)}   (run again to resume)`);
   lines.push(
-    `  ran now                ${pad(s.ranNow)}   in ${formatDuration(s.wallSeconds)} on ${s.workers} worker(s), model CPU ${formatDuration(cpu)}`,
+    `  ran now                ${pad(s.ranNow)}   in ${formatDuration(s.wallSeconds)} on ${s.workers} worker(s), model CPU ${formatDuration(s.ranNowCpuSeconds)}`,
   );
   const slowest = [...s.results]
     .filter((r) => r.status === "ok")

@@ -1,7 +1,8 @@
 // The aggregated results as the terminal shows them at the end of `run` and in `report`:
-// a headline, the alerts (fired first), and a table of key observations.
+// a headline (and, for an incomplete run set, a line saying so), the alerts (fired first), and a
+// table of key observations.
 import { formatAlertLine } from "../results/alerts.ts";
-import { quantileKey, type RunSetSummary } from "../results/summary.ts";
+import { incompleteNote, quantileKey, type RunSetSummary } from "../results/summary.ts";
 import { formatDuration } from "../spec/duration.ts";
 import { formatNumber, keyObservations, orderedAlerts, quantileLabel } from "./format.ts";
 
@@ -15,6 +16,8 @@ export function formatTextReport(
       c.notRun ? `, ${c.notRun} not run` : ""
     } of ${c.realisations}; wall ${formatDuration(summary.wallSeconds)}, model CPU ${formatDuration(summary.cpuHours * 3600)}`,
   ];
+  const incomplete = incompleteNote(c);
+  if (incomplete) lines.push(incomplete);
   const alerts = orderedAlerts(summary);
   const fired = alerts.filter((a) => a.fired).length;
   if (alerts.length > 0) {

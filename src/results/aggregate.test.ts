@@ -138,13 +138,14 @@ describe("createAggregator", () => {
     expect(summary.sensitivities).toEqual([{ parameter: "k", observation: "h", rho: -1 }]);
   });
 
-  it("times the run set from the first start to the last end and adds up CPU", () => {
+  it("times the run set by when models were running and adds up CPU", () => {
     const agg = aggregator();
     agg.add(testResult("r2", { start: 100, wallSeconds: 50, cpuSeconds: 1800, worker: "w2" }));
     agg.add(testResult("r1", { start: 0, wallSeconds: 30, cpuSeconds: 1800, worker: "w1" }));
     agg.add(testResult("r3", { start: 120, wallSeconds: 1000, cpuSeconds: null, failure: lost }));
     const { summary } = agg.finish();
-    expect(summary.wallSeconds).toBe(1120);
+    // 0-30, then 100-1120 (r2 and r3 overlap); nothing ran from 30 to 100.
+    expect(summary.wallSeconds).toBe(1050);
     expect(summary.cpuHours).toBe(1);
     // Successful runs only: 30 and 50.
     expect(summary.runtime).toMatchObject({ count: 2, mean: 40, min: 30, max: 50, quantiles: { p50: 40 } });
@@ -160,6 +161,13 @@ describe("createAggregator", () => {
       expect.objectContaining({ id: "r2", status: "ok", worker: "w2" }),
       expect.objectContaining({ id: "r3", status: "failed", wallSeconds: 1000 }),
     ]);
+  });
+
+  it("does not count the time between two runs of a run set as wall time", () => {
+    const agg = aggregator();
+    agg.add(testResult("r1", { start: 0, wallSeconds: 60 }));
+    agg.add(testResult("r2", { start: 86_400, wallSeconds: 60 }));
+    expect(agg.finish().summary.wallSeconds).toBe(120);
   });
 
   it("pools group statistics over every value of the group's observations", () => {

@@ -68,8 +68,6 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
   const timeline: Array<{ row: RealisationRow; start: number }> = [];
   let failedModel = 0;
   let failedInfrastructure = 0;
-  let firstStart = Number.POSITIVE_INFINITY;
-  let lastEnd = Number.NEGATIVE_INFINITY;
   let cpuSeconds = 0;
   let finished: { summary: RunSetSummary; matrices: RunSetMatrices } | undefined;
 
@@ -90,9 +88,6 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
         failures.add(result);
       }
       const start = Date.parse(result.startedAt);
-      const end = Date.parse(result.endedAt);
-      if (start < firstStart) firstStart = start;
-      if (end > lastEnd) lastEnd = end;
       cpuSeconds += result.cpuSeconds ?? 0;
       timeline.push({
         row: {
@@ -186,15 +181,15 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
     );
     lap("sensitivity");
 
-    const alertResults = evaluateAlerts(alerts, (o) => columnOf.get(o));
-    lap("alerts");
-
     let notRun = 0;
     if (options.plannedIds !== undefined) {
       for (const id of new Set(options.plannedIds)) if (!seen.has(id)) notRun++;
     } else if (options.expected !== undefined) {
       notRun = Math.max(0, options.expected - seen.size);
     }
+
+    const alertResults = evaluateAlerts(alerts, (o) => columnOf.get(o), { realisations: seen.size + notRun });
+    lap("alerts");
 
     const summary: RunSetSummary = {
       schema: SUMMARY_SCHEMA,
@@ -208,7 +203,7 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
         failedInfrastructure,
         notRun,
       },
-      wallSeconds: lastEnd > firstStart ? (lastEnd - firstStart) / 1000 : 0,
+      wallSeconds: busySeconds(timeline.map((t) => [t.start, Date.parse(t.row.endedAt)] as const)),
       cpuHours: cpuSeconds / 3600,
       runtime: describe(Float64Array.from(okWallSeconds), quantiles),
       quantiles: [...quantiles],
@@ -225,4 +220,24 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
     };
     return { summary, matrices };
   }
+}
+
+/** Seconds during which at least one of the intervals (ms since the epoch) was open: a run set
+ * finished by a second run a day later took the time its models ran, not the day between. */
+export function busySeconds(intervals: ReadonlyArray<readonly [number, number]>): number {
+  const sorted = intervals
+    .filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b) && b > a)
+    .sort((x, y) => x[0] - y[0]);
+  let total = 0;
+  let open = Number.NEGATIVE_INFINITY;
+  let close = Number.NEGATIVE_INFINITY;
+  for (const [a, b] of sorted) {
+    if (a > close) {
+      if (close > open) total += close - open;
+      open = a;
+      close = b;
+    } else if (b > close) close = b;
+  }
+  if (close > open) total += close - open;
+  return total / 1000;
 }

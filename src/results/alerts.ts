@@ -35,17 +35,31 @@ export function alertThreshold(spec: AlertSpec): AlertThreshold | undefined {
   return statisticLimit(spec);
 }
 
+/** What an alert is judged against besides its values. */
+export interface AlertContext {
+  /** Realisations in the run set: every one the spec names, with a result or not. */
+  readonly realisations: number;
+}
+
 /**
  * Evaluates one alert against the values of its observation (NaN entries are missing values;
  * undefined: no realisation reported the observation). With no values the alert does not
- * fire and its message says why.
+ * fire and its message says why. When the values are fewer than the run set's realisations
+ * (some failed, have not run, or did not read the observation), the message says how many it
+ * was judged on: "(on 53 of 200 realisations)".
  */
-export function evaluateAlert(spec: AlertSpec, values: ArrayLike<number> | undefined): AlertResult {
+export function evaluateAlert(
+  spec: AlertSpec,
+  values: ArrayLike<number> | undefined,
+  context: AlertContext,
+): AlertResult {
   const rule = alertRule(spec);
   const name = spec.name ?? rule;
   const obs = spec.observation;
   const compact = new Float64Array(values?.length ?? 0);
   const n = values === undefined ? 0 : compactValues(values, compact);
+  const sample = { evaluatedOn: n, realisations: context.realisations };
+  const on = n < context.realisations ? ` (on ${n} of ${context.realisations} realisations)` : "";
   const missing =
     values === undefined
       ? `no successful realisation reported ${obs}`
@@ -67,12 +81,13 @@ export function evaluateAlert(spec: AlertSpec, values: ArrayLike<number> | undef
       direction: "above",
       threshold: p.above,
       value,
+      ...sample,
       fired,
       level: fired ? "failure" : "notice",
       message:
         value === null
           ? `${obs}: ${label} not evaluated: ${missing}`
-          : `${obs}: ${label} is ${formatAlertNumber(value, p.above)}, ${fired ? "" : "not "}above ${p.above} — ${fired ? "fired" : "ok"}`,
+          : `${obs}: ${label} is ${formatAlertNumber(value, p.above)}, ${fired ? "" : "not "}above ${p.above}${on}`,
     };
   }
   const statistic = spec.statistic!;
@@ -89,12 +104,13 @@ export function evaluateAlert(spec: AlertSpec, values: ArrayLike<number> | undef
     direction,
     threshold,
     value,
+    ...sample,
     fired,
     level: fired ? "failure" : "notice",
     message:
       value === null
         ? `${obs}: ${statistic} not evaluated: ${computed.why}`
-        : `${obs}: ${statistic} is ${formatAlertNumber(value, threshold)}, ${fired ? "" : "not "}${direction} ${threshold} — ${fired ? "fired" : "ok"}`,
+        : `${obs}: ${statistic} is ${formatAlertNumber(value, threshold)}, ${fired ? "" : "not "}${direction} ${threshold}${on}`,
   };
 }
 
@@ -102,13 +118,14 @@ export function evaluateAlert(spec: AlertSpec, values: ArrayLike<number> | undef
 export function evaluateAlerts(
   specs: readonly AlertSpec[],
   valuesOf: (observation: string) => ArrayLike<number> | undefined,
+  context: AlertContext,
 ): AlertResult[] {
-  const results = specs.map((s) => evaluateAlert(s, valuesOf(s.observation)));
+  const results = specs.map((s) => evaluateAlert(s, valuesOf(s.observation), context));
   return [...results.filter((a) => a.fired), ...results.filter((a) => !a.fired)];
 }
 
-/** One line for a text report: "FIRED  h_w3: p90 is 102.84, above 102.5 — fired", with the
- * alert's own name first when it has one. */
+/** One line for a text report: "FIRED  h_w3: p90 is 102.84, above 102.5", with the alert's
+ * own name first when it has one. */
 export function formatAlertLine(a: AlertResult): string {
   const status = a.fired ? "FIRED" : a.value === null ? "n/a" : "ok";
   const text = a.name === a.rule ? a.message : `${a.name}: ${a.message}`;

@@ -96,10 +96,15 @@ export interface AlertResult {
   readonly threshold: number;
   /** The computed statistic or probability; null when there were no values. */
   readonly value: number | null;
+  /** Values the alert was judged on: successful realisations that read its observation. */
+  readonly evaluatedOn: number;
+  /** Realisations in the run set; more than `evaluatedOn` means the alert saw only part of it. */
+  readonly realisations: number;
   readonly fired: boolean;
   /** "failure" when fired, "notice" otherwise (GitHub annotation levels). */
   readonly level: "failure" | "notice";
-  /** One sentence for people: "h_w3: p90 is 102.84, above 102.5 — fired". */
+  /** One sentence for people: "h_w3: p90 is 102.84, above 102.5", ending "(on 53 of 200
+   * realisations)" when it was judged on part of the run set. */
   readonly message: string;
 }
 
@@ -126,7 +131,8 @@ export interface RunSetSummary {
     /** Named by the spec, no result yet. */
     readonly notRun: number;
   };
-  /** From the first start to the last end of the published realisations. */
+  /** Time during which at least one published realisation was running: from the first start
+   * to the last end, less any time between runs when none was. */
   readonly wallSeconds: number;
   readonly cpuHours: number;
   /** Model wall time per realisation (successful ones). */
@@ -145,4 +151,31 @@ export interface RunSetSummary {
 
 export function quantileKey(q: number): QuantileKey {
   return `p${Number((q * 100).toPrecision(6))}`;
+}
+
+/** Realisations without a final result: not run yet, or an infrastructure failure that the next
+ * run tries again. Model failures are final results. */
+export function unfinishedCount(counts: RunSetSummary["counts"]): number {
+  return counts.notRun + counts.failedInfrastructure;
+}
+
+/**
+ * The sentence every report leads with when the run set is incomplete, so that statistics and
+ * alerts judged on part of it are not read as the whole: "Incomplete run set: 147 of 200
+ * realisations have no final result (147 not run); statistics and alerts cover the 53 that
+ * succeeded." Undefined when every realisation has a final result.
+ */
+export function incompleteNote(counts: RunSetSummary["counts"]): string | undefined {
+  const unfinished = unfinishedCount(counts);
+  if (unfinished === 0) return undefined;
+  const why = [
+    counts.notRun > 0 ? `${counts.notRun} not run` : "",
+    counts.failedInfrastructure > 0
+      ? `${counts.failedInfrastructure} infrastructure failure${counts.failedInfrastructure === 1 ? "" : "s"} to run again`
+      : "",
+  ].filter(Boolean);
+  return (
+    `Incomplete run set: ${unfinished} of ${counts.realisations} realisations ${unfinished === 1 ? "has" : "have"} no final result ` +
+    `(${why.join(", ")}); statistics and alerts cover the ${counts.ok} that succeeded.`
+  );
 }

@@ -14,6 +14,7 @@ import { editDistance } from "../spec/diagnostics.ts";
 import { createFsResultStore } from "../store/fs-store.ts";
 import type { ResultStore, RunSetRef } from "../store/result-store.ts";
 import { RUN_LOCK_FILE, readRunLock } from "../store/run-lock.ts";
+import { renderIndexPage } from "./index-page.ts";
 import { observationValues } from "./observations-csv.ts";
 import { createRootGuard, type Resolved, segmentProblem } from "./paths.ts";
 
@@ -31,6 +32,7 @@ const LOOPBACK_HOST = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$/i;
 
 /** What the API offers, for the 404 of an unknown endpoint and for `modelfleet serve`. */
 export const RESULTS_ENDPOINTS: ReadonlyArray<{ readonly path: string; readonly description: string }> = [
+  { path: "/", description: "this list, and every run set with links to its reports (HTML)" },
   { path: "/health", description: "the server is up, and which root it serves" },
   { path: "/projects", description: "every project/scenario, with counts and whether a run is going on" },
   { path: "/projects/:project/:scenario/summary", description: "summary.json" },
@@ -108,19 +110,13 @@ export function createResultsApp(options: ResultsAppOptions): Hono {
     c.header("Cache-Control", "no-cache");
   });
 
+  app.get("/", async (c) =>
+    c.html(renderIndexPage({ root: guard.root, runSets: await allRunSets(), endpoints: RESULTS_ENDPOINTS })),
+  );
+
   app.get("/health", (c) => c.json({ ok: true, root: guard.root }));
 
-  app.get("/projects", async (c) => {
-    const runSets = [];
-    for (const project of await listDirs([])) {
-      for (const scenario of await listDirs([project])) {
-        const dir = await guard.resolve([project, scenario]);
-        // listDirs checked it; it could only go away (or be re-pointed) in between.
-        if (dir.kind === "inside") runSets.push(await describeRunSet(project, scenario, dir.path));
-      }
-    }
-    return c.json({ root: guard.root, runSets });
-  });
+  app.get("/projects", async (c) => c.json({ root: guard.root, runSets: await allRunSets() }));
 
   app.get("/projects/:p/:s/summary", async (c) => {
     const rs = await runSet(c);
@@ -353,6 +349,19 @@ export function createResultsApp(options: ResultsAppOptions): Hono {
         ? `a run is going on (pid ${running.pid} on ${running.host}); report when it ends`
         : specHint(rs.ref),
     );
+  }
+
+  /** Every run set under the root, as GET /projects lists them. */
+  async function allRunSets() {
+    const runSets = [];
+    for (const project of await listDirs([])) {
+      for (const scenario of await listDirs([project])) {
+        const dir = await guard.resolve([project, scenario]);
+        // listDirs checked it; it could only go away (or be re-pointed) in between.
+        if (dir.kind === "inside") runSets.push(await describeRunSet(project, scenario, dir.path));
+      }
+    }
+    return runSets;
   }
 
   /** One entry of GET /projects; `dir` is the run set's real folder. */

@@ -47,6 +47,21 @@ describe("modelfleet serve", () => {
     await expect(fetch(`${url}/health`)).rejects.toThrow();
   });
 
+  it("prints a URL that answers, with every run set and a link to its report", async () => {
+    const io = memoryIO(dir);
+    const running = serveCommand(["--results", "results", "--port", "0"], io);
+    const printed = await until(() => io.stdout.find((l) => /^ {2}http:\/\//.test(l))?.trim(), "the URL");
+    expect(printed).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const page = await fetch(printed);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+    const html = await page.text();
+    expect(html).toContain("<td>demo/base</td><td>no report yet</td>");
+    expect(html).toContain("<code>GET /projects/:project/:scenario/report</code>");
+    process.emit("SIGINT", "SIGINT");
+    expect(await running).toBe(0);
+  });
+
   it.each([
     [["--port", "http"], "serve: --port takes a whole number from 0 to 65535"],
     [["--port", "70000"], "serve: --port takes a whole number from 0 to 65535"],

@@ -33,4 +33,12 @@ describe("formatDuration", () => {
     expect(formatDuration(125)).toBe("2m05s");
     expect(formatDuration(3900)).toBe("1h05m");
   });
+  it("never shows 60 of a unit: it rounds before it picks the form", () => {
+    expect(formatDuration(0.9996)).toBe("1.0s");
+    expect(formatDuration(9.96)).toBe("10s");
+    expect(formatDuration(59.6)).toBe("1m00s");
+    expect(formatDuration(119.7)).toBe("2m00s");
+    expect(formatDuration(3599.6)).toBe("1h00m");
+    expect(formatDuration(7199)).toBe("2h00m");
+  });
 });

@@ -31,13 +31,17 @@ export function parseDuration(text: string | number): number | undefined {
   return consumed === s.length && total > 0 ? total : undefined;
 }
 
-/** A short human form of a number of seconds: "45s", "12m", "1h05m". */
+/** A short human form of a number of seconds: "45s", "12m", "1h05m". Rounded to what is shown
+ * before the form is chosen, so 59.6 s is "1m00s", never "60s" or "1m60s". */
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return "?";
-  if (seconds < 1) return `${Math.round(seconds * 1000)}ms`;
-  if (seconds < 60) return `${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)}s`;
-  const m = Math.floor(seconds / 60);
-  if (m < 60) return `${m}m${String(Math.round(seconds % 60)).padStart(2, "0")}s`;
-  const h = Math.floor(m / 60);
-  return `${h}h${String(m % 60).padStart(2, "0")}m`;
+  const ms = Math.round(seconds * 1000);
+  if (ms < 1000) return `${ms}ms`;
+  const tenths = Math.round(seconds * 10);
+  if (tenths < 100) return `${(tenths / 10).toFixed(1)}s`;
+  const whole = Math.round(seconds);
+  if (whole < 60) return `${whole}s`;
+  if (whole < 3600) return `${Math.floor(whole / 60)}m${String(whole % 60).padStart(2, "0")}s`;
+  const minutes = Math.round(seconds / 60);
+  return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, "0")}m`;
 }

@@ -356,6 +356,12 @@ export const reportSchema = z.strictObject({
           .includes("{step}", { message: "a name pattern with `{step}`, such as h_well3_t{step}" })
           .describe("Name pattern; `{step}` stands for the step number (time step, distance, ...)."),
         step_label: z.string().optional().describe("What a step is, for chart axes (e.g. 'day', 'x (m)')."),
+        step_scale: z
+          .number()
+          .refine((v) => v !== 0, { message: "a number other than 0" })
+          .optional()
+          .describe("Chart x of a step = step × step_scale + step_offset (e.g. metres along a transect)."),
+        step_offset: z.number().optional().describe("See step_scale; default 0."),
       }),
     )
     .default([])
@@ -366,6 +372,10 @@ export const reportSchema = z.strictObject({
     .array(z.string())
     .default([])
     .describe("Observations to draw histograms of (default: the key observations)."),
+  units: z
+    .record(z.string().min(1), z.string().min(1))
+    .default({})
+    .describe("Units per observation group, for chart axes, e.g. { heads: m, flows: m³/d }."),
 });
 
 export const cloudSchema = z.strictObject({
@@ -402,6 +412,7 @@ export const projectSpecSchema = z
       groups: {},
       series: [],
       histograms: [],
+      units: {},
     }),
     cloud: cloudSchema.default({
       region: "us-east-1",

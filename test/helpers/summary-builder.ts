@@ -181,6 +181,8 @@ export function buildSummary(options: SummaryBuilderOptions = {}): BuiltSummary 
   const w3LastSorted = [...obsColumns[steps - 1]!].sort((a, b) => a - b);
   const p90 = quantile(w3LastSorted, 0.9)!;
   const limit = Math.floor(p90 * 2 - 0.5) / 2;
+  const judged = { evaluatedOn: okIds.length, realisations: total };
+  const on = okIds.length < total ? ` (on ${okIds.length} of ${total} realisations)` : "";
   alerts.push({
     name: "w3_high_water",
     observation: rename(w3Last),
@@ -190,9 +192,10 @@ export function buildSummary(options: SummaryBuilderOptions = {}): BuiltSummary 
     direction: "above",
     threshold: limit,
     value: p90,
+    ...judged,
     fired: true,
     level: "failure",
-    message: `${rename(w3Last)}: p90 is ${p90.toFixed(2)}, above ${limit} (fired)`,
+    message: `${rename(w3Last)}: p90 is ${p90.toFixed(2)}, above ${limit}${on}`,
   });
   const river = obsColumns[obsNames.indexOf("q_river")]!;
   const riverLimit = -3600;
@@ -206,9 +209,10 @@ export function buildSummary(options: SummaryBuilderOptions = {}): BuiltSummary 
     direction: "above",
     threshold: 0.2,
     value: pBelow,
+    ...judged,
     fired: pBelow > 0.2,
     level: pBelow > 0.2 ? "failure" : "notice",
-    message: `${rename("q_river")}: P(below ${riverLimit}) is ${pBelow.toFixed(2)}, not above 0.2`,
+    message: `${rename("q_river")}: P(below ${riverLimit}) is ${pBelow.toFixed(2)}, not above 0.2${on}`,
   });
 
   const observations: ObservationStats[] = obsNames.map((name, i) => ({

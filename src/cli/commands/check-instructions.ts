@@ -5,7 +5,18 @@ import { checkInstructions, formatInstructionCheck } from "../../pest/instructio
 import { parseCommandArgs } from "../args.ts";
 import type { CliIO } from "../io.ts";
 
-const USAGE = "usage: modelfleet check-instructions <file.ins> [model-output] [--json]";
+const USAGE = `usage: modelfleet check-instructions <file.ins> [model-output] [--json]
+
+PEST's INSCHEK. Checks an instruction file and lists the observations it defines. Given a
+model output file, reads it as a run would and prints every observation's value, or exactly
+where reading failed: the instruction file and line, the output file and line, and what was
+expected there.
+
+options:
+  --json             the check as JSON (ok, observations, values, error)
+
+Exit codes: 0 the file is valid (and the output read); 1 it is not, or reading failed;
+2 bad command line.`;
 
 export async function checkInstructionsCommand(args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseCommandArgs(

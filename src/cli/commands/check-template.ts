@@ -11,9 +11,19 @@ import type { CliIO } from "../io.ts";
 
 const USAGE = `usage: modelfleet check-template <file.tpl> [--par file.par | --csv ensemble.csv --row NAME] [--write model-input] [--json]
 
-  Checks a PEST template file: its header, every parameter field. With values (a par file,
-  or one row of an ensemble CSV) it checks that each value fits its field, and with --write
-  writes the model input file exactly as a run would.`;
+PEST's TEMPCHEK. Checks a PEST template file: its header, every parameter field. With values
+(a par file, or one row of an ensemble CSV) it checks that each value fits its field, and with
+--write writes the model input file exactly as a run would.
+
+options:
+  --par FILE         values from a PEST par file
+  --csv FILE         values from an ensemble CSV (pyemu / PEST++ layout), with --row
+  --row NAME         the CSV row (realisation name) to take
+  --write FILE       write the model input file (only when every value fits)
+  --json             the check as JSON
+
+Exit codes: 0 the template is valid (and every value fits); 1 it is not, a value does not
+fit, or a file cannot be read; 2 bad command line.`;
 
 export async function checkTemplateCommand(args: string[], io: CliIO): Promise<number> {
   const { values: opts, positionals } = parseCommandArgs(

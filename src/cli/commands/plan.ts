@@ -1,6 +1,7 @@
 // `modelfleet plan <spec>`: how many realisations, how many are done, how many would run,
 // and how long that should take judging by earlier runs.
 import { relative, resolve } from "node:path";
+import { formatBytes } from "../../agent/disk-space.ts";
 import { DEFAULT_RESULTS_ROOT, defaultWorkers } from "../../engine/local-run.ts";
 import { UserError } from "../../errors.ts";
 import { parseIdSelection } from "../../params/id-selection.ts";
@@ -11,8 +12,21 @@ import { createFsResultStore } from "../../store/fs-store.ts";
 import { parseCommandArgs, singleArgument } from "../args.ts";
 import type { CliIO } from "../io.ts";
 
-const USAGE =
-  "usage: modelfleet plan <project.yaml> [--ids LIST] [--workers N] [--results DIR] [--retry-failed] [--json]";
+const USAGE = `usage: modelfleet plan <project.yaml> [options]
+
+Says what \`modelfleet run\` would do, without running anything: how many realisations the
+project file names, how many already have a result, how many would run (and why: changed
+inputs, infrastructure failures to retry), the model bundle's size and hash, and how long the
+run should take, judging by the median of earlier successful runs.
+
+options:
+  --ids LIST         only these realisations, e.g. 1-50,75
+  --workers N        parallel model runs the estimate assumes (default: cores, ${defaultWorkers()} here)
+  --results DIR      results root (default ${DEFAULT_RESULTS_ROOT})
+  --retry-failed     count model failures as to run, as \`run --retry-failed\` would
+  --json             print the plan as JSON
+
+Exit codes: 0 planned; 1 a problem with the project file; 2 bad command line.`;
 
 export async function planCommand(args: string[], io: CliIO): Promise<number> {
   const { values: o, positionals } = parseCommandArgs(
@@ -75,7 +89,7 @@ export async function planCommand(args: string[], io: CliIO): Promise<number> {
     `  to run            ${plan.toRun.length}${plan.stale ? ` (${plan.stale} changed since their last run)` : ""}${plan.infraRetry ? ` (${plan.infraRetry} infrastructure failures to retry)` : ""}`,
   );
   io.out(
-    `  model bundle      ${plan.bundle.files.length} files, ${(plan.bundle.bytes / 1e6).toFixed(1)} MB, ${plan.bundle.hash.slice(0, 12)}`,
+    `  model bundle      ${plan.bundle.files.length} files, ${formatBytes(plan.bundle.bytes)}, ${plan.bundle.hash.slice(0, 12)}`,
   );
   io.out(
     `  estimate          ${

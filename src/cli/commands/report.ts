@@ -1,22 +1,36 @@
 // `modelfleet report <spec>`: aggregates the run set's results and writes summary files and
-// reports; with --fail-on-alert, exits 4 when an alert fired (so CI can mark a pull request).
+// reports; with --fail-on-alert, exits 4 when an alert fired (so CI can mark a pull request),
+// and 5 when the run set is incomplete, so alerts judged on part of it pass nothing.
 import { relative, resolve } from "node:path";
 import { DEFAULT_RESULTS_ROOT } from "../../engine/local-run.ts";
 import { planRun } from "../../plan/plan.ts";
 import { REPORT_FILES, reportRunSet } from "../../report/report-run-set.ts";
 import { formatTextReport } from "../../report/text-report.ts";
+import { unfinishedCount } from "../../results/summary.ts";
 import { loadSpec } from "../../spec/load.ts";
 import { createFsResultStore } from "../../store/fs-store.ts";
 import { parseCommandArgs, singleArgument } from "../args.ts";
 import type { CliIO } from "../io.ts";
 
-const USAGE = `usage: modelfleet report <project.yaml> [--results DIR] [--fail-on-alert] [--json]
+export const ALERT_EXIT_CODE = 4;
+export const INCOMPLETE_EXIT_CODE = 5;
+
+const USAGE = `usage: modelfleet report <project.yaml> [options]
 
 Aggregates every published result of the run set (P10/P50/P90 and more per observation,
-groups, series, failures, alerts) and writes ${REPORT_FILES.join(", ")}.
-Exit codes: 0 done; 4 an alert fired and --fail-on-alert was given.`;
+groups, series, failures, alerts) and writes ${REPORT_FILES.join(", ")}
+into the run set's results folder. A run set with realisations not run yet (or infrastructure
+failures to run again) is incomplete: every report says so at the top, and every alert says on
+how many realisations it was judged.
 
-export const ALERT_EXIT_CODE = 4;
+options:
+  --results DIR      results root (default ${DEFAULT_RESULTS_ROOT})
+  --fail-on-alert    exit ${ALERT_EXIT_CODE} when an alert fired, ${INCOMPLETE_EXIT_CODE} when the run set is incomplete (for CI)
+  --json             print counts, completeness and alerts as JSON
+
+Exit codes: 0 reports written; ${ALERT_EXIT_CODE} an alert fired (with --fail-on-alert); ${INCOMPLETE_EXIT_CODE} the run set is
+incomplete, so its alerts could not be judged (with --fail-on-alert; run again to finish it);
+1 a problem with the project file or the results; 2 bad command line.`;
 
 export async function reportCommand(args: string[], io: CliIO): Promise<number> {
   const { values: o, positionals } = parseCommandArgs(
@@ -40,10 +54,16 @@ export async function reportCommand(args: string[], io: CliIO): Promise<number> 
     currentKeys: new Map(plan.all.map((p) => [p.id, p.key])),
   });
   const fired = report.summary.alerts.filter((a) => a.fired);
+  const unfinished = unfinishedCount(report.summary.counts);
   if (o.json)
     io.out(
       JSON.stringify(
-        { counts: report.summary.counts, alerts: report.summary.alerts, location: report.location },
+        {
+          counts: report.summary.counts,
+          complete: unfinished === 0,
+          alerts: report.summary.alerts,
+          location: report.location,
+        },
         null,
         2,
       ),
@@ -54,5 +74,13 @@ export async function reportCommand(args: string[], io: CliIO): Promise<number> 
       `\nreport: ${relative(io.cwd, `${report.location}/report.html`)} (also report.md, summary.json, summary.csv, observations.csv, parameters.csv)`,
     );
   }
-  return o["fail-on-alert"] && fired.length > 0 ? ALERT_EXIT_CODE : 0;
+  if (!o["fail-on-alert"]) return 0;
+  if (unfinished > 0) {
+    const { realisations } = report.summary.counts;
+    io.err(
+      `report --fail-on-alert: ${unfinished} of ${realisations} realisations have no final result, so the alerts cannot be judged on the run set (exit ${INCOMPLETE_EXIT_CODE}); run it again to finish it`,
+    );
+    return INCOMPLETE_EXIT_CODE;
+  }
+  return fired.length > 0 ? ALERT_EXIT_CODE : 0;
 }

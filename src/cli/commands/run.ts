@@ -197,6 +197,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
           results: report.results,
           missing,
           ranNow: report.engine.published,
+          ranNowCpuSeconds: tracker?.counts().cpuSeconds ?? 0,
           wallSeconds: report.engine.wallSeconds,
           workers: report.workers,
           location,

@@ -10,9 +10,16 @@ import type { CliIO } from "../io.ts";
 
 const USAGE = `usage: modelfleet serve [--results DIR] [--port N] [--host H]
 
+A read-only HTTP API (JSON) over a results folder, and its HTML reports, until Ctrl-C. It
+prints its address: open it in a browser for every run set with links to its reports.
+
+options:
   --results DIR  results folder (default ${DEFAULT_RESULTS_ROOT})
   --port N       port (default ${DEFAULT_PORT}; 0 picks a free one)
-  --host H       address to listen on (default ${DEFAULT_HOST}, this machine only)`;
+  --host H       address to listen on (default ${DEFAULT_HOST}, this machine only)
+
+Exit codes: 0 stopped by Ctrl-C (or SIGTERM); 1 cannot listen (port in use, no such address);
+2 bad command line.`;
 
 export async function serveCommand(args: string[], io: CliIO): Promise<number> {
   const { values: o, positionals } = parseCommandArgs(
@@ -56,7 +63,7 @@ export async function serveCommand(args: string[], io: CliIO): Promise<number> {
       );
     }
     io.out(`serving ${root}`);
-    io.out(`  ${server.url}`);
+    io.out(`  ${server.url}/`);
     io.out("");
     const width = Math.max(...RESULTS_ENDPOINTS.map((e) => e.path.length));
     for (const e of RESULTS_ENDPOINTS) io.out(`  GET ${e.path.padEnd(width)}  ${e.description}`);

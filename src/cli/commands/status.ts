@@ -13,8 +13,23 @@ import type { CliIO } from "../io.ts";
 import { defaultInfraFile } from "./run-ecs.ts";
 import { statusOnEcs } from "./status-ecs.ts";
 
-const USAGE =
-  "usage: modelfleet status <project.yaml> [--watch [--every 5s]] [--results DIR] [--json] [--executor ecs [--infra FILE]]";
+const USAGE = `usage: modelfleet status <project.yaml> [options]
+
+Where a run set stands: results published so far (ok, model failures), what is left to run
+(and how much of it changed since its last run or failed for infrastructure reasons), and
+whether a run is going on now (its pid, host and start, from the run lock). With --executor ecs:
+the results in S3, the run going on (followed by a client, stopped, or on its own), its queue
+and its workers.
+
+options:
+  --watch            print it again every --every until no run is going on and nothing is left
+  --every DURATION   how often --watch prints (default 5s)
+  --results DIR      results root (default ${DEFAULT_RESULTS_ROOT})
+  --json             one JSON object per print
+  --executor ecs     the run set on AWS ECS Fargate (results in S3)
+  --infra FILE       with ecs: the infrastructure outputs (default .modelfleet/infra/<project>-<scenario>.json)
+
+Exit codes: 0 printed; 1 a problem with the project file; 2 bad command line.`;
 
 export async function statusCommand(args: string[], io: CliIO): Promise<number> {
   const { values: o, positionals } = parseCommandArgs(

@@ -6,7 +6,18 @@ import { validateSpecFile } from "../../spec/load.ts";
 import { parseCommandArgs } from "../args.ts";
 import type { CliIO } from "../io.ts";
 
-const USAGE = "usage: modelfleet validate <project.yaml...> [--json]";
+const USAGE = `usage: modelfleet validate <project.yaml...> [--json]
+
+Checks project files and everything they name, without running anything: the schema (with
+"did you mean" for misspelt keys), the model folder, every template and instruction file
+(parsed), every parameter set (each id's par file, the ensemble CSV, the priors), and that
+alerts and key observations name observations that are read. Every problem of every file is
+printed at once, as file:line:column, the key, what is wrong and how to fix it.
+
+options:
+  --json             one JSON object per file: valid, realisations, observations, problems
+
+Exit codes: 0 every file is valid; 1 a file has a problem (or cannot be read); 2 bad command line.`;
 
 export async function validateCommand(args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseCommandArgs("validate", args, { json: { type: "boolean" } }, USAGE);

@@ -3,15 +3,17 @@
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { parseIdFile } from "../../src/params/ids.ts";
-import { InstructionReadError, parseInstructions, readObservations } from "../../src/pest/instructions.ts";
-import { parseParFile, parValues } from "../../src/pest/par-file.ts";
-import { parseTemplate, renderTemplate } from "../../src/pest/template.ts";
+import { parseIdFile } from "../src/params/ids.ts";
+import { InstructionReadError, parseInstructions, readObservations } from "../src/pest/instructions.ts";
+import { parseParFile, parValues } from "../src/pest/par-file.ts";
+import { parseTemplate, renderTemplate } from "../src/pest/template.ts";
+import { REPO } from "./helpers/project.ts";
 
-const demo = dirname(fileURLToPath(import.meta.url));
+// The demo project's own tests live here, not in projects/demo, so a copy of that folder made
+// for one's own model holds only what a project needs.
+const demo = join(REPO, "projects", "demo");
 const modelDir = join(demo, "model");
 const template = parseTemplate(readFileSync(join(modelDir, "model.in.tpl"), "utf8"), "model.in.tpl");
 const instructions = parseInstructions(readFileSync(join(modelDir, "heads.ins"), "utf8"), "heads.ins");

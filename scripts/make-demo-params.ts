@@ -1,16 +1,17 @@
-// Writes the demo's parameter sets: params/param{id}.par for ids 1..N from a seeded Latin
-// hypercube sample of the priors below, and calibrated_runs_base.txt listing those ids.
-// Run from anywhere: node projects/demo/make-params.ts
+// Writes the demo project's parameter sets: params/param{id}.par for ids 1..N from a seeded
+// Latin hypercube sample of the priors below, and calibrated_runs_base.txt listing those ids.
+// Run in this checkout: node scripts/make-demo-params.ts [folder] (default projects/demo).
 //
 // The seed fixes the sample, so running this again reproduces the committed files exactly;
-// change the seed, N or a prior to make a different ensemble.
+// change the seed, N or a prior to make a different ensemble. It lives here, not in the demo
+// folder, because it uses modelfleet's own sampler and par-file writer: a copy of the demo made
+// for another model needs no part of this checkout.
 
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { sampleRealisations } from "../../src/params/sampling.ts";
-import type { Prior } from "../../src/params/types.ts";
-import { writeParFile } from "../../src/pest/par-file.ts";
+import { join, resolve } from "node:path";
+import { sampleRealisations } from "../src/params/sampling.ts";
+import type { Prior } from "../src/params/types.ts";
+import { writeParFile } from "../src/pest/par-file.ts";
 
 const N = 200;
 const SEED = 20250611;
@@ -41,7 +42,7 @@ const PRIORS: { name: string; prior: Prior; note: string }[] = [
   { name: "q_w3", prior: { kind: "uniform", low: 300, high: 1500 }, note: "pumping rate of PW3 (m3/d)" },
 ];
 
-const here = dirname(fileURLToPath(import.meta.url));
+const here = resolve(process.argv[2] ?? join(import.meta.dirname, "..", "projects", "demo"));
 const paramsDir = join(here, "params");
 mkdirSync(paramsDir, { recursive: true });
 // Files from an earlier, larger N would otherwise linger and look like part of this sample.
@@ -62,7 +63,7 @@ for (const r of realisations) {
 writeFileSync(
   join(here, "calibrated_runs_base.txt"),
   `# Realisation ids for the base scenario: each id N runs the model with params/paramN.par (${N} sets ` +
-    `sampled by make-params.ts, Latin hypercube, seed ${SEED}).\n` +
+    `sampled by scripts/make-demo-params.ts of modelfleet, Latin hypercube, seed ${SEED}).\n` +
     `${realisations.map((r) => r.id).join("\n")}\n`,
 );
 
