@@ -44,6 +44,20 @@ describe("ProgressTracker: running", () => {
     expect(c.running).toBe(2);
     expect(c.done).toBe(2);
   });
+  it("a model that exited is not running while its outputs are read and published", () => {
+    const exited = (id: string, worker: string): EngineEvent => ({
+      type: "exited",
+      id,
+      worker,
+      duplicate: false,
+    });
+    const c = track(10, [started("1", "w1"), started("2", "w2"), exited("1", "w1"), exited("2", "w2")]);
+    expect(c.running).toBe(0);
+    // a late exit of a model its worker has replaced does not end the new one
+    const d = track(10, [started("1", "w1"), started("3", "w1"), exited("1", "w1")]);
+    expect(d.running).toBe(1);
+  });
+
   it("a retried realisation is not running until it starts again", () => {
     const retrying: EngineEvent = { type: "retrying", id: "1", attempt: 2, failure };
     expect(track(4, [started("1", "w1"), started("2", "w2"), retrying]).running).toBe(1);

@@ -25,9 +25,8 @@ export interface ProgressCounts {
  * Counts events into progress figures. A worker runs one model at a time (a duplicated
  * straggler runs on an idle worker), so "running" is the workers whose model has started and
  * not yet ended: a start replaces the worker's previous model, which has exited by then; a
- * result, a retry, an abandoned run or a refused write ends every copy of that realisation. The engine has no
- * event for a model's exit itself, so a model counts as running while its outputs are read
- * and published, unless its worker has already started the next one.
+ * model's exit, a result, a retry, an abandoned run or a refused write ends it. Reading its
+ * outputs and publishing, which happen after the model exited, do not count as running.
  */
 export class ProgressTracker {
   readonly total: number;
@@ -51,6 +50,9 @@ export class ProgressTracker {
     switch (e.type) {
       case "started":
         this.#running.set(e.worker, e.id);
+        break;
+      case "exited":
+        if (this.#running.get(e.worker) === e.id) this.#running.delete(e.worker);
         break;
       case "finished":
         this.#ended(e.id);
