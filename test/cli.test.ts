@@ -250,6 +250,12 @@ describe("run, plan and status", () => {
     expect(r.err).toBe('run: --workers takes a whole number >= 1, got "0"');
     r = await cli(["run", project.spec, "--grace", "soon"], project.dir);
     expect(r.err).toBe('run: --grace takes a duration such as 30s, got "soon"');
+    // a timer cannot hold more than 24.8 days: longer grace periods and polls are refused
+    r = await cli(["run", project.spec, "--grace", "31d"], project.dir);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe("run: --grace takes at most 30d (30 days), got 31d");
+    r = await cli(["run", project.spec, "--executor", "ecs", "--poll", "40d"], project.dir);
+    expect(r.err).toBe("run: --poll takes at most 30d (30 days), got 40d");
     r = await cli(["run", project.spec, "--ids", "5-2"], project.dir);
     expect(r.err).toBe('--ids: range "5-2" runs backwards; write it as 2-5');
   });

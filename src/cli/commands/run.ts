@@ -7,9 +7,9 @@ import { parseIdSelection } from "../../params/id-selection.ts";
 import { formatRunSummary } from "../../report/run-summary.ts";
 import { formatTextReport } from "../../report/text-report.ts";
 import { formatUnpublished } from "../../report/unpublished.ts";
-import { formatDuration, parseDuration } from "../../spec/duration.ts";
+import { formatDuration } from "../../spec/duration.ts";
 import { loadSpec } from "../../spec/load.ts";
-import { parseCommandArgs, singleArgument } from "../args.ts";
+import { durationOption, parseCommandArgs, singleArgument } from "../args.ts";
 import type { CliIO } from "../io.ts";
 import { ProgressTracker, startProgressDisplay } from "../progress.ts";
 import { runOnEcs } from "./run-ecs.ts";
@@ -69,9 +69,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) {
     throw new UserError(`run: --workers takes a whole number >= 1, got "${o.workers}"`, { exitCode: 2 });
   }
-  const grace = o.grace === undefined ? 10 : parseDuration(o.grace);
-  if (grace === undefined)
-    throw new UserError(`run: --grace takes a duration such as 30s, got "${o.grace}"`, { exitCode: 2 });
+  const grace = durationOption("run", "grace", o.grace, 10);
 
   const executor = o.executor ?? "local";
   if (executor !== "local" && executor !== "ecs") {
@@ -79,10 +77,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   }
   const stop = new AbortController();
   const kill = new AbortController();
-  const poll = o.poll === undefined ? undefined : parseDuration(o.poll);
-  if (o.poll !== undefined && poll === undefined) {
-    throw new UserError(`run: --poll takes a duration such as 5s, got "${o.poll}"`, { exitCode: 2 });
-  }
+  const poll = o.poll === undefined ? undefined : durationOption("run", "poll", o.poll, 10, "5s");
   if (executor === "ecs") {
     // The run set is not tied to this client: a signal ends the client only (run-ecs says so).
     const onSignal = () => stop.abort();

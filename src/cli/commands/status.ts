@@ -4,11 +4,11 @@ import { relative, resolve } from "node:path";
 import { DEFAULT_RESULTS_ROOT } from "../../engine/local-run.ts";
 import { UserError } from "../../errors.ts";
 import { planRun } from "../../plan/plan.ts";
-import { formatDuration, parseDuration } from "../../spec/duration.ts";
+import { formatDuration } from "../../spec/duration.ts";
 import { loadSpec } from "../../spec/load.ts";
 import { createFsResultStore } from "../../store/fs-store.ts";
 import { readRunLock } from "../../store/run-lock.ts";
-import { parseCommandArgs, singleArgument } from "../args.ts";
+import { durationOption, parseCommandArgs, singleArgument } from "../args.ts";
 import type { CliIO } from "../io.ts";
 import { defaultInfraFile } from "./run-ecs.ts";
 import { statusOnEcs } from "./status-ecs.ts";
@@ -50,9 +50,7 @@ export async function statusCommand(args: string[], io: CliIO): Promise<number> 
     return 0;
   }
   const specFile = singleArgument(positionals, USAGE);
-  const every = parseDuration(o.every ?? "5s");
-  if (every === undefined)
-    throw new UserError(`status: --every takes a duration such as 5s`, { exitCode: 2 });
+  const every = durationOption("status", "every", o.every, 5, "5s");
   if (o.executor !== undefined && o.executor !== "local" && o.executor !== "ecs") {
     throw new UserError(`status: --executor takes local or ecs, got "${o.executor}"`, { exitCode: 2 });
   }

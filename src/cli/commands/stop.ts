@@ -4,9 +4,9 @@ import { hostname } from "node:os";
 import { drainQueue } from "../../cloud/sqs-drain.ts";
 import { stopRunSet } from "../../cloud/stop-run-set.ts";
 import { UserError } from "../../errors.ts";
-import { formatDuration, parseDuration } from "../../spec/duration.ts";
+import { formatDuration } from "../../spec/duration.ts";
 import { acquireCloudLock, CLOUD_LOCK_FILE } from "../../store/s3-lock.ts";
-import { parseCommandArgs, singleArgument } from "../args.ts";
+import { durationOption, parseCommandArgs, singleArgument } from "../args.ts";
 import type { CliIO } from "../io.ts";
 import { defaultInfraFile, loadEcsRunSet } from "./run-ecs.ts";
 
@@ -40,9 +40,7 @@ export async function stopCommand(args: string[], io: CliIO): Promise<number> {
       { exitCode: 2 },
     );
   }
-  const wait = o.wait === undefined ? 150 : parseDuration(o.wait);
-  if (wait === undefined)
-    throw new UserError(`stop: --wait takes a duration such as 90s, got "${o.wait}"`, { exitCode: 2 });
+  const wait = durationOption("stop", "wait", o.wait, 150, "90s");
   const runSet = await loadEcsRunSet(
     { specFile, infraFile: o.infra ?? (await defaultInfraFile(specFile)) },
     io,
