@@ -18,7 +18,8 @@ describe("valid ids", () => {
       "a_b-c.d+e@f#g(h)[i],j=k~l",
       "Grundwasser-ö",
       "井戸3",
-      "...",
+      ".x",
+      "console",
       "x".repeat(128),
     ])
       expect(idProblem(id), id).toBeUndefined();
@@ -35,6 +36,14 @@ describe("valid ids", () => {
     expect(idProblem("a ")).toBe('id "a " ends with a space');
     expect(idProblem("")).toBe("an empty id");
     expect(idProblem("x".repeat(129))).toBe(`id "${"x".repeat(37)}..." is 129 characters long`);
+    // a folder name holds 255 bytes: 128 characters of another script can be more
+    expect(idProblem("井".repeat(100))).toBe(`id "${"井".repeat(37)}..." is 300 bytes long in UTF-8`);
+    // what Windows would change or refuse as a folder name
+    expect(idProblem("run.")).toBe('id "run." ends with "." (Windows drops it from a folder name)');
+    expect(idProblem("...")).toBe('id "..." ends with "." (Windows drops it from a folder name)');
+    expect(idProblem("CON")).toBe('id "CON" is a name Windows reserves for a device');
+    expect(idProblem("nul.txt")).toBe('id "nul.txt" is a name Windows reserves for a device');
+    expect(idProblem("com1")).toBe('id "com1" is a name Windows reserves for a device');
   });
 
   it("rejects ids that differ only in case or Unicode normalisation", () => {

@@ -3,14 +3,18 @@
 //
 // An id names a realisation's result folder, so it must be a safe folder name on every
 // system results are read on: 1 to 128 letters, digits, spaces and _ - . + @ # ( ) [ ] , = ~
-// (any script's letters and digits), not "." or "..", no leading or trailing space; and no two
-// ids of a spec may differ only in case or Unicode normalisation (macOS and Windows would give
-// them one folder).
+// (any script's letters and digits), at most 200 bytes of UTF-8 (a file name holds 255), not
+// "." or "..", no leading or trailing space, no trailing "." (Windows drops it), not a name
+// Windows reserves (CON, NUL, COM1...); and no two ids of a spec may differ only in case or
+// Unicode normalisation (macOS and Windows would give them one folder).
 import { PestFormatError, UserError } from "../errors.ts";
 import { decodeText, splitLines } from "../pest/text.ts";
 
 export const MAX_ID_LENGTH = 128;
-export const ID_RULE = `ids are 1 to ${MAX_ID_LENGTH} letters, digits, spaces and _ - . + @ # ( ) [ ] , = ~, not "." or "..", without leading or trailing spaces`;
+export const MAX_ID_BYTES = 200;
+export const ID_RULE = `ids are 1 to ${MAX_ID_LENGTH} letters, digits, spaces and _ - . + @ # ( ) [ ] , = ~ (at most ${MAX_ID_BYTES} bytes), not "." or "..", without leading or trailing spaces or a trailing ".", and not a name Windows reserves (CON, PRN, AUX, NUL, COM1-9, LPT1-9)`;
+/** Names Windows will not give a file or folder, with or without an extension. */
+const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$/i;
 
 const ID_CHAR = /[\p{L}\p{M}\p{N} _\-.+@#()[\],=~]/u;
 const ID = /^[\p{L}\p{M}\p{N} _\-.+@#()[\],=~]+$/u;
@@ -43,9 +47,13 @@ export function idProblem(id: string): string | undefined {
   if (id === "") return "an empty id";
   const length = [...id].length;
   if (length > MAX_ID_LENGTH) return `id ${shown} is ${length} characters long`;
+  const bytes = Buffer.byteLength(id, "utf8");
+  if (bytes > MAX_ID_BYTES) return `id ${shown} is ${bytes} bytes long in UTF-8`;
   if (id === "." || id === "..") return `id ${shown} names a folder, not a realisation`;
   if (id.startsWith(" ")) return `id ${shown} starts with a space`;
   if (id.endsWith(" ")) return `id ${shown} ends with a space`;
+  if (id.endsWith(".")) return `id ${shown} ends with "." (Windows drops it from a folder name)`;
+  if (WINDOWS_RESERVED.test(id)) return `id ${shown} is a name Windows reserves for a device`;
   if (ID.test(id)) return undefined;
   const bad = [...id].find((c) => !ID_CHAR.test(c)) ?? "";
   return `id ${shown} contains ${JSON.stringify(bad)}, which is not allowed`;
