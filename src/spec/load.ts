@@ -7,6 +7,7 @@ import { loadRealisations, type RealisationSet } from "../params/sources.ts";
 import { type InstructionFile, parseInstructions } from "../pest/instructions.ts";
 import { scanTemplateFile, type TemplateSummary } from "../pest/template.ts";
 import { decodeUtf8, NotUtf8Error } from "../pest/text.ts";
+import { checkCloudRules } from "./cloud-rules.ts";
 import { type Diagnostic, formatDiagnostic, type KeyPath } from "./diagnostics.ts";
 import { checkWorkdirPath, resolveInside } from "./paths.ts";
 import { checkReferences } from "./references.ts";
@@ -259,6 +260,7 @@ async function resolveReferences(
   })) {
     at(problem.path, problem.message, problem.fix);
   }
+  for (const problem of checkCloudRules(spec)) at(problem.path, problem.message, problem.fix);
 
   const resolved: ResolvedSpec = {
     file,
