@@ -20,6 +20,13 @@ export interface InfrastructureOutputs {
   readonly securityGroups: readonly string[];
   readonly assignPublicIp: boolean;
   readonly containerName: string;
+  /** The scenario's ECS service, whose desired count the run sets (cdktf stacks). */
+  readonly service?: string;
+  /** Where the workers log: `<logStreamPrefix>/<containerName>/<task id>` in this group. */
+  readonly logGroup?: string;
+  readonly logStreamPrefix?: string;
+  /** The project's SNS topic for alerts. */
+  readonly alertsTopicArn?: string;
 }
 
 /** The run configuration a worker downloads (JSON in S3): everything but the model files,
