@@ -9,6 +9,7 @@ import {
   checkLogRetention,
   checkRegion,
   checkStorage,
+  checkTags,
   checkWorkerQuota,
   fargateCpuChoicesFor,
   fargateMemoryChoices,
@@ -189,6 +190,46 @@ describe("storage and logs", () => {
     expect(bad.error?.issues[0]?.message).toBe(
       "an e-mail address, an https:// URL, or a phone number such as +15551234567",
     );
+  });
+});
+
+describe("tags", () => {
+  it("accepts the tags AWS accepts", () => {
+    expect(
+      checkTags(
+        spec({ cloud: { client: "Acme Water", tags: { "cost-centre": "hydro/7", "Team Ä": "ops@acme" } } })
+          .cloud,
+      ),
+    ).toEqual([]);
+  });
+
+  it("refuses modelfleet's own tag names, keys and values AWS refuses, and a client that cannot be a tag", () => {
+    const problems = checkTags(
+      spec({ cloud: { client: "Acme (Water)", tags: { project: "x", "aws:owner": "me", ok: "a;b" } } }).cloud,
+    );
+    expect(problems).toEqual([
+      {
+        path: ["cloud", "tags", "project"],
+        message: "`project` is set by modelfleet on every resource",
+        fix: "choose another tag name",
+      },
+      {
+        path: ["cloud", "tags", "aws:owner"],
+        message:
+          '"aws:owner" is not a tag key AWS accepts: 1-128 letters, digits, spaces and _ . : / = + - @, not starting with aws:',
+      },
+      {
+        path: ["cloud", "tags", "ok"],
+        message:
+          '"a;b" is not a tag value AWS accepts: at most 256 letters, digits, spaces and _ . : / = + - @',
+      },
+      {
+        path: ["cloud", "client"],
+        message:
+          '"Acme (Water)" cannot be a tag value: at most 256 letters, digits, spaces and _ . : / = + - @',
+      },
+    ]);
+    expect(checkTags(spec({ cloud: { tags: { client: "x" } } }).cloud)[0]?.fix).toBe("use `cloud.client`");
   });
 });
 

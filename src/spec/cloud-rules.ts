@@ -65,6 +65,7 @@ export function checkCloudRules(spec: ProjectSpec): CloudProblem[] {
     ...checkWorkerQuota(spec),
     ...checkStorage(spec.cloud.storage),
     ...checkLogRetention(spec.cloud.log_retention_days),
+    ...checkTags(spec.cloud),
   ];
 }
 
@@ -149,4 +150,55 @@ export function checkLogRetention(days: number): CloudProblem[] {
       fix: below === undefined ? `use ${above}` : `use ${below} or ${above}`,
     },
   ];
+}
+
+/** Tags modelfleet sets on every resource itself; `cloud.tags` may not name them. */
+export const RESERVED_TAGS: readonly string[] = ["managed-by", "project", "client", "scenario", "component"];
+/** What AWS accepts in tag keys and values. */
+const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+/** AWS allows 50 tags per resource; modelfleet's own take up to five. */
+const MAX_OWN_TAGS = 45;
+
+export function checkTags(cloud: ProjectSpec["cloud"]): CloudProblem[] {
+  const problems: CloudProblem[] = [];
+  const entries = Object.entries(cloud.tags);
+  if (entries.length > MAX_OWN_TAGS) {
+    problems.push({
+      path: ["cloud", "tags"],
+      message: `${entries.length} tags; AWS allows 50 per resource and modelfleet sets up to 5 itself`,
+      fix: `keep at most ${MAX_OWN_TAGS}`,
+    });
+  }
+  for (const [key, value] of entries) {
+    const path = ["cloud", "tags", key];
+    if (RESERVED_TAGS.includes(key)) {
+      problems.push({
+        path,
+        message: `\`${key}\` is set by modelfleet on every resource`,
+        fix: key === "client" ? "use `cloud.client`" : "choose another tag name",
+      });
+    } else if (
+      key.length < 1 ||
+      key.length > 128 ||
+      !TAG_TEXT.test(key) ||
+      key.toLowerCase().startsWith("aws:")
+    ) {
+      problems.push({
+        path,
+        message: `"${key}" is not a tag key AWS accepts: 1-128 letters, digits, spaces and _ . : / = + - @, not starting with aws:`,
+      });
+    } else if (value.length > 256 || !TAG_TEXT.test(value)) {
+      problems.push({
+        path,
+        message: `"${value}" is not a tag value AWS accepts: at most 256 letters, digits, spaces and _ . : / = + - @`,
+      });
+    }
+  }
+  if (cloud.client !== undefined && (cloud.client.length > 256 || !TAG_TEXT.test(cloud.client))) {
+    problems.push({
+      path: ["cloud", "client"],
+      message: `"${cloud.client}" cannot be a tag value: at most 256 letters, digits, spaces and _ . : / = + - @`,
+    });
+  }
+  return problems;
 }
