@@ -57,3 +57,10 @@ export const FARGATE_ZONE_IDS: Readonly<Record<string, readonly string[]>> = {
 export function isAwsRegion(name: string): boolean {
   return AWS_REGIONS.includes(name);
 }
+
+/** The partition a region belongs to, as it appears in ARNs. */
+export function partitionOf(region: string): "aws" | "aws-cn" | "aws-us-gov" {
+  if (region.startsWith("cn-")) return "aws-cn";
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  return "aws";
+}
