@@ -239,6 +239,8 @@ describe("project stack", () => {
       propagate_tags: "SERVICE",
       network_configuration: { assign_public_ip: true },
     });
+    // ECS refuses a capacity provider strategy before the cluster has the providers.
+    expect(service.depends_on).toEqual(["aws_ecs_cluster_capacity_providers.cluster_capacity_BDCA409E"]);
     expect(only(json, "aws_appautoscaling_target")).toMatchObject({
       min_capacity: 0,
       max_capacity: 40,

@@ -5,6 +5,8 @@ import { Construct } from "constructs";
 
 export class WorkerCluster extends Construct {
   readonly cluster: EcsCluster;
+  /** Services that use the capacity providers must wait for this. */
+  readonly capacity: EcsClusterCapacityProviders;
 
   constructor(scope: Construct, id: string, props: { readonly name: string }) {
     super(scope, id);
@@ -13,7 +15,7 @@ export class WorkerCluster extends Construct {
       // Container Insights costs per metric; the run reports what it needs.
       setting: [{ name: "containerInsights", value: "disabled" }],
     });
-    new EcsClusterCapacityProviders(this, "capacity", {
+    this.capacity = new EcsClusterCapacityProviders(this, "capacity", {
       clusterName: this.cluster.name,
       capacityProviders: ["FARGATE", "FARGATE_SPOT"],
       defaultCapacityProviderStrategy: [{ capacityProvider: "FARGATE", weight: 1 }],

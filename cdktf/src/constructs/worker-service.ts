@@ -10,6 +10,7 @@ import {
 import { AppautoscalingTarget } from "@cdktn/provider-aws/lib/appautoscaling-target/index.js";
 import { CloudwatchMetricAlarm } from "@cdktn/provider-aws/lib/cloudwatch-metric-alarm/index.js";
 import { EcsService } from "@cdktn/provider-aws/lib/ecs-service/index.js";
+import type { ITerraformDependable } from "cdktn";
 import { Construct } from "constructs";
 import type { ScenarioNames } from "../names.ts";
 import type { ScalingSettings } from "../scenario-settings.ts";
@@ -18,6 +19,8 @@ export interface WorkerServiceProps {
   readonly names: ScenarioNames;
   readonly clusterArn: string;
   readonly clusterName: string;
+  /** The cluster's capacity providers: a service using one fails if created first. */
+  readonly capacity: ITerraformDependable;
   readonly taskDefinitionArn: string;
   readonly spot: boolean;
   readonly subnetIds: string[];
@@ -58,6 +61,7 @@ export class WorkerService extends Construct {
       propagateTags: "SERVICE",
       enableEcsManagedTags: true,
       lifecycle: { ignoreChanges: ["desired_count"] },
+      dependsOn: [props.capacity],
       tags,
     });
 

@@ -15,7 +15,6 @@ import {
   ENGINE_REPOSITORY,
   GITHUB_OIDC_HOST,
   NAME_PREFIX,
-  WORKFLOW_ROLE_PATH,
   WORKLOAD_BOUNDARY_POLICY,
   WORKLOAD_ROLE_PATH,
 } from "../names.ts";
@@ -51,7 +50,6 @@ export function modelfleetArns(s: Arns) {
     logGroups: any("logs", `log-group:/${NAME_PREFIX}/*`),
     logStreams: any("logs", `log-group:/${NAME_PREFIX}/*:*`),
     workloadRoles: arn(s, "iam", "", `role${WORKLOAD_ROLE_PATH}*`),
-    workflowRoles: arn(s, "iam", "", `role${WORKFLOW_ROLE_PATH}*`),
     boundaryPolicy: arn(s, "iam", "", `policy/${WORKLOAD_BOUNDARY_POLICY}`),
     oidcProvider: arn(s, "iam", "", `oidc-provider/${GITHUB_OIDC_HOST}`),
     topics: any("sns", `${NAME_PREFIX}-*`),
@@ -147,7 +145,7 @@ function readStatements(scope: WorkflowScope): Statement[] {
         "iam:ListRoleTags",
         "iam:ListInstanceProfilesForRole",
       ],
-      Resource: [a.workloadRoles, a.workflowRoles],
+      Resource: a.workloadRoles,
     },
     {
       Sid: "ReadPoliciesAndProvider",
@@ -187,6 +185,8 @@ function readStatements(scope: WorkflowScope): Statement[] {
         "ec2:DescribeRouteTables",
         "ec2:DescribeInternetGateways",
         "ec2:DescribeVpcEndpoints",
+        "ec2:DescribeVpcEndpointServices",
+        "ec2:DescribeNetworkAcls",
         "ec2:DescribePrefixLists",
         "ec2:DescribeSecurityGroups",
         "ec2:DescribeSecurityGroupRules",

@@ -62,7 +62,7 @@ export class ProjectStack extends TerraformStack {
       name: `${names.bucketStem}-${account}`,
       storage: input.storage,
     }).bucket;
-    const cluster = new WorkerCluster(this, "cluster", { name: names.cluster }).cluster;
+    const { cluster, capacity } = new WorkerCluster(this, "cluster", { name: names.cluster });
     const network = new WorkerNetwork(this, "network", {
       name: names.network,
       securityGroupName: names.securityGroup,
@@ -120,6 +120,7 @@ export class ProjectStack extends TerraformStack {
         names: sNames,
         clusterArn: cluster.arn,
         clusterName: cluster.name,
+        capacity,
         taskDefinitionArn: worker.taskDefinition.arn,
         spot: spec.resources.spot,
         subnetIds: network.subnetIds,
