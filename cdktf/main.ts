@@ -27,7 +27,8 @@ async function main(): Promise<number> {
   const names = [stacks.foundation, ...stacks.projects].map((s) => s.node.id);
   process.stdout.write(`synthesised ${names.length} stacks into ${outdir}/stacks: ${names.join(", ")}\n`);
   for (const field of exampleValues(config)) {
-    process.stderr.write(`note: ${configFile}: ${field} is the example value; set it before deploying\n`);
+    // A note, not an error: synthesising with the example values is fine (cdktn shows stderr as errors).
+    process.stdout.write(`note: ${configFile}: ${field} is the example value; set it before deploying\n`);
   }
   if (findings.length > 0) {
     process.stderr.write(
