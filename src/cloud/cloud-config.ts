@@ -21,10 +21,14 @@ export interface InfrastructureOutputs {
   readonly securityGroups: readonly string[];
   readonly assignPublicIp: boolean;
   readonly containerName: string;
+  /** The scenario's ECS service, whose desired count the run sets (cdktf stacks). */
+  readonly service?: string;
   /** The workers' CloudWatch log group (the task definition's awslogs-group), if known. */
   readonly logGroup?: string;
   /** Its awslogs-stream-prefix: a worker's stream is `<prefix>/<container>/<task id>`. */
   readonly logStreamPrefix?: string;
+  /** The project's SNS topic for alerts. */
+  readonly alertsTopicArn?: string;
 }
 
 /** How to read one worker's log, as a command, from the infrastructure outputs. */

@@ -10,6 +10,7 @@ import { FormatProblems, moreProblems, PROBLEMS_SHOWN_PER_FILE } from "../pest/f
 import { type InstructionFile, parseInstructions } from "../pest/instructions.ts";
 import { scanTemplateFile, type TemplateSummary } from "../pest/template.ts";
 import { decodeUtf8, NotUtf8Error } from "../pest/text.ts";
+import { checkCloudRules } from "./cloud-rules.ts";
 import { type Diagnostic, formatDiagnostic, type KeyPath } from "./diagnostics.ts";
 import { listModelFolder } from "./model-folder.ts";
 import { checkWorkdirPath, isInside, resolveInside } from "./paths.ts";
@@ -147,6 +148,8 @@ interface SpecParts {
   readonly parameters?: ProjectSpec["parameters"];
   readonly alerts?: ProjectSpec["alerts"];
   readonly report?: ProjectSpec["report"];
+  readonly resources?: ProjectSpec["resources"];
+  readonly cloud?: ProjectSpec["cloud"];
   readonly allow_external_paths?: boolean;
 }
 
@@ -172,6 +175,8 @@ function salvageParts(data: Record<string, unknown>): SpecParts {
     ...optional("parameters", valid(top.parameters, data.parameters)),
     ...optional("alerts", valid(top.alerts, data.alerts)),
     ...optional("report", valid(top.report, data.report)),
+    ...optional("resources", valid(top.resources, data.resources)),
+    ...optional("cloud", valid(top.cloud, data.cloud)),
     ...optional("allow_external_paths", valid(top.allow_external_paths, data.allow_external_paths)),
   };
 }
@@ -453,6 +458,7 @@ async function checkParts(parts: SpecParts, yaml: PositionedYaml, file: string):
   })) {
     at(problem.path, problem.message, problem.fix);
   }
+  for (const problem of checkCloudRules(parts)) at(problem.path, problem.message, problem.fix);
 
   return {
     diagnostics,

@@ -392,6 +392,35 @@ export const cloudSchema = z.strictObject({
   client: z.string().optional().describe("Client name, tagged on every resource for cost allocation."),
   tags: z.record(z.string(), z.string()).default({}),
   idle_timeout: duration.default(120).describe("Workers exit after the queue has been empty this long."),
+  storage: z
+    .strictObject({
+      infrequent_access_after_days: z.number().int().min(1).default(30),
+      storage_class: z.enum(["STANDARD_IA", "INTELLIGENT_TIERING", "GLACIER_IR"]).default("STANDARD_IA"),
+      noncurrent_expire_after_days: z.number().int().min(1).default(90),
+    })
+    .default({
+      infrequent_access_after_days: 30,
+      storage_class: "STANDARD_IA",
+      noncurrent_expire_after_days: 90,
+    })
+    .describe(
+      "The results bucket: results move to `storage_class` after `infrequent_access_after_days`; replaced versions are deleted after `noncurrent_expire_after_days`.",
+    ),
+  alerts_to: z
+    .array(
+      z.string().regex(/^(?:[^@\s]+@[^@\s]+\.[^@\s]+|https:\/\/\S+|\+[1-9]\d{6,14})$/, {
+        message: "an e-mail address, an https:// URL, or a phone number such as +15551234567",
+      }),
+    )
+    .default([])
+    .describe("Who the alerts topic notifies: e-mail addresses, https:// endpoints, phone numbers (SMS)."),
+  log_retention_days: z.number().int().default(30).describe("Days the workers' logs are kept."),
+  fargate_vcpu_quota: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe("Your account's Fargate vCPU quota in the region, when it differs from the assumed 4000."),
 });
 
 export const projectSpecSchema = z
@@ -422,6 +451,13 @@ export const projectSpecSchema = z
       assign_public_ip: false,
       tags: {},
       idle_timeout: 120,
+      storage: {
+        infrequent_access_after_days: 30,
+        storage_class: "STANDARD_IA",
+        noncurrent_expire_after_days: 90,
+      },
+      alerts_to: [],
+      log_retention_days: 30,
     }),
     allow_external_paths: z
       .boolean()

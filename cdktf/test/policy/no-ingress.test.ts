@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { noIngress } from "../../src/policy/rules/no-ingress.ts";
+import { RULE_CONTEXT } from "../helpers.ts";
+import { stackOf } from "./fixtures.ts";
+
+describe("no-ingress", () => {
+  it("passes egress-only groups and an emptied default group", () => {
+    const json = stackOf({
+      aws_security_group: { w: { name: "w", vpc_id: "v" } },
+      aws_vpc_security_group_egress_rule: {
+        out: { security_group_id: "x", ip_protocol: "tcp", from_port: 443, to_port: 443 },
+      },
+      aws_security_group_rule: { e: { type: "egress" } },
+      aws_default_security_group: { d: { vpc_id: "v" } },
+    });
+    expect(noIngress.check(json, RULE_CONTEXT)).toEqual([]);
+  });
+
+  it("finds every way of letting traffic in", () => {
+    const json = stackOf({
+      aws_security_group: {
+        inline: { ingress: [{ from_port: 22, to_port: 22, protocol: "tcp", cidr_blocks: ["0.0.0.0/0"] }] },
+      },
+      aws_vpc_security_group_ingress_rule: { rule: { security_group_id: "x", ip_protocol: "-1" } },
+      aws_security_group_rule: { old: { type: "ingress" } },
+      aws_default_security_group: { d: { ingress: [{ self: true }] } },
+    });
+    expect(noIngress.check(json, RULE_CONTEXT).map((f) => f.address)).toEqual([
+      "aws_security_group.inline",
+      "aws_vpc_security_group_ingress_rule.rule",
+      "aws_security_group_rule.old",
+      "aws_default_security_group.d",
+    ]);
+  });
+});
