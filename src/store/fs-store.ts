@@ -27,7 +27,6 @@ import type { RealisationResult } from "../results/realisation-result.ts";
 import { type NewPlan, nextPlanRecord, PLAN_FILE, type PlanRecord, parsePlanRecord } from "./plan-record.ts";
 import {
   attemptFolder,
-  attemptOf,
   checkRelativePath,
   checkSegment,
   type PublishOptions,
@@ -44,6 +43,7 @@ import {
   tempPathFor,
   tryCreateLockFile,
 } from "./run-lock.ts";
+import { type PublishAttemptOutcome, tidyAfterPublish } from "./tidy-after-publish.ts";
 
 const RESULT_FILE = "result.json";
 /** Files read at once by listResults: enough to hide latency, well under fd limits. */
@@ -144,34 +144,16 @@ export class FsResultStore implements ResultStore {
   }
 
   async currentPlan(runSet: RunSetRef): Promise<PlanRecord | undefined> {
-    const file = path.join(this.runSetLocation(runSet), PLAN_FILE);
-    let text: string;
-    try {
-      text = await readFile(file, "utf8");
-    } catch (e) {
-      if (isErrno(e, "ENOENT", "ENOTDIR")) return undefined;
-      throw e;
-    }
-    const parsed = parsePlanRecord(text);
-    if (typeof parsed === "string") {
-      throw new UserError(
-        `${file} is not a readable modelfleet plan (${parsed}); it was probably edited by hand. ` +
-          "Delete it: the next `modelfleet run` writes it again",
-      );
-    }
-    return parsed;
+    return readRecord(
+      path.join(this.runSetLocation(runSet), PLAN_FILE),
+      parsePlanRecord,
+      "plan",
+      "Delete it: the next `modelfleet run` writes it again",
+    );
   }
 
   async publishResult(result: RealisationResult, options: PublishOptions = {}): Promise<PublishOutcome> {
-    const outcome = await this.#publish(result, options);
-    // Tidy up after the publish (best effort: nothing refers to these files any more).
-    if (outcome.published === false && outcome.current?.attempt !== result.attempt) {
-      await this.#discardFilesOf(result).catch(() => {});
-    }
-    if (outcome.published && outcome.replaced && attemptOf(outcome.replaced) !== attemptOf(result)) {
-      await this.#discardFilesOf(outcome.replaced).catch(() => {});
-    }
-    return outcome.published ? "published" : "already-published";
+    return tidyAfterPublish(result, await this.#publish(result, options), (r) => this.#discardFilesOf(r));
   }
 
   async #discardFilesOf(result: RealisationResult): Promise<void> {
@@ -185,13 +167,7 @@ export class FsResultStore implements ResultStore {
     await rm(path.join(dir, "log.txt"), { force: true });
   }
 
-  async #publish(
-    result: RealisationResult,
-    options: PublishOptions,
-  ): Promise<
-    | { published: true; replaced: RealisationResult | undefined }
-    | { published: false; current: RealisationResult | undefined }
-  > {
+  async #publish(result: RealisationResult, options: PublishOptions): Promise<PublishAttemptOutcome> {
     const dir = this.realisationDir(result, result.id);
     const final = path.join(dir, RESULT_FILE);
     // The common repeat (a re-run of a settled realisation) needs no temp file or fsync.
@@ -267,7 +243,25 @@ export class FsResultStore implements ResultStore {
   }
 }
 
-async function readResult(file: string): Promise<RealisationResult | undefined> {
+function readResult(file: string): Promise<RealisationResult | undefined> {
+  return readRecord(
+    file,
+    parseResult,
+    "result",
+    "Delete it and the realisation will run again on the next `modelfleet run`",
+    "edited or truncated",
+  );
+}
+
+/** A JSON record the store wrote (a result, the plan), or undefined when there is none; one
+ * that cannot be read says so, with what to do. */
+async function readRecord<T>(
+  file: string,
+  parse: (text: string) => T | string,
+  what: string,
+  fix: string,
+  damage = "edited",
+): Promise<T | undefined> {
   let text: string;
   try {
     text = await readFile(file, "utf8");
@@ -276,11 +270,10 @@ async function readResult(file: string): Promise<RealisationResult | undefined> 
     if (isErrno(e, "ENOENT", "ENOTDIR")) return undefined;
     throw e;
   }
-  const parsed = parseResult(text);
+  const parsed = parse(text);
   if (typeof parsed === "string") {
     throw new UserError(
-      `${file} is not a readable modelfleet result (${parsed}); it was probably edited or truncated ` +
-        `by hand. Delete it and the realisation will run again on the next \`modelfleet run\``,
+      `${file} is not a readable modelfleet ${what} (${parsed}); it was probably ${damage} by hand. ${fix}`,
     );
   }
   return parsed;

@@ -45,7 +45,6 @@ import type { RealisationResult } from "../results/realisation-result.ts";
 import { type NewPlan, nextPlanRecord, PLAN_FILE, type PlanRecord, parsePlanRecord } from "./plan-record.ts";
 import {
   attemptFolder,
-  attemptOf,
   checkRelativePath,
   checkSegment,
   type PublishOptions,
@@ -54,6 +53,7 @@ import {
   supersedes,
 } from "./result-rules.ts";
 import type { AttemptFile, PublishOutcome, ResultStore, RunSetRef, StoredFile } from "./result-store.ts";
+import { type PublishAttemptOutcome, tidyAfterPublish } from "./tidy-after-publish.ts";
 
 const RESULT_FILE = "result.json";
 /** GETs in flight while listing results: enough to hide S3's latency (tens of ms each). */
@@ -242,33 +242,15 @@ export class S3ResultStore implements ResultStore, S3Target {
     const prefix = `${this.runSetKey(runSet)}/realisations/`;
     const limit = createLimiter(this.listConcurrency);
     const reads: Promise<RealisationResult | undefined>[] = [];
-    let token: string | undefined;
-    do {
-      const page = await this.call("list", prefix, () =>
-        this.client.send(
-          new ListObjectsV2Command({
-            Bucket: this.bucket,
-            Prefix: prefix,
-            MaxKeys: this.listPageSize,
-            ...(token !== undefined && { ContinuationToken: token }),
-          }),
-        ),
-      );
-      for (const object of page.Contents ?? []) {
-        const key = object.Key;
-        if (key === undefined || !isResultKey(key.slice(prefix.length))) continue;
+    for await (const keys of this.listKeys(prefix)) {
+      for (const key of keys) {
+        if (!isResultKey(key.slice(prefix.length))) continue;
         // Reads start while later pages are fetched; a failure is reported once, below.
         const read = limit(() => this.readResult(key));
         read.catch(() => {});
         reads.push(read);
       }
-      if (page.IsTruncated && !page.NextContinuationToken) {
-        throw new Error(
-          `listing ${s3Url(this.bucket, prefix)} failed: S3 said there was more but gave no token`,
-        );
-      }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token !== undefined);
+    }
     const results = await Promise.all(reads);
     return results.filter((r) => r !== undefined);
   }
@@ -317,15 +299,7 @@ export class S3ResultStore implements ResultStore, S3Target {
   }
 
   async publishResult(result: RealisationResult, options: PublishOptions = {}): Promise<PublishOutcome> {
-    const outcome = await this.publish(result, options);
-    // Tidy up after the publish (best effort: nothing refers to these objects any more).
-    if (!outcome.published && outcome.current?.attempt !== result.attempt) {
-      await this.discardFilesOf(result).catch(() => {});
-    }
-    if (outcome.published && outcome.replaced && attemptOf(outcome.replaced) !== attemptOf(result)) {
-      await this.discardFilesOf(outcome.replaced).catch(() => {});
-    }
-    return outcome.published ? "published" : "already-published";
+    return tidyAfterPublish(result, await this.publish(result, options), (r) => this.discardFilesOf(r));
   }
 
   async startPlan(runSet: RunSetRef, plan: NewPlan): Promise<PlanRecord> {
@@ -387,6 +361,22 @@ export class S3ResultStore implements ResultStore, S3Target {
 
   /** Deletes every object under a prefix (an attempt has a handful). */
   private async deleteUnder(prefix: string): Promise<void> {
+    const limit = createLimiter(8);
+    for await (const keys of this.listKeys(prefix)) {
+      await Promise.all(
+        keys.map((key) =>
+          limit(() =>
+            this.call("write", key, () =>
+              this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })),
+            ),
+          ),
+        ),
+      );
+    }
+  }
+
+  /** The keys under a prefix, a page at a time. */
+  private async *listKeys(prefix: string): AsyncGenerator<string[]> {
     let token: string | undefined;
     do {
       const page = await this.call("list", prefix, () =>
@@ -394,31 +384,22 @@ export class S3ResultStore implements ResultStore, S3Target {
           new ListObjectsV2Command({
             Bucket: this.bucket,
             Prefix: prefix,
+            MaxKeys: this.listPageSize,
             ...(token !== undefined && { ContinuationToken: token }),
           }),
         ),
       );
-      const limit = createLimiter(8);
-      await Promise.all(
-        (page.Contents ?? []).map((o) =>
-          limit(() =>
-            this.call("write", o.Key!, () =>
-              this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: o.Key! })),
-            ),
-          ),
-        ),
-      );
+      yield (page.Contents ?? []).flatMap((o) => (o.Key === undefined ? [] : [o.Key]));
+      if (page.IsTruncated && !page.NextContinuationToken) {
+        throw new Error(
+          `listing ${s3Url(this.bucket, prefix)} failed: S3 said there was more but gave no token`,
+        );
+      }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token !== undefined);
   }
 
-  private async publish(
-    result: RealisationResult,
-    options: PublishOptions,
-  ): Promise<
-    | { published: true; replaced: RealisationResult | undefined }
-    | { published: false; current: RealisationResult | undefined }
-  > {
+  private async publish(result: RealisationResult, options: PublishOptions): Promise<PublishAttemptOutcome> {
     const key = this.resultKey(result, result.id);
     const body = `${JSON.stringify(result, null, 2)}\n`;
     const token = randomUUID();
