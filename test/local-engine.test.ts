@@ -231,6 +231,19 @@ describe("a results store that refuses writes", () => {
   });
 });
 
+describe("an old output file left in the model folder", () => {
+  it("is never read as a realisation's output: the files the model must write start absent", async () => {
+    project = await makeProject({ params: [{ x: 1, mode: 11 }, { x: 2 }] });
+    // copied from a run made by hand
+    await writeFile(join(project.dir, "model", "out.txt"), "RESULTS\ny 999\nz 999\n");
+    const report = await run(project);
+    const r = byId(report.results);
+    expect(r.get("1")!.failure).toMatchObject({ kind: "model", reason: "success_check" });
+    expect(r.get("1")!.failure!.message).toBe("the model did not write out.txt (model.success.file)");
+    expect(r.get("2")).toMatchObject({ status: "ok", observations: { y: 4, z: 3 } });
+  });
+});
+
 describe("--retry-failed", () => {
   it("replaces the failure it re-runs when the re-run succeeds, and counts it as run now", async () => {
     project = await makeProject({ params: [{ x: 1, mode: 9 }, { x: 2 }] });

@@ -372,13 +372,31 @@ async function makeWorkdir(config: RunConfig, workdir: string) {
     await mkdir(workdir, { recursive: true });
   }
   for (const d of config.bundle.dirs) await mkdir(join(workdir, d), { recursive: true });
+  // The files the model must write (what instruction files read, the success check's file)
+  // are left out, as PEST++ deletes them before each run: an old copy in the model folder
+  // would otherwise be read as this realisation's output when the model writes none.
+  const outputs = modelOutputs(config);
   // Copies, not links: a model that writes to one of its inputs must not change the bundle.
   // FICLONE makes the copy a cheap reflink where the file system supports it.
   await Promise.all(
-    config.bundle.files.map((f) =>
-      copyFile(join(config.modelDir, f.path), join(workdir, f.path), constants.COPYFILE_FICLONE),
-    ),
+    config.bundle.files
+      .filter((f) => !outputs.has(normalRelative(f.path)))
+      .map((f) => copyFile(join(config.modelDir, f.path), join(workdir, f.path), constants.COPYFILE_FICLONE)),
   );
+}
+
+/** The work-folder paths the model is to write, as forward-slash relative paths. */
+function modelOutputs(config: RunConfig): Set<string> {
+  const out = new Set(config.instructions.map((i) => normalRelative(i.reads)));
+  if (config.success.file !== undefined) out.add(normalRelative(config.success.file));
+  return out;
+}
+
+function normalRelative(p: string): string {
+  return p
+    .split(/[\\/]+/)
+    .filter((s) => s !== "" && s !== ".")
+    .join("/");
 }
 
 async function matchKept(patterns: readonly string[], workdir: string): Promise<string[]> {

@@ -6,7 +6,7 @@
 //   as the out-of-memory killer would; 8: sleeps 1.5 s then succeeds; 9: fails while the file
 //   named by MF_BEHAVE_FAIL_WHILE exists (outside the model's inputs: the same key fails,
 //   then succeeds); 10: also writes `run\heads.out`, a file name with a backslash, as models
-//   under Wine do.
+//   under Wine do; 11: exits 0 without writing anything (a wrapper that hides a failure).
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
@@ -40,6 +40,8 @@ if (mode === 1) {
 } else if (mode === 9 && existsSync(process.env.MF_BEHAVE_FAIL_WHILE ?? "")) {
   process.stderr.write("behave: the flaky condition holds, exiting with 1\n");
   process.exit(1);
+} else if (mode === 11) {
+  process.stdout.write("behave: wrote nothing\n");
 } else if (mode === 10) {
   writeFileSync("run\\heads.out", `heads ${x}\n`);
   writeFileSync("out.txt", `RESULTS\ny ${x * 2}\nz ${x + 1}\n`);
