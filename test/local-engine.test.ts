@@ -1,7 +1,7 @@
 // The local engine end to end, with real processes: results, resume, failure classes,
 // timeouts without orphans, retries of infrastructure failures, stragglers.
 import { spawn } from "node:child_process";
-import { readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { DiskSpace } from "../src/agent/disk-space.ts";
@@ -350,22 +350,50 @@ describe("failures", () => {
     expect((await run(project, { retryFailed: true })).plan.toRun.map((p) => p.id)).toEqual(["2", "3", "4"]);
   });
 
-  it("a command that does not exist is a model failure that says so", async () => {
+  it("a command that does not exist is an infrastructure failure that says so, and runs once it is installed", async () => {
     project = await makeProject({ params: [{ x: 1 }] });
-    await writeFile(
-      project.spec,
-      (await readFile(project.spec, "utf8")).replace(
-        /command: \[.*\]/,
-        "command: [no-such-model-exe, run.in]",
-      ),
-    );
+    const spec = await readFile(project.spec, "utf8");
+    await writeFile(project.spec, spec.replace(/command: \[.*\]/, "command: [no-such-model-exe, run.in]"));
     const r = (await run(project)).results[0]!;
     expect(r.failure).toEqual({
-      kind: "model",
+      kind: "infrastructure",
       reason: "spawn",
       message:
         "command `no-such-model-exe` not found; check model.command (is it on PATH, or in the model folder as ./no-such-model-exe?)",
     });
+    // installing the program (here: a script of that name on PATH) is enough: the next run runs it
+    const bin = join(project.dir, "bin");
+    await mkdir(bin);
+    await writeFile(
+      join(bin, "no-such-model-exe"),
+      `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} behave.mjs\n`,
+      { mode: 0o755 },
+    );
+    const path = process.env["PATH"];
+    process.env["PATH"] = `${bin}:${path}`;
+    try {
+      const again = await run(project);
+      expect(again.plan.infraRetry).toBe(1);
+      expect(again.results[0]).toMatchObject({ status: "ok", observations: { y: 2, z: 2 } });
+    } finally {
+      process.env["PATH"] = path;
+    }
+  });
+
+  it("a timeout runs again once model.timeout is raised", async () => {
+    project = await makeProject({ params: [{ x: 1, mode: 8 }], timeout: "1s" });
+    const first = (await run(project)).results[0]!;
+    expect(first.failure).toMatchObject({ kind: "model", reason: "timeout" });
+    expect(first.failure!.message).toContain("the next run runs it again with the longer timeout");
+    // the same timeout: done
+    expect((await run(project)).plan.toRun).toHaveLength(0);
+    await writeFile(
+      project.spec,
+      (await readFile(project.spec, "utf8")).replace("timeout: 1s", "timeout: 20s"),
+    );
+    const again = await run(project);
+    expect(again.plan.longerTimeout).toBe(1);
+    expect(again.results[0]).toMatchObject({ status: "ok", observations: { y: 2, z: 2 } });
   });
 
   it("a model that hangs is a timeout, and its whole process tree is gone", async () => {

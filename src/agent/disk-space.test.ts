@@ -11,12 +11,17 @@ describe("disk space", () => {
     expect(await systemDiskSpace.usage("/no/such/folder/anywhere")).toBeUndefined();
   });
 
-  it("calls a disk nearly full below 16 MiB or 0.5 % free", () => {
+  it("calls a disk full with next to nothing left, or when the model said it found no space", () => {
     const GB = 1024 ** 3;
-    expect(isNearlyFull({ availableBytes: 10 * 1024 ** 2, totalBytes: GB })).toBe(true);
-    expect(isNearlyFull({ availableBytes: 100 * 1024 ** 2, totalBytes: GB })).toBe(false);
-    expect(isNearlyFull({ availableBytes: 2 * GB, totalBytes: 1000 * GB })).toBe(true);
-    expect(isNearlyFull({ availableBytes: 10 * GB, totalBytes: 1000 * GB })).toBe(false);
+    expect(isNearlyFull({ availableBytes: 1024 ** 2, totalBytes: GB })).toBe(true);
+    // 18 MB free of 4 GB, or 2 GB of a terabyte, is room: a failure there is the model's
+    expect(isNearlyFull({ availableBytes: 18 * 1024 ** 2, totalBytes: 4 * GB })).toBe(false);
+    expect(isNearlyFull({ availableBytes: 2 * GB, totalBytes: 1000 * GB })).toBe(false);
+    const room = { availableBytes: 2 * GB, totalBytes: 1000 * GB };
+    expect(isNearlyFull(room, "forrtl: No space left on device, unit 12")).toBe(true);
+    expect(isNearlyFull(room, "write failed: ENOSPC")).toBe(true);
+    expect(isNearlyFull(room, "Disk quota exceeded")).toBe(true);
+    expect(isNearlyFull(room, "error: convergence failed")).toBe(false);
   });
 
   it("writes sizes for people", () => {

@@ -24,9 +24,17 @@ export const systemDiskSpace: DiskSpace = {
   },
 };
 
-/** Nearly full: less than 16 MiB or 0.5 % of the file system left, whichever is more. */
-export function isNearlyFull(u: DiskUsage): boolean {
-  return u.availableBytes < Math.max(16 * 1024 * 1024, u.totalBytes * 0.005);
+/** Less than this left is a full disk, whatever its size: a model that ran out of space
+ * leaves a few blocks at most. (A share of the disk would call a terabyte disk with gigabytes
+ * free full, and turn every real failure on it into a retry.) */
+export const FULL_DISK_BYTES = 4 * 1024 * 1024;
+
+/** What a program says when a write found no space. */
+const NO_SPACE = /no space left on device|disk quota exceeded|\bENOSPC\b|\bEDQUOT\b/i;
+
+/** The disk was full when the model failed: next to nothing left, or the model said so. */
+export function isNearlyFull(u: DiskUsage, modelOutput = ""): boolean {
+  return u.availableBytes < FULL_DISK_BYTES || NO_SPACE.test(modelOutput);
 }
 
 export function formatBytes(n: number): string {

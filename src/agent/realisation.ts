@@ -157,9 +157,9 @@ export async function completeAttempt(
   const done = (o: EarlyOutcome): AttemptOutcome => ({ ...o, process: proc, startedAt, endedAt: new Date() });
   if (proc.aborted) return done({ status: "aborted", observations: {} });
   const processFailure = classifyProcess(config, proc);
-  if (processFailure) return done(await failedOnFullDisk(input, processFailure));
+  if (processFailure) return done(await failedOnFullDisk(input, processFailure, proc.outputTail));
   const successFailure = await checkSuccess(config, input.workdir);
-  if (successFailure) return done(await failedOnFullDisk(input, successFailure));
+  if (successFailure) return done(await failedOnFullDisk(input, successFailure, proc.outputTail));
 
   const observations: Record<string, number> = {};
   for (const ins of config.instructions) {
@@ -168,18 +168,26 @@ export async function completeAttempt(
       bytes = await readFile(join(input.workdir, ins.reads));
     } catch {
       return done(
-        await failedOnFullDisk(input, {
-          kind: "model",
-          reason: "instructions",
-          message: `the model did not write ${ins.reads}, which ${ins.parsed.file} reads`,
-        }),
+        await failedOnFullDisk(
+          input,
+          {
+            kind: "model",
+            reason: "instructions",
+            message: `the model did not write ${ins.reads}, which ${ins.parsed.file} reads`,
+          },
+          proc.outputTail,
+        ),
       );
     }
     try {
       for (const [name, value] of readObservations(ins.parsed, bytes, ins.reads)) observations[name] = value;
     } catch (e) {
       return done(
-        await failedOnFullDisk(input, { kind: "model", reason: "instructions", message: errorMessage(e) }),
+        await failedOnFullDisk(
+          input,
+          { kind: "model", reason: "instructions", message: errorMessage(e) },
+          proc.outputTail,
+        ),
       );
     }
   }
@@ -191,13 +199,17 @@ export async function completeAttempt(
  * missing output file are what a model that could not write says. Such a failure is an
  * infrastructure failure, retried, with the model's own message kept.
  */
-async function failedOnFullDisk(input: AttemptInput, failure: Failure): Promise<EarlyOutcome> {
+async function failedOnFullDisk(
+  input: AttemptInput,
+  failure: Failure,
+  outputTail: string,
+): Promise<EarlyOutcome> {
   const failed = { status: "failed" as const, observations: {} };
   if (failure.kind !== "model" || failure.reason === "timeout" || failure.reason === "spawn") {
     return { ...failed, failure };
   }
   const usage = await (input.diskSpace ?? systemDiskSpace).usage(input.workdir);
-  if (!usage || !isNearlyFull(usage)) return { ...failed, failure };
+  if (!usage || !isNearlyFull(usage, outputTail)) return { ...failed, failure };
   return {
     ...failed,
     failure: {
@@ -212,15 +224,17 @@ function classifyProcess(config: RunConfig, proc: ModelProcessResult): Failure |
   const cmd = typeof config.command === "string" ? config.command : config.command[0];
   if (proc.spawnError) {
     const code = proc.spawnError.code;
+    // The machine's doing, not the parameters': once the program is installed (or made
+    // executable) the next run runs it, as for any infrastructure failure.
     if (code === "ENOENT")
       return {
-        kind: "model",
+        kind: "infrastructure",
         reason: "spawn",
         message: `command \`${cmd}\` not found; check model.command (is it on PATH, or in the model folder as ./${cmd}?)`,
       };
     if (code === "EACCES")
       return {
-        kind: "model",
+        kind: "infrastructure",
         reason: "spawn",
         message: `command \`${cmd}\` is not executable; chmod +x it, or run it through its interpreter`,
       };
@@ -242,7 +256,7 @@ function classifyProcess(config: RunConfig, proc: ModelProcessResult): Failure |
     return {
       kind: "model",
       reason: "timeout",
-      message: `timed out after ${config.timeoutSeconds}s; the process tree was killed (raise model.timeout if runs need longer)`,
+      message: `timed out after ${config.timeoutSeconds}s; the process tree was killed (raise model.timeout if runs need longer: the next run runs it again with the longer timeout)`,
     };
   }
   if (proc.signal !== null) {
@@ -343,6 +357,7 @@ export async function publishAttempt(
     peakMemoryMb: p?.peakMemoryMb ?? null,
     exitCode: p?.exitCode ?? null,
     signal: p?.signal ?? null,
+    timeoutSeconds: config.timeoutSeconds,
     parameters: Object.fromEntries(input.values),
     observations: outcome.observations,
     files,

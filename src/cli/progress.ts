@@ -17,8 +17,8 @@ export interface ProgressCounts {
   readonly etaSeconds: number | undefined;
   /** A stop was asked for: running models finish (or are killed), nothing new starts. */
   readonly stopping: boolean;
-  /** Model CPU time of the results published by this run (those measured). */
-  readonly cpuSeconds: number;
+  /** Model CPU time of the results published by this run; null when none was measured. */
+  readonly cpuSeconds: number | null;
 }
 
 /**
@@ -34,7 +34,7 @@ export class ProgressTracker {
   #ok = 0;
   #failed = 0;
   #retries = 0;
-  #cpuSeconds = 0;
+  #cpuSeconds: number | null = null;
   #stopping = false;
   /** worker → the realisation its model is running. */
   readonly #running = new Map<string, string>();
@@ -58,7 +58,7 @@ export class ProgressTracker {
         this.#ended(e.id);
         if (e.result.status === "ok") this.#ok++;
         else this.#failed++;
-        this.#cpuSeconds += e.result.cpuSeconds ?? 0;
+        if (e.result.cpuSeconds !== null) this.#cpuSeconds = (this.#cpuSeconds ?? 0) + e.result.cpuSeconds;
         break;
       case "retrying":
         this.#ended(e.id);

@@ -37,6 +37,8 @@ export interface RunPlan {
   readonly infraRetry: number;
   /** Model failures that run again because of --retry-failed. */
   readonly retryFailed: number;
+  /** Timeouts under a shorter model.timeout than today's: they run again with the longer one. */
+  readonly longerTimeout: number;
   /** Median wall time of earlier successful runs of this run set, if any. */
   readonly medianWallSeconds: number | undefined;
   readonly published: ReadonlyMap<string, RealisationResult>;
@@ -104,6 +106,7 @@ export async function planRun(
   let stale = 0;
   let infraRetry = 0;
   let retryFailed = 0;
+  let longerTimeout = 0;
   for (const p of all) {
     const prior = byId.get(p.id);
     if (!prior) {
@@ -114,6 +117,9 @@ export async function planRun(
     } else if (!isSettled(prior, p.key)) {
       infraRetry++;
       toRun.push(p);
+    } else if (ranOutOfTime(prior, resolved.spec.model.timeout)) {
+      longerTimeout++;
+      toRun.push({ ...p, replaces: attemptOf(prior) });
     } else if (prior.status === "failed" && options.retryFailed) {
       retryFailed++;
       toRun.push({ ...p, replaces: attemptOf(prior) });
@@ -132,9 +138,19 @@ export async function planRun(
     stale,
     infraRetry,
     retryFailed,
+    longerTimeout,
     medianWallSeconds: median(walls),
     published: byId,
   };
+}
+
+/** A timeout under a shorter limit than the spec's now is worth another try. */
+function ranOutOfTime(prior: RealisationResult, timeoutSeconds: number): boolean {
+  return (
+    prior.failure?.reason === "timeout" &&
+    prior.timeoutSeconds !== undefined &&
+    prior.timeoutSeconds < timeoutSeconds
+  );
 }
 
 export function median(values: readonly number[]): number | undefined {

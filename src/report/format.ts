@@ -56,7 +56,8 @@ export function formatRho(rho: number): string {
 }
 
 /** CPU hours with a precision that suits the size: "0.42", "12.3", "1,204". */
-export function formatHours(hours: number): string {
+export function formatHours(hours: number | null): string {
+  if (hours === null) return "not measured";
   if (!Number.isFinite(hours)) return "?";
   if (hours > 0 && hours < 0.01) return formatNumber(hours, 2);
   if (hours < 10) return hours.toFixed(2);

@@ -139,7 +139,10 @@ function headline(ctx: Context): string {
   }
   if (s.counts.notRun > 0) counts.push(`${formatCount(s.counts.notRun)} not run`);
   const median = s.runtime.quantiles[quantileKey(0.5)] ?? s.runtime.mean;
-  const timing = [`wall time ${formatDuration(s.wallSeconds)}`, `${formatHours(s.cpuHours)} CPU hours`];
+  const timing = [
+    `wall time ${formatDuration(s.wallSeconds)}`,
+    s.cpuHours === null ? "model CPU not measured" : `${formatHours(s.cpuHours)} CPU hours`,
+  ];
   if (median !== null && median !== undefined) timing.push(`median model run ${formatDuration(median)}`);
   const alertText = fired > 0 ? ` · **${fired} alert${fired === 1 ? "" : "s"} fired**` : "";
   return [

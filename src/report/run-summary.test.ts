@@ -26,4 +26,23 @@ describe("formatRunSummary", () => {
     );
     expect(text).toContain("  ran now                     2   in 4.0s on 2 worker(s), model CPU 6.0s");
   });
+
+  it("says CPU was not measured rather than printing zero", () => {
+    const text = formatRunSummary(
+      input({ results: [testResult("1", { cpuSeconds: null })], ranNow: 1, ranNowCpuSeconds: null }),
+    );
+    expect(text).toContain("model CPU not measured");
+  });
+
+  it("says what to do next about each kind of failure", () => {
+    const failure = { kind: "model", reason: "exit_code", message: "exited with code 1" } as const;
+    const lost = { kind: "infrastructure", reason: "disk_full", message: "disk full" } as const;
+    const text = formatRunSummary(
+      input({ results: [testResult("1", { failure }), testResult("2", { failure: lost })], ranNow: 2 }),
+    );
+    expect(text).toContain(
+      "model failures are final results: once their cause is fixed, `run --retry-failed` runs them again",
+    );
+    expect(text).toContain("infrastructure failures run again on the next `run`");
+  });
 });

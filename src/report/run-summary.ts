@@ -12,8 +12,9 @@ export interface RunSummaryInput {
   readonly missing: number;
   /** Published in this run (the rest were done before). */
   readonly ranNow: number;
-  /** Model CPU time of the results published in this run (not of the whole run set). */
-  readonly ranNowCpuSeconds: number;
+  /** Model CPU time of the results published in this run (not of the whole run set); null
+   * when none was measured. */
+  readonly ranNowCpuSeconds: number | null;
   readonly wallSeconds: number;
   readonly workers: number;
   readonly location: string;
@@ -45,7 +46,7 @@ export function formatRunSummary(s: RunSummaryInput): string {
   ];
   if (s.missing > 0) lines.push(`  not run yet            ${pad(s.missing)}   (run again to resume)`);
   lines.push(
-    `  ran now                ${pad(s.ranNow)}   in ${formatDuration(s.wallSeconds)} on ${s.workers} worker(s), model CPU ${formatDuration(s.ranNowCpuSeconds)}`,
+    `  ran now                ${pad(s.ranNow)}   in ${formatDuration(s.wallSeconds)} on ${s.workers} worker(s), model CPU ${s.ranNowCpuSeconds === null ? "not measured" : formatDuration(s.ranNowCpuSeconds)}`,
   );
   const slowest = [...s.results]
     .filter((r) => r.status === "ok")
@@ -65,6 +66,13 @@ export function formatRunSummary(s: RunSummaryInput): string {
       lines.push(`  ${g.count} × ${g.kind} / ${g.reason}`);
       for (const ex of g.examples) lines.push(`      ${ex.id}: ${ex.message.split("\n")[0]}`);
     }
+    // What the next step is, for each kind.
+    if (modelFailed > 0) {
+      lines.push(
+        "  model failures are final results: once their cause is fixed, `run --retry-failed` runs them again",
+      );
+    }
+    if (infraFailed > 0) lines.push("  infrastructure failures run again on the next `run`");
   }
   if (s.keptWorkdirs.length > 0) {
     lines.push("", `work folders of failed runs kept for debugging (${s.keptWorkdirs.length}):`);

@@ -14,7 +14,7 @@ export function formatTextReport(
   const lines = [
     `${summary.project}/${summary.scenario}: ${c.ok} ok, ${c.failedModel} model failures, ${c.failedInfrastructure} infrastructure failures${
       c.notRun ? `, ${c.notRun} not run` : ""
-    } of ${c.realisations}; wall ${formatDuration(summary.wallSeconds)}, model CPU ${formatDuration(summary.cpuHours * 3600)}`,
+    } of ${c.realisations}; wall ${formatDuration(summary.wallSeconds)}, model CPU ${summary.cpuHours === null ? "not measured" : formatDuration(summary.cpuHours * 3600)}`,
   ];
   const incomplete = incompleteNote(c);
   if (incomplete) lines.push(incomplete);

@@ -147,6 +147,10 @@ describe("createAggregator", () => {
     // 0-30, then 100-1120 (r2 and r3 overlap); nothing ran from 30 to 100.
     expect(summary.wallSeconds).toBe(1050);
     expect(summary.cpuHours).toBe(1);
+    // nothing measured is not zero
+    const unmeasured = aggregator();
+    unmeasured.add(testResult("r1", { cpuSeconds: null }));
+    expect(unmeasured.finish().summary.cpuHours).toBeNull();
     // Successful runs only: 30 and 50.
     expect(summary.runtime).toMatchObject({ count: 2, mean: 40, min: 30, max: 50, quantiles: { p50: 40 } });
     expect(summary.realisations).toEqual([

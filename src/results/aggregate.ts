@@ -69,6 +69,7 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
   let failedModel = 0;
   let failedInfrastructure = 0;
   let cpuSeconds = 0;
+  let cpuMeasured = 0;
   let finished: { summary: RunSetSummary; matrices: RunSetMatrices } | undefined;
 
   return {
@@ -88,7 +89,10 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
         failures.add(result);
       }
       const start = Date.parse(result.startedAt);
-      cpuSeconds += result.cpuSeconds ?? 0;
+      if (result.cpuSeconds !== null) {
+        cpuSeconds += result.cpuSeconds;
+        cpuMeasured++;
+      }
       timeline.push({
         row: {
           id: result.id,
@@ -204,7 +208,7 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
         notRun,
       },
       wallSeconds: busySeconds(timeline.map((t) => [t.start, Date.parse(t.row.endedAt)] as const)),
-      cpuHours: cpuSeconds / 3600,
+      cpuHours: cpuMeasured > 0 ? cpuSeconds / 3600 : null,
       runtime: describe(Float64Array.from(okWallSeconds), quantiles),
       quantiles: [...quantiles],
       observations: observationStats,

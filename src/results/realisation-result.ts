@@ -62,6 +62,8 @@ export interface RealisationResult {
   readonly peakMemoryMb: number | null;
   readonly exitCode: number | null;
   readonly signal: string | null;
+  /** The model timeout it ran with: a timeout under a shorter one runs again once it is raised. */
+  readonly timeoutSeconds?: number;
   readonly parameters: Readonly<Record<string, number>>;
   readonly observations: Readonly<Record<string, number>>;
   readonly files: readonly KeptFile[];

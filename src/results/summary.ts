@@ -134,7 +134,9 @@ export interface RunSetSummary {
   /** Time during which at least one published realisation was running: from the first start
    * to the last end, less any time between runs when none was. */
   readonly wallSeconds: number;
-  readonly cpuHours: number;
+  /** Model CPU of the published realisations; null when none could be measured (results
+   * from machines without /proc). */
+  readonly cpuHours: number | null;
   /** Model wall time per realisation (successful ones). */
   readonly runtime: DistributionStats;
   readonly quantiles: readonly number[];

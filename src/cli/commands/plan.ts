@@ -71,6 +71,7 @@ export async function planCommand(args: string[], io: CliIO): Promise<number> {
           toRun: plan.toRun.length,
           stale: plan.stale,
           infrastructureRetries: plan.infraRetry,
+          longerTimeout: plan.longerTimeout,
           workers: w,
           medianWallSeconds: plan.medianWallSeconds ?? null,
           estimatedSeconds: estimate ?? null,
@@ -86,7 +87,7 @@ export async function planCommand(args: string[], io: CliIO): Promise<number> {
   io.out(`  realisations      ${plan.all.length}`);
   io.out(`  done              ${plan.done.ok} ok, ${plan.done.modelFailed} model failures`);
   io.out(
-    `  to run            ${plan.toRun.length}${plan.stale ? ` (${plan.stale} changed since their last run)` : ""}${plan.infraRetry ? ` (${plan.infraRetry} infrastructure failures to retry)` : ""}`,
+    `  to run            ${plan.toRun.length}${plan.stale ? ` (${plan.stale} changed since their last run)` : ""}${plan.infraRetry ? ` (${plan.infraRetry} infrastructure failures to retry)` : ""}${plan.longerTimeout ? ` (${plan.longerTimeout} timeouts to retry with the longer timeout)` : ""}`,
   );
   io.out(
     `  model bundle      ${plan.bundle.files.length} files, ${formatBytes(plan.bundle.bytes)}, ${plan.bundle.hash.slice(0, 12)}`,

@@ -203,7 +203,7 @@ export async function runOnEcs(options: EcsRunOptions, io: CliIO): Promise<numbe
           results: report.results,
           missing,
           ranNow: report.published + report.deadLettered,
-          ranNowCpuSeconds: tracker?.counts().cpuSeconds ?? 0,
+          ranNowCpuSeconds: tracker?.counts().cpuSeconds ?? null,
           wallSeconds: report.wallSeconds,
           workers: report.pool.launched,
           location: aggregated.location,

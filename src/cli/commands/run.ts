@@ -140,6 +140,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
           plan.stale ? `${plan.stale} changed since their last run` : "",
           plan.infraRetry ? `${plan.infraRetry} infrastructure failures to retry` : "",
           plan.retryFailed ? `${plan.retryFailed} model failures to retry` : "",
+          plan.longerTimeout ? `${plan.longerTimeout} timeouts to retry with the longer timeout` : "",
         ].filter(Boolean);
         io.err(
           `${label}: ${plan.all.length} realisations, ${done} done, ${plan.toRun.length} to run${again.length ? ` (${again.join(", ")})` : ""}; ${w} worker(s)`,
@@ -192,7 +193,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
           results: report.results,
           missing,
           ranNow: report.engine.published,
-          ranNowCpuSeconds: tracker?.counts().cpuSeconds ?? 0,
+          ranNowCpuSeconds: tracker?.counts().cpuSeconds ?? null,
           wallSeconds: report.engine.wallSeconds,
           workers: report.workers,
           location,
