@@ -266,7 +266,7 @@ function classifyProcess(config: RunConfig, proc: ModelProcessResult): Failure |
         reason: "out_of_memory",
         message: `killed by SIGKILL, most likely the out-of-memory killer${
           proc.peakMemoryMb ? ` (peak memory seen ${proc.peakMemoryMb} MB)` : ""
-        }; raise resources.memory_gb or run fewer workers`,
+        }; give each model more memory: fewer models at once on this machine (--workers), or a larger resources.memory_gb for cloud workers`,
       };
     }
     return { kind: "model", reason: "killed", message: `the model was killed by ${proc.signal}` };

@@ -16,6 +16,7 @@ import type { ResultStore } from "../store/result-store.ts";
 import { acquireRunLock, type RunLock } from "../store/run-lock.ts";
 import { type EngineEvent, type EngineSummary, runEngine } from "./local-engine.ts";
 import { type ModelJournal, openModelJournal, reapRecordedModels } from "./model-journal.ts";
+import { removeLeftoverTrash } from "./trash.ts";
 
 export const DEFAULT_RESULTS_ROOT = ".modelfleet/results";
 export const DEFAULT_WORK_ROOT = ".modelfleet/work";
@@ -87,6 +88,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
         `cannot use ${workRoot} as the work folder: ${errorMessage(e)}; choose another with --work-dir`,
       );
     });
+    await removeLeftoverTrash(workRoot);
     const orphans = await reapRecordedModels(workRoot);
     if (orphans > 0) options.onOrphans?.(orphans);
     journal = openModelJournal(workRoot);

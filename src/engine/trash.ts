@@ -1,34 +1,40 @@
-// Work folders of finished realisations are moved aside with one rename and deleted in
-// batches by a separate `rm -rf`, so the engine's own thread does not spend a dozen file
-// operations per realisation removing them.
+// Work folders of finished realisations are moved aside with one rename and deleted by a
+// separate `rm -rf` a moment later, several at a time, so the engine's own thread does not
+// spend a dozen file operations per realisation removing them. They are deleted promptly:
+// within a fraction of a second, or as soon as a batch fills, so that finished folders never
+// pile up on a disk that models are filling (a retried attempt's folder is gone before the
+// retry has gone far).
 import { execFile } from "node:child_process";
-import { mkdir, rename, rm } from "node:fs/promises";
+import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 
 export interface Trash {
-  /** Moves a folder out of the way; it is deleted later. */
+  /** Moves a folder out of the way; it is deleted shortly. */
   discard(dir: string): Promise<void>;
   /** Deletes everything discarded so far. */
   drain(): Promise<void>;
 }
 
 const BATCH = 64;
+/** How long a folder waits for others to share its `rm -rf`. */
+const BATCH_WAIT_MS = 50;
+const TRASH_PREFIX = ".trash-";
 
 export function createTrash(root: string): Trash {
   let seq = 0;
   let batch = 0;
   let current: string | undefined;
   let count = 0;
-  const deletions: Promise<void>[] = [];
-
-  const remove = (dir: string): Promise<void> =>
-    process.platform === "win32"
-      ? rm(dir, { recursive: true, force: true }).catch(() => {})
-      : new Promise((resolve) => execFile("rm", ["-rf", dir], () => resolve()));
+  let timer: NodeJS.Timeout | undefined;
+  const deletions = new Set<Promise<void>>();
 
   const flush = () => {
+    clearTimeout(timer);
+    timer = undefined;
     if (current === undefined || count === 0) return;
-    deletions.push(remove(current));
+    const deletion = removeFolder(current);
+    deletions.add(deletion);
+    void deletion.then(() => deletions.delete(deletion));
     current = undefined;
     count = 0;
   };
@@ -37,13 +43,14 @@ export function createTrash(root: string): Trash {
     async discard(dir) {
       try {
         if (current === undefined) {
-          current = join(root, `.trash-${process.pid}-${batch++}`);
+          current = join(root, `${TRASH_PREFIX}${process.pid}-${batch++}`);
           await mkdir(current, { recursive: true });
         }
         const target = join(current, String(seq++));
         count++;
         await rename(dir, target);
         if (count >= BATCH) flush();
+        else timer ??= setTimeout(flush, BATCH_WAIT_MS);
       } catch {
         await rm(dir, { recursive: true, force: true }).catch(() => {});
       }
@@ -53,4 +60,17 @@ export function createTrash(root: string): Trash {
       await Promise.all(deletions);
     },
   };
+}
+
+/** Deletes the trash a run that was killed left behind (call it holding the work folder's
+ * lock: no other run is using the folder). */
+export async function removeLeftoverTrash(root: string): Promise<void> {
+  const names = await readdir(root).catch(() => [] as string[]);
+  await Promise.all(names.filter((n) => n.startsWith(TRASH_PREFIX)).map((n) => removeFolder(join(root, n))));
+}
+
+function removeFolder(dir: string): Promise<void> {
+  return process.platform === "win32"
+    ? rm(dir, { recursive: true, force: true }).catch(() => {})
+    : new Promise((resolve) => execFile("rm", ["-rf", dir], () => resolve()));
 }
