@@ -234,6 +234,21 @@ describe("Ctrl-C", () => {
     expect(published.length).toBeLessThan(6);
   });
 
+  it("a closed terminal (SIGHUP) stops as Ctrl-C does: running models finish and are published", async () => {
+    project = await makeProject({ params: Array.from({ length: 6 }, (_, i) => ({ x: i + 1, mode: 8 })) });
+    const run = startRun(project, ["--grace", "20s"], { detached: true });
+    child = run.proc;
+    await waitFor("models running", async () => (run.output().includes("2 worker(s)") ? true : undefined));
+    await new Promise((r) => setTimeout(r, 500));
+    run.proc.kill("SIGHUP");
+    expect(await run.exited).toBe(129);
+    const published = await publishedResults(project);
+    expect(published.map((r) => r.status)).toEqual(published.map(() => "ok"));
+    expect(published.length).toBeGreaterThanOrEqual(2);
+    // no model left running
+    expect(await processesUnder(join(project.work, "test", "base"))).toEqual([]);
+  });
+
   it("a second Ctrl-C kills running models at once and publishes nothing half-done", async () => {
     project = await makeProject({
       params: [

@@ -8,9 +8,22 @@ export interface CliIO {
   readonly cwd: string;
 }
 
+/** Set once the terminal is gone (SIGHUP): nothing more is written, and write errors on the
+ * dead terminal are not failures of the command. */
+let outputGone = false;
+
+/** The terminal closed (SIGHUP): stop writing, and let the command finish its work quietly. */
+export function outputIsGone(): void {
+  outputGone = true;
+}
+
 export const processIO: CliIO = {
-  out: (text) => process.stdout.write(text.endsWith("\n") ? text : `${text}\n`),
-  err: (text) => process.stderr.write(text.endsWith("\n") ? text : `${text}\n`),
+  out: (text) => {
+    if (!outputGone) process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+  },
+  err: (text) => {
+    if (!outputGone) process.stderr.write(text.endsWith("\n") ? text : `${text}\n`);
+  },
   isTTY: Boolean(process.stdout.isTTY),
   cwd: process.cwd(),
 };
@@ -30,6 +43,8 @@ export function exitQuietlyOnBrokenPipe(
 ): void {
   for (const stream of streams) {
     stream.on("error", (e: NodeJS.ErrnoException) => {
+      // After a hangup the terminal is gone: its write errors (EIO, EPIPE) are expected.
+      if (outputGone) return;
       if (e.code !== "EPIPE") throw e;
       exit(BROKEN_PIPE_EXIT_CODE);
     });

@@ -10,7 +10,11 @@ import { formatUnpublished } from "../../report/unpublished.ts";
 import { formatDuration } from "../../spec/duration.ts";
 import { loadSpec } from "../../spec/load.ts";
 import { durationOption, parseCommandArgs, singleArgument } from "../args.ts";
-import type { CliIO } from "../io.ts";
+import { type CliIO, outputIsGone } from "../io.ts";
+
+/** 128 + SIGHUP: stopped because the terminal closed (run again to resume). */
+const HANGUP_EXIT_CODE = 129;
+
 import { ProgressTracker, startProgressDisplay } from "../progress.ts";
 import { runOnEcs } from "./run-ecs.ts";
 
@@ -114,8 +118,17 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
       kill.abort();
     }
   };
+  // The terminal closed (an SSH session dropped): the same graceful stop as Ctrl-C, with
+  // nothing printed any more; the results are published and the next run resumes.
+  let hungUp = false;
+  const onHangup = () => {
+    hungUp = true;
+    outputIsGone();
+    stop.abort();
+  };
   process.on("SIGINT", onSigint);
   process.on("SIGTERM", onSigint);
+  process.on("SIGHUP", onHangup);
   let tracker: ProgressTracker | undefined;
   let display: { stop(): void } | undefined;
   try {
@@ -218,11 +231,12 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
       io.err(`\n${unpublished}`);
       return 1;
     }
-    if (report.engine.stopped && missing > 0) return 130;
+    if (report.engine.stopped && missing > 0) return hungUp ? HANGUP_EXIT_CODE : 130;
     return infra > 0 ? 1 : 0;
   } finally {
     display?.stop();
     process.off("SIGINT", onSigint);
     process.off("SIGTERM", onSigint);
+    process.off("SIGHUP", onHangup);
   }
 }
