@@ -301,6 +301,51 @@ describe("kept files whose names a store cannot hold as they are", () => {
   });
 });
 
+describe("kept files that are links or pipes", () => {
+  it("keeps a link to a file in the work folder, and notes the others with why", async () => {
+    project = await makeProject({ params: [{ x: 1, mode: 12 }] });
+    await writeFile(
+      project.spec,
+      (await readFile(project.spec, "utf8")).replace("keep: [out.txt]", 'keep: ["*.out", out.txt]'),
+    );
+    const r = (await run(project)).results[0]!;
+    expect(r.status).toBe("ok");
+    expect(r.files.map((f) => f.path)).toEqual(["link.out", "out.txt"]);
+    expect(r.files[0]!.sha256).toBe(r.files[1]!.sha256);
+    expect(r.notKept).toEqual([
+      { path: "host.out", reason: "a link to a file outside the work folder" },
+      { path: "pipe.out", reason: "not a regular file (a pipe, socket or device)" },
+    ]);
+  });
+});
+
+describe("an attempt that cannot be published", () => {
+  it("leaves none of its files in the results", async () => {
+    project = await makeProject({ params: [{ x: 1 }, { x: 2 }] });
+    const resolved = await loadSpec(project.spec);
+    const store = createFsResultStore(project.results);
+    const plan = await planRun(resolved, store);
+    const failing: ResultStore = Object.assign(Object.create(Object.getPrototypeOf(store)), store, {
+      publishResult: async (result: RealisationResult) => {
+        if (result.id === "2") throw Object.assign(new Error("EIO: i/o error"), { code: "EIO" });
+        return store.publishResult(result);
+      },
+    });
+    const summary = await runEngine({
+      config: await runConfigFromSpec(resolved, plan.bundle),
+      items: plan.toRun,
+      store: failing,
+      workers: 2,
+      workRoot: join(project.work, "w"),
+      retries: resolved.spec.retries,
+    });
+    expect(summary.unpublished.map((u) => u.id)).toEqual(["2"]);
+    const realisations = join(store.runSetLocation(plan.runSet), "realisations");
+    expect(await readdir(join(realisations, "1"))).toEqual(["attempts", "result.json"]);
+    expect(await readdir(join(realisations, "2")).catch(() => [])).not.toContain("attempts");
+  });
+});
+
 describe("a stop", () => {
   it("starts nothing new after it, releases prepared work, and the next run does the rest", async () => {
     project = await makeProject({ params: Array.from({ length: 8 }, (_, i) => ({ x: i + 1, mode: 6 })) });

@@ -3,16 +3,27 @@
 // and the log uploaded, and result.json published last. The local engine and the cloud agent
 // both run realisations through here.
 import { randomBytes } from "node:crypto";
-import { constants, copyFile, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import {
+  constants,
+  copyFile,
+  mkdir,
+  readdir,
+  readFile,
+  realpath,
+  rm,
+  stat,
+  writeFile,
+} from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import picomatch from "picomatch";
-import { errorMessage } from "../errors.ts";
+import { errorMessage, UserError } from "../errors.ts";
 import { modelValues, NO_TRANSFORMS, type ParameterTransforms } from "../params/transforms.ts";
 import { type InstructionFile, readObservations } from "../pest/instructions.ts";
 import { renderTemplate, type Template, writeTemplateFile } from "../pest/template.ts";
 import { byteString, indexOfText, readableText } from "../pest/text.ts";
 import type { BundleFile } from "../plan/bundle.ts";
-import type { Failure, FailureReason, RealisationResult } from "../results/realisation-result.ts";
+import type { Failure, FailureReason, KeptFile, RealisationResult } from "../results/realisation-result.ts";
+import { isInside } from "../spec/paths.ts";
 import type { PublishOutcome, ResultStore } from "../store/result-store.ts";
 import { type DiskSpace, formatBytes, isNearlyFull, systemDiskSpace } from "./disk-space.ts";
 import { type ModelProcessResult, OUTPUT_LOG, readOutput, runModelProcess } from "./model-process.ts";
@@ -330,13 +341,29 @@ export async function publishAttempt(
   // Everything this attempt stores goes under a folder of its own, named in its result.
   const attempt = attemptName(input);
   const at = { runSet, id: input.id, attempt };
-  const files = [];
-  for (const rel of await matchKept(config.keep, input.workdir)) {
-    const put = await store.putFile({ ...at, path: rel, localPath: join(input.workdir, rel) });
-    files.push({ path: rel, stored: put.stored, size: put.size, sha256: put.sha256 });
+  const files: KeptFile[] = [];
+  const kept = await matchKept(config.keep, input.workdir);
+  const notKept = [...kept.skipped];
+  let log: string | undefined;
+  try {
+    for (const rel of kept.files) {
+      try {
+        const put = await store.putFile({ ...at, path: rel, localPath: join(input.workdir, rel) });
+        files.push({ path: rel, stored: put.stored, size: put.size, sha256: put.sha256 });
+      } catch (e) {
+        // A file this store can never hold (its name) is noted, not retried: running the model
+        // again would give the same name. Anything else fails the publish, to be tried again.
+        if (!isUnstorableName(e)) throw e;
+        notKept.push({ path: rel, reason: errorMessage(e) });
+      }
+    }
+    const tail = outcome.process?.outputTail ?? "";
+    log = tail === "" ? undefined : await store.putLog({ ...at, text: tail });
+  } catch (e) {
+    // Nothing of an attempt that cannot be published stays in the results.
+    await store.discardAttempt(at).catch(() => {});
+    throw e;
   }
-  const tail = outcome.process?.outputTail ?? "";
-  const log = tail === "" ? undefined : await store.putLog({ ...at, text: tail });
   const p = outcome.process;
   const result: RealisationResult = {
     schema: 1,
@@ -361,14 +388,24 @@ export async function publishAttempt(
     parameters: Object.fromEntries(input.values),
     observations: outcome.observations,
     files,
-    logTail: tailLines(tail, LOG_TAIL_LINES),
+    ...(notKept.length > 0 ? { notKept } : {}),
+    logTail: tailLines(outcome.process?.outputTail ?? "", LOG_TAIL_LINES),
     ...(log === undefined ? {} : { log }),
     ...(extra.keptWorkdir ? { workdir: extra.keptWorkdir } : {}),
   };
-  const publish = await store.publishResult(
-    result,
-    input.replaces === undefined ? {} : { replaces: input.replaces },
-  );
+  let publish: PublishOutcome;
+  try {
+    publish = await store.publishResult(
+      result,
+      input.replaces === undefined ? {} : { replaces: input.replaces },
+    );
+  } catch (e) {
+    // Unless the write went through after all (an answer lost on the way back), nothing of
+    // this attempt stays in the results.
+    const published = await store.getResult(runSet, input.id).catch(() => undefined);
+    if (published?.attempt !== attempt) await store.discardAttempt(at).catch(() => {});
+    throw e;
+  }
   return { result, publish };
 }
 
@@ -414,17 +451,62 @@ function normalRelative(p: string): string {
     .join("/");
 }
 
-async function matchKept(patterns: readonly string[], workdir: string): Promise<string[]> {
-  if (patterns.length === 0) return [];
+/** The files `keep` matches: regular files, and links to regular files inside the work
+ * folder (kept with their target's content); anything else it matches is noted, with why. */
+async function matchKept(
+  patterns: readonly string[],
+  workdir: string,
+): Promise<{ files: string[]; skipped: Array<{ path: string; reason: string }> }> {
+  const files: string[] = [];
+  const skipped: Array<{ path: string; reason: string }> = [];
+  if (patterns.length === 0) return { files, skipped };
   const isMatch = picomatch(patterns as string[], { dot: true });
   const entries = await readdir(workdir, { recursive: true, withFileTypes: true }).catch(() => []);
-  const out: string[] = [];
   for (const e of entries) {
-    if (!e.isFile()) continue;
-    const rel = relative(workdir, join(e.parentPath, e.name)).split(sep).join("/");
-    if (rel !== OUTPUT_LOG && isMatch(rel)) out.push(rel);
+    if (e.isDirectory()) continue;
+    const full = join(e.parentPath, e.name);
+    const rel = relative(workdir, full).split(sep).join("/");
+    if (rel === OUTPUT_LOG || !isMatch(rel)) continue;
+    if (e.isFile()) {
+      files.push(rel);
+      continue;
+    }
+    if (e.isSymbolicLink()) {
+      const target = await realpath(full).catch(() => undefined);
+      const inside = target !== undefined && isInside(await realpath(workdir), target);
+      const isFile =
+        inside &&
+        (await stat(full).then(
+          (s) => s.isFile(),
+          () => false,
+        ));
+      if (isFile) files.push(rel);
+      else {
+        skipped.push({
+          path: rel,
+          reason:
+            target === undefined
+              ? "a link to nothing (broken)"
+              : inside
+                ? "a link to a folder"
+                : "a link to a file outside the work folder",
+        });
+      }
+      continue;
+    }
+    skipped.push({ path: rel, reason: "not a regular file (a pipe, socket or device)" });
   }
-  return out.sort();
+  return { files: files.sort(), skipped: skipped.sort((a, b) => a.path.localeCompare(b.path)) };
+}
+
+/** A kept file's name the store cannot hold, now or ever (too long, or refused as a path). */
+function isUnstorableName(e: unknown): boolean {
+  for (let c: unknown = e, depth = 0; c instanceof Error && depth < 5; c = c.cause, depth++) {
+    if (c instanceof UserError) return true;
+    const code = (c as NodeJS.ErrnoException).code;
+    if (code === "ENAMETOOLONG" || code === "EILSEQ") return true;
+  }
+  return false;
 }
 
 function infraFailure(e: unknown, reason: FailureReason, what: string): Failure {

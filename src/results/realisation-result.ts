@@ -67,6 +67,9 @@ export interface RealisationResult {
   readonly parameters: Readonly<Record<string, number>>;
   readonly observations: Readonly<Record<string, number>>;
   readonly files: readonly KeptFile[];
+  /** Files `model.keep` matched that were not kept, with why (a name no store can hold, a
+   * link leading out of the work folder, a pipe). */
+  readonly notKept?: ReadonlyArray<{ readonly path: string; readonly reason: string }>;
   /** Last lines of the model's stdout and stderr (the whole tail is in the log). */
   readonly logTail: string;
   /** Where the log is stored, relative to the realisation's folder (`attempts/<attempt>/log.txt`);

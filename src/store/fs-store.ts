@@ -18,7 +18,7 @@
 // suspended mid-publish, is presumed dead and may be overtaken.)
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { type FileHandle, mkdir, open, readdir, readFile, rm } from "node:fs/promises";
+import { type FileHandle, mkdir, open, readdir, readFile, rm, rmdir } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -130,11 +130,13 @@ export class FsResultStore implements ResultStore {
   }
 
   async discardAttempt(attempt: AttemptFile): Promise<void> {
-    const dir = path.join(
-      this.realisationDir(attempt.runSet, attempt.id),
-      ...attemptFolder(attempt.attempt).split("/"),
-    );
+    const realisation = this.realisationDir(attempt.runSet, attempt.id);
+    const dir = path.join(realisation, ...attemptFolder(attempt.attempt).split("/"));
     await rm(dir, { recursive: true, force: true });
+    // Folders left empty go too (rmdir refuses a folder with anything in it).
+    for (const parent of [path.dirname(dir), realisation]) {
+      await rmdir(parent).catch(() => {});
+    }
   }
 
   async startPlan(runSet: RunSetRef, plan: NewPlan): Promise<PlanRecord> {

@@ -1,6 +1,7 @@
 // The rules both result stores keep, on either side of the same layout: which published
 // result a new one replaces, what a readable result.json is, and which names and paths may
 // become keys or file names.
+import { createHash } from "node:crypto";
 import { errorMessage, UserError } from "../errors.ts";
 import type { RealisationResult } from "../results/realisation-result.ts";
 
@@ -63,13 +64,30 @@ export function storedPath(relPath: string, what: string): string {
   return relPath
     .split("/")
     .filter((s) => s !== "" && s !== ".")
-    .map((segment) =>
-      segment.replace(
-        /[%\\:*?"<>|\x00-\x1f\x7f]/g,
-        (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`,
-      ),
-    )
+    .map((segment) => fitName(escapeName(segment), segment))
     .join("/");
+}
+
+/** `%`, `\\`, control characters and the characters Windows forbids, as `%XX`. */
+function escapeName(segment: string): string {
+  return segment.replace(
+    /[%\\:*?"<>|\x00-\x1f\x7f]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`,
+  );
+}
+
+/** A stored name in the bytes a file name holds (with room for a temp file's suffix): a long
+ * one keeps its start and ends with a hash of the whole name. */
+const MAX_STORED_NAME_BYTES = 200;
+
+function fitName(escaped: string, original: string): string {
+  if (Buffer.byteLength(escaped) <= MAX_STORED_NAME_BYTES) return escaped;
+  let start = "";
+  for (const c of escaped) {
+    if (Buffer.byteLength(start + c) > 150) break;
+    start += c;
+  }
+  return `${start}~${createHash("sha256").update(original).digest("hex").slice(0, 16)}`;
 }
 
 export function isInfrastructureFailure(result: RealisationResult): boolean {

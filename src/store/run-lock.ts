@@ -301,7 +301,11 @@ export function isProcessAlive(pid: number): boolean {
 /** A unique temp file name beside `file`, hidden, so listings and globs pass it by. */
 export function tempPathFor(file: string): string {
   const base = path.basename(file).replace(/^\.+/, "");
-  return path.join(path.dirname(file), `.${base}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+  // A file name holds 255 bytes: a long name's temp file is named by a hash of it instead, so
+  // a name that fits gets a temp file that fits too.
+  const shown =
+    Buffer.byteLength(base) <= 64 ? base : createHash("sha256").update(base).digest("hex").slice(0, 16);
+  return path.join(path.dirname(file), `.${shown}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
 }
 
 /** Atomically creates `target` as another name of `source`; false if `target` exists. */

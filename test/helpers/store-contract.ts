@@ -157,6 +157,27 @@ export function describeStoreContract(name: string, make: () => Promise<StoreUnd
       expect(sha("heads\n")).toBe(kept.sha256);
     });
 
+    it("stores a name the file system holds, however long or full of escapes, and keeps them apart", async () => {
+      const s = await make();
+      const local = path.join(tmp(), "long.out");
+      await writeFile(local, "long\n");
+      const at = { runSet, id: "7", attempt: "a1" };
+      // 239 bytes: a valid name, with no room for a temp file's suffix
+      const long = `${"b".repeat(235)}.out`;
+      const kept = await s.store.putFile({ ...at, path: long, localPath: local });
+      expect((await s.read("7", kept.stored))?.toString()).toBe("long\n");
+      // 120 colons become 360 bytes escaped: stored under a shortened name with a hash
+      const colons = `${":".repeat(120)}a.out`;
+      const other = `${":".repeat(120)}b.out`;
+      const a = await s.store.putFile({ ...at, path: colons, localPath: local });
+      const b = await s.store.putFile({ ...at, path: other, localPath: local });
+      expect(a.stored).not.toBe(b.stored);
+      for (const stored of [a.stored, b.stored]) {
+        expect(Buffer.byteLength(stored.split("/").pop()!)).toBeLessThanOrEqual(200);
+        expect((await s.read("7", stored))?.toString()).toBe("long\n");
+      }
+    });
+
     it("raises the plan generation on every run and keeps every key", async () => {
       const s = await make();
       expect(await s.store.currentPlan(runSet)).toBeUndefined();

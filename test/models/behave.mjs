@@ -6,9 +6,11 @@
 //   as the out-of-memory killer would; 8: sleeps 1.5 s then succeeds; 9: fails while the file
 //   named by MF_BEHAVE_FAIL_WHILE exists (outside the model's inputs: the same key fails,
 //   then succeeds); 10: also writes `run\heads.out`, a file name with a backslash, as models
-//   under Wine do; 11: exits 0 without writing anything (a wrapper that hides a failure).
-import { spawn } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+//   under Wine do; 11: exits 0 without writing anything (a wrapper that hides a failure);
+//   12: also makes links and a pipe beside out.txt (link.out -> out.txt, host.out -> a file
+//   outside the work folder, pipe.out a FIFO).
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 
 const values = Object.fromEntries(
@@ -40,6 +42,11 @@ if (mode === 1) {
 } else if (mode === 9 && existsSync(process.env.MF_BEHAVE_FAIL_WHILE ?? "")) {
   process.stderr.write("behave: the flaky condition holds, exiting with 1\n");
   process.exit(1);
+} else if (mode === 12) {
+  writeFileSync("out.txt", `RESULTS\ny ${x * 2}\nz ${x + 1}\n`);
+  symlinkSync("out.txt", "link.out");
+  symlinkSync(process.execPath, "host.out");
+  spawnSync("mkfifo", ["pipe.out"]);
 } else if (mode === 11) {
   process.stdout.write("behave: wrote nothing\n");
 } else if (mode === 10) {
