@@ -75,6 +75,16 @@ describe.each(modes)("a model started %s", (mode) => {
     expect(r.signal).toBe("SIGTERM");
   });
 
+  it("a timeout also ends what left the model's process group (setsid, a daemon)", async () => {
+    const marker = `1011.${mode === "direct" ? 1 : 2}${Math.floor(Math.random() * 1000)}`;
+    const r = await run(["/bin/sh", "-c", `setsid sleep ${marker} </dev/null >/dev/null 2>&1 & sleep 1012`], {
+      timeoutMs: 1000,
+    });
+    expect(r.timedOut).toBe(true);
+    await new Promise((res) => setTimeout(res, 300));
+    expect(await processesRunning(`sleep ${marker}`)).toEqual([]);
+  });
+
   it("reports a signal it did not get from us", async () => {
     const r = await run([node, "-e", "process.kill(process.pid, 'SIGKILL')"]);
     expect(r.signal).toBe("SIGKILL");
@@ -190,6 +200,22 @@ describe("the launcher shell", () => {
     },
   );
 });
+
+/** Pids of live processes whose command line is `cmdline` (Linux /proc). */
+async function processesRunning(cmdline: string): Promise<number[]> {
+  const { readdir } = await import("node:fs/promises");
+  const out: number[] = [];
+  for (const name of await readdir("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${name}/cmdline`, "utf8").split("\0").join(" ").trim();
+      if (cmd === cmdline && isRunning(Number(name))) out.push(Number(name));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
 
 /** Whether a process exists and is not a zombie waiting for its parent. */
 function isRunning(pid: number): boolean {

@@ -1,6 +1,7 @@
 // Runs the model command for one realisation: its own process group (so a timeout or a
 // cancel kills the whole tree), the tail of its output kept, CPU and peak memory sampled.
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { type FileHandle, open, readFile } from "node:fs/promises";
 import { platform } from "node:os";
 import { join } from "node:path";
@@ -100,6 +101,7 @@ class ProcessSupervisor {
       spawn("taskkill", ["/pid", String(pid), "/T", "/F"], { windowsHide: true });
       return;
     }
+    void this.#killStrays(pid, sig);
     try {
       process.kill(-pid, sig);
     } catch {
@@ -121,6 +123,23 @@ class ProcessSupervisor {
       process.kill(-this.pid, "SIGKILL");
     } catch {
       // none left
+    }
+    void this.#killStrays(this.pid, "SIGKILL");
+  }
+
+  /** Processes of the model's tree that left its process group (`setsid`, daemons): those
+   * alive now under it, and those seen while it ran that are still the same processes. */
+  async #killStrays(root: number, sig: NodeJS.Signals) {
+    if (!IS_LINUX) return;
+    const now = await treePids(root);
+    for (const p of now) if (p !== root) this.usage.seen.set(p, startTimeOf(p) ?? "");
+    for (const [p, start] of this.usage.seen) {
+      if (start !== "" && startTimeOf(p) !== start) continue; // gone, or the pid is another's now
+      try {
+        process.kill(p, sig);
+      } catch {
+        // gone
+      }
     }
   }
 
@@ -323,6 +342,9 @@ class TreeUsageSampler {
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
   #perPidCpu = new Map<number, number>();
+  /** Every process seen in the tree, with its start time: one that left the model's process
+   * group (setsid, a daemon) is still the model's, and is ended with it. */
+  readonly seen = new Map<number, string>();
   static readonly TICKS = 100;
 
   start(pid: number) {
@@ -350,6 +372,7 @@ class TreeUsageSampler {
       const close = stat.lastIndexOf(")");
       if (close < 0) continue;
       const fields = stat.slice(close + 2).split(" ");
+      if (pid !== root && fields[19] !== undefined) this.seen.set(pid, fields[19]);
       // fields[11], [12] are utime, stime (fields 14, 15 of stat(5)); [21] is rss in pages
       const cpu = (Number(fields[11]) + Number(fields[12])) / TreeUsageSampler.TICKS;
       if (Number.isFinite(cpu)) this.#perPidCpu.set(pid, Math.max(cpu, this.#perPidCpu.get(pid) ?? 0));
@@ -359,6 +382,17 @@ class TreeUsageSampler {
     this.cpuSeconds = [...this.#perPidCpu.values()].reduce((a, b) => a + b, 0);
     const mb = rssKb / 1024;
     this.peakMemoryMb = Math.max(this.peakMemoryMb ?? 0, Math.round(mb * 10) / 10);
+  }
+}
+
+/** Field 22 of /proc/<pid>/stat: when the process started, in ticks since boot. */
+function startTimeOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return fields[0] === "Z" ? undefined : fields[19];
+  } catch {
+    return undefined;
   }
 }
 
