@@ -40,8 +40,10 @@ options:
   --poll DURATION    with ecs: how often results and workers are checked (default 10s)
   --force            with ecs: take the run lock over from another run (check that it has ended)
 
-Exit codes: 0 every realisation has a result (some may be model failures), 1 infrastructure
-failures remain or results could not be published, 130 stopped by Ctrl-C (run again to resume).`;
+Exit codes: 0 every realisation has a result (some may be model failures); 1 infrastructure
+failures remain, results could not be published, or a problem with the project file; 2 bad
+command line; 3 another run of this scenario holds its lock; 129 stopped because the terminal
+closed; 130 stopped by Ctrl-C (run again to resume); 141 its output was closed (| head).`;
 
 export async function runCommand(args: string[], io: CliIO): Promise<number> {
   const { values: o, positionals } = parseCommandArgs(
