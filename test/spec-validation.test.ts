@@ -767,3 +767,42 @@ describe("smaller problems, each with its fix", () => {
     ]);
   });
 });
+
+describe("prior bounds", () => {
+  const sampled = (priors: string) =>
+    base.replace(
+      "par_files: params/param{id}.par\n  ids: ids.txt",
+      `sample:\n    n: 40\n    seed: 3\n    priors:\n${priors}`,
+    );
+
+  it("truncate every distribution: values are drawn inside them", async () => {
+    const { file } = await tempProject(
+      sampled(
+        "      hk1: { uniform: [0, 1], bounds: [0.5, 0.6] }\n      rch: { triangular: [0, 1, 4], bounds: [2, 3] }\n",
+      ),
+    );
+    const spec = await loadSpec(file);
+    const values = (name: string) => spec.realisations.realisations.map((r) => r.values.get(name)!);
+    expect(values("hk1").every((v) => v > 0.5 && v < 0.6)).toBe(true);
+    expect(values("rch").every((v) => v > 2 && v < 3)).toBe(true);
+  });
+
+  it("that hold no value are refused at the prior's `bounds`, every one at once", async () => {
+    const { file } = await tempProject(
+      sampled("      hk1: { uniform: [0, 1], bounds: [5, 6] }\n      rch: { fixed: 1, bounds: [2, 3] }\n"),
+    );
+    expect(await messages(file)).toEqual([
+      `${file}:18:39: \`parameters.sample.priors.hk1.bounds\`: uniform prior on [0, 1] has bounds [5, 6], which do not overlap it: no value can be drawn; correct the bounds or the distribution.`,
+      `${file}:19:32: \`parameters.sample.priors.rch.bounds\`: fixed value 1 lies outside its bounds [2, 3]; change the value, or widen the bounds`,
+    ]);
+  });
+
+  it("a prior whose draws overflow to Infinity is refused at the prior, not as a field too narrow", async () => {
+    const { file } = await tempProject(
+      sampled("      hk1: { lognormal: [400, 1] }\n      rch: { fixed: 1 }\n"),
+    );
+    expect(await messages(file)).toEqual([
+      `${file}:18:25: \`parameters.sample.priors.hk1.lognormal\`: lognormal prior [400, 1] draws Infinity: its numbers are the mean and sd of log10(value), so it centres on 10^400, beyond the largest number (about 1.8e308); for values around 400, write [2.60206, sd]`,
+    ]);
+  });
+});

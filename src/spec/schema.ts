@@ -146,7 +146,11 @@ export const priorSchema = z
     lognormal: twoNumbers.optional().describe("[mean, sd] of log10(value)"),
     truncnormal: twoNumbers.optional().describe("[mean, sd]; needs `bounds`"),
     triangular: z.tuple([z.number(), z.number(), z.number()]).optional().describe("[low, mode, high]"),
-    bounds: boundsPair.optional().describe("[lower, upper]: the distribution is truncated to them."),
+    bounds: boundsPair
+      .optional()
+      .describe(
+        "[lower, upper]: any distribution is truncated to them (values are drawn inside); they must overlap it, and a fixed value must lie inside them.",
+      ),
   })
   .superRefine((p, ctx) => {
     const kinds = PRIOR_KINDS.filter((k) => p[k] !== undefined);
