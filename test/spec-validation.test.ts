@@ -331,7 +331,12 @@ describe("durations", () => {
     );
     expect(await messages(file)).toEqual([
       `${file}:6:12: \`model.timeout\`: expected a duration of at most 30d (30 days), got 31d`,
-      `${file}:18:24: \`cloud.idle_timeout\`: expected a duration of at most 30d (30 days), got 1160000d`,
+      `${file}:18:24: \`cloud.idle_timeout\`: expected a duration of at most 30d (30 days), got 99999999999 seconds (1157407d9h46m39s)`,
+    ]);
+    // Just past the limit: the value as written, not rounded back onto the limit.
+    const over = await tempProject(base.replace("timeout: 30s", "timeout: 30d1s"));
+    expect(await messages(over.file)).toEqual([
+      `${over.file}:6:12: \`model.timeout\`: expected a duration of at most 30d (30 days), got 30d1s`,
     ]);
     const ok = await tempProject(base.replace("timeout: 30s", "timeout: 25d"));
     expect(await messages(ok.file)).toEqual([]);
@@ -689,11 +694,18 @@ describe("large and hostile project files", () => {
   it(`a project file over ${MAX_SPEC_BYTES / 1024 / 1024} MB is refused before it is parsed, saying what to do`, async () => {
     const ids = Array.from({ length: 200_000 }, (_, i) => String(i + 1)).join(", ");
     const { dir, file } = await tempProject(base.replace("ids: ids.txt", `ids: [${ids}]`));
-    const expected = `${file}: the project file is 1.4 MB; project files may be at most 1 MB; move long lists into files: ids into an id list file (\`ids: ids.txt\`), parameter sets into par files or an ensemble CSV (\`csv:\`)`;
+    const expected = `${file}: the project file is 1,489,312 bytes (1.4 MB); project files may be at most 1 MB (1,048,576 bytes); move long lists into files: ids into an id list file (\`ids: ids.txt\`), parameter sets into par files or an ensemble CSV (\`csv:\`)`;
     expect(await messages(file)).toEqual([expected]);
     const r = await cli(["validate", file], dir);
     expect(r.code).toBe(1);
     expect(r.err).toContain(expected);
+  });
+
+  it("one just over the limit says by how much, in bytes", async () => {
+    const { file } = await tempProject(`${base}# ${"x".repeat(MAX_SPEC_BYTES - base.length - 2)}\n`);
+    expect((await messages(file))[0]).toContain(
+      "the project file is 1,048,577 bytes (1.0 MB); project files may be at most 1 MB (1,048,576 bytes)",
+    );
   });
 
   it("a folder given as the project file", async () => {

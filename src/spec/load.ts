@@ -79,11 +79,16 @@ function tooLarge(file: string, bytes: number): SpecValidation {
         line: 0,
         column: 0,
         path: [],
-        message: `the project file is ${(bytes / 1024 / 1024).toFixed(1)} MB; project files may be at most ${MAX_SPEC_BYTES / 1024 / 1024} MB`,
+        // Bytes, exactly: "1.0 MB" of a file just over the limit reads as within it.
+        message: `the project file is ${groupDigits(bytes)} bytes (${(bytes / 1024 / 1024).toFixed(1)} MB); project files may be at most ${MAX_SPEC_BYTES / 1024 / 1024} MB (${groupDigits(MAX_SPEC_BYTES)} bytes)`,
         fix: "move long lists into files: ids into an id list file (`ids: ids.txt`), parameter sets into par files or an ensemble CSV (`csv:`)",
       },
     ],
   };
+}
+
+function groupDigits(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+$)/g, ",");
 }
 
 /** Validates a spec file; never throws for a problem in the file, only returns diagnostics. */

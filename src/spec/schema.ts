@@ -12,14 +12,20 @@ const slug = z
 
 const duration = z
   .union([z.string(), z.number()])
-  .refine((v) => parseDuration(v) !== undefined, {
-    message: 'a duration such as "90s", "10m", "1h30m" or a number of seconds',
-  })
-  .transform((v) => parseDuration(v) as number)
-  .superRefine((seconds, ctx) => {
-    const tooLong = durationLimitProblem(seconds);
+  .superRefine((v, ctx) => {
+    const seconds = parseDuration(v);
+    if (seconds === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        message: 'a duration such as "90s", "10m", "1h30m" or a number of seconds',
+      });
+      return;
+    }
+    // Shown as written: "30d1s" is past the limit, however close it is.
+    const tooLong = durationLimitProblem(seconds, v);
     if (tooLong) ctx.addIssue({ code: "custom", message: `a duration of ${tooLong}` });
   })
+  .transform((v) => parseDuration(v) as number)
   .describe('A duration: "90s", "10m", "1h30m", "2d", or seconds as a number; at most 30d.');
 
 /** Text handed to the operating system (paths, arguments, environment): a NUL byte would end
