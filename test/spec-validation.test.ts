@@ -708,6 +708,33 @@ describe("large and hostile project files", () => {
     );
   });
 
+  it("an alias may be used many times; aliases that expand without bound are a located problem", async () => {
+    const many = Array.from({ length: 300 }, () => "*out").join(", ");
+    const { dir, file } = await tempProject(
+      base.replace("keep: [heads.out]", `keep: [&out heads.out, ${many}]`),
+    );
+    expect(await messages(file)).toEqual([]);
+    expect((await loadSpec(file)).spec.model.keep).toHaveLength(301);
+
+    const levels = ["a: &a [x, x, x, x, x, x, x, x, x, x]"];
+    for (let i = 1; i < 9; i++) {
+      const [name, prev] = [String.fromCharCode(97 + i), String.fromCharCode(96 + i)];
+      levels.push(`${name}: &${name} [${Array(10).fill(`*${prev}`).join(", ")}]`);
+    }
+    const bomb = await tempProject(
+      `${base}report:\n  units: { big: *i }\nx-bomb:\n  ${levels.join("\n  ")}\n`,
+    );
+    const found = await messages(bomb.file);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(
+      new RegExp(
+        `^${bomb.file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:\\d+:\\d+: YAML: through its aliases this file expands to more than 1,000,000 values; `,
+      ),
+    );
+    const r = await cli(["validate", bomb.file], dir);
+    expect(r.code).toBe(1);
+  });
+
   it("a folder given as the project file", async () => {
     const { dir } = await tempProject(base);
     expect(await messages(dir)).toEqual([
