@@ -313,6 +313,25 @@ describe("model.env and command", () => {
     ]);
   });
 
+  it("refuses a value too large to pass, and too much in all, with the fix", async () => {
+    const big = "x".repeat(140_000);
+    const { file } = await tempProject(
+      base.replace("  timeout: 30s", `  timeout: 30s\n  env: { BIG: ${big} }`),
+    );
+    expect(await messages(file)).toEqual([
+      `${file}:7:15: \`model.env.BIG\`: expected a variable (NAME=value) of at most 32,767 bytes, got 140,004 bytes; pass large data through a file in the model folder (the model reads it from its work folder), and its name in the variable`,
+    ]);
+    const vars = Array.from({ length: 5 }, (_, i) => `V${i}: ${"y".repeat(30_000)}`).join(", ");
+    const many = await tempProject(base.replace("  timeout: 30s", `  timeout: 30s\n  env: { ${vars} }`));
+    expect(await messages(many.file)).toEqual([
+      `${many.file}:7:8: \`model.env\`: expected at most 131,072 bytes of variables in all, got 150,020 bytes; pass large data through a file in the model folder (the model reads it from its work folder), and its name in the variable`,
+    ]);
+    const fits = await tempProject(
+      base.replace("  timeout: 30s", `  timeout: 30s\n  env: { OK: ${"z".repeat(32_764)} }`),
+    );
+    expect(await messages(fits.file)).toEqual([]);
+  });
+
   it("a bad item in `command` is located at the item", async () => {
     const { file } = await tempProject(
       base.replace("command: [node, echo.mjs, model.in]", 'command: [node, "", "a\\0b"]'),

@@ -56,6 +56,15 @@ export function keepPatternProblem(pattern: string): string | undefined {
 /** Environment variable names: no "=" (it ends the name), no NUL, not empty. */
 const envName = /^[^=\0]+$/;
 
+/** The most one `NAME=value` may hold: Windows' limit for a variable (Linux's is 128 KiB, past
+ * which every start of the model fails with E2BIG). */
+export const MAX_ENV_VARIABLE_BYTES = 32_767;
+/** The most `model.env` may add in all (each `NAME=value` and its terminating NUL), leaving room
+ * for the inherited environment and the command line under the system's limit (1 MB on macOS). */
+export const MAX_ENV_BYTES = 128 * 1024;
+const ENV_FIX =
+  "pass large data through a file in the model folder (the model reads it from its work folder), and its name in the variable";
+
 export const templatePair = z.strictObject({
   template: relativePath.describe("PEST template file (ptf), relative to model.dir."),
   writes: relativePath.describe("The model input file it writes, relative to the work directory."),
@@ -95,6 +104,8 @@ export const modelSchema = z
     env: z
       .record(z.string(), z.string())
       .superRefine((env, ctx) => {
+        let total = 0;
+        let oversized = false;
         for (const [name, value] of Object.entries(env)) {
           if (!envName.test(name)) {
             ctx.addIssue({
@@ -111,10 +122,31 @@ export const modelSchema = z
               message: "a value without NUL bytes (\\0): the operating system cannot pass one",
             });
           }
+          const bytes = Buffer.byteLength(`${name}=${value}`);
+          if (bytes > MAX_ENV_VARIABLE_BYTES) {
+            oversized = true;
+            ctx.addIssue({
+              code: "custom",
+              path: [name],
+              params: { fix: ENV_FIX },
+              message: `a variable (NAME=value) of at most ${groupDigits(MAX_ENV_VARIABLE_BYTES)} bytes, got ${groupDigits(bytes)} bytes`,
+            });
+          }
+          total += bytes + 1;
+        }
+        // A variable too large on its own is the problem to fix first.
+        if (!oversized && total > MAX_ENV_BYTES) {
+          ctx.addIssue({
+            code: "custom",
+            params: { fix: ENV_FIX },
+            message: `at most ${groupDigits(MAX_ENV_BYTES)} bytes of variables in all, got ${groupDigits(total)} bytes`,
+          });
         }
       })
       .default({})
-      .describe("Extra environment variables for the model."),
+      .describe(
+        "Extra environment variables for the model: each NAME=value at most 32,767 bytes, 128 KiB in all; pass large data through a file.",
+      ),
     timeout: duration
       .default(3600)
       .describe("Wall-clock limit for one run, at most 30d; the process tree is killed after it."),
@@ -481,3 +513,7 @@ export type ProjectSpec = z.output<typeof projectSpecSchema>;
 export type PriorSpec = z.output<typeof priorSchema>;
 export type AlertSpec = z.output<typeof alertSchema>;
 export type ReportSpec = z.output<typeof reportSchema>;
+
+function groupDigits(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+$)/g, ",");
+}
