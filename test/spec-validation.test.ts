@@ -289,6 +289,17 @@ describe("realisation ids", () => {
     ]);
   });
 
+  it("CSV rows that differ only in case are not said to appear twice", async () => {
+    const { dir, file } = await tempProject(csvBase, (d) =>
+      writeFile(join(d, "ensemble.csv"), "real_name,hk1,rch\nRun1,1,0.1\nrun1,1,0.1\nrun1,2,0.2\n"),
+    );
+    const at = (line: number) => `${join(dir, "ensemble.csv")}:${line}:1: \`parameters.csv\` (${file}:14:8):`;
+    expect(await messages(file)).toEqual([
+      `${at(4)} realisation "run1" appears twice (also on line 3)`,
+      `${at(3)} ids "Run1" (line 2) and "run1" differ only in upper/lower case or Unicode normalisation; on macOS and Windows their result folders would be one; rename one of them`,
+    ]);
+  });
+
   it("`plan` and `run` refuse such a spec with the located problem, exit 1", async () => {
     const { dir, file } = await tempProject(base, (d) => writeFile(join(d, "ids.txt"), "1\n..\n"));
     const expected = `${join(dir, "ids.txt")}:2:1: \`parameters.ids\` (${file}:15:8): id ".." names a folder`;
