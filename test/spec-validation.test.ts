@@ -875,3 +875,31 @@ describe("prior bounds", () => {
     ]);
   });
 });
+
+describe("a parameter named twice", () => {
+  it("in `fixed`, `scale` or `offset`, in any case, is refused naming both", async () => {
+    const { file } = await tempProject(
+      base.replace(
+        "par_files: params/param{id}.par\n  ids: ids.txt",
+        "sample: { n: 5, seed: 1, priors: { hk1: { uniform: [1, 2] }, rch: { uniform: [1, 2] } } }\n  fixed: { hk1: 100, HK1: 7 }\n  scale: { rch: 2, RCH: 2 }\n  offset: { Rch: 1, rCH: 3 }",
+      ),
+    );
+    expect(await messages(file)).toEqual([
+      `${file}:15:27: \`parameters.fixed.HK1\`: \`HK1\` and \`hk1\` name one parameter (names are case-insensitive); keep one`,
+      `${file}:16:25: \`parameters.scale.RCH\`: \`RCH\` and \`rch\` name one parameter (names are case-insensitive); keep one`,
+      `${file}:17:26: \`parameters.offset.rCH\`: \`rCH\` and \`Rch\` name one parameter (names are case-insensitive); keep one`,
+    ]);
+  });
+
+  it("under `sample.priors` is refused naming both, and nothing is drawn", async () => {
+    const { file } = await tempProject(
+      base.replace(
+        "par_files: params/param{id}.par\n  ids: ids.txt",
+        "sample:\n    n: 5\n    seed: 1\n    priors:\n      hk1: { uniform: [1, 2] }\n      rch: { uniform: [1, 2] }\n      Hk1: { uniform: [3, 4] }",
+      ),
+    );
+    expect(await messages(file)).toEqual([
+      `${file}:20:12: \`parameters.sample.priors.Hk1\`: \`Hk1\` and \`hk1\` name one parameter (names are case-insensitive); keep one`,
+    ]);
+  });
+});

@@ -12,6 +12,7 @@ import { isInside, resolveInside } from "../spec/paths.ts";
 import { findInProject, projectRoot } from "../spec/project-files.ts";
 import type { PriorSpec, ProjectSpec } from "../spec/schema.ts";
 import { checkIds, type IdList, idsFromFileText, idsFromList, idsFromText, looksLikeRanges } from "./ids.ts";
+import { sameNameProblems } from "./names.ts";
 import { PriorError, priorProblem, sampleRealisations } from "./sampling.ts";
 import {
   checkTransformNames,
@@ -57,17 +58,26 @@ export async function loadRealisations(
   ctx: SourceContext,
 ): Promise<RealisationSet> {
   const p = spec.parameters;
-  const set = await loadSource(spec, ctx);
+  const named = [
+    ...sameNameProblems(["parameters", "fixed"], p.fixed),
+    ...sameNameProblems(["parameters", "scale"], p.scale),
+    ...sameNameProblems(["parameters", "offset"], p.offset),
+  ];
+  const priorNames = p.sample ? sameNameProblems(["parameters", "sample", "priors"], p.sample.priors) : [];
+  // Which of two priors for one parameter was meant is unknown: nothing is drawn.
+  const set: SourceSet =
+    priorNames.length > 0 ? { realisations: [], problems: [], files: [] } : await loadSource(spec, ctx);
   const fromSpec = transformsFromSpec(p.scale, p.offset);
   const specNames = new Set([...Object.keys(p.scale), ...Object.keys(p.offset)].map((n) => n.toLowerCase()));
-  const withParFiles = transformsFromParFiles(set.parFiles ?? [], fromSpec.transforms, specNames);
+  const withParFiles = transformsFromParFiles(set.parFiles ?? [], fromSpec, specNames);
   const names = new Set(set.realisations.flatMap((r) => [...r.values.keys()]));
   return {
     realisations: set.realisations,
     transforms: withParFiles.transforms,
     problems: [
+      ...named,
+      ...priorNames,
       ...set.problems,
-      ...fromSpec.problems,
       ...withParFiles.problems,
       ...(set.realisations.length > 0 ? checkTransformNames(p.scale, p.offset, names) : []),
     ],
