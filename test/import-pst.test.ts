@@ -147,3 +147,86 @@ describe("import-pst --csv", () => {
     expect(compared).toBe(36);
   });
 });
+
+describe("import-pst: tied parameters", () => {
+  const TIED = join(REPO, "test", "fixtures", "pest", "tied");
+
+  /** Each line of a model input as PEST++ wrote it and as we write it: name and number. */
+  async function compareInputs(resolvedFile: string, expected: string): Promise<number> {
+    const resolved = await loadSpec(resolvedFile);
+    const config = await runConfigFromSpec(resolved, await hashModelBundle(resolved.modelDir));
+    let compared = 0;
+    for (const realisation of resolved.realisations.realisations) {
+      const workdir = join(dir, "work", realisation.id);
+      const failed = await prepareAttempt(config, {
+        id: realisation.id,
+        key: "k",
+        values: realisation.values,
+        attempt: 1,
+        worker: "w",
+        workdir,
+      });
+      expect(failed).toBeUndefined();
+      const ours = (await readFile(join(workdir, "in.dat"), "utf8")).trim().split("\n");
+      const theirs = (await readFile(join(expected, realisation.id, "in.dat"), "utf8")).trim().split("\n");
+      expect(ours.map((l) => l.split(/\s+/)[0])).toEqual(theirs.map((l) => l.split(/\s+/)[0]));
+      for (const [i, line] of theirs.entries()) {
+        const pestpp = line.split(/\s+/)[1]!;
+        const mine = parseFortranNumber(ours[i]!.split(/\s+/)[1]!)!;
+        const want = parseFortranNumber(pestpp)!;
+        const tolerance = 10 ** (1 - significantDigits(pestpp)) * Math.abs(want);
+        expect(Math.abs(mine - want), `${realisation.id} ${line}: ours ${ours[i]}`).toBeLessThanOrEqual(
+          tolerance,
+        );
+        compared++;
+      }
+    }
+    return compared;
+  }
+
+  beforeEach(async () => {
+    await cp(TIED, join(dir, "case"), { recursive: true });
+  });
+
+  it("with --csv: the tied parameter is its parent × ratio, then its own scale and offset, as pestpp-swp wrote it", async () => {
+    const r = await cli([
+      "import-pst",
+      "case/case.pst",
+      "--out",
+      "projects/p/csv.yaml",
+      "--csv",
+      "case/ens.csv",
+    ]);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(
+      "note: ../../case/ens.csv's column for the tied parameter pd (pd = pa x 2) is not used: a tied parameter takes its parent's value × its ratio, as PEST++ does",
+    );
+    const spec = await loadSpec(join(dir, "projects", "p", "csv.yaml"));
+    expect(spec.spec.parameters.tied).toEqual({ pd: { to: "pa", ratio: 2 } });
+    expect(spec.spec.parameters.fixed).toEqual({});
+    // 3 realisations of 5 lines: the tied pd (scale 3, offset 1) of a parent of scale -1 among them.
+    expect(
+      await compareInputs(join(dir, "projects", "p", "csv.yaml"), join(TIED, "expected_inputs", "ens")),
+    ).toBe(15);
+  });
+
+  it("without --csv: sampled parents, the tie kept, as pestpp-swp wrote it for the same values", async () => {
+    const r = await cli(["import-pst", "case/case.pst", "--out", "projects/p/prior.yaml"]);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.out).not.toContain("fixed at its initial value");
+    const file = join(dir, "projects", "p", "prior.yaml");
+    const spec = await loadSpec(file);
+    expect(spec.spec.parameters.tied).toEqual({ pd: { to: "pa", ratio: 2 } });
+    expect(spec.spec.parameters.fixed).toEqual({ pc: 3 });
+    // sample.csv holds the values drawn here (pd set to 999, which pestpp-swp ignores as it ties pd).
+    const sample = parseEnsembleCsv(await readFile(join(TIED, "sample.csv")), "sample.csv");
+    for (const realisation of spec.realisations.realisations) {
+      const row = ensembleRowValues(sample, realisation.id);
+      for (const name of ["pa", "pb", "pc", "pe"]) expect(realisation.values.get(name)).toBe(row.get(name));
+      expect(realisation.values.get("pd")).toBe(row.get("pa")! * 2);
+    }
+    expect(await compareInputs(file, join(TIED, "expected_inputs", "sample"))).toBe(25);
+  });
+});

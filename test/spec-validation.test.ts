@@ -903,3 +903,67 @@ describe("a parameter named twice", () => {
     ]);
   });
 });
+
+describe("tied parameters", () => {
+  const tied = "  tied: { rch: { to: hk1, ratio: 0.25 } }\n";
+  const withSource = (source: string, extra = "") =>
+    base.replace("par_files: params/param{id}.par\n  ids: ids.txt", `${source}\n${tied}${extra}`.trimEnd());
+
+  it("take their parent's value × ratio, whatever the source; a value the source gives is replaced", async () => {
+    const sources = {
+      "par files": "par_files: params/param{id}.par\n  ids: ids.txt",
+      csv: "csv: ens.csv",
+      "csv without the column": "csv: ens2.csv",
+      sample: "sample: { n: 4, seed: 2, priors: { hk1: { uniform: [1, 10] } } }",
+    };
+    for (const [label, source] of Object.entries(sources)) {
+      const { file } = await tempProject(withSource(source), async (d) => {
+        await writeFile(join(d, "ens.csv"), "real_name,hk1,rch\nr1,2,7\nr2,3,7\n");
+        await writeFile(join(d, "ens2.csv"), "real_name,hk1\nr1,2\nr2,3\n");
+      });
+      expect(await messages(file), label).toEqual([]);
+      const spec = await loadSpec(file);
+      for (const r of spec.realisations.realisations)
+        expect(r.values.get("rch"), `${label} ${r.id}`).toBe(r.values.get("hk1")! * 0.25);
+    }
+  });
+
+  it("are refused, located, when the tie cannot hold", async () => {
+    const { file } = await tempProject(
+      base.replace(
+        "par_files: params/param{id}.par\n  ids: ids.txt",
+        [
+          "sample: { n: 2, seed: 2, priors: { hk1: { uniform: [1, 10] }, rch: { uniform: [1, 2] } } }",
+          "  fixed: { hkx: 1 }",
+          "  tied:",
+          "    rch: { to: hk2, ratio: 2 }",
+          "    a: { to: b, ratio: 2 }",
+          "    b: { to: a, ratio: 0.5 }",
+          "    c: { to: c, ratio: 1 }",
+          "    hkx: { to: hk1, ratio: 1 }",
+          "    A: { to: hk1, ratio: 3 }",
+        ].join("\n"),
+      ),
+    );
+    expect(await messages(file)).toEqual([
+      `${file}:14:70: \`parameters.sample.priors.rch\`: \`rch\` is tied to \`hk2\` (\`parameters.tied\`), so it takes its value from there, not from a prior; remove one of them`,
+      `${file}:15:17: \`parameters.fixed.hkx\`: \`hkx\` is tied to \`hk1\` (\`parameters.tied\`), so it takes its value from there, not from \`fixed\`; remove one of them`,
+      `${file}:15:17: \`parameters.fixed.hkx\`: parameter \`hkx\` is used by no template, so its fixed value would be ignored; did you mean \`hk1\`?`,
+      `${file}:17:16: \`parameters.tied.rch.to\`: parameter \`hk2\` is in no parameter set; did you mean \`hk1\`?`,
+      `${file}:18:14: \`parameters.tied.a.to\`: \`b\` is tied itself (to \`a\`); tie \`a\` to a parameter that is not tied (a tie may not lead to another)`,
+      `${file}:19:14: \`parameters.tied.b.to\`: \`a\` is tied itself (to \`b\`); tie \`b\` to a parameter that is not tied (a tie may not lead to another)`,
+      `${file}:20:14: \`parameters.tied.c.to\`: \`c\` is tied to itself; tie it to another parameter, or remove it`,
+      `${file}:22:8: \`parameters.tied.A\`: \`A\` and \`a\` name one parameter (names are case-insensitive); keep one`,
+    ]);
+    // A tied parameter with the only prior: the tie is the one problem, not "nothing to sample".
+    const only = await tempProject(
+      base.replace(
+        "par_files: params/param{id}.par\n  ids: ids.txt",
+        "sample: { n: 2, seed: 2, priors: { rch: { uniform: [1, 2] } } }\n  fixed: { hk1: 1 }\n  tied: { rch: { to: hk1, ratio: 2 } }",
+      ),
+    );
+    expect(await messages(only.file)).toEqual([
+      `${only.file}:14:43: \`parameters.sample.priors.rch\`: \`rch\` is tied to \`hk1\` (\`parameters.tied\`), so it takes its value from there, not from a prior; remove one of them`,
+    ]);
+  });
+});

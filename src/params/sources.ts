@@ -14,6 +14,7 @@ import type { PriorSpec, ProjectSpec } from "../spec/schema.ts";
 import { checkIds, type IdList, idsFromFileText, idsFromList, idsFromText, looksLikeRanges } from "./ids.ts";
 import { sameNameProblems } from "./names.ts";
 import { PriorError, priorProblem, sampleRealisations } from "./sampling.ts";
+import { applyTies, missingParents, type Ties, tiesFromSpec } from "./ties.ts";
 import {
   checkTransformNames,
   type ParameterTransforms,
@@ -64,9 +65,32 @@ export async function loadRealisations(
     ...sameNameProblems(["parameters", "offset"], p.offset),
   ];
   const priorNames = p.sample ? sameNameProblems(["parameters", "sample", "priors"], p.sample.priors) : [];
-  // Which of two priors for one parameter was meant is unknown: nothing is drawn.
+  const tied = tiesFromSpec({
+    tied: p.tied,
+    fixed: p.fixed,
+    ...(p.sample ? { priors: p.sample.priors } : {}),
+  });
+  const tieNames = sameNameProblems(["parameters", "tied"], p.tied);
+  // Which of two priors for one parameter was meant is unknown: nothing is drawn. A tied
+  // parameter's own prior is not drawn either (the tie is reported instead).
+  const untied = withoutTiedPriors(spec, tied.ties);
+  const nothingToDraw =
+    untied.parameters.sample !== undefined && Object.keys(untied.parameters.sample.priors).length === 0;
+  const source: SourceSet =
+    priorNames.length > 0 || nothingToDraw
+      ? { realisations: [], problems: [], files: [] }
+      : await loadSource(untied, ctx);
+  const tieProblems = [
+    ...tieNames,
+    ...tied.problems,
+    ...missingParents(p.tied, tied.ties, source.realisations),
+  ];
+  // Realisations whose ties cannot be computed are not checked further: every template that
+  // uses a tied parameter would only repeat the problem.
   const set: SourceSet =
-    priorNames.length > 0 ? { realisations: [], problems: [], files: [] } : await loadSource(spec, ctx);
+    tieProblems.length > 0
+      ? { ...source, realisations: [] }
+      : { ...source, realisations: applyTies(source.realisations, tied.ties) };
   const fromSpec = transformsFromSpec(p.scale, p.offset);
   const specNames = new Set([...Object.keys(p.scale), ...Object.keys(p.offset)].map((n) => n.toLowerCase()));
   const withParFiles = transformsFromParFiles(set.parFiles ?? [], fromSpec, specNames);
@@ -77,12 +101,27 @@ export async function loadRealisations(
     problems: [
       ...named,
       ...priorNames,
+      ...tieProblems,
       ...set.problems,
       ...withParFiles.problems,
       ...(set.realisations.length > 0 ? checkTransformNames(p.scale, p.offset, names) : []),
     ],
     files: set.files,
   };
+}
+
+/** The spec without priors for tied parameters, which the tie replaces. */
+function withoutTiedPriors(
+  spec: Pick<ProjectSpec, "parameters">,
+  ties: Ties,
+): Pick<ProjectSpec, "parameters"> {
+  const sample = spec.parameters.sample;
+  if (sample === undefined || ties.size === 0) return spec;
+  const priors = Object.fromEntries(
+    Object.entries(sample.priors).filter(([n]) => !ties.has(n.toLowerCase())),
+  );
+  if (Object.keys(priors).length === Object.keys(sample.priors).length) return spec;
+  return { parameters: { ...spec.parameters, sample: { ...sample, priors } } };
 }
 
 async function loadSource(spec: Pick<ProjectSpec, "parameters">, ctx: SourceContext): Promise<SourceSet> {

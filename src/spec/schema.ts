@@ -249,6 +249,18 @@ export const parametersSchema = z
       .record(z.string().min(1), z.number())
       .default({})
       .describe("Values set in every realisation, overriding the source."),
+    tied: z
+      .record(
+        z.string().min(1),
+        z.strictObject({
+          to: z.string().min(1).describe("The parent parameter, itself not tied."),
+          ratio: z.number().describe("The tied parameter's value is the parent's value × ratio."),
+        }),
+      )
+      .default({})
+      .describe(
+        "PEST's tied parameters: in every realisation, value = the parent's value × ratio (then its own scale and offset), whatever the source; a value the source gives it is replaced.",
+      ),
     scale: z
       .record(
         z.string().min(1),
