@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { memoryIO } from "../src/cli/io.ts";
 import { main } from "../src/cli/main.ts";
 import { ID_RULE } from "../src/params/ids.ts";
-import { hashModelBundle } from "../src/plan/bundle.ts";
+import { bundleExclusions, hashModelBundle } from "../src/plan/bundle.ts";
 import { createBundleArchive, extractBundleArchive } from "../src/plan/bundle-archive.ts";
 import { formatDiagnostic } from "../src/spec/diagnostics.ts";
 import { MAX_DURATION_SECONDS } from "../src/spec/duration.ts";
@@ -965,5 +965,60 @@ describe("tied parameters", () => {
     expect(await messages(only.file)).toEqual([
       `${only.file}:14:43: \`parameters.sample.priors.rch\`: \`rch\` is tied to \`hk1\` (\`parameters.tied\`), so it takes its value from there, not from a prior; remove one of them`,
     ]);
+  });
+});
+
+describe("a model folder that holds the project file", () => {
+  it("is refused at `model.dir`, with the fix", async () => {
+    const { dir } = await tempProject(base, async (d) => {
+      await cp(join(d, "params"), join(d, "model", "params"), { recursive: true });
+      await cp(join(d, "ids.txt"), join(d, "model", "ids.txt"));
+    });
+    const file = join(dir, "model", "s.yaml");
+    await writeFile(file, base.replace("dir: model", "dir: ."));
+    const expected = `${file}:4:8: \`model.dir\`: the model folder "." holds this project file, so every edit to the project file (a comment) would change the model and run every realisation again; move the model into a folder of its own (such as model/) and name that folder here`;
+    expect(await messages(file)).toEqual([expected]);
+
+    await mkdir(join(dir, "model", "projects", "p"), { recursive: true });
+    const deeper = join(dir, "model", "projects", "p", "s.yaml");
+    await writeFile(
+      deeper,
+      base.replace("dir: model", "dir: ../..").replace("ids: ids.txt", "ids: ../../ids.txt") +
+        "allow_external_paths: true\n",
+    );
+    expect((await messages(deeper)).join("\n")).toContain(
+      '`model.dir`: the model folder "../.." holds this project file',
+    );
+  });
+});
+
+describe("what the model bundle leaves out", () => {
+  it("our own .modelfleet folders at any depth, and the folders it is told to skip", async () => {
+    const { dir } = await tempProject(base);
+    const model = join(dir, "model");
+    const root = await projectRoot(dir, false);
+    const before = await hashModelBundle(model, root);
+    await mkdir(join(model, ".modelfleet", "results"), { recursive: true });
+    await writeFile(join(model, ".modelfleet", "results", "r.json"), "{}");
+    await mkdir(join(model, "sub", ".modelfleet"), { recursive: true });
+    await writeFile(join(model, "sub", ".modelfleet", "x"), "x");
+    await mkdir(join(model, "out", "w1"), { recursive: true });
+    await writeFile(join(model, "out", "w1", "heads.out"), "1");
+    await mkdir(join(model, "w"), { recursive: true });
+    await writeFile(join(model, "w", "model.in"), "2");
+    // --results out, --work-dir w: inside the model folder; a folder elsewhere is not.
+    const skip = await bundleExclusions(model, [
+      join(model, "out"),
+      join(model, "w", "."),
+      join(dir, "elsewhere"),
+      model,
+    ]);
+    expect(skip).toEqual([join(model, "out"), join(model, "w")]);
+    const after = await hashModelBundle(model, root, { exclude: skip });
+    expect(after.files.map((f) => f.path)).toEqual(before.files.map((f) => f.path));
+    expect(after.dirs).toEqual(["sub"]);
+    expect(after.hash).toBe(before.hash);
+    // Without being told, the work and results folders are part of the model.
+    expect((await hashModelBundle(model, root)).hash).not.toBe(before.hash);
   });
 });

@@ -1,6 +1,6 @@
 // Loads a project file: YAML with positions, the schema, then every reference it makes
 // (folders, templates, instruction files, parameter sets), reporting all problems at once.
-import { readFile, stat } from "node:fs/promises";
+import { readFile, realpath, stat } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { z } from "zod";
 import { errorMessage, PestFormatError, UserError } from "../errors.ts";
@@ -305,6 +305,18 @@ async function checkParts(parts: SpecParts, yaml: PositionedYaml, file: string):
     }
   }
   if (modelDirOk) {
+    // The model folder is the model: copied into every work folder and hashed into every key.
+    const [realModel, realSpec] = await Promise.all([
+      realpath(modelDir).catch(() => modelDir),
+      realpath(path).catch(() => path),
+    ]);
+    if (isInside(realModel, realSpec)) {
+      at(
+        ["model", "dir"],
+        `the model folder "${m.dir}" holds this project file, so every edit to the project file (a comment) would change the model and run every realisation again`,
+        "move the model into a folder of its own (such as model/) and name that folder here",
+      );
+    }
     const listing = await listModelFolder(modelDir, root);
     for (const p of listing.problems.slice(0, PROBLEMS_SHOWN_PER_FILE))
       at(["model", "dir"], p.message, p.fix);
