@@ -866,6 +866,18 @@ describe("prior bounds", () => {
     ]);
   });
 
+  it("a value that scale makes infinite is not a field too narrow", async () => {
+    const { file } = await tempProject(
+      sampled("      hk1: { fixed: 1e300 }\n      rch: { fixed: 1 }\n").replace(
+        "alerts:",
+        "  scale: { hk1: 1e10 }\nalerts:",
+      ),
+    );
+    expect(await messages(file)).toEqual([
+      `${file}:8:19: \`model.templates[0].template\`: value × scale + offset of \`hk1\` is Infinity (1e+300 × 10000000000 + 0, parameter set 1, 2, 3, 4, 5 and 35 more), beyond the largest number a model input can hold (about 1.8e308); correct the value, its scale or its offset`,
+    ]);
+  });
+
   it("a prior whose draws overflow to Infinity is refused at the prior, not as a field too narrow", async () => {
     const { file } = await tempProject(
       sampled("      hk1: { lognormal: [400, 1] }\n      rch: { fixed: 1 }\n"),
