@@ -12,7 +12,10 @@ import { isInside } from "../../spec/paths.ts";
 import { parseCommandArgs } from "../args.ts";
 import type { CliIO } from "../io.ts";
 
-const USAGE = `usage: modelfleet import-pst <case.pst> --out projects/<project>/<scenario>.yaml [options]
+const USAGE = `usage: modelfleet import-pst <case>/<case.pst> --out projects/<project>/<scenario>.yaml [options]
+
+The .pst's folder becomes the model folder (copied for every realisation), so --out must lie
+outside it.
 
 options:
   --project NAME    project name (default: the --out file's folder)
