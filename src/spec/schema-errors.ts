@@ -68,11 +68,15 @@ export function issuesToDiagnostics(
     }
     // A problem with a mapping's key (an environment variable's name) points at the key.
     const atKey = issue.code === "custom" && issue.params?.at === "key";
+    // A custom check may carry its own fix.
+    const fix =
+      issue.code === "custom" && typeof issue.params?.fix === "string" ? issue.params.fix : undefined;
     out.push({
       file,
       ...yaml.locate(path, { key: atKey }),
       path,
       message: describeIssue(issue, value, schemaAt(schema, path)),
+      ...(fix ? { fix } : {}),
     });
   };
   for (const issue of issues) add(issue);
