@@ -2,7 +2,7 @@
 // and how long that should take judging by earlier runs.
 import { relative, resolve } from "node:path";
 import { formatBytes } from "../../agent/disk-space.ts";
-import { DEFAULT_RESULTS_ROOT, defaultWorkers } from "../../engine/local-run.ts";
+import { DEFAULT_RESULTS_ROOT, DEFAULT_WORK_ROOT, defaultWorkers } from "../../engine/local-run.ts";
 import { UserError } from "../../errors.ts";
 import { parseIdSelection } from "../../params/id-selection.ts";
 import { planRun } from "../../plan/plan.ts";
@@ -52,6 +52,7 @@ export async function planCommand(args: string[], io: CliIO): Promise<number> {
   const resolved = await loadSpec(specFile);
   const store = createFsResultStore(resolve(io.cwd, o.results ?? DEFAULT_RESULTS_ROOT));
   const plan = await planRun(resolved, store, {
+    writesTo: [store.location, resolve(io.cwd, DEFAULT_WORK_ROOT)],
     ...(o.ids !== undefined ? { ids: parseIdSelection(o.ids) } : {}),
     ...(o["retry-failed"] ? { retryFailed: true } : {}),
   });

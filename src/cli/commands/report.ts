@@ -2,7 +2,7 @@
 // reports; with --fail-on-alert, exits 4 when an alert fired (so CI can mark a pull request),
 // and 5 when the run set is incomplete, so alerts judged on part of it pass nothing.
 import { relative, resolve } from "node:path";
-import { DEFAULT_RESULTS_ROOT } from "../../engine/local-run.ts";
+import { DEFAULT_RESULTS_ROOT, DEFAULT_WORK_ROOT } from "../../engine/local-run.ts";
 import { planRun } from "../../plan/plan.ts";
 import { REPORT_FILES, reportRunSet } from "../../report/report-run-set.ts";
 import { formatTextReport } from "../../report/text-report.ts";
@@ -46,7 +46,9 @@ export async function reportCommand(args: string[], io: CliIO): Promise<number> 
   const specFile = singleArgument(positionals, USAGE);
   const resolved = await loadSpec(specFile);
   const store = createFsResultStore(resolve(io.cwd, o.results ?? DEFAULT_RESULTS_ROOT));
-  const plan = await planRun(resolved, store);
+  const plan = await planRun(resolved, store, {
+    writesTo: [store.location, resolve(io.cwd, DEFAULT_WORK_ROOT)],
+  });
   const report = await reportRunSet({
     spec: resolved.spec,
     store,
