@@ -3,7 +3,6 @@
 // from its environment. Endpoints and regions come from the standard AWS environment, so the
 // same wiring talks to AWS or to local fakes.
 
-import { readFile } from "node:fs/promises";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import type { ObjectSource } from "../agent/cloud-agent.ts";
 import type { Clock } from "../engine/clock.ts";
@@ -22,42 +21,7 @@ import type { DeadLetter, ObjectSink } from "./cloud-run.ts";
 import { createEcsLauncher } from "./ecs-launcher.ts";
 import { createSqsClient, createSqsQueue, readDeadLetters } from "./sqs-queue.ts";
 
-/** Reads and checks the infrastructure outputs file (see cloud-config.ts for its shape). */
-export async function readInfrastructureOutputs(file: string): Promise<InfrastructureOutputs> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(file, "utf8"));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(
-      code === "ENOENT"
-        ? `${file}: infrastructure outputs not found; apply the infrastructure first, or pass --infra <outputs.json>`
-        : `${file}: not valid JSON (${(e as Error).message})`,
-    );
-  }
-  const o = raw as Record<string, unknown>;
-  const need = ["region", "bucket", "queueUrl", "deadLetterQueueUrl", "cluster", "taskDefinition"] as const;
-  const missing = need.filter((k) => typeof o[k] !== "string" || o[k] === "");
-  if (missing.length > 0)
-    throw new UserError(`${file}: missing ${missing.map((k) => `\`${k}\``).join(", ")} (strings)`);
-  return {
-    region: o.region as string,
-    bucket: o.bucket as string,
-    ...(typeof o.prefix === "string" ? { prefix: o.prefix } : {}),
-    queueUrl: o.queueUrl as string,
-    deadLetterQueueUrl: o.deadLetterQueueUrl as string,
-    cluster: o.cluster as string,
-    taskDefinition: o.taskDefinition as string,
-    subnets: Array.isArray(o.subnets) ? (o.subnets as string[]) : [],
-    securityGroups: Array.isArray(o.securityGroups) ? (o.securityGroups as string[]) : [],
-    assignPublicIp: o.assignPublicIp === true,
-    containerName: typeof o.containerName === "string" ? o.containerName : "agent",
-    ...(typeof o.logGroup === "string" && o.logGroup !== "" ? { logGroup: o.logGroup } : {}),
-    ...(typeof o.logStreamPrefix === "string" && o.logStreamPrefix !== ""
-      ? { logStreamPrefix: o.logStreamPrefix }
-      : {}),
-  };
-}
+export { readInfrastructureOutputs } from "./infra-outputs.ts";
 
 export function s3Objects(store: S3ResultStore): ObjectSink {
   const target = { client: store.client, bucket: store.bucket };
