@@ -16,10 +16,19 @@ import {
   type S3ResultStore,
   uploadBundleOnce,
 } from "../store/s3-store.ts";
-import { AGENT_ENV, type InfrastructureOutputs, type WorkMessage, workerLogHint } from "./cloud-config.ts";
+import {
+  AGENT_ENV,
+  type InfrastructureOutputs,
+  serviceRegions,
+  type WorkMessage,
+  workerLogHint,
+} from "./cloud-config.ts";
 import type { DeadLetter, ObjectSink } from "./cloud-run.ts";
+import { createEcsFleet } from "./ecs-fleet.ts";
 import { createEcsLauncher } from "./ecs-launcher.ts";
+import { drainQueue } from "./sqs-drain.ts";
 import { createSqsClient, createSqsQueue, readDeadLetters } from "./sqs-queue.ts";
+import { taskProtectionFromEnvironment } from "./task-protection.ts";
 
 export { readInfrastructureOutputs } from "./infra-outputs.ts";
 
@@ -99,6 +108,16 @@ export function cloudPieces(
     spot: options.spot,
     ...(options.clock ? { clock: options.clock } : {}),
   });
+  const regions = serviceRegions(infra);
+  const fleets = regions.map((r) =>
+    createEcsFleet({
+      region: r.region,
+      cluster: r.cluster,
+      service: r.service,
+      containerName: infra.containerName,
+    }),
+  );
+  const deadLetterQueue = createSqsQueue<WorkMessage>({ queueUrl: infra.deadLetterQueueUrl, client: sqs });
   const workerEnvironment: Record<string, string> = {
     [AGENT_ENV.queueUrl]: infra.queueUrl,
     [AGENT_ENV.bucket]: infra.bucket,
@@ -112,9 +131,20 @@ export function cloudPieces(
     queue,
     deadLetters,
     launcher,
+    fleets,
     sqs,
+    /** Messages waiting in the dead-letter queue (not yet turned into failed results). */
+    deadLetterCounts: () => deadLetterQueue.counts(),
+    drain: (remove: (message: WorkMessage | undefined) => boolean) =>
+      drainQueue<WorkMessage>({ client: sqs, queueUrl: infra.queueUrl, remove }),
     workerEnvironment,
-    workerLogHint: (id: string) => workerLogHint(infra, id),
+    /** How to read a worker's log: its region's log group when its task ARN names another region. */
+    workerLogHint: (id: string) => {
+      const region = regions.find((r) => id.startsWith(`arn:aws:ecs:${r.region}:`));
+      return region && region.region !== infra.region
+        ? workerLogHint({ ...region, containerName: infra.containerName }, id)
+        : workerLogHint(infra, id);
+    },
   };
 }
 
@@ -130,14 +160,33 @@ export function agentPiecesFromEnvironment(
       `modelfleet agent: ${AGENT_ENV.queueUrl} and ${AGENT_ENV.bucket} must be set (the launcher sets them on every worker)`,
     );
   }
+  // A worker in another region than its queue and bucket reaches them in theirs.
+  const home = env[AGENT_ENV.homeRegion] || undefined;
   const store = createS3ResultStore({
     bucket,
     ...(env[AGENT_ENV.prefix] ? { prefix: env[AGENT_ENV.prefix] } : {}),
+    ...(home ? { client: createS3Client({ region: home }) } : {}),
   });
   const queue = createSqsQueue<WorkMessage>({
     queueUrl,
+    ...(home ? { client: createSqsClient({ region: home }) } : {}),
     ...(options.onUnansweredReceive ? { onUnansweredReceive: options.onUnansweredReceive } : {}),
   });
+  const serviceName = env[AGENT_ENV.service];
+  const cluster = env[AGENT_ENV.cluster];
+  if (serviceName && !cluster) {
+    throw new UserError(
+      `modelfleet agent: ${AGENT_ENV.service} is set but ${AGENT_ENV.cluster} is not (the task definition sets both)`,
+    );
+  }
+  const ownService =
+    serviceName && cluster
+      ? createEcsFleet({
+          region: env[AGENT_ENV.serviceRegion] || env.AWS_REGION || home || "",
+          cluster,
+          service: serviceName,
+        })
+      : undefined;
   const seconds = (name: string, fallback: number) => {
     const n = Number(env[name] ?? fallback);
     return (Number.isFinite(n) && n > 0 ? n : fallback) * 1000;
@@ -146,6 +195,16 @@ export function agentPiecesFromEnvironment(
     store,
     queue,
     objects: s3Objects(store) as ObjectSource,
+    protection: taskProtectionFromEnvironment(env),
+    ...(ownService
+      ? {
+          service: {
+            name: ownService.service,
+            region: ownService.region,
+            scaleToZero: () => ownService.scaleTo(0),
+          },
+        }
+      : {}),
     idleMs: seconds(AGENT_ENV.idleSeconds, 120),
     visibilityMs: seconds(AGENT_ENV.visibilitySeconds, 300),
   };

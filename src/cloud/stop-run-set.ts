@@ -17,10 +17,10 @@ import type { ObjectSink } from "./cloud-run.ts";
 import type { WorkerControl } from "./launcher.ts";
 import {
   judgeMessage,
-  parseRunRecord,
   type RunRecord,
   type RunRecordParty,
   runRecordKey,
+  updateRunRecord,
 } from "./run-record.ts";
 
 export interface StopRunSetOptions {
@@ -65,8 +65,6 @@ export interface StopReport {
   /** Messages a worker still held at the end: deleted when they come back. */
   readonly held: number;
 }
-
-const MAX_MARK_ROUNDS = 5;
 
 export async function stopRunSet(options: StopRunSetOptions): Promise<StopReport> {
   const clock = options.clock ?? systemClock;
@@ -137,21 +135,13 @@ async function markStopped(
   key: string,
   clock: Clock,
 ): Promise<{ record: RunRecord | undefined; alreadyStopped: boolean }> {
-  for (let round = 0; round < MAX_MARK_ROUNDS; round++) {
-    const current = await options.objects.readVersioned(key);
-    const record = current && parseRunRecord(current.text);
-    if (!current || !record) return { record: undefined, alreadyStopped: false };
-    if (record.stopped) return { record, alreadyStopped: true };
-    const stopped: RunRecord = {
-      ...record,
-      stopped: { ...options.by, at: new Date(clock.now()).toISOString() },
-    };
-    const written = await options.objects.putTextIf(
-      key,
-      `${JSON.stringify(stopped, null, 2)}\n`,
-      current.etag,
-    );
-    if (written === "written") return { record: stopped, alreadyStopped: false };
-  }
-  throw new Error(`${key} kept changing while it was being marked stopped; run \`modelfleet stop\` again`);
+  let already = false;
+  const { record } = await updateRunRecord(options.objects, key, (r) => {
+    if (r.stopped) {
+      already = true;
+      return undefined;
+    }
+    return { ...r, stopped: { ...options.by, at: new Date(clock.now()).toISOString() } };
+  });
+  return { record, alreadyStopped: already };
 }
