@@ -84,6 +84,8 @@ export interface AgentSummary {
 }
 
 const DEFAULT_VISIBILITY_MS = 5 * 60_000;
+/** Protection from receipt until the model's timeout is known (its configuration loaded). */
+const PROVISIONAL_PROTECTION_MINUTES = 15;
 const LONG_POLL_MS = 20_000;
 /** Before a message whose handling failed is delivered again: doubled per delivery, capped. */
 const RETRY_DELAY_MS = 5_000;
@@ -178,8 +180,14 @@ export async function runAgent(options: AgentOptions): Promise<AgentSummary> {
       visibilityMs / 3,
     );
     const workdir = join(options.workRoot, "work", workdirName(message.id, lease.receiveCount));
-    let protected_ = false;
     let renewal: ReturnType<typeof setInterval> | undefined;
+    const protect = (minutes: number) =>
+      protection.protect(minutes).catch((e: unknown) => {
+        emit({ type: "protection-failed", message: errorMessage(e) });
+      });
+    // Protected from scale-in from the moment the message is held until it is deleted or put
+    // back: at once for a while, then for the model's timeout once its configuration is known.
+    await protect(PROVISIONAL_PROTECTION_MINUTES);
     try {
       // Before each realisation: is its run still wanted (not stopped, not replaced)?
       if (message.run) {
@@ -192,16 +200,10 @@ export async function runAgent(options: AgentOptions): Promise<AgentSummary> {
         }
       }
       const { cloud, run } = await configFor(message.runConfigKey);
-      // Protected from scale-in until the message is acked or released; renewed while a long
-      // model runs (protection lapses by itself after its minutes).
+      // Renewed while a long model runs: protection lapses by itself after its minutes.
       const minutes = protectionMinutes(cloud.timeoutSeconds);
-      const protect = () =>
-        protection.protect(minutes).catch((e: unknown) => {
-          emit({ type: "protection-failed", message: errorMessage(e) });
-        });
-      await protect();
-      protected_ = true;
-      renewal = setInterval(() => void protect(), protectionRenewalMs(minutes));
+      await protect(minutes);
+      renewal = setInterval(() => void protect(minutes), protectionRenewalMs(minutes));
       const input: AttemptInput = {
         id: message.id,
         key: message.key,
@@ -250,12 +252,11 @@ export async function runAgent(options: AgentOptions): Promise<AgentSummary> {
     } finally {
       clearInterval(heartbeat);
       clearInterval(renewal);
-      if (protected_) {
-        await protection.release().catch((e: unknown) => {
-          emit({ type: "protection-failed", message: errorMessage(e) });
-        });
-      }
       await rm(workdir, { recursive: true, force: true }).catch(() => {});
+      // Released last: a worker that may be scaled in holds nothing, not even a work folder.
+      await protection.release().catch((e: unknown) => {
+        emit({ type: "protection-failed", message: errorMessage(e) });
+      });
     }
   }
 }

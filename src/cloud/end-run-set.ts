@@ -51,6 +51,9 @@ export async function finishRunSet(options: {
   readonly plannedIds: readonly string[];
   readonly currentKeys: ReadonlyMap<string, string>;
   readonly by: RunRecordParty;
+  /** False when realisations were given up as lost: the reports are written, the record
+   * does not say finished (`watch` then reports them). */
+  readonly complete?: boolean;
 }): Promise<{ readonly report: RunSetReport; readonly scaleProblems: readonly string[] }> {
   const scaleProblems = await scaleAllToZero(options.fleets);
   const report = await reportRunSet({
@@ -59,9 +62,11 @@ export async function finishRunSet(options: {
     plannedIds: options.plannedIds,
     currentKeys: options.currentKeys,
   });
-  await updateRunRecord(options.objects, options.recordKey, (r) =>
-    r.run === options.run.id && !r.finished ? { ...r, finished: options.by } : undefined,
-  );
+  if (options.complete !== false) {
+    await updateRunRecord(options.objects, options.recordKey, (r) =>
+      r.run === options.run.id && !r.finished ? { ...r, finished: options.by } : undefined,
+    );
+  }
   return { report, scaleProblems };
 }
 

@@ -33,3 +33,38 @@ export interface WorkerFleet extends WorkerControl {
   scaleTo(count: number): Promise<void>;
   state(): Promise<FleetState>;
 }
+
+/** Every region's workers as one: list, describe and stop tasks wherever they run. */
+export function allFleets(fleets: readonly WorkerFleet[]): WorkerControl {
+  const home = new Map<string, WorkerFleet>();
+  const fleetOf = (id: string) =>
+    home.get(id) ?? fleets.find((f) => id.startsWith(`arn:aws:ecs:${f.region}:`)) ?? fleets[0]!;
+  const byFleet = (ids: readonly string[]) => {
+    const groups = new Map<WorkerFleet, string[]>();
+    for (const id of ids) groups.set(fleetOf(id), [...(groups.get(fleetOf(id)) ?? []), id]);
+    return [...groups];
+  };
+  return {
+    async list() {
+      const lists = await Promise.all(
+        fleets.map(async (f) => {
+          const ids = await f.list();
+          for (const id of ids) home.set(id, f);
+          return ids;
+        }),
+      );
+      return lists.flat();
+    },
+    async describe(ids) {
+      const states = await Promise.all(byFleet(ids).map(([f, group]) => f.describe(group)));
+      return states.flat();
+    },
+    async stop(ids, reason) {
+      const outcomes = await Promise.all(byFleet(ids).map(([f, group]) => f.stop(group, reason)));
+      return {
+        told: outcomes.flatMap((o) => o.told),
+        failures: outcomes.flatMap((o) => o.failures),
+      };
+    },
+  };
+}
