@@ -327,4 +327,25 @@ describe("workers as ECS services on the fake cloud", () => {
     await new Promise((r) => setTimeout(r, 1000));
     expect(cloud.tasks.length).toBe(tasks);
   });
+
+  it("refuses a spec whose regions are not those of the infrastructure outputs", async () => {
+    project = await makeProject({
+      params: [{ x: 1 }],
+      specExtra: `cloud: { regions: [${HOME}, ${WEST}] }\n`,
+    });
+    cloud = await startFakeCloud({ services: {} });
+    const one = await cli(project, runArgs(project, cloud));
+    expect(one.code).toBe(1);
+    expect(one.err).toBe(
+      `${project.spec}: the workers run in us-east-1, us-west-2 (cloud.regions), but ${cloud.infraFile} has services in us-east-1: apply every region's stack and write the outputs again, or make cloud.regions match`,
+    );
+    await cloud.close();
+    cloud = await startFakeCloud();
+    const none = await cli(project, runArgs(project, cloud));
+    expect(none.err).toBe(
+      `${project.spec}: cloud.regions names 2 regions, but ${cloud.infraFile} has no workers' services (outputs of the infrastructure stacks): apply the stacks and write the outputs again`,
+    );
+    expect(cloud.ecs.updateServiceCalls).toEqual([]);
+    expect(cloud.runTaskCalls).toEqual([]);
+  });
 });

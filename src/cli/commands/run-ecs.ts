@@ -79,7 +79,7 @@ export async function loadEcsRunSet(
       `${options.specFile}: cloud.regions names ${wanted.length} regions, but ${options.infraFile} has no workers' services (outputs of the infrastructure stacks): apply the stacks and write the outputs again`,
     );
   }
-  if (services.length > 0 && wanted.join(",") !== services.join(",")) {
+  if (services.length > 0 && [...wanted].sort().join(",") !== [...services].sort().join(",")) {
     throw new UserError(
       `${options.specFile}: the workers run in ${wanted.join(", ")} (cloud.regions), but ${options.infraFile} has services in ${services.join(", ")}: apply every region's stack and write the outputs again, or make cloud.regions match`,
     );
