@@ -348,4 +348,22 @@ describe("workers as ECS services on the fake cloud", () => {
     expect(cloud.ecs.updateServiceCalls).toEqual([]);
     expect(cloud.runTaskCalls).toEqual([]);
   });
+
+  it("watch refuses a local run set and a bad --every, and says when there is nothing to follow", async () => {
+    project = await makeProject({ params: [{ x: 1 }] });
+    const local = await cli(project, ["watch", project.spec]);
+    expect(local.code).toBe(2);
+    expect(local.err).toMatch(
+      /^watch: follows a run set on ECS; add --executor ecs\n\nusage: modelfleet watch /,
+    );
+    const every = await cli(project, ["watch", project.spec, "--executor", "ecs", "--every", "soon"]);
+    expect(every.code).toBe(2);
+    expect(every.err).toBe('watch: --every takes a duration such as 30s, got "soon"');
+    cloud = await startFakeCloud({ services: {} });
+    const none = await cli(project, ["watch", project.spec, ...ecsArgs(cloud), "--once"]);
+    expect(none.code).toBe(0);
+    expect(none.out).toBe(
+      `test/base: no run recorded; nothing to follow (\`modelfleet run ${project.spec} --executor ecs --infra ${cloud.infraFile}\` starts one)`,
+    );
+  });
 });

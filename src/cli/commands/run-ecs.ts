@@ -299,7 +299,7 @@ function endEarly(
       `${label}: this client has ended; the run set goes on without it.`,
       `  ${done} of ${report.plan.all.length} realisations have results; ${report.pending} are queued or running.`,
       `  The workers' services keep ${workers} worker(s) (${report.fleets.map((f) => `${f.region}: ${f.desired}`).join(", ")}): AWS replaces lost ones, and the workers set their services to zero once the queue is empty.`,
-      `  finish it (reports):  ${commands.watch}  (the scheduled watch workflow runs it)`,
+      `  finish it (reports):  ${commands.watch}  (on a schedule while no client follows it)`,
       `  follow it:            ${commands.status}`,
       `  stop it:              ${commands.stop}`,
     );

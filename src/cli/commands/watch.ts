@@ -1,5 +1,5 @@
 // `modelfleet watch <spec> --executor ecs [--once]`: follows a run set on ECS with no client
-// of its own, as the scheduled watch workflow does: one step of cloud/follow-run.ts at a time
+// of its own, as a scheduled job does: one step of cloud/follow-run.ts at a time
 // (dead letters, desired counts, stuck regions, crash loops, lost work), and once every
 // realisation the run queued has a result, the reports and the services at zero
 // (cloud/end-run-set.ts). Everything it needs is read from S3, SQS and ECS, so it can run at
@@ -19,7 +19,7 @@ import { fleetLines } from "./status-ecs.ts";
 
 const USAGE = `usage: modelfleet watch <project.yaml> --executor ecs [options]
 
-Follows a run set on ECS Fargate with no client needed, as the scheduled watch workflow does:
+Follows a run set on ECS Fargate with no client needed, as a scheduled job does (--once):
 turns dead letters into failed results, lowers each region's workers as work runs out, gives a
 region that cannot start workers' share to the others, gives the run up when its workers keep
 dying (every region to zero, the run record marked failed with the reasons), and once every
