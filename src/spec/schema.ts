@@ -432,11 +432,19 @@ export const reportSchema = z.strictObject({
     .describe("Units per observation group, for chart axes, e.g. { heads: m, flows: m³/d }."),
 });
 
-export const cloudSchema = z.strictObject({
-  region: z
-    .string()
-    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: "an AWS region such as us-east-1" })
-    .default("us-east-1"),
+const awsRegion = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: "an AWS region such as us-east-1" });
+
+const cloudFields = z.strictObject({
+  region: awsRegion
+    .optional()
+    .describe("The AWS region (default us-east-1); `regions` names several instead."),
+  regions: z
+    .array(awsRegion)
+    .min(1, { message: "at least one region" })
+    .optional()
+    .describe(
+      "Run workers in several regions; the first is home (results bucket, queue, reports). `max_workers` is per region.",
+    ),
   max_workers: z.number().int().min(1).max(5000).default(100),
   subnets: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, { message: "a subnet id (subnet-…)" })).default([]),
   security_groups: z
@@ -476,6 +484,40 @@ export const cloudSchema = z.strictObject({
     .optional()
     .describe("Your account's Fargate vCPU quota in the region, when it differs from the assumed 4000."),
 });
+
+/** `region` is the home region whichever way it was given; `regions` is kept only when the file
+ * gives it (so problems point at the key that was written): read the list with `cloudRegions`. */
+export const cloudSchema = cloudFields
+  .superRefine((cloud, ctx) => {
+    const { region, regions } = cloud;
+    if (regions === undefined) return;
+    if (region !== undefined && region !== regions[0]) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["region"],
+        message: `${region}, but cloud.regions starts with ${regions[0]}: the first of cloud.regions is the home region; give only cloud.regions`,
+      });
+    }
+    regions.forEach((r, i) => {
+      if (regions.indexOf(r) !== i) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["regions", i],
+          message: `${r} is already listed; name each region once`,
+        });
+      }
+    });
+  })
+  .transform(({ region, regions, ...rest }) => ({
+    region: regions?.[0] ?? region ?? "us-east-1",
+    ...(regions === undefined ? {} : { regions }),
+    ...rest,
+  }));
+
+/** Every region a project's workers run in, home first. */
+export function cloudRegions(cloud: Pick<z.output<typeof cloudSchema>, "region" | "regions">): string[] {
+  return cloud.regions === undefined ? [cloud.region] : [...cloud.regions];
+}
 
 export const projectSpecSchema = z
   .strictObject({
