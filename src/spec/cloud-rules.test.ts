@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -374,7 +374,7 @@ describe("validate reports a misspelt region of cloud.regions at its line", () =
       file,
       `project: p
 scenario: s
-model: { dir: ., command: [run] }
+model: { dir: model, command: [run] }
 parameters:
   par_files: p{id}.par
   ids: [1]
@@ -384,6 +384,7 @@ cloud:
     - us-wets-2
 `,
     );
+    await mkdir(join(dir, "model"), { recursive: true });
     await writeFile(join(dir, "p1.par"), "single point\n");
     const lines = (await validateSpecFile(file)).diagnostics.map(formatDiagnostic);
     expect(lines).toEqual([
