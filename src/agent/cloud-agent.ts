@@ -78,6 +78,8 @@ export interface AgentOptions {
 export interface AgentSummary {
   readonly received: number;
   readonly published: number;
+  /** Run, but another worker had published the realisation first (a duplicate delivery). */
+  readonly alreadyPublished: number;
   readonly released: number;
   readonly dropped: number;
   readonly stoppedBySignal: boolean;
@@ -99,6 +101,7 @@ export async function runAgent(options: AgentOptions): Promise<AgentSummary> {
   const configs = new Map<string, Promise<{ cloud: CloudRunConfig; run: RunConfig }>>();
   let received = 0;
   let published = 0;
+  let alreadyPublished = 0;
   let released = 0;
   let dropped = 0;
   let idleSince = clock.now();
@@ -134,13 +137,14 @@ export async function runAgent(options: AgentOptions): Promise<AgentSummary> {
     emit({ type: "received", id: lease.item.id, attempt: lease.receiveCount });
     const outcome = await handle(lease);
     if (outcome === "published") published++;
+    else if (outcome === "already-published") alreadyPublished++;
     else if (outcome === "released") released++;
     else dropped++;
     // Deleting stopped work is not work: a worker that only finds such messages idles out.
     if (outcome !== "dropped") idleSince = clock.now();
   }
   if (options.stop.aborted) emit({ type: "stopping" });
-  return { received, published, released, dropped, stoppedBySignal: options.stop.aborted };
+  return { received, published, alreadyPublished, released, dropped, stoppedBySignal: options.stop.aborted };
 
   /** The queue stayed empty for this worker: is it empty for every worker? Then this region's
    * work is done and its service goes to zero; the worker exits (the count is already zero,
@@ -173,7 +177,9 @@ export async function runAgent(options: AgentOptions): Promise<AgentSummary> {
     return "exit";
   }
 
-  async function handle(lease: Lease<WorkMessage>): Promise<"published" | "released" | "dropped"> {
+  async function handle(
+    lease: Lease<WorkMessage>,
+  ): Promise<"published" | "already-published" | "released" | "dropped"> {
     const message = lease.item;
     const heartbeat = setInterval(
       () => options.queue.heartbeat(lease, visibilityMs).catch(() => {}),
@@ -236,7 +242,7 @@ export async function runAgent(options: AgentOptions): Promise<AgentSummary> {
         status: result.status,
         duplicate: publish === "already-published",
       });
-      return "published";
+      return publish;
     } catch (e) {
       // Could not fetch the configuration or publish: let another attempt (or worker) try,
       // after a pause that grows with each delivery, so a blip in S3 does not use up the

@@ -118,7 +118,9 @@ export function createRunFollower(options: FollowOptions): RunFollower {
       const item = letter.item;
       if (!item || pending.get(item.id) !== item.key) continue;
       const result = {
-        ...deadLetterResult(item, letter.receiveCount, runSet, clock),
+        // SQS counts this read from the dead-letter queue as a receive too: the workers had
+        // one fewer.
+        ...deadLetterResult(item, Math.max(1, letter.receiveCount - 1), runSet, clock),
         generation: manifest.generation,
       };
       // A failure for this key may be there already (an earlier run's): this one replaces it,

@@ -237,7 +237,7 @@ export async function runOnEcs(options: EcsRunOptions, io: CliIO): Promise<numbe
           ranNow: report.published + report.deadLettered,
           ranNowCpuSeconds: tracker?.counts().cpuSeconds ?? null,
           wallSeconds: report.wallSeconds,
-          workers: report.pool.launched,
+          workers: workersOfThisRun(report),
           location: aggregated.location,
           keptWorkdirs: [],
         }),
@@ -353,4 +353,15 @@ export function describeFleetEvent(
     case "scale_failed":
       return `could not set the workers' count in ${e.region}: ${e.message}`;
   }
+}
+
+/** How many workers this run's results came from: the workers launched, or (with services,
+ * or workers taken over from an earlier client) the distinct workers that published since the
+ * run began. */
+function workersOfThisRun(report: CloudRunReport): number {
+  const since = Date.now() - report.wallSeconds * 1000;
+  const publishers = new Set(
+    report.results.filter((r) => Date.parse(r.endedAt) >= since && r.worker !== "").map((r) => r.worker),
+  );
+  return Math.max(report.pool.launched, publishers.size);
 }
