@@ -63,7 +63,7 @@ export async function agentCommand(args: string[], io: CliIO): Promise<number> {
     },
   });
   io.out(
-    `${worker}: received ${summary.received}, published ${summary.published}${summary.alreadyPublished ? `, ${summary.alreadyPublished} already published by another worker` : ""}, returned ${summary.released}${summary.dropped ? `, removed ${summary.dropped} not to run` : ""}`,
+    `${worker}: received ${summary.received}, published ${summary.published}${summary.alreadyPublished ? ` (and ${summary.alreadyPublished} duplicate${summary.alreadyPublished === 1 ? "" : "s"} another worker published first)` : ""}, returned ${summary.released}${summary.dropped ? `, removed ${summary.dropped} not to run` : ""}`,
   );
   if (summary.stoppedBySignal) return 143;
   const receives = pieces.queue.stats();
