@@ -47,9 +47,8 @@ describe("schema problems", () => {
     expect(found).toContain(
       `${file}:5:3: \`model.comand\`: unknown key \`comand\`; did you mean \`command\`?`,
     );
-    expect(found).toContain(
-      `${file}:4:3: \`model.command\`: missing required key \`command\`; add \`command:\` (a list of strings or a string)`,
-    );
+    // the missing `command` follows from the misspelling: it is not a second problem
+    expect(found.filter((f) => f.includes("missing required key `command`"))).toEqual([]);
     expect(found).toContain(
       `${file}:6:12: \`model.timeout\`: expected a duration such as "90s", "10m", "1h30m" or a number of seconds`,
     );
@@ -57,8 +56,8 @@ describe("schema problems", () => {
       `${file}:8:33: \`model.templates[0].write\`: unknown key \`write\`; did you mean \`writes\`?`,
     );
     expect(found).toContain(`${file}:12:19: \`resources.cpu\`: expected 0.25, 0.5, 1, 2, 4, 8 or 16, got 3`);
-    expect(found[0]).toContain(":4:3:"); // sorted by position
-    expect(found.length).toBeGreaterThanOrEqual(5);
+    expect(found[0]).toContain(":5:3:"); // sorted by position
+    expect(found).toHaveLength(4);
   });
 
   it("`modelfleet validate` lists every problem and exits 1", async () => {
@@ -622,7 +621,6 @@ describe("every independent problem in one pass", () => {
     });
     const found = await messages(file);
     expect(found).toEqual([
-      `${file}:4:3: \`model.command\`: missing required key \`command\`; add \`command:\` (a list of strings or a string)`,
       `${file}:5:3: \`model.comand\`: unknown key \`comand\`; did you mean \`command\`?`,
       `${file}:15:8: \`parameters.ids\`: id 2 (params/param2.par) has no par file; add the file, or remove the id from the list`,
       `${join(dir, "model", "heads.ins")}:4:1: \`model.instructions[0].file\` (${file}:10:15): unknown instruction "q": expected lN, w, tN, [name]first:last, (name)first:last, !name!, a marker between marker delimiters, or "&" to continue the previous line`,
@@ -637,7 +635,6 @@ describe("every independent problem in one pass", () => {
       ),
     );
     expect(await messages(file)).toEqual([
-      `${file}:8:7: \`model.templates[0].writes\`: missing required key \`writes\`; add \`writes:\` (a string)`,
       `${file}:8:33: \`model.templates[0].write\`: unknown key \`write\`; did you mean \`writes\`?`,
       `${file}:9:19: \`model.templates[1].template\`: template file "gone.tpl" not found in the model folder; check the name (relative to model.dir "model")`,
     ]);
