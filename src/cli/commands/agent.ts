@@ -17,7 +17,11 @@ ${AGENT_ENV.homeRegion} (the queue's and bucket's region, when not the worker's 
 standard AWS variables (AWS_REGION, credentials, AWS_ENDPOINT_URL...).
 Under an ECS service: ${AGENT_ENV.service}, ${AGENT_ENV.cluster} and ${AGENT_ENV.serviceRegion}
 (the task definition sets them): the worker protects itself from scale-in while it runs a
-realisation (through ECS_AGENT_URI), and sets its service to zero once the queue stays empty.`;
+realisation (through ECS_AGENT_URI), and sets its service to zero once the queue stays empty.
+
+Exit codes: 0 the queue stayed empty (or the service was set to zero); 1 a setting is missing,
+or SQS never answered (so the run counts this worker as lost); 143 stopped by SIGTERM (its
+realisation went back on the queue).`;
 
 /** After SIGTERM, the agent exits by this time whatever it is doing. */
 const SIGTERM_DEADLINE_MS = 25_000;

@@ -23,7 +23,10 @@ options:
   --n N             realisations to sample from the priors (default: ++ies_num_reals, else 100)
   --seed N          sampling seed (default 1)
   --csv FILE        use this ensemble CSV instead of sampling
-  --force           overwrite --out if it exists`;
+  --force           overwrite --out if it exists
+
+Exit codes: 0 the project file was written and is valid; 1 it was written but needs attention
+before it can run (what is listed), or the control file could not be read; 2 bad command line.`;
 
 export async function importPstCommand(args: string[], io: CliIO): Promise<number> {
   const { values: o, positionals } = parseCommandArgs(

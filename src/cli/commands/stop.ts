@@ -22,7 +22,10 @@ realisations that have no result. A client still following the run set ends.
 options:
   --executor ecs     the run set is on ECS (a local run stops with Ctrl-C in its terminal)
   --infra FILE       the infrastructure outputs (default .modelfleet/infra/<project>-<scenario>.json)
-  --wait DURATION    how long to wait for the workers to go (default 150s)`;
+  --wait DURATION    how long to wait for the workers to go (default 150s)
+
+Exit codes: 0 stopped (or nothing was running); 1 a problem with the project file, the
+infrastructure outputs or AWS (the message says which); 2 bad command line.`;
 
 export async function stopCommand(args: string[], io: CliIO): Promise<number> {
   const { values: o, positionals } = parseCommandArgs(
