@@ -86,6 +86,7 @@ export function estimateNotes(e: CostEstimate): string[] {
 }
 
 export function formatSeconds(seconds: number): string {
+  if (seconds < 10) return `${formatNumber(seconds, 2)} s`;
   if (seconds < 90) return `${Math.round(seconds)} s`;
   if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
   if (seconds < 2 * 86400) return `${formatNumber(seconds / 3600, 2)} h`;

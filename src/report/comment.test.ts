@@ -25,7 +25,7 @@ describe("the plan comment", () => {
     );
     expect(md).toContain("the median of the earlier successful runs");
     expect(md).toContain("Prices of us-east-1 dated 2026-03-10 (https://aws.amazon.com/fargate/pricing/)");
-    expect(md).toContain("**Smoke run of realisation `1` on the runner: ok** in 2 s: `h_w1` = 101.82");
+    expect(md).toContain("**Smoke run of realisation `1` on the runner: ok** in 1.9 s: `h_w1` = 101.82");
   });
 
   it("says when it planned against no results, and that the timeout bounds the estimate", () => {
@@ -70,7 +70,7 @@ describe("the plan comment", () => {
     );
     expect(md).toContain("### 🟡 modelfleet plan");
     expect(md).toContain(
-      "**Smoke run of realisation `7` on the runner: failed** in 0 s\n\n```\nexit code 2\nmf6: file not found\n```",
+      "**Smoke run of realisation `7` on the runner: failed** in 0.4 s\n\n```\nexit code 2\nmf6: file not found\n```",
     );
   });
 });

@@ -5,6 +5,7 @@ import { spawn } from "node:child_process";
 import { cp, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parse } from "yaml";
 import { REPO } from "./project.ts";
 
 export interface ActionRun {
@@ -50,6 +51,14 @@ export async function runAction(name: string, options: ActionRunOptions): Promis
     RUNNER_TEMP: files,
     ...options.env,
   };
+  // As the runner does: every input the step does not give gets its default from action.yml.
+  const metadata = parse(await readFile(join(REPO, "actions", name, "action.yml"), "utf8")) as {
+    inputs?: Record<string, { default?: string }>;
+  };
+  for (const [k, spec] of Object.entries(metadata.inputs ?? {})) {
+    if (spec.default !== undefined && !spec.default.includes("${{"))
+      env[`INPUT_${k.toUpperCase()}`] = spec.default;
+  }
   for (const [k, v] of Object.entries(options.inputs ?? {})) env[`INPUT_${k.toUpperCase()}`] = v;
   const child = spawn(process.execPath, [join(REPO, "actions", name, "index.js")], {
     cwd: options.workspace,
@@ -84,10 +93,22 @@ export function parseOutputFile(text: string): Record<string, string> {
   return out;
 }
 
-/** A repository folder holding a copy of projects/demo. */
+/** A repository folder holding a copy of projects/demo, and what the worker image is built
+ * from (its tag is a hash of those files). */
 export async function demoRepository(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "mf-repo-"));
   await mkdir(join(dir, "projects"));
+  for (const path of [
+    "agent-image",
+    "src",
+    "bin",
+    "package.json",
+    "package-lock.json",
+    "tsconfig.json",
+    "tsconfig.build.json",
+    ".dockerignore",
+  ])
+    await cp(join(REPO, path), join(dir, path), { recursive: true });
   await cp(join(REPO, "projects", "demo"), join(dir, "projects", "demo"), { recursive: true });
   await cp(join(REPO, "projects", "project.schema.json"), join(dir, "projects", "project.schema.json"));
   return dir;
