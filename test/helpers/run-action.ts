@@ -23,6 +23,8 @@ export interface ActionRunOptions {
   /** The event payload (GITHUB_EVENT_PATH). */
   readonly event?: unknown;
   readonly env?: Record<string, string>;
+  /** SIGKILLs the action once its output holds this text (a job killed mid-way). */
+  readonly killWhen?: string;
 }
 
 export async function runAction(name: string, options: ActionRunOptions): Promise<ActionRun> {
@@ -49,6 +51,7 @@ export async function runAction(name: string, options: ActionRunOptions): Promis
     GITHUB_OUTPUT: output,
     GITHUB_STEP_SUMMARY: summary,
     RUNNER_TEMP: files,
+    MODELFLEET_GITHUB_WRITE_INTERVAL_MS: "0",
     ...options.env,
   };
   // As the runner does: every input the step does not give gets its default from action.yml.
@@ -67,7 +70,10 @@ export async function runAction(name: string, options: ActionRunOptions): Promis
   });
   let stdout = "";
   let stderr = "";
-  child.stdout.on("data", (d) => (stdout += d));
+  child.stdout.on("data", (d) => {
+    stdout += d;
+    if (options.killWhen && stdout.includes(options.killWhen)) child.kill("SIGKILL");
+  });
   child.stderr.on("data", (d) => (stderr += d));
   const exitCode = await new Promise<number>((resolve) => child.on("close", (code) => resolve(code ?? -1)));
   return {
