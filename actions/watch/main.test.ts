@@ -21,7 +21,8 @@ const SHA = "4f9c2a1e0b7d4f9c2a1e0b7d4f9c2a1e0b7d4f9c";
 const runSet = { project: "demo", scenario: "base" };
 
 beforeAll(async () => {
-  server = await (api = new FakeGitHubApi()).listen();
+  api = new FakeGitHubApi();
+  server = await api.listen();
   s3 = await startFakeS3({ bucket: "modelfleet-demo-us-east-1-123456789012" });
   repo = await demoRepository();
   await writeFile(
