@@ -7,7 +7,7 @@ const UNTRUSTED = /\$\{\{[^}]*\b(github\.event\.|inputs\.|github\.head_ref|githu
 export const noUntrustedInRun: WorkflowRule = {
   id: "no-untrusted-in-run",
   description:
-    "No `${{ github.event.* }}`, `${{ inputs.* }}` or `${{ github.head_ref }}` inside `run:`; pass them through `env:`.",
+    "No expression of github.event.*, inputs.* or github.head_ref inside `run:`; pass them through `env:`.",
   check: (w) => {
     const out: Finding[] = [];
     for (const job of w.jobs) {
