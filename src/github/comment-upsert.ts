@@ -28,7 +28,7 @@ export async function upsertComment(input: UpsertCommentInput): Promise<UpsertCo
     );
   if (input.knownId !== undefined) {
     const edited = await client.updateIssueComment(input.knownId, body);
-    if (edited?.body.startsWith(marker)) return { action: "updated", comment: edited };
+    if (edited) return { action: "updated", comment: edited };
   }
   const existing = findMarkedComment(await client.listIssueComments(issue), marker);
   if (existing) {
