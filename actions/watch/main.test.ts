@@ -63,7 +63,11 @@ beforeEach(async (ctx) => {
   script = join(repo, `fake-${ctx.task.id}.json`);
 });
 
-async function watch(states: unknown[], inputs: Record<string, string>, options: { killWhen?: string } = {}) {
+async function watch(
+  states: unknown[],
+  inputs: Record<string, string>,
+  options: { killWhen?: string; sha?: string } = {},
+) {
   await writeFile(script, JSON.stringify({ watch: states }));
   await writeFile(`${script}.count`, "0");
   return runAction("watch", {
@@ -82,7 +86,7 @@ async function watch(states: unknown[], inputs: Record<string, string>, options:
       ...s3.env,
       GITHUB_API_URL: server.url,
       GITHUB_EVENT_NAME: "push",
-      GITHUB_SHA: SHA,
+      GITHUB_SHA: options.sha ?? SHA,
       FAKE_MODELFLEET: script,
     },
     ...(options.killWhen ? { killWhen: options.killWhen } : {}),
@@ -181,6 +185,7 @@ describe("actions/watch", () => {
         { project: "demo", scenario: "base", state: "stopped", text: "stopped by modelfleet stop" },
       ],
       {},
+      { sha: "9999999999999999999999999999999999999999" },
     );
     expect(next.outputs["state"]).toBe("stopped");
     const after = api.github.commentsOn(22);
@@ -188,5 +193,7 @@ describe("actions/watch", () => {
     expect(after[0]!.body).toContain("> The run ended (stopped): stopped by modelfleet stop");
     const link = JSON.parse(Buffer.from((await store().getRunSetFile(runSet, RUN_LINK_FILE))!).toString());
     expect(link.history.map((h: { done: number }) => h.done)).toEqual([10, 20, 30]);
+    // The run's commit stays the one it was started from, whatever the branch's head is now.
+    expect(link.commit).toBe(SHA);
   });
 });

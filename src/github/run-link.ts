@@ -17,6 +17,8 @@ export interface RunLink {
   /** The run the comment is about (the run record's id, when the CLI gives it). */
   readonly runId?: string;
   readonly stage: "progress" | "report";
+  /** The commit the run was started from: the alerts check goes on it. */
+  readonly commit?: string;
   readonly startedAt?: string;
   readonly history: readonly ProgressSample[];
   readonly workflowRun: string;

@@ -116,6 +116,7 @@ export async function watchRunSet(s: WatchSettings, d: WatchDeps): Promise<Watch
       updatedAt: new Date(d.clock.now()).toISOString(),
       ...(link?.startedAt ? { startedAt: link.startedAt } : {}),
       ...(link?.runId ? { runId: link.runId } : {}),
+      commit: link?.commit ?? s.env.sha,
       ...extra,
     };
     await writeRunLink(d.store, runSet, link);
@@ -225,7 +226,10 @@ export async function watchRunSet(s: WatchSettings, d: WatchDeps): Promise<Watch
       alertsTo: s.spec.cloud.alerts_to,
       ...(s.infra.alertsTopicArn ? { topicArn: s.infra.alertsTopicArn } : {}),
       ...(commentUrl ? { reportLink: commentUrl } : { reportLink: s.env.runUrl }),
-      ...(d.client ? { check: { client: d.client, name: s.alertsCheckName, headSha: s.env.sha } } : {}),
+      // On the commit the run was started from, not today's head of the branch.
+      ...(d.client
+        ? { check: { client: d.client, name: s.alertsCheckName, headSha: link?.commit ?? s.env.sha } }
+        : {}),
       ...(d.sns ? { sns: d.sns } : {}),
     });
     firedAlerts = outcome.fired.length;
