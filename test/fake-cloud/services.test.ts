@@ -178,9 +178,13 @@ describe("workers as ECS services on the fake cloud", () => {
 
     const watch = await cli(project, ["watch", project.spec, ...ecsArgs(cloud), "--every", "0.3s"]);
     expect(watch.code).toBe(1);
-    expect(watch.out).toMatch(
-      /^test\/base: 3 workers in a row stopped without a result \(the limit is max\(3, cloud\.max_workers\) = 3\), so every region's workers were scaled to zero and the run was given up:$/m,
-    );
+    // At least the limit: ECS may restart one more before watch sees the third stop.
+    const gaveUp =
+      /^test\/base: (\d+) workers in a row stopped without a result \(the limit is max\(3, cloud\.max_workers\) = 3\), so every region's workers were scaled to zero and the run was given up:$/m.exec(
+        watch.out,
+      );
+    expect(gaveUp, watch.out).not.toBeNull();
+    expect(Number(gaveUp![1])).toBeGreaterThanOrEqual(3);
     expect(watch.out).toMatch(
       /^ {2}\d+ × failed \(exit code 1\): Essential container in task exited; e\.g\. arn:aws:ecs:us-east-1:/m,
     );
