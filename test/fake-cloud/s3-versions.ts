@@ -28,9 +28,26 @@ import type { AddressInfo } from "node:net";
 import { crc32 } from "node:zlib";
 import { type FakeS3, type FakeS3Options, startFakeS3 } from "./s3-proxy.ts";
 
+export interface VersionsLayerOptions {
+  /** Each CopyObject and UploadPartCopy waits this long first: a window to kill a copier in. */
+  readonly copyDelayMs?: number;
+}
+
+export interface VersionedFakeS3 extends FakeS3 {
+  /** Every object a copy (CopyObject, or a multipart upload of copied parts) wrote, in order. */
+  readonly copies: ReadonlyArray<{ readonly bucket: string; readonly key: string }>;
+}
+
 /** The fake S3 with versions and checksums: s3rver, this layer, and the proxy in front. */
-export async function startVersionedFakeS3(options: Omit<FakeS3Options, "layer"> = {}): Promise<FakeS3> {
-  return startFakeS3({ ...options, layer: startVersionsLayer });
+export async function startVersionedFakeS3(
+  options: Omit<FakeS3Options, "layer"> & VersionsLayerOptions = {},
+): Promise<VersionedFakeS3> {
+  const copies: Array<{ bucket: string; key: string }> = [];
+  const s3 = await startFakeS3({
+    ...options,
+    layer: (backend) => startVersionsLayer(backend, { ...options, copies }),
+  });
+  return Object.assign(s3, { copies });
 }
 
 type ChecksumAlgorithm = "SHA256" | "CRC32" | "CRC32C" | "CRC64NVME" | "SHA1";
@@ -65,6 +82,8 @@ interface UploadPartState {
 
 interface MultipartUpload {
   readonly key: string;
+  /** Some part was copied (UploadPartCopy): the completed object counts as a copy. */
+  copied?: boolean;
   readonly initiated: Date;
   readonly checksumAlgorithm?: ChecksumAlgorithm;
   readonly storageClass: string;
@@ -97,10 +116,14 @@ class S3Failure extends Error {
 }
 
 /** Starts the layer in front of s3rver at `backend`; the proxy is pointed at its port. */
-export async function startVersionsLayer(backend: {
-  readonly host: string;
-  readonly port: number;
-}): Promise<{ readonly port: number; close(): Promise<void> }> {
+export async function startVersionsLayer(
+  backend: { readonly host: string; readonly port: number },
+  options: VersionsLayerOptions & { readonly copies?: Array<{ bucket: string; key: string }> } = {},
+): Promise<{ readonly port: number; close(): Promise<void> }> {
+  const copyDelay = () =>
+    options.copyDelayMs
+      ? new Promise((resolve) => setTimeout(resolve, options.copyDelayMs))
+      : Promise.resolve();
   const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
   const buckets = new Map<string, BucketState>();
 
@@ -158,7 +181,13 @@ export async function startVersionsLayer(backend: {
   }
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? "/", "http://fake-s3");
+    // Not `new URL`: it would resolve `.` and `..` segments, which are part of S3 keys.
+    const [pathname = "/", search = ""] = (req.url ?? "/").split("?");
+    const url = {
+      pathname,
+      search: search === "" ? "" : `?${search}`,
+      searchParams: new URLSearchParams(search),
+    };
     const [, rawBucket = "", ...rest] = url.pathname.split("/");
     const bucket = rawBucket === "" ? undefined : decodeURIComponent(rawBucket);
     const key =
@@ -292,6 +321,7 @@ export async function startVersionsLayer(backend: {
     key: string,
   ): Promise<void> {
     await drain(req);
+    await copyDelay();
     const { source, bytes } = await readCopySource(req);
     const algorithm = checksumAlgorithmHeader(req);
     const replace = String(req.headers["x-amz-metadata-directive"] ?? "COPY").toUpperCase() === "REPLACE";
@@ -309,6 +339,7 @@ export async function startVersionsLayer(backend: {
       storageClass: String(req.headers["x-amz-storage-class"] ?? "STANDARD"),
       ...(checksum ? { checksum } : {}),
     });
+    options.copies?.push({ bucket, key });
     const checksumXml = checksum
       ? `<Checksum${checksum.algorithm}>${checksum.value}</Checksum${checksum.algorithm}><ChecksumType>${checksum.type}</ChecksumType>`
       : "";
@@ -632,8 +663,10 @@ export async function startVersionsLayer(backend: {
     q: URLSearchParams,
   ): Promise<void> {
     await drain(req);
+    await copyDelay();
     const { upload, partNumber } = uploadOf(state, q);
     const { bytes } = await readCopySource(req);
+    upload.copied = true;
     const part = partOf(bytes);
     upload.parts.set(partNumber, part);
     const checksum =
@@ -695,6 +728,7 @@ export async function startVersionsLayer(backend: {
           }
         : undefined;
     state.uploads.delete(uploadId);
+    if (upload.copied) options.copies?.push({ bucket, key });
     const version = await addVersion(bucket, state, key, {
       bytes,
       etag,
