@@ -4,6 +4,7 @@ import { errorMessage, UserError } from "../errors.ts";
 import { agentCommand } from "./commands/agent.ts";
 import { checkInstructionsCommand } from "./commands/check-instructions.ts";
 import { checkTemplateCommand } from "./commands/check-template.ts";
+import { closeCommand } from "./commands/close.ts";
 import { importPstCommand } from "./commands/import-pst.ts";
 import { planCommand } from "./commands/plan.ts";
 import { reportCommand } from "./commands/report.ts";
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   plan: { run: planCommand, summary: "how many realisations, how many done, how many to run, how long" },
   status: { run: statusCommand, summary: "where a run set stands (--watch to follow a run)" },
   stop: { run: stopCommand, summary: "stop a run set on ECS: its workers, its queued work" },
+  close: { run: closeCommand, summary: "back a project up, prove the backup, then destroy its cloud side" },
   report: {
     run: reportCommand,
     summary: "aggregate results: summary files, report.md, report.html with charts",

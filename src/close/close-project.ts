@@ -23,8 +23,8 @@ import {
   stateText,
 } from "./close-state.ts";
 import type { ClosedMarker } from "./closed-marker.ts";
-import { closingKey, closingMarkerText } from "./closing-marker.ts";
 import { type DestroyEvent, type DestroyReport, destroyProject, UnsavedObjectsError } from "./destroy.ts";
+import { freezeProject } from "./freeze.ts";
 import { takeInventory } from "./inventory.ts";
 import { buildManifest, MANIFEST_FILE, manifestText, type StoredChecksum } from "./manifest.ts";
 import { exportImage } from "./oci-export.ts";
@@ -149,7 +149,15 @@ export async function closeProject(options: CloseOptions): Promise<CloseOutcome>
     if (options.confirm && !(await options.confirm(plan))) return { ...base, status: "cancelled", plan };
 
     if (!state.frozen) {
-      await freeze(files, ports, options.by, emit);
+      await freezeProject({
+        files,
+        source: ports.source,
+        freezer: ports.freezer,
+        at: now(ports),
+        by: options.by,
+        archive: archive.location,
+        onFrozen: (scenario, note) => emit({ type: "frozen", scenario, note }),
+      });
       state.frozen = { at: now(ports), by: options.by };
       await save();
       plan = await planClose(files, ports);
@@ -343,26 +351,6 @@ async function loadState(project: string, ports: ClosePorts): Promise<CloseState
     );
   }
   return state;
-}
-
-async function freeze(
-  files: CloseProjectFiles,
-  ports: ClosePorts,
-  by: string,
-  emit: (event: CloseEvent) => void,
-): Promise<void> {
-  const marker = closingMarkerText({
-    schema: 1,
-    project: files.project,
-    since: now(ports),
-    by,
-    archive: ports.archive.location,
-  });
-  for (const b of files.buckets) await ports.source.putText(b, closingKey(b.prefix, files.project), marker);
-  for (const s of files.scenarios) {
-    const { note } = await ports.freezer.stop(s);
-    emit({ type: "frozen", scenario: s.scenario, note });
-  }
 }
 
 /** Copies every planned object version not copied yet; returns what it did. */

@@ -34,11 +34,13 @@ export type Versioning = "Enabled" | "Suspended" | "Off";
 /** The project's own buckets. */
 export interface SourceBuckets {
   versioning(bucket: BucketRef): Promise<Versioning>;
-  /** Every version and delete marker, in listing order. */
-  listVersions(bucket: BucketRef): Promise<SourceVersion[]>;
+  /** Every version and delete marker (under `prefix`, when given), in listing order. */
+  listVersions(bucket: BucketRef, prefix?: string): Promise<SourceVersion[]>;
   /** Multipart uploads never completed (they block nothing, but are deleted with the bucket). */
   countUploads(bucket: BucketRef): Promise<number>;
   readText(bucket: BucketRef, key: string, versionId: string): Promise<string>;
+  /** The current version's text, or undefined when the key has none. */
+  readCurrent(bucket: BucketRef, key: string): Promise<string | undefined>;
   /** Streams one version (for a folder archive). */
   open(bucket: BucketRef, key: string, versionId: string): Promise<Readable>;
   putText(bucket: BucketRef, key: string, text: string): Promise<void>;

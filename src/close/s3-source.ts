@@ -16,7 +16,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { describeS3Failure } from "../store/s3-store.ts";
+import { describeS3Failure, httpStatus } from "../store/s3-store.ts";
 import type { BucketRef, SourceBuckets, SourceVersion, Versioning } from "./ports.ts";
 
 const DELETE_BATCH = 1000;
@@ -36,7 +36,7 @@ export function createS3SourceBuckets(clientFor: (region: string) => S3Client): 
       }
     },
 
-    async listVersions(b) {
+    async listVersions(b, prefix) {
       const versions: SourceVersion[] = [];
       let KeyMarker: string | undefined;
       let VersionIdMarker: string | undefined;
@@ -44,7 +44,13 @@ export function createS3SourceBuckets(clientFor: (region: string) => S3Client): 
         let page: ListObjectVersionsCommandOutput;
         try {
           page = await clientFor(b.region).send(
-            new ListObjectVersionsCommand({ Bucket: b.bucket, KeyMarker, VersionIdMarker, MaxKeys: 1000 }),
+            new ListObjectVersionsCommand({
+              Bucket: b.bucket,
+              KeyMarker,
+              VersionIdMarker,
+              MaxKeys: 1000,
+              ...(prefix ? { Prefix: prefix } : {}),
+            }),
           );
         } catch (e) {
           throw await fail(b, e, "list");
@@ -71,6 +77,16 @@ export function createS3SourceBuckets(clientFor: (region: string) => S3Client): 
         );
         return await out.Body!.transformToString();
       } catch (e) {
+        throw await fail(b, e, "read", key);
+      }
+    },
+
+    async readCurrent(b, key) {
+      try {
+        const out = await clientFor(b.region).send(new GetObjectCommand({ Bucket: b.bucket, Key: key }));
+        return await out.Body!.transformToString();
+      } catch (e) {
+        if (httpStatus(e) === 404) return undefined;
         throw await fail(b, e, "read", key);
       }
     },

@@ -75,8 +75,17 @@ export async function startCloseFixture(options: { copyDelayMs?: number } = {}):
     await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));
     if (!key.endsWith("run.lock")) kept.set(key, [...(kept.get(key) ?? []), body]);
   };
+  // Run records naming the image; the last run was stopped (stopping a run in flight: freeze.test.ts).
+  const party = { host: "h", pid: 1, command: "modelfleet", at: "2030-01-01T00:00:00.000Z" };
   const run = (n: number) =>
-    JSON.stringify({ schema: 1, run: `run-${n}`, runConfigKey: "x", image: image.reference, started: {} });
+    JSON.stringify({
+      schema: 1,
+      run: `run-${n}`,
+      runConfigKey: "x",
+      image: image.reference,
+      started: party,
+      ...(n === 2 ? { stopped: party } : {}),
+    });
   // Two runs, each with its record; results, one replaced; a result deleted (a delete marker).
   await put("results/demo/base/current-run.json", run(1));
   for (let id = 1; id <= 5; id++)
