@@ -172,6 +172,23 @@ export async function readCloseProject(options: {
   };
 }
 
+/** The synthesised stacks' folders of a project, from its files' regions (home first). */
+export async function projectStackDirs(options: {
+  readonly project: string;
+  readonly projectsDir: string;
+  readonly stacksDir: string;
+}): Promise<string[]> {
+  const dir = join(options.projectsDir, options.project);
+  const files = (await readdir(dir)).filter((n) => /\.ya?ml$/.test(n)).sort();
+  const regions: string[] = [];
+  for (const name of files) {
+    const v = await validateSpecFile(join(dir, name));
+    if (!v.resolved) throw new UserError(v.diagnostics.map(formatDiagnostic).join("\n"));
+    for (const r of regionsOf(v.resolved.spec)) if (!regions.includes(r)) regions.push(r);
+  }
+  return regions.map((r) => join(options.stacksDir, projectStackName(options.project, r)));
+}
+
 /** Every region a scenario's workers run in, home first (`cloud.regions` when the schema has it). */
 function regionsOf(spec: ProjectSpec): string[] {
   const cloud = spec.cloud as ProjectSpec["cloud"] & { readonly regions?: readonly string[] };
