@@ -85,6 +85,7 @@ describe("close-project.yml", () => {
   it("closes one project at a time, never cancelling a close under way", () => {
     for (const name of ["plan", "close"]) {
       expect(workflow.jobs[name]!.concurrency).toEqual({
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a template
         group: "close-project-${{ needs.request.outputs.project }}",
         "cancel-in-progress": false,
       });
