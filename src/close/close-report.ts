@@ -120,7 +120,7 @@ export function renderCloseReport(
     case "closed":
       return [
         ...head,
-        `**Closed.** The project is marked closed in \`${outcome.markerFile}\` (commit it).`,
+        `**Closed.** The project is marked closed in \`${outcome.markerFile}\`, so no later push recreates it.`,
         "",
         ...backupSection(outcome.backup),
         `- **Verified**: ${count(outcome.verification.checked.objects)} object(s) and ${count(outcome.verification.checked.images)} image(s), every entry of the manifest`,

@@ -3,7 +3,7 @@
 // stopping a run set is `modelfleet stop`'s.
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { parseArchiveOption } from "../../close/archive-target.ts";
@@ -219,7 +219,7 @@ function closePorts(
       infraDir: options.infraDir,
       source,
     }),
-    markClosed: (marker) => writeClosedMarker(files.dir, marker),
+    markClosed: async (marker) => relative(options.io.cwd, await writeClosedMarker(files.dir, marker)),
     clock: systemClock,
     tempDir: options.tempDir,
   };
