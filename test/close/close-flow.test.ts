@@ -273,6 +273,54 @@ describe("closing a project to an archive bucket", () => {
     ]);
   });
 
+  it("in a cold storage class, verifies by the stored checksums without reading a copy back", async () => {
+    f = await startCloseFixture();
+    const files = f.files("s3", "DEEP_ARCHIVE");
+    const ports = f.ports(files);
+    const outcome = await close(files, ports);
+    expect(outcome.status).toBe("closed");
+    const manifest = await manifestOf(ports);
+    const head = await f.client.send(
+      new HeadObjectCommand({
+        Bucket: ARCHIVE_BUCKET,
+        Key: manifest.images[0]!.location.slice(`s3://${ARCHIVE_BUCKET}/`.length),
+      }),
+    );
+    expect(head.StorageClass).toBe("DEEP_ARCHIVE");
+    // The fake refuses to read a DEEP_ARCHIVE copy (InvalidObjectState), as S3 does before a
+    // restore: the image was verified by its stored checksum, and the close went through.
+    if (outcome.status === "closed") expect(outcome.verification.checked.images).toBe(1);
+  });
+
+  it("an image archive changed in the archive stops it before destroy; the next run exports the image again", async () => {
+    f = await startCloseFixture();
+    const files = f.files("s3");
+    const fx = f;
+    const plain = f.ports(files);
+    const ports = afterManifest(plain, async () => {
+      const image = (await manifestOf(plain)).images[0]!;
+      await fx.client.send(
+        new PutObjectCommand({
+          Bucket: ARCHIVE_BUCKET,
+          Key: image.location.slice(`s3://${ARCHIVE_BUCKET}/`.length),
+          Body: "not an image",
+          ChecksumAlgorithm: "SHA256",
+        }),
+      );
+    });
+    const outcome = await close(files, ports);
+    expect(outcome.status).toBe("verification-failed");
+    if (outcome.status !== "verification-failed") return;
+    expect(outcome.verification.failures.map((x) => [x.what, x.problem])).toEqual([
+      [`image ${f.image.reference}`, expect.stringMatching(/^has \d+ bytes, the manifest says \d+$/)],
+    ]);
+    expectNothingDestroyed(f);
+    const manifestsBefore = f.registry.requests.manifests;
+    const again = await close(files, plain);
+    expect(again.status).toBe("closed");
+    expect(f.registry.requests.manifests).toBe(manifestsBefore + 1);
+  });
+
   it("two closes at once cannot both run", async () => {
     f = await startCloseFixture();
     const files = f.files("s3");

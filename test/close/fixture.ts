@@ -14,7 +14,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { type ArchiveRoot, archiveRoot } from "../../src/close/archive-target.ts";
+import { type ArchiveRoot, archiveRoot, type StorageClass } from "../../src/close/archive-target.ts";
 import { type ClosedMarker, writeClosedMarker } from "../../src/close/closed-marker.ts";
 import { createEcrRegistry } from "../../src/close/ecr-registry.ts";
 import { createFolderArchive } from "../../src/close/folder-archive.ts";
@@ -41,7 +41,7 @@ export interface CloseFixture {
   readonly image: { reference: string; digest: string; blobs: readonly string[] };
   /** Every object version put in the project bucket that is to be kept: key → bodies, oldest first. */
   readonly kept: Map<string, string[]>;
-  files(archive: "s3" | "folder"): CloseProjectFiles;
+  files(archive: "s3" | "folder", storageClass?: StorageClass): CloseProjectFiles;
   ports(files: CloseProjectFiles, overrides?: Partial<ClosePorts>): ClosePorts & { archive: Archive };
   readonly destroyed: StackRef[];
   readonly stopped: string[];
@@ -110,10 +110,10 @@ export async function startCloseFixture(options: { copyDelayMs?: number } = {}):
   const projectDir = join(dir, "projects", PROJECT);
   await mkdir(projectDir, { recursive: true });
 
-  const root = (kind: "s3" | "folder"): ArchiveRoot =>
+  const root = (kind: "s3" | "folder", storageClass: StorageClass = "GLACIER_IR"): ArchiveRoot =>
     archiveRoot(
       kind === "s3"
-        ? { kind: "s3", bucket: ARCHIVE_BUCKET, prefix: "modelfleet/", storageClass: "GLACIER_IR" }
+        ? { kind: "s3", bucket: ARCHIVE_BUCKET, prefix: "modelfleet/", storageClass }
         : { kind: "folder", folder: join(dir, "archive") },
       PROJECT,
       s3.region,
@@ -130,7 +130,7 @@ export async function startCloseFixture(options: { copyDelayMs?: number } = {}):
     stopped,
     markers,
     put,
-    files: (kind) => ({
+    files: (kind, storageClass) => ({
       project: PROJECT,
       dir: projectDir,
       scenarios: [
@@ -157,7 +157,7 @@ export async function startCloseFixture(options: { copyDelayMs?: number } = {}):
       regions: [s3.region],
       buckets: [{ region: s3.region, bucket: BUCKET, prefix: "results/" }],
       stacks: [{ stack: STACK, region: s3.region, dir: stackDir }],
-      archive: root(kind),
+      archive: root(kind, storageClass),
     }),
     ports(files, overrides = {}) {
       const archive =
