@@ -29,6 +29,8 @@ export function createOtherProjects(options: {
       const outputs = await readdir(options.infraDir).catch(() => [] as string[]);
       for (const project of folders) {
         if (await readClosedMarker(join(options.projectsDir, project))) continue;
+        // `<project>-<scenario>.json`; a project named like this one plus a hyphen (demo, demo-2)
+        // lends it its files too, which only keeps more images.
         const files = outputs.filter((f) => f.startsWith(`${project}-`) && f.endsWith(".json"));
         if (files.length === 0) {
           unreadable.push({ project, why: `no infrastructure outputs in ${options.infraDir}` });
