@@ -1,7 +1,7 @@
 // Every command's --help is a real help: what it does, its options, and its exit codes.
 import { describe, expect, it } from "vitest";
 import { memoryIO } from "../src/cli/io.ts";
-import { main } from "../src/cli/main.ts";
+import { main, usage } from "../src/cli/main.ts";
 
 async function help(command: string) {
   const io = memoryIO();
@@ -26,5 +26,22 @@ describe("modelfleet <command> --help", () => {
     expect(text.split("\n")[2]!.length).toBeGreaterThan(40);
     for (const option of options) expect(text).toMatch(new RegExp(`^ {2}${option} `, "m"));
     expect(text).toMatch(/^Exit codes: 0 /m);
+  });
+});
+
+describe("every command's --help", () => {
+  const commands = usage()
+    .split("\n")
+    .map((l) => /^ {2}(\S+) {2}/.exec(l)?.[1])
+    .filter((c): c is string => c !== undefined);
+
+  it("lists its exit codes", async () => {
+    expect(commands).toContain("stop");
+    expect(commands).toContain("agent");
+    for (const command of commands) {
+      const { code, text } = await help(command);
+      expect(code, command).toBe(0);
+      expect(text, command).toMatch(/^Exit codes: 0 /m);
+    }
   });
 });

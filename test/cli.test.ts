@@ -122,12 +122,14 @@ describe("check-instructions", () => {
 describe("import-pst", () => {
   it("writes a valid project file from a classic PEST setup", async () => {
     await cp(TPLINS, join(dir, "pest"), { recursive: true });
-    const r = await cli(["import-pst", "pest/pest.pst", "--out", "pest/imported.yaml", "--n", "8"]);
+    const r = await cli(["import-pst", "pest/pest.pst", "--out", "projects/pest/imported.yaml", "--n", "8"]);
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
-    expect(r.out).toContain("wrote pest/imported.yaml: 11 parameters, 2 template(s), 1 instruction file(s)");
-    expect(r.out).toContain("pest/imported.yaml is valid: 8 realisations, 21 observations");
-    const v = await validateSpecFile(join(dir, "pest", "imported.yaml"));
+    expect(r.out).toContain(
+      "wrote projects/pest/imported.yaml: 11 parameters, 2 template(s), 1 instruction file(s)",
+    );
+    expect(r.out).toContain("projects/pest/imported.yaml is valid: 8 realisations, 21 observations");
+    const v = await validateSpecFile(join(dir, "projects", "pest", "imported.yaml"));
     expect(v.diagnostics).toEqual([]);
     expect(v.resolved!.spec.project).toBe("pest");
     expect(v.resolved!.spec.scenario).toBe("imported");
@@ -139,10 +141,10 @@ describe("import-pst", () => {
   });
   it("writes the file and lists what needs attention when the setup is incomplete", async () => {
     await cp(join(REPO, "test", "fixtures", "pst", "v2"), join(dir, "v2"), { recursive: true });
-    const r = await cli(["import-pst", "v2/case.pst", "--out", "v2/base.yaml"]);
+    const r = await cli(["import-pst", "v2/case.pst", "--out", "projects/v2/base.yaml"]);
     expect(r.code).toBe(1);
-    expect(r.out).toContain("wrote v2/base.yaml");
-    expect(r.err).toContain("v2/base.yaml needs attention before it can run:");
+    expect(r.out).toContain("wrote projects/v2/base.yaml");
+    expect(r.err).toContain("projects/v2/base.yaml needs attention before it can run:");
     expect(r.err).toMatch(/not found in the model folder/);
   });
   it("refuses to overwrite without --force", async () => {

@@ -231,6 +231,25 @@ describe("a results store that refuses writes", () => {
   });
 });
 
+describe("results and work folders inside the model folder", () => {
+  it("are never part of the model: a second run has nothing to do, and work folders do not copy each other", async () => {
+    project = await makeProject({ params: [{ x: 1 }, { x: 2 }] });
+    const inside = {
+      resultsRoot: join(project.dir, "model", "results"),
+      workRoot: join(project.dir, "model", "w"),
+      keepWorkdirs: true,
+    };
+    expect((await run(project, inside)).engine.published).toBe(2);
+    const again = await run(project, inside);
+    expect(again.plan.stale).toBe(0);
+    expect(again.plan.toRun).toEqual([]);
+    // a kept work folder holds the model's files, not another work folder's
+    const kept = join(project.dir, "model", "w", "test", "base", "1-a1");
+    expect((await readdir(kept)).sort()).not.toContain("w");
+    expect((await readdir(kept)).sort()).not.toContain("results");
+  });
+});
+
 describe("an old output file left in the model folder", () => {
   it("is never read as a realisation's output: the files the model must write start absent", async () => {
     project = await makeProject({ params: [{ x: 1, mode: 11 }, { x: 2 }] });

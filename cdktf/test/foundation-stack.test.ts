@@ -132,13 +132,14 @@ describe("foundation stack", () => {
     });
   });
 
-  it("bounds worker roles to results, queues, task protection, logs and the image", () => {
+  it("bounds worker roles to results, queues, task protection, their services' counts, logs and the image", () => {
     const boundary = policyByName("modelfleet-workload-boundary");
     expect(boundary.map((s) => s.Sid)).toEqual([
       "Results",
       "ListResults",
       "Work",
       "TaskProtection",
+      "ScaleOwnService",
       "Logs",
       "PullTheWorkerImage",
       "LogInToEcr",

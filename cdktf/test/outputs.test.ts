@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readInfrastructureOutputs } from "../../src/cloud/aws-wiring.ts";
-import { outputsFiles, type ScenarioOutputs } from "../src/outputs.ts";
+import { mergeOutputs, outputsFiles, type ScenarioOutputs, type VisitingOutputs } from "../src/outputs.ts";
 import { writeOutputsFiles } from "../src/write-outputs.ts";
 
 const REPO = join(import.meta.dirname, "..", "..");
@@ -41,7 +41,7 @@ const terraformOutput = {
 
 describe("outputsFiles", () => {
   it("makes one file per scenario from `terraform output -json`", () => {
-    expect(outputsFiles(terraformOutput).map((f) => [f.file, f.outputs.service])).toEqual([
+    expect(outputsFiles(terraformOutput).map((f) => [f.file, f.home?.service])).toEqual([
       ["demo-base.json", "base-workers"],
       ["demo-wet.json", "wet-workers"],
     ]);
@@ -54,6 +54,64 @@ describe("outputsFiles", () => {
       "modelfleet-acme-eu-west-1": { project: "acme", region: "eu-west-1", scenarios: { dry: base } },
     };
     expect(outputsFiles(cdktn).map((f) => f.file)).toEqual(["acme-dry.json", "demo-base.json"]);
+  });
+
+  it("adds a region that only runs a scenario's workers to the home region's file", () => {
+    const west: VisitingOutputs = {
+      homeRegion: "us-east-1",
+      region: "us-west-2",
+      cluster: "modelfleet-demo",
+      service: "base-workers",
+      taskDefinition: "arn:aws:ecs:us-west-2:123456789012:task-definition/modelfleet-demo-base:1",
+      subnets: ["subnet-0w"],
+      securityGroups: ["sg-0w"],
+      assignPublicIp: true,
+      logGroup: "/modelfleet/demo/base",
+      logStreamPrefix: "worker",
+    };
+    const cdktn = {
+      "modelfleet-demo-us-east-1": { project: "demo", region: "us-east-1", scenarios: { base }, workers: {} },
+      "modelfleet-demo-us-west-2": {
+        project: "demo",
+        region: "us-west-2",
+        scenarios: {},
+        workers: { base: west },
+      },
+    };
+    const [part] = outputsFiles(cdktn);
+    const merged = mergeOutputs(undefined, part!);
+    expect(merged).toMatchObject({ region: "us-east-1", bucket: base.bucket, service: "base-workers" });
+    expect(merged.regions).toEqual([
+      {
+        region: "us-east-1",
+        cluster: "modelfleet-demo",
+        service: "base-workers",
+        taskDefinition: base.taskDefinition,
+        subnets: ["subnet-0a", "subnet-0b"],
+        securityGroups: ["sg-0c"],
+        assignPublicIp: true,
+        logGroup: "/modelfleet/demo/base",
+        logStreamPrefix: "worker",
+      },
+      {
+        region: "us-west-2",
+        cluster: "modelfleet-demo",
+        service: "base-workers",
+        taskDefinition: west.taskDefinition,
+        subnets: ["subnet-0w"],
+        securityGroups: ["sg-0w"],
+        assignPublicIp: true,
+        logGroup: "/modelfleet/demo/base",
+        logStreamPrefix: "worker",
+      },
+    ]);
+    // The home region's outputs written again keep the other regions; one region stays as it was.
+    expect(mergeOutputs(merged, { file: "demo-base.json", home: base, regions: [] }).regions).toHaveLength(2);
+    expect(mergeOutputs(undefined, { file: "demo-base.json", home: base, regions: [] })).toEqual(base);
+    // A worker region's outputs alone need the home region's file first.
+    expect(() => mergeOutputs(undefined, { file: "demo-base.json", regions: [west] })).toThrow(
+      "demo-base.json: these outputs only add workers in us-west-2; write the outputs of the home region's stack (us-east-1) first",
+    );
   });
 
   it("says what it expected when given something else", () => {
@@ -91,6 +149,39 @@ describe("writing the outputs files", () => {
       containerName: "agent",
     });
     expect(JSON.parse(await readFile(written[0]!, "utf8")).service).toBe("base-workers");
+  });
+
+  it("adds each region's stack to the files, one stack at a time, home first", async () => {
+    const out = join(dir, "regions");
+    await writeOutputsFiles({ json: JSON.stringify(terraformOutput), outDir: out });
+    const west = {
+      project: { sensitive: false, type: "string", value: "demo" },
+      region: { sensitive: false, type: "string", value: "us-west-2" },
+      scenarios: { sensitive: false, type: ["object", {}], value: {} },
+      workers: {
+        sensitive: false,
+        type: ["object", {}],
+        value: {
+          base: {
+            homeRegion: "us-east-1",
+            region: "us-west-2",
+            cluster: "modelfleet-demo",
+            service: "base-workers",
+            subnets: ["subnet-0w"],
+            securityGroups: ["sg-0w"],
+            assignPublicIp: true,
+          },
+        },
+      },
+    };
+    expect(await writeOutputsFiles({ json: JSON.stringify(west), outDir: out })).toEqual([
+      join(out, "demo-base.json"),
+    ]);
+    const infra = await readInfrastructureOutputs(join(out, "demo-base.json"));
+    expect(infra.regions?.map((r) => r.region)).toEqual(["us-east-1", "us-west-2"]);
+    await expect(
+      writeOutputsFiles({ json: JSON.stringify(west), outDir: join(dir, "empty") }),
+    ).rejects.toThrow("write the outputs of the home region's stack (us-east-1) first");
   });
 
   it("refuses text that is not JSON", async () => {

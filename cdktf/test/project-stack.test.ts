@@ -2,6 +2,7 @@
 import { Testing } from "cdktn";
 import { describe, expect, it } from "vitest";
 import { checkStack } from "../src/policy/check.ts";
+import { groupProjectStacks } from "../src/project-inputs.ts";
 import { all, only, RULE_CONTEXT, specOf, stackInput, synthJson, synthStacks } from "./helpers.ts";
 
 function projectJson(...specs: Parameters<typeof stackInput>) {
@@ -143,9 +144,13 @@ describe("project stack", () => {
     ).toEqual({
       AWS_REGION: "eu-west-1",
       MODELFLEET_BUCKET: "${aws_s3_bucket.results_bucket_F5D1CF61.bucket}",
+      MODELFLEET_CLUSTER: "${aws_ecs_cluster.cluster_A4C38409.name}",
+      MODELFLEET_HOME_REGION: "eu-west-1",
       MODELFLEET_IDLE_SECONDS: "120",
       MODELFLEET_PREFIX: "results/",
       MODELFLEET_QUEUE_URL: "${aws_sqs_queue.base-queues_queue_EEA12BFC.url}",
+      MODELFLEET_SERVICE: "base-workers",
+      MODELFLEET_SERVICE_REGION: "eu-west-1",
     });
     expect(only(json, "aws_cloudwatch_log_group")).toMatchObject({
       name: "/modelfleet/acme/base",
@@ -171,6 +176,14 @@ describe("project stack", () => {
       Action: ["ecs:UpdateTaskProtection", "ecs:GetTaskProtection"],
       Resource:
         "arn:${data.aws_partition.partition.partition}:ecs:eu-west-1:${data.aws_caller_identity.account.account_id}:task/${aws_ecs_cluster.cluster_A4C38409.name}/*",
+    });
+    // Its own service only: the workers set it to zero once the queue stays empty.
+    expect(bySid.ScaleOwnServiceToZero).toEqual({
+      Sid: "ScaleOwnServiceToZero",
+      Effect: "Allow",
+      Action: "ecs:UpdateService",
+      Resource:
+        "arn:${data.aws_partition.partition.partition}:ecs:eu-west-1:${data.aws_caller_identity.account.account_id}:service/${aws_ecs_cluster.cluster_A4C38409.name}/base-workers",
     });
   });
 
@@ -355,5 +368,100 @@ describe("project stack variants", () => {
     );
     expect(execution.Statement[2].Resource).toHaveLength(2);
     expect(checkStack(json, RULE_CONTEXT)).toEqual([]);
+  });
+});
+
+describe("a project in several regions", () => {
+  const spec = specOf({
+    cloud: { regions: ["eu-west-1", "eu-central-1"], max_workers: 20, client: "Acme Water" },
+  });
+  const { stacks, problems } = groupProjectStacks([{ file: "projects/acme/base.yaml", spec }]);
+  const [central, west] = synthStacks(stacks).projects.map(synthJson);
+
+  it("makes the home region's stack as with one region, and a workers-only stack in each other", () => {
+    expect(problems).toEqual([]);
+    expect(stacks.map((s) => [s.region, s.scenarios.length, s.visiting.length])).toEqual([
+      ["eu-central-1", 0, 1],
+      ["eu-west-1", 1, 0],
+    ]);
+    expect(all(west, "aws_s3_bucket")).toHaveLength(1);
+    expect(all(west, "aws_sqs_queue")).toHaveLength(2);
+    expect(all(west, "aws_appautoscaling_target")).toHaveLength(1);
+    // The other region: its own cluster, network, logs, task and service; no bucket, no queue,
+    // no scaling or alarms of its own (alarms cannot act across regions).
+    expect(central.terraform.backend.s3.key).toBe("projects/acme/eu-central-1/terraform.tfstate");
+    expect(central.provider.aws[0].region).toBe("eu-central-1");
+    expect(all(central, "aws_ecs_cluster")).toHaveLength(1);
+    expect(all(central, "aws_vpc")).toHaveLength(1);
+    expect(only(central, "aws_ecs_service")).toMatchObject({ name: "base-workers", desired_count: 0 });
+    expect(only(central, "aws_cloudwatch_log_group").name).toBe("/modelfleet/acme/base");
+    for (const type of [
+      "aws_s3_bucket",
+      "aws_sqs_queue",
+      "aws_sns_topic",
+      "aws_appautoscaling_target",
+      "aws_appautoscaling_policy",
+      "aws_cloudwatch_metric_alarm",
+    ]) {
+      expect(central.resource[type], type).toBeUndefined();
+    }
+    expect(checkStack(central, RULE_CONTEXT)).toEqual([]);
+    expect(checkStack(west, RULE_CONTEXT)).toEqual([]);
+  });
+
+  it("lets its workers read the home region's queue and write its bucket, and nothing else", () => {
+    const [container] = JSON.parse(only(central, "aws_ecs_task_definition").container_definitions);
+    const env = Object.fromEntries(
+      container.environment.map((e: { name: string; value: string }) => [e.name, e.value]),
+    );
+    expect(env).toEqual({
+      AWS_REGION: "eu-central-1",
+      MODELFLEET_BUCKET: "modelfleet-acme-eu-west-1-${data.aws_caller_identity.account.account_id}",
+      MODELFLEET_CLUSTER: "${aws_ecs_cluster.cluster_A4C38409.name}",
+      MODELFLEET_HOME_REGION: "eu-west-1",
+      MODELFLEET_IDLE_SECONDS: "120",
+      MODELFLEET_PREFIX: "results/",
+      MODELFLEET_QUEUE_URL:
+        "https://sqs.eu-west-1.${data.aws_partition.partition.dns_suffix}/${data.aws_caller_identity.account.account_id}/modelfleet-acme-base",
+      MODELFLEET_SERVICE: "base-workers",
+      MODELFLEET_SERVICE_REGION: "eu-central-1",
+    });
+    expect(container.logConfiguration.options["awslogs-region"]).toBe("eu-central-1");
+    const role = all(central, "aws_iam_role").find(
+      (r) => r.name === "modelfleet-acme-base-eu-central-1-task",
+    )!;
+    expect(role.permissions_boundary).toContain("policy/modelfleet-workload-boundary");
+    const policy = JSON.parse(
+      all(central, "aws_iam_role_policy").find((p) => p.name === "run-realisations")!.policy,
+    );
+    const bySid = Object.fromEntries(policy.Statement.map((s: { Sid: string }) => [s.Sid, s]));
+    expect(bySid.Results.Resource).toBe(
+      "arn:${data.aws_partition.partition.partition}:s3:::modelfleet-acme-eu-west-1-${data.aws_caller_identity.account.account_id}/results/acme/base/*",
+    );
+    expect(bySid.Work.Resource).toBe(
+      "arn:${data.aws_partition.partition.partition}:sqs:eu-west-1:${data.aws_caller_identity.account.account_id}:modelfleet-acme-base",
+    );
+    expect(bySid.ScaleOwnServiceToZero.Resource).toBe(
+      "arn:${data.aws_partition.partition.partition}:ecs:eu-central-1:${data.aws_caller_identity.account.account_id}:service/${aws_ecs_cluster.cluster_A4C38409.name}/base-workers",
+    );
+  });
+
+  it("outputs its workers for the home region's outputs file", () => {
+    expect(central.output.scenarios.value).toEqual({});
+    expect(central.output.workers.value).toEqual({
+      base: {
+        homeRegion: "eu-west-1",
+        region: "eu-central-1",
+        cluster: "${aws_ecs_cluster.cluster_A4C38409.name}",
+        service: "${aws_ecs_service.base-service_F49CB358.name}",
+        taskDefinition: "${aws_ecs_task_definition.base-worker_task_854D0312.arn}",
+        subnets: expect.any(String),
+        securityGroups: ["${aws_security_group.network_workers_0722DD14.id}"],
+        assignPublicIp: true,
+        logGroup: "${aws_cloudwatch_log_group.base-worker_logs_ECFAD73E.name}",
+        logStreamPrefix: "worker",
+      },
+    });
+    expect(west.output.workers.value).toEqual({});
   });
 });

@@ -122,3 +122,81 @@ describe("runAgent before each realisation", () => {
     expect(await queue.counts()).toEqual({ visible: 1, inFlight: 0 });
   });
 });
+
+describe("runAgent under an ECS service", () => {
+  const noObjects: ObjectSource = {
+    getTextIfExists: async () => undefined,
+    getText: async () => "",
+    download: async () => {},
+  };
+
+  it("does not exit when idle while others hold realisations; sets its service to zero once the queue is empty", async () => {
+    const queue = createMemoryQueue<WorkMessage>();
+    await queue.enqueue([message("1", "r1")]);
+    // Another worker holds the only realisation, for a while.
+    const held = await queue.lease({ visibilityMs: 60_000 });
+    const scaled: string[] = [];
+    const protection = { calls: [] as string[] };
+    const events: AgentEvent[] = [];
+    setTimeout(() => void queue.ack(held!), 500);
+    const summary = await runAgent({
+      queue,
+      store: {} as ResultStore,
+      objects: noObjects,
+      workRoot,
+      idleMs: 200,
+      worker: "w",
+      stop: new AbortController().signal,
+      service: {
+        name: "base-workers",
+        region: "us-west-2",
+        scaleToZero: async () => {
+          scaled.push("base-workers");
+        },
+      },
+      protection: {
+        protect: async (m) => void protection.calls.push(`protect ${m}`),
+        release: async () => void protection.calls.push("release"),
+      },
+      onEvent: (e) => events.push(e),
+    });
+    expect(summary).toMatchObject({ received: 0, stoppedBySignal: false });
+    expect(events).toContainEqual({
+      type: "idle-waiting",
+      why: "0 realisation(s) waiting and 1 held by other workers",
+    });
+    expect(events.at(-1)).toEqual({ type: "scaled-to-zero", service: "base-workers", idleSeconds: 0.2 });
+    expect(events.some((e) => e.type === "idle-exit")).toBe(false);
+    expect(scaled).toEqual(["base-workers"]);
+    // It held no realisation, so it never asked for protection.
+    expect(protection.calls).toEqual([]);
+  });
+
+  it("keeps waiting, and asks again, when its service cannot be scaled", async () => {
+    const queue = createMemoryQueue<WorkMessage>();
+    let tries = 0;
+    const events: AgentEvent[] = [];
+    await runAgent({
+      queue,
+      store: {} as ResultStore,
+      objects: noObjects,
+      workRoot,
+      idleMs: 100,
+      worker: "w",
+      stop: new AbortController().signal,
+      service: {
+        name: "base-workers",
+        region: "us-west-2",
+        scaleToZero: async () => {
+          if (++tries === 1) throw new Error("not authorized to perform ecs:UpdateService");
+        },
+      },
+      onEvent: (e) => events.push(e),
+    });
+    expect(tries).toBe(2);
+    expect(events).toContainEqual({
+      type: "idle-waiting",
+      why: "could not set base-workers to zero: not authorized to perform ecs:UpdateService",
+    });
+  });
+});

@@ -2,10 +2,22 @@
 // same code the local engine uses, publish it, delete the message; until the queue has stayed
 // empty for the idle time. On SIGTERM (Fargate Spot gives two minutes) it kills the model,
 // puts the message back on the queue at once, and exits.
+//
+// Under an ECS service (the service keeps its desired count, so a worker that exits is
+// replaced), a worker holds task scale-in protection while it holds a realisation, and does not
+// exit when it idles: once the queue has stayed empty (nothing waiting, nothing in flight) for
+// the idle time, it sets its own service to zero workers, and ECS stops the others (idle, so
+// unprotected) with it. A region thus costs nothing once the work is done, with no client.
 import { mkdir, mkdtemp, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { CloudRunConfig, WorkMessage } from "../cloud/cloud-config.ts";
 import { judgeMessage, parseRunRecord } from "../cloud/run-record.ts";
+import {
+  noTaskProtection,
+  protectionMinutes,
+  protectionRenewalMs,
+  type TaskProtection,
+} from "../cloud/task-protection.ts";
 import { type Clock, systemClock } from "../engine/clock.ts";
 import type { Lease, WorkQueue } from "../engine/work-queue.ts";
 import { errorMessage } from "../errors.ts";
@@ -32,7 +44,12 @@ export type AgentEvent =
   | { type: "released"; id: string; why: string }
   /** Deleted without running: its run was stopped, or a later run queued it again. */
   | { type: "dropped"; id: string; why: string }
-  | { type: "idle-exit"; idleSeconds: number }
+  | { type: "idle-exit"; idleSeconds: number; why?: string }
+  /** Under a service: the queue stayed empty, so the worker set its service to zero. */
+  | { type: "scaled-to-zero"; service: string; idleSeconds: number }
+  /** Under a service: idle, but other workers still hold realisations (or the scaling failed). */
+  | { type: "idle-waiting"; why: string }
+  | { type: "protection-failed"; message: string }
   | { type: "stopping" };
 
 export interface AgentOptions {
@@ -47,18 +64,30 @@ export interface AgentOptions {
   readonly stop: AbortSignal;
   readonly clock?: Clock;
   readonly visibilityMs?: number;
+  /** Scale-in protection while a realisation is held (ECS; a no-op elsewhere). */
+  readonly protection?: TaskProtection;
+  /** Set when the worker runs under an ECS service: idle, it sets that service to zero. */
+  readonly service?: {
+    readonly name: string;
+    readonly region: string;
+    scaleToZero(): Promise<void>;
+  };
   readonly onEvent?: (e: AgentEvent) => void;
 }
 
 export interface AgentSummary {
   readonly received: number;
   readonly published: number;
+  /** Run, but another worker had published the realisation first (a duplicate delivery). */
+  readonly alreadyPublished: number;
   readonly released: number;
   readonly dropped: number;
   readonly stoppedBySignal: boolean;
 }
 
 const DEFAULT_VISIBILITY_MS = 5 * 60_000;
+/** Protection from receipt until the model's timeout is known (its configuration loaded). */
+const PROVISIONAL_PROTECTION_MINUTES = 15;
 const LONG_POLL_MS = 20_000;
 /** Before a message whose handling failed is delivered again: doubled per delivery, capped. */
 const RETRY_DELAY_MS = 5_000;
@@ -68,9 +97,11 @@ export async function runAgent(options: AgentOptions): Promise<AgentSummary> {
   const clock = options.clock ?? systemClock;
   const emit = options.onEvent ?? (() => {});
   const visibilityMs = options.visibilityMs ?? DEFAULT_VISIBILITY_MS;
+  const protection = options.protection ?? noTaskProtection;
   const configs = new Map<string, Promise<{ cloud: CloudRunConfig; run: RunConfig }>>();
   let received = 0;
   let published = 0;
+  let alreadyPublished = 0;
   let released = 0;
   let dropped = 0;
   let idleSince = clock.now();
@@ -91,8 +122,14 @@ export async function runAgent(options: AgentOptions): Promise<AgentSummary> {
     if (!lease) {
       if (options.stop.aborted) break;
       if (clock.now() - idleSince >= options.idleMs) {
-        emit({ type: "idle-exit", idleSeconds: options.idleMs / 1000 });
-        break;
+        if (!options.service) {
+          emit({ type: "idle-exit", idleSeconds: options.idleMs / 1000 });
+          break;
+        }
+        const idle = await idleUnderService(options.service);
+        if (idle === "exit") break;
+        // Others still run realisations (or the scaling failed): ask again an idle time later.
+        idleSince = clock.now();
       }
       continue;
     }
@@ -100,21 +137,63 @@ export async function runAgent(options: AgentOptions): Promise<AgentSummary> {
     emit({ type: "received", id: lease.item.id, attempt: lease.receiveCount });
     const outcome = await handle(lease);
     if (outcome === "published") published++;
+    else if (outcome === "already-published") alreadyPublished++;
     else if (outcome === "released") released++;
     else dropped++;
     // Deleting stopped work is not work: a worker that only finds such messages idles out.
     if (outcome !== "dropped") idleSince = clock.now();
   }
   if (options.stop.aborted) emit({ type: "stopping" });
-  return { received, published, released, dropped, stoppedBySignal: options.stop.aborted };
+  return { received, published, alreadyPublished, released, dropped, stoppedBySignal: options.stop.aborted };
 
-  async function handle(lease: Lease<WorkMessage>): Promise<"published" | "released" | "dropped"> {
+  /** The queue stayed empty for this worker: is it empty for every worker? Then this region's
+   * work is done and its service goes to zero; the worker exits (the count is already zero,
+   * so ECS does not replace it). */
+  async function idleUnderService(service: NonNullable<AgentOptions["service"]>): Promise<"exit" | "wait"> {
+    const idleSeconds = options.idleMs / 1000;
+    let counts: { visible: number; inFlight: number };
+    try {
+      counts = await options.queue.counts();
+    } catch (e) {
+      // The queue cannot be read: exit as an idle worker does (an error exit when it never
+      // answered at all, which the run counts as a worker dying).
+      emit({ type: "idle-exit", idleSeconds, why: `the queue could not be read (${errorMessage(e)})` });
+      return "exit";
+    }
+    if (counts.visible + counts.inFlight > 0) {
+      emit({
+        type: "idle-waiting",
+        why: `${counts.visible} realisation(s) waiting and ${counts.inFlight} held by other workers`,
+      });
+      return "wait";
+    }
+    try {
+      await service.scaleToZero();
+    } catch (e) {
+      emit({ type: "idle-waiting", why: `could not set ${service.name} to zero: ${errorMessage(e)}` });
+      return "wait";
+    }
+    emit({ type: "scaled-to-zero", service: service.name, idleSeconds });
+    return "exit";
+  }
+
+  async function handle(
+    lease: Lease<WorkMessage>,
+  ): Promise<"published" | "already-published" | "released" | "dropped"> {
     const message = lease.item;
     const heartbeat = setInterval(
       () => options.queue.heartbeat(lease, visibilityMs).catch(() => {}),
       visibilityMs / 3,
     );
     const workdir = join(options.workRoot, "work", workdirName(message.id, lease.receiveCount));
+    let renewal: ReturnType<typeof setInterval> | undefined;
+    const protect = (minutes: number) =>
+      protection.protect(minutes).catch((e: unknown) => {
+        emit({ type: "protection-failed", message: errorMessage(e) });
+      });
+    // Protected from scale-in from the moment the message is held until it is deleted or put
+    // back: at once for a while, then for the model's timeout once its configuration is known.
+    await protect(PROVISIONAL_PROTECTION_MINUTES);
     try {
       // Before each realisation: is its run still wanted (not stopped, not replaced)?
       if (message.run) {
@@ -127,6 +206,10 @@ export async function runAgent(options: AgentOptions): Promise<AgentSummary> {
         }
       }
       const { cloud, run } = await configFor(message.runConfigKey);
+      // Renewed while a long model runs: protection lapses by itself after its minutes.
+      const minutes = protectionMinutes(cloud.timeoutSeconds);
+      await protect(minutes);
+      renewal = setInterval(() => void protect(minutes), protectionRenewalMs(minutes));
       const input: AttemptInput = {
         id: message.id,
         key: message.key,
@@ -159,7 +242,7 @@ export async function runAgent(options: AgentOptions): Promise<AgentSummary> {
         status: result.status,
         duplicate: publish === "already-published",
       });
-      return "published";
+      return publish;
     } catch (e) {
       // Could not fetch the configuration or publish: let another attempt (or worker) try,
       // after a pause that grows with each delivery, so a blip in S3 does not use up the
@@ -174,7 +257,12 @@ export async function runAgent(options: AgentOptions): Promise<AgentSummary> {
       return "released";
     } finally {
       clearInterval(heartbeat);
+      clearInterval(renewal);
       await rm(workdir, { recursive: true, force: true }).catch(() => {});
+      // Released last: a worker that may be scaled in holds nothing, not even a work folder.
+      await protection.release().catch((e: unknown) => {
+        emit({ type: "protection-failed", message: errorMessage(e) });
+      });
     }
   }
 }

@@ -9,7 +9,8 @@ export class CloudProgressTracker extends ProgressTracker {
 
   onCloud(e: CloudRunEvent): void {
     if (e.type === "queue") this.#inFlight = e.inFlight;
-    else if (e.type !== "pool" && e.type !== "uploaded" && e.type !== "replacing") this.on(e);
+    else if (e.type !== "pool" && e.type !== "fleet" && e.type !== "uploaded" && e.type !== "replacing")
+      this.on(e);
   }
 
   override counts(): ProgressCounts {

@@ -13,6 +13,7 @@ import { serveCommand } from "./commands/serve.ts";
 import { statusCommand } from "./commands/status.ts";
 import { stopCommand } from "./commands/stop.ts";
 import { validateCommand } from "./commands/validate.ts";
+import { watchCommand } from "./commands/watch.ts";
 import { type CliIO, processIO } from "./io.ts";
 
 export type Command = (args: string[], io: CliIO) => Promise<number>;
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   plan: { run: planCommand, summary: "how many realisations, how many done, how many to run, how long" },
   status: { run: statusCommand, summary: "where a run set stands (--watch to follow a run)" },
   stop: { run: stopCommand, summary: "stop a run set on ECS: its workers, its queued work" },
+  watch: { run: watchCommand, summary: "follow a run set on ECS with no client: finish it, or give it up" },
   close: { run: closeCommand, summary: "back a project up, prove the backup, then destroy its cloud side" },
   report: {
     run: reportCommand,

@@ -3,7 +3,6 @@
 // from its environment. Endpoints and regions come from the standard AWS environment, so the
 // same wiring talks to AWS or to local fakes.
 
-import { readFile } from "node:fs/promises";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import type { ObjectSource } from "../agent/cloud-agent.ts";
 import type { Clock } from "../engine/clock.ts";
@@ -17,47 +16,21 @@ import {
   type S3ResultStore,
   uploadBundleOnce,
 } from "../store/s3-store.ts";
-import { AGENT_ENV, type InfrastructureOutputs, type WorkMessage, workerLogHint } from "./cloud-config.ts";
+import {
+  AGENT_ENV,
+  type InfrastructureOutputs,
+  serviceRegions,
+  type WorkMessage,
+  workerLogHint,
+} from "./cloud-config.ts";
 import type { DeadLetter, ObjectSink } from "./cloud-run.ts";
+import { createEcsFleet } from "./ecs-fleet.ts";
 import { createEcsLauncher } from "./ecs-launcher.ts";
+import { drainQueue } from "./sqs-drain.ts";
 import { createSqsClient, createSqsQueue, readDeadLetters } from "./sqs-queue.ts";
+import { taskProtectionFromEnvironment } from "./task-protection.ts";
 
-/** Reads and checks the infrastructure outputs file (see cloud-config.ts for its shape). */
-export async function readInfrastructureOutputs(file: string): Promise<InfrastructureOutputs> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(file, "utf8"));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(
-      code === "ENOENT"
-        ? `${file}: infrastructure outputs not found; apply the infrastructure first, or pass --infra <outputs.json>`
-        : `${file}: not valid JSON (${(e as Error).message})`,
-    );
-  }
-  const o = raw as Record<string, unknown>;
-  const need = ["region", "bucket", "queueUrl", "deadLetterQueueUrl", "cluster", "taskDefinition"] as const;
-  const missing = need.filter((k) => typeof o[k] !== "string" || o[k] === "");
-  if (missing.length > 0)
-    throw new UserError(`${file}: missing ${missing.map((k) => `\`${k}\``).join(", ")} (strings)`);
-  return {
-    region: o.region as string,
-    bucket: o.bucket as string,
-    ...(typeof o.prefix === "string" ? { prefix: o.prefix } : {}),
-    queueUrl: o.queueUrl as string,
-    deadLetterQueueUrl: o.deadLetterQueueUrl as string,
-    cluster: o.cluster as string,
-    taskDefinition: o.taskDefinition as string,
-    subnets: Array.isArray(o.subnets) ? (o.subnets as string[]) : [],
-    securityGroups: Array.isArray(o.securityGroups) ? (o.securityGroups as string[]) : [],
-    assignPublicIp: o.assignPublicIp === true,
-    containerName: typeof o.containerName === "string" ? o.containerName : "agent",
-    ...(typeof o.logGroup === "string" && o.logGroup !== "" ? { logGroup: o.logGroup } : {}),
-    ...(typeof o.logStreamPrefix === "string" && o.logStreamPrefix !== ""
-      ? { logStreamPrefix: o.logStreamPrefix }
-      : {}),
-  };
-}
+export { readInfrastructureOutputs } from "./infra-outputs.ts";
 
 export function s3Objects(store: S3ResultStore): ObjectSink {
   const target = { client: store.client, bucket: store.bucket };
@@ -135,6 +108,16 @@ export function cloudPieces(
     spot: options.spot,
     ...(options.clock ? { clock: options.clock } : {}),
   });
+  const regions = serviceRegions(infra);
+  const fleets = regions.map((r) =>
+    createEcsFleet({
+      region: r.region,
+      cluster: r.cluster,
+      service: r.service,
+      containerName: infra.containerName,
+    }),
+  );
+  const deadLetterQueue = createSqsQueue<WorkMessage>({ queueUrl: infra.deadLetterQueueUrl, client: sqs });
   const workerEnvironment: Record<string, string> = {
     [AGENT_ENV.queueUrl]: infra.queueUrl,
     [AGENT_ENV.bucket]: infra.bucket,
@@ -148,9 +131,20 @@ export function cloudPieces(
     queue,
     deadLetters,
     launcher,
+    fleets,
     sqs,
+    /** Messages waiting in the dead-letter queue (not yet turned into failed results). */
+    deadLetterCounts: () => deadLetterQueue.counts(),
+    drain: (remove: (message: WorkMessage | undefined) => boolean) =>
+      drainQueue<WorkMessage>({ client: sqs, queueUrl: infra.queueUrl, remove }),
     workerEnvironment,
-    workerLogHint: (id: string) => workerLogHint(infra, id),
+    /** How to read a worker's log: its region's log group when its task ARN names another region. */
+    workerLogHint: (id: string) => {
+      const region = regions.find((r) => id.startsWith(`arn:aws:ecs:${r.region}:`));
+      return region && region.region !== infra.region
+        ? workerLogHint({ ...region, containerName: infra.containerName }, id)
+        : workerLogHint(infra, id);
+    },
   };
 }
 
@@ -166,14 +160,33 @@ export function agentPiecesFromEnvironment(
       `modelfleet agent: ${AGENT_ENV.queueUrl} and ${AGENT_ENV.bucket} must be set (the launcher sets them on every worker)`,
     );
   }
+  // A worker in another region than its queue and bucket reaches them in theirs.
+  const home = env[AGENT_ENV.homeRegion] || undefined;
   const store = createS3ResultStore({
     bucket,
     ...(env[AGENT_ENV.prefix] ? { prefix: env[AGENT_ENV.prefix] } : {}),
+    ...(home ? { client: createS3Client({ region: home }) } : {}),
   });
   const queue = createSqsQueue<WorkMessage>({
     queueUrl,
+    ...(home ? { client: createSqsClient({ region: home }) } : {}),
     ...(options.onUnansweredReceive ? { onUnansweredReceive: options.onUnansweredReceive } : {}),
   });
+  const serviceName = env[AGENT_ENV.service];
+  const cluster = env[AGENT_ENV.cluster];
+  if (serviceName && !cluster) {
+    throw new UserError(
+      `modelfleet agent: ${AGENT_ENV.service} is set but ${AGENT_ENV.cluster} is not (the task definition sets both)`,
+    );
+  }
+  const ownService =
+    serviceName && cluster
+      ? createEcsFleet({
+          region: env[AGENT_ENV.serviceRegion] || env.AWS_REGION || home || "",
+          cluster,
+          service: serviceName,
+        })
+      : undefined;
   const seconds = (name: string, fallback: number) => {
     const n = Number(env[name] ?? fallback);
     return (Number.isFinite(n) && n > 0 ? n : fallback) * 1000;
@@ -182,6 +195,16 @@ export function agentPiecesFromEnvironment(
     store,
     queue,
     objects: s3Objects(store) as ObjectSource,
+    protection: taskProtectionFromEnvironment(env),
+    ...(ownService
+      ? {
+          service: {
+            name: ownService.service,
+            region: ownService.region,
+            scaleToZero: () => ownService.scaleTo(0),
+          },
+        }
+      : {}),
     idleMs: seconds(AGENT_ENV.idleSeconds, 120),
     visibilityMs: seconds(AGENT_ENV.visibilitySeconds, 300),
   };

@@ -6,7 +6,23 @@
 //     "cluster": "...", "taskDefinition": "...", "subnets": ["subnet-..."],
 //     "securityGroups": ["sg-..."], "assignPublicIp": false, "containerName": "agent",
 //     "logGroup": "/ecs/modelfleet", "logStreamPrefix": "agent" }
+// With a `service` (the cdktf stacks), the run sets the service's desired count rather than
+// starting tasks; with `regions`, workers run in each region listed (home first), all of them
+// reading the home region's queue and writing its bucket.
 import type { SuccessSpec } from "../agent/realisation.ts";
+
+/** Where one region's workers run: its cluster, the scenario's service, and their network. */
+export interface RegionOutputs {
+  readonly region: string;
+  readonly cluster: string;
+  readonly service: string;
+  readonly taskDefinition?: string;
+  readonly subnets: readonly string[];
+  readonly securityGroups: readonly string[];
+  readonly assignPublicIp: boolean;
+  readonly logGroup?: string;
+  readonly logStreamPrefix?: string;
+}
 
 export interface InfrastructureOutputs {
   readonly region: string;
@@ -29,15 +45,44 @@ export interface InfrastructureOutputs {
   readonly logStreamPrefix?: string;
   /** The project's SNS topic for alerts. */
   readonly alertsTopicArn?: string;
+  /** Every region workers run in, home (this file's `region`) first; absent with one region. */
+  readonly regions?: readonly RegionOutputs[];
 }
 
-/** How to read one worker's log, as a command, from the infrastructure outputs. */
-export function workerLogHint(infra: InfrastructureOutputs, workerId: string): string | undefined {
+/** The regions whose services run the workers, home first: none when the outputs name no
+ * service (workers are then started one by one with RunTask). */
+export function serviceRegions(infra: InfrastructureOutputs): RegionOutputs[] {
+  if (infra.regions !== undefined && infra.regions.length > 0) return [...infra.regions];
+  if (infra.service === undefined) return [];
+  return [
+    {
+      region: infra.region,
+      cluster: infra.cluster,
+      service: infra.service,
+      taskDefinition: infra.taskDefinition,
+      subnets: infra.subnets,
+      securityGroups: infra.securityGroups,
+      assignPublicIp: infra.assignPublicIp,
+      ...(infra.logGroup === undefined ? {} : { logGroup: infra.logGroup }),
+      ...(infra.logStreamPrefix === undefined ? {} : { logStreamPrefix: infra.logStreamPrefix }),
+    },
+  ];
+}
+
+/** How to read one worker's log, as a command, from the infrastructure outputs (or one
+ * region's, whose log group is in that region). */
+export function workerLogHint(
+  infra: Pick<InfrastructureOutputs, "logGroup" | "logStreamPrefix" | "containerName"> & {
+    readonly region?: string;
+  },
+  workerId: string,
+): string | undefined {
   if (!infra.logGroup) return undefined;
   const taskId = workerId.split("/").pop() ?? workerId;
+  const region = infra.region === undefined ? "" : ` --region ${infra.region}`;
   return infra.logStreamPrefix
-    ? `aws logs tail ${infra.logGroup} --log-stream-names ${infra.logStreamPrefix}/${infra.containerName}/${taskId} --since 1d`
-    : `aws logs tail ${infra.logGroup} --since 1d (the worker's log stream ends in ${taskId})`;
+    ? `aws logs tail ${infra.logGroup} --log-stream-names ${infra.logStreamPrefix}/${infra.containerName}/${taskId} --since 1d${region}`
+    : `aws logs tail ${infra.logGroup} --since 1d${region} (the worker's log stream ends in ${taskId})`;
 }
 
 /** The run configuration a worker downloads (JSON in S3): everything but the model files,
@@ -84,4 +129,12 @@ export const AGENT_ENV = {
   workRoot: "MODELFLEET_WORK_ROOT",
   /** How long a received message stays hidden between heartbeats (default 300 s). */
   visibilitySeconds: "MODELFLEET_VISIBILITY_SECONDS",
+  /** The region of the queue and the bucket, when the worker runs in another one. */
+  homeRegion: "MODELFLEET_HOME_REGION",
+  /** Set when the worker runs under an ECS service: its name, its cluster and their region.
+   * Such a worker holds task scale-in protection while it runs a realisation, and scales its
+   * own service to zero once the queue has stayed empty, instead of exiting by itself. */
+  service: "MODELFLEET_SERVICE",
+  cluster: "MODELFLEET_CLUSTER",
+  serviceRegion: "MODELFLEET_SERVICE_REGION",
 } as const;

@@ -1,28 +1,44 @@
 // `modelfleet run --executor ecs`: the same plan as a local run, executed by cloud workers.
 // Uploads the model bundle once (content-addressed) and the run configuration, records the
-// run in the run set's folder (run-record.ts), puts one message per realisation on the queue,
-// keeps enough workers running, watches results appear in the store, and turns dead-lettered
-// messages into failed results. The signal ends this client only: the workers go on with
-// what is queued. The run also ends when its record says it was stopped or replaced.
+// run in the run set's folder (run-record.ts, and what it queued: run-manifest.ts), puts one
+// message per realisation on the queue, and gets workers going: with ECS services (the cdktf
+// stacks), by setting each region's desired count; otherwise by starting tasks and replacing
+// lost ones (worker-pool.ts). Then it follows the run set (follow-run.ts) until every
+// realisation has a result. The signal ends this client only: the workers go on with what is
+// queued. The run also ends when its record says it was stopped, replaced or given up.
 import { randomUUID } from "node:crypto";
-import { hostname } from "node:os";
 import type { ObjectSource } from "../agent/cloud-agent.ts";
 import type { Clock } from "../engine/clock.ts";
 import { systemClock } from "../engine/clock.ts";
 import type { EngineEvent } from "../engine/local-engine.ts";
 import type { WorkQueue } from "../engine/work-queue.ts";
-import { UserError } from "../errors.ts";
+import { errorMessage, UserError } from "../errors.ts";
 import type { IdSelection } from "../params/id-selection.ts";
 import { transformList } from "../params/transforms.ts";
 import { bundleKey, createBundleArchive, pathInBundle } from "../plan/bundle-archive.ts";
 import { planRun, type RunPlan, runSetOf } from "../plan/plan.ts";
 import type { RealisationResult } from "../results/realisation-result.ts";
 import type { ResolvedSpec } from "../spec/load.ts";
+import { attemptOf } from "../store/result-rules.ts";
 import type { ResultStore } from "../store/result-store.ts";
 import type { CloudRunConfig, WorkMessage } from "./cloud-config.ts";
+import { giveUpRunSet, partyOf } from "./end-run-set.ts";
+import { splitShares } from "./fleet-plan.ts";
+import {
+  createRunFollower,
+  type DeadLetter,
+  type FleetView,
+  type FollowEvent,
+  type FollowStep,
+} from "./follow-run.ts";
 import type { Launcher } from "./launcher.ts";
+import { type RunManifest, runManifestKey } from "./run-manifest.ts";
 import { judgeMessage, parseRunRecord, type RunRecord, runRecordKey } from "./run-record.ts";
+import { WorkersFailingError } from "./worker-deaths.ts";
+import type { WorkerFleet } from "./worker-fleet.ts";
 import { maintainWorkers, type WorkerPoolEvent, type WorkerPoolSummary } from "./worker-pool.ts";
+
+export type { DeadLetter } from "./follow-run.ts";
 
 /** Where the run puts its bundle and configuration (S3 in production). */
 export interface ObjectSink extends ObjectSource {
@@ -35,14 +51,11 @@ export interface ObjectSink extends ObjectSource {
   putTextIf(key: string, text: string, etag: string | undefined): Promise<"written" | "changed">;
 }
 
-export interface DeadLetter {
-  readonly item: WorkMessage | undefined;
-  readonly receiveCount: number;
-}
-
 export type CloudRunEvent =
   | EngineEvent
   | { type: "pool"; event: WorkerPoolEvent }
+  /** What the follower saw: regions scaled, stuck or unreadable (services only). */
+  | { type: "fleet"; event: Exclude<FollowEvent, { type: "finished" } | { type: "queue" }> }
   | { type: "uploaded"; what: string; key: string; skipped: boolean }
   /** An earlier run had not finished: its queued work is replaced by this run's, and the
    * workers it left running are counted as this run's. */
@@ -59,10 +72,16 @@ export interface CloudRunOptions {
   readonly queue: WorkQueue<WorkMessage>;
   /** Reads (and removes) messages that crashed their workers too often. */
   readonly deadLetters: () => Promise<DeadLetter[]>;
+  /** Starts workers one by one (outputs without a service). */
   readonly launcher: Launcher;
+  /** Every region's service, home first: the run sets their desired counts instead of
+   * starting workers itself. Empty or absent: the launcher starts them. */
+  readonly fleets?: readonly WorkerFleet[];
+  /** One pass over the queue deleting the messages `remove` picks (to give a run up). */
+  readonly drain?: (remove: (message: WorkMessage | undefined) => boolean) => Promise<{ removed: number }>;
   /** Environment of every worker: queue URL, bucket, prefix, idle time. */
   readonly workerEnvironment: Readonly<Record<string, string>>;
-  /** Also the bound on workers that may die in a row without a result: max(3, maxWorkers). */
+  /** Per region; also the bound on workers that may die without a result: max(3, maxWorkers). */
   readonly maxWorkers: number;
   /** How to read a worker's log (a command), when workers keep dying. */
   readonly workerLogHint?: (workerId: string) => string | undefined;
@@ -78,6 +97,8 @@ export interface CloudRunOptions {
   /** How long the queue may hold no message while realisations still have no result before
    * the run stops waiting for them (default 3 min: SQS's counts lag by a minute or so). */
   readonly emptyQueueGraceMs?: number;
+  /** How long a region may take to start a worker before its share goes elsewhere (10 min). */
+  readonly startGraceMs?: number;
   /** The command line, for the run record (default "modelfleet run"). */
   readonly command?: string;
   readonly signal?: AbortSignal;
@@ -88,9 +109,14 @@ export interface CloudRunOptions {
 export interface CloudRunReport {
   readonly plan: RunPlan;
   readonly runId: string;
+  /** The run record's key, and the run as its messages name it. */
+  readonly run: { readonly id: string; readonly record: string };
   readonly published: number;
   readonly deadLettered: number;
+  /** Workers started one by one (without services); with services, the most seen running. */
   readonly pool: WorkerPoolSummary;
+  /** With services: each region's service as last seen. */
+  readonly fleets: readonly FleetView[];
   readonly wallSeconds: number;
   /** The run set's results at the end; empty when the run was stopped (not read then). */
   readonly results: RealisationResult[];
@@ -110,9 +136,11 @@ export async function runOnCloud(options: CloudRunOptions): Promise<CloudRunRepo
   const emit = options.onEvent ?? (() => {});
   const started = clock.now();
   const { resolved } = options;
+  const fleets = options.fleets ?? [];
   const runSet = runSetOf(resolved);
   const runId = randomUUID();
   const recordKey = runRecordKey(options.runSetKey);
+  const command = options.command ?? "modelfleet run";
   // Read before planning: the record is then written only over this version, so a stop (or
   // a run taking the lock over) meanwhile is noticed rather than overwritten.
   const previous = await options.objects.readVersioned(recordKey);
@@ -123,6 +151,235 @@ export async function runOnCloud(options: CloudRunOptions): Promise<CloudRunRepo
   });
   options.onPlan?.(plan);
 
+  const runConfigKey = await uploadRunInputs(options, plan, emit);
+  const current = await options.store.startPlan(runSet, {
+    fingerprint: plan.fingerprint,
+    keys: Object.fromEntries(plan.keys),
+  });
+  const manifest: RunManifest = {
+    schema: 1,
+    run: runId,
+    generation: current.generation,
+    queued: plan.toRun.map((p) => {
+      const before = plan.published.get(p.id);
+      return [p.id, p.key, before ? attemptOf(before) : null] as const;
+    }),
+  };
+  const manifestKey = runManifestKey(options.runSetKey, runId);
+  await options.objects.putText(manifestKey, JSON.stringify(manifest));
+  const record: RunRecord = {
+    schema: 1,
+    run: runId,
+    runConfigKey,
+    image: options.image ?? "",
+    started: partyOf(command, clock),
+    generation: current.generation,
+    manifest: manifestKey,
+  };
+  const written = await options.objects.putTextIf(
+    recordKey,
+    `${JSON.stringify(record, null, 2)}\n`,
+    previous?.etag,
+  );
+  if (written === "changed") {
+    throw new UserError(
+      `${recordKey} changed while this run was starting (\`modelfleet stop\`, or another run taking over); nothing was queued. Run again.`,
+    );
+  }
+  const earlier = previous && parseRunRecord(previous.text);
+  const adopted = fleets.length > 0 ? [] : ((await options.launcher.list?.()) ?? []);
+  if (earlier && !earlier.stopped && !earlier.finished && !earlier.failed) {
+    emit({ type: "replacing", previous: earlier, workers: adopted.length });
+  }
+
+  const run = { id: runId, record: recordKey };
+  await options.queue.enqueue(
+    plan.toRun.map((p) => ({
+      id: p.id,
+      key: p.key,
+      runConfigKey,
+      values: Object.fromEntries(p.values),
+      run,
+      generation: current.generation,
+      ...(p.replaces === undefined ? {} : { replaces: p.replaces }),
+    })),
+  );
+  if (fleets.length > 0 && plan.toRun.length > 0) await startFleets(fleets, plan.toRun.length, options, emit);
+
+  const follower = createRunFollower({
+    runSet,
+    store: options.store,
+    readRecord: () => options.objects.getTextIfExists(recordKey),
+    run,
+    manifest,
+    deadLetters: options.deadLetters,
+    queue: options.queue,
+    fleets,
+    maxWorkers: options.maxWorkers,
+    startedAt: started,
+    clock,
+    ...(options.startGraceMs === undefined ? {} : { startGraceMs: options.startGraceMs }),
+    ...(options.emptyQueueGraceMs === undefined ? {} : { emptyQueueGraceMs: options.emptyQueueGraceMs }),
+    onEvent: (e) => {
+      if (e.type === "finished") emit({ type: "finished", id: e.id, result: e.result, duplicate: false });
+      else if (e.type === "queue") emit(e);
+      else emit({ type: "fleet", event: e });
+    },
+  });
+
+  /** Whether the run record still names this run as running. */
+  const stillWanted = async () => {
+    const text = await options.objects.getTextIfExists(recordKey);
+    return judgeMessage(run, text === undefined ? undefined : parseRunRecord(text)).take;
+  };
+  const poolStop = new AbortController();
+  const stopPool = () => poolStop.abort();
+  options.signal?.addEventListener("abort", stopPool, { once: true });
+  let last: FollowStep | undefined;
+  let peakRunning = 0;
+  // Without services: keep enough workers alive, replace lost ones, give up on crash loops.
+  const pool =
+    fleets.length > 0
+      ? undefined
+      : maintainWorkers({
+          launcher: options.launcher,
+          // No worker is launched for a run that was stopped or replaced meanwhile. (A record
+          // that cannot be read now is read again at the next poll, which ends the run if S3
+          // keeps failing: the pool goes on meanwhile.)
+          desired: async () =>
+            poolStop.signal.aborted || (await stillWanted().catch(() => true)) === false
+              ? 0
+              : Math.min(options.maxWorkers, follower.pending.size),
+          environment: options.workerEnvironment,
+          initialWorkers: adopted,
+          clock,
+          ...(options.poolPollMs !== undefined ? { pollMs: options.poolPollMs } : {}),
+          progress: () => (last?.published ?? 0) + (last?.deadLettered ?? 0),
+          maxDeathsWithoutProgress: Math.max(3, options.maxWorkers),
+          ...(options.workerLogHint ? { logHint: options.workerLogHint } : {}),
+          signal: poolStop.signal,
+          onEvent: (event) => emit({ type: "pool", event }),
+        });
+  // A pool that gives up (a quota failure, say) ends the run with its error.
+  const poolFailed = pool?.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  try {
+    while (!options.signal?.aborted) {
+      last = await follower.step();
+      peakRunning = Math.max(
+        peakRunning,
+        last.fleets.reduce((n, f) => n + f.running, 0),
+      );
+      if (last.pending.size === 0 || last.replacedBy || last.unfinished) break;
+      if (last.crashLoop) {
+        const loop = last.crashLoop;
+        const example = loop.groups[0]!.example;
+        const logHint = options.workerLogHint?.(example);
+        const error = new WorkersFailingError({
+          deaths: loop.deaths.length,
+          limit: Math.max(3, options.maxWorkers),
+          groups: loop.groups,
+          ...(logHint ? { logHint } : {}),
+          consequence: "so every region's workers were scaled to zero and the run was given up",
+        });
+        await giveUpRunSet({
+          objects: options.objects,
+          recordKey,
+          run,
+          fleets,
+          reason: error.message,
+          by: partyOf(command, clock),
+          drain: options.drain ?? (async () => ({ removed: 0 })),
+        });
+        throw error;
+      }
+      const failure = await Promise.race([
+        poolFailed ?? new Promise<undefined>(() => {}),
+        clock.sleep(options.pollMs ?? 10_000, options.signal).then(() => undefined),
+      ]);
+      if (failure !== undefined) throw failure;
+    }
+  } finally {
+    poolStop.abort();
+    options.signal?.removeEventListener("abort", stopPool);
+  }
+  const pending = last?.pending.size ?? plan.toRun.length;
+  const lastRunning = last?.fleets.reduce((n, f) => n + f.running + f.pending, 0) ?? 0;
+  const poolSummary: WorkerPoolSummary = pool
+    ? await pool
+    : {
+        launched: peakRunning,
+        finished: 0,
+        lost: 0,
+        lostBy: {},
+        replaced: 0,
+        launchRounds: 0,
+        aborted: options.signal?.aborted ?? false,
+        live: lastRunning,
+      };
+  const stopped = (options.signal?.aborted ?? false) && pending > 0;
+  const wanted = new Map(plan.all.map((p) => [p.id, p.key]));
+  const results =
+    stopped || last?.replacedBy
+      ? []
+      : (await options.store.listResults(runSet)).filter((r) => wanted.get(r.id) === r.key);
+  return {
+    plan,
+    runId,
+    run,
+    published: last?.published ?? 0,
+    deadLettered: last?.deadLettered ?? 0,
+    pool: poolSummary,
+    fleets: last?.fleets ?? [],
+    wallSeconds: (clock.now() - started) / 1000,
+    results,
+    stopped,
+    ...(last?.replacedBy ? { replacedBy: last.replacedBy } : {}),
+    unfinished: last?.unfinished ?? [],
+    pending,
+  };
+}
+
+/** Sets each region's desired count at once, so workers start in seconds rather than after an
+ * alarm period. The home region must answer; another region that does not is left to the
+ * follower, which gives its share to the others. */
+async function startFleets(
+  fleets: readonly WorkerFleet[],
+  toRun: number,
+  options: CloudRunOptions,
+  emit: (e: CloudRunEvent) => void,
+): Promise<void> {
+  const shares = splitShares(
+    Math.min(toRun, options.maxWorkers * fleets.length),
+    fleets.length,
+    options.maxWorkers,
+  );
+  await Promise.all(
+    fleets.map(async (fleet, i) => {
+      try {
+        await fleet.scaleTo(shares[i]!);
+        emit({ type: "fleet", event: { type: "scaled", region: fleet.region, from: 0, to: shares[i]! } });
+      } catch (e) {
+        if (i === 0) throw e;
+        emit({
+          type: "fleet",
+          event: { type: "scale_failed", region: fleet.region, message: errorMessage(e) },
+        });
+      }
+    }),
+  );
+}
+
+/** Uploads the model bundle (once) and the run configuration; returns the configuration's key. */
+async function uploadRunInputs(
+  options: CloudRunOptions,
+  plan: RunPlan,
+  emit: (e: CloudRunEvent) => void,
+): Promise<string> {
+  const { resolved } = options;
+  const runSet = runSetOf(resolved);
   const outside = [...resolved.templates.map((t) => t.source), ...resolved.instructions.map((i) => i.source)];
   const archive = await createBundleArchive(plan.bundle, outside);
   const bundle = `${options.runSetKey}/${bundleKey(archive.hash)}`;
@@ -160,200 +417,5 @@ export async function runOnCloud(options: CloudRunOptions): Promise<CloudRunRepo
   const runConfigKey = `${options.runSetKey}/runs/${plan.fingerprint}.json`;
   await options.objects.putText(runConfigKey, `${JSON.stringify(config, null, 2)}\n`);
   emit({ type: "uploaded", what: "run configuration", key: runConfigKey, skipped: false });
-
-  const record: RunRecord = {
-    schema: 1,
-    run: runId,
-    runConfigKey,
-    image: options.image ?? "",
-    started: {
-      host: hostname(),
-      pid: process.pid,
-      command: options.command ?? "modelfleet run",
-      at: new Date(clock.now()).toISOString(),
-    },
-  };
-  const written = await options.objects.putTextIf(
-    recordKey,
-    `${JSON.stringify(record, null, 2)}\n`,
-    previous?.etag,
-  );
-  if (written === "changed") {
-    throw new UserError(
-      `${recordKey} changed while this run was starting (\`modelfleet stop\`, or another run taking over); nothing was queued. Run again.`,
-    );
-  }
-  const earlier = previous && parseRunRecord(previous.text);
-  const adopted = (await options.launcher.list?.()) ?? [];
-  if (earlier && !earlier.stopped) emit({ type: "replacing", previous: earlier, workers: adopted.length });
-
-  const current = await options.store.startPlan(runSet, {
-    fingerprint: plan.fingerprint,
-    keys: Object.fromEntries(plan.keys),
-  });
-  const pending = new Map(plan.toRun.map((p) => [p.id, p.key]));
-  // A result that was already there (an infrastructure failure being retried) is not news.
-  const before = new Map([...plan.published].map(([id, r]) => [id, r.endedAt]));
-  const run = { id: runId, record: recordKey };
-  await options.queue.enqueue(
-    plan.toRun.map((p) => ({
-      id: p.id,
-      key: p.key,
-      runConfigKey,
-      values: Object.fromEntries(p.values),
-      run,
-      generation: current.generation,
-      ...(p.replaces === undefined ? {} : { replaces: p.replaces }),
-    })),
-  );
-
-  const poolStop = new AbortController();
-  const stopPool = () => poolStop.abort();
-  options.signal?.addEventListener("abort", stopPool, { once: true });
-  let published = 0;
-  let deadLettered = 0;
-
-  const collect = async () => {
-    for (const result of await options.store.listResults(runSet)) {
-      const key = pending.get(result.id);
-      if (key === undefined || result.key !== key || before.get(result.id) === result.endedAt) continue;
-      pending.delete(result.id);
-      published++;
-      emit({ type: "finished", id: result.id, result, duplicate: false });
-    }
-    for (const letter of await options.deadLetters()) {
-      const item = letter.item;
-      if (!item || pending.get(item.id) !== item.key) continue;
-      const result = {
-        ...deadLetterResult(item, letter.receiveCount, runSet, clock),
-        generation: current.generation,
-      };
-      const outcome = await options.store.publishResult(result);
-      // Not published: a failure for this key is there already (an earlier run's). The
-      // realisation is as done as this run can make it; waiting for it would never end.
-      const kept = outcome === "published" ? result : await options.store.getResult(runSet, item.id);
-      if (kept?.key === item.key) {
-        deadLettered++;
-        pending.delete(item.id);
-        emit({ type: "finished", id: item.id, result: kept, duplicate: false });
-      }
-    }
-  };
-
-  /** Whether the run record still names this run as running; the record when it does not. */
-  const replacedBy = async (): Promise<RunRecord | undefined> => {
-    const text = await options.objects.getTextIfExists(recordKey);
-    const now = text === undefined ? undefined : parseRunRecord(text);
-    return judgeMessage(run, now).take ? undefined : now;
-  };
-
-  const pool = maintainWorkers({
-    launcher: options.launcher,
-    // No worker is launched for a run that was stopped or replaced meanwhile.
-    // (A record that cannot be read now is read again at the next poll, which ends the run if
-    // S3 keeps failing: the pool goes on meanwhile.)
-    desired: async () =>
-      poolStop.signal.aborted || (await replacedBy().catch(() => undefined))
-        ? 0
-        : Math.min(options.maxWorkers, pending.size),
-    environment: options.workerEnvironment,
-    initialWorkers: adopted,
-    clock,
-    ...(options.poolPollMs !== undefined ? { pollMs: options.poolPollMs } : {}),
-    progress: () => published + deadLettered,
-    maxDeathsWithoutProgress: Math.max(3, options.maxWorkers),
-    ...(options.workerLogHint ? { logHint: options.workerLogHint } : {}),
-    signal: poolStop.signal,
-    onEvent: (event) => emit({ type: "pool", event }),
-  });
-  // A pool that gives up (a quota failure, say) ends the run with its error.
-  const poolFailed = pool.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  let replaced: RunRecord | undefined;
-  let unfinished: string[] = [];
-  let emptySince: number | undefined;
-  const emptyQueueGraceMs = options.emptyQueueGraceMs ?? 3 * 60_000;
-  try {
-    while (pending.size > 0 && !options.signal?.aborted) {
-      await collect();
-      if (pending.size === 0) break;
-      replaced = await replacedBy();
-      if (replaced) break;
-      // Realisations with no result and no message anywhere (work dropped or acked without a
-      // new result) would keep workers starting and idling for ever: stop waiting for them.
-      const counts = await options.queue.counts();
-      emit({ type: "queue", visible: counts.visible, inFlight: counts.inFlight });
-      if (counts.visible + counts.inFlight > 0) emptySince = undefined;
-      else if (emptySince === undefined) emptySince = clock.now();
-      else if (clock.now() - emptySince >= emptyQueueGraceMs) {
-        unfinished = [...pending.keys()];
-        break;
-      }
-      const failure = await Promise.race([
-        poolFailed,
-        clock.sleep(options.pollMs ?? 10_000, options.signal).then(() => undefined),
-      ]);
-      if (failure !== undefined) throw failure;
-    }
-  } finally {
-    poolStop.abort();
-    options.signal?.removeEventListener("abort", stopPool);
-  }
-  const poolSummary = await pool;
-  const stopped = (options.signal?.aborted ?? false) && pending.size > 0;
-  const wanted = new Map(plan.all.map((p) => [p.id, p.key]));
-  const results =
-    stopped || replaced
-      ? []
-      : (await options.store.listResults(runSet)).filter((r) => wanted.get(r.id) === r.key);
-  return {
-    plan,
-    runId,
-    published,
-    deadLettered,
-    pool: poolSummary,
-    wallSeconds: (clock.now() - started) / 1000,
-    results,
-    stopped,
-    ...(replaced ? { replacedBy: replaced } : {}),
-    unfinished,
-    pending: pending.size,
-  };
-}
-
-function deadLetterResult(
-  item: WorkMessage,
-  receiveCount: number,
-  runSet: { project: string; scenario: string },
-  clock: Clock,
-): RealisationResult {
-  const now = new Date(clock.now()).toISOString();
-  return {
-    schema: 1,
-    project: runSet.project,
-    scenario: runSet.scenario,
-    id: item.id,
-    key: item.key,
-    status: "failed",
-    failure: {
-      kind: "infrastructure",
-      reason: "worker_lost",
-      message: `it was delivered ${receiveCount} times and no worker published a result for it, so it went to the dead-letter queue: each time its worker was lost (a model that exhausts the worker's memory or disk does this), or could not fetch its inputs or publish. The workers' logs say which`,
-    },
-    attempts: receiveCount,
-    worker: "",
-    startedAt: now,
-    endedAt: now,
-    wallSeconds: 0,
-    cpuSeconds: null,
-    peakMemoryMb: null,
-    exitCode: null,
-    signal: null,
-    parameters: item.values,
-    observations: {},
-    files: [],
-    logTail: "",
-  };
+  return runConfigKey;
 }

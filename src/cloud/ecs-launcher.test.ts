@@ -126,6 +126,7 @@ describe("ECS launcher: launch", () => {
         cluster: "modelfleet",
         taskDefinition: "modelfleet-agent:3",
         startedBy: "modelfleet",
+        propagateTags: "TASK_DEFINITION",
         capacityProviderStrategy: [{ capacityProvider: "FARGATE_SPOT", weight: 1 }],
         networkConfiguration: {
           awsvpcConfiguration: {

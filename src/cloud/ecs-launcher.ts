@@ -483,6 +483,8 @@ export function createEcsLauncher(options: EcsLauncherOptions): EcsLauncher {
       count,
       clientToken,
       startedBy: STARTED_BY,
+      // The task definition's tags (project, client...) on every worker, for per-client cost.
+      propagateTags: "TASK_DEFINITION",
       capacityProviderStrategy: [{ capacityProvider: spot ? "FARGATE_SPOT" : "FARGATE", weight: 1 }],
       networkConfiguration: {
         awsvpcConfiguration: {

@@ -39,6 +39,21 @@ describe("judgeMessage", () => {
     });
   });
 
+  it("drops a message of a run given up because its workers kept dying", () => {
+    const failed = {
+      ...record,
+      failed: {
+        ...party,
+        command: "modelfleet watch a.yaml --executor ecs",
+        reason: "3 workers in a row stopped",
+      },
+    };
+    expect(judgeMessage(run("r2"), failed)).toEqual({
+      take: false,
+      why: "its run was given up 2030-01-01T00:00:00.000Z by `modelfleet watch a.yaml --executor ecs`: its workers kept dying",
+    });
+  });
+
   it("takes a message without a run, or when there is no readable record", () => {
     expect(judgeMessage(undefined, record)).toEqual({ take: true });
     expect(judgeMessage(run("r1"), undefined)).toEqual({ take: true });

@@ -28,6 +28,15 @@ export interface RunRecord {
   readonly image: string;
   readonly started: RunRecordParty;
   readonly stopped?: RunRecordParty;
+  /** The plan generation the run queued its messages under. */
+  readonly generation?: number;
+  /** Where the realisations the run queued are listed (run-manifest.ts), so that `watch` can
+   * follow the run set with no client. */
+  readonly manifest?: string;
+  /** The run was given up: its workers kept dying (every region was scaled to zero). */
+  readonly failed?: RunRecordParty & { readonly reason: string };
+  /** Every realisation the run queued has a result, and the reports are written. */
+  readonly finished?: RunRecordParty;
 }
 
 /** What a message says about the run that queued it. */
@@ -68,5 +77,42 @@ export function judgeMessage(run: MessageRun | undefined, record: RunRecord | un
       why: `its run was stopped ${record.stopped.at} by \`${record.stopped.command}\` (pid ${record.stopped.pid} on ${record.stopped.host})`,
     };
   }
+  if (record.failed) {
+    return {
+      take: false,
+      why: `its run was given up ${record.failed.at} by \`${record.failed.command}\`: its workers kept dying`,
+    };
+  }
   return { take: true };
+}
+
+/** Where the record and its objects are read and written (S3 in production). */
+export interface VersionedObjects {
+  readVersioned(key: string): Promise<{ readonly text: string; readonly etag: string } | undefined>;
+  putTextIf(key: string, text: string, etag: string | undefined): Promise<"written" | "changed">;
+}
+
+const MAX_UPDATE_ROUNDS = 5;
+
+/**
+ * Changes the run record over the version it read, again if it changed meanwhile. `change`
+ * returns the new record, or undefined to leave it (it is not the run's any more, or already
+ * says so). Returns the record as it is now and whether this call wrote it.
+ */
+export async function updateRunRecord(
+  objects: VersionedObjects,
+  key: string,
+  change: (record: RunRecord) => RunRecord | undefined,
+): Promise<{ readonly record: RunRecord | undefined; readonly written: boolean }> {
+  for (let round = 0; round < MAX_UPDATE_ROUNDS; round++) {
+    const current = await objects.readVersioned(key);
+    const record = current && parseRunRecord(current.text);
+    if (!current || !record) return { record: undefined, written: false };
+    const next = change(record);
+    if (next === undefined) return { record, written: false };
+    if ((await objects.putTextIf(key, `${JSON.stringify(next, null, 2)}\n`, current.etag)) === "written") {
+      return { record: next, written: true };
+    }
+  }
+  throw new Error(`${key} kept changing while it was being updated; try again`);
 }

@@ -3,8 +3,9 @@
 // 1. The run record is marked stopped (a conditional write, so a run starting at the same
 //    moment is noticed). From then on no worker starts a realisation of that run: each reads
 //    the record before it takes a message, and deletes the message instead.
-// 2. The run set's workers are told to stop (ECS StopTask: SIGTERM, then a kill after the
-//    task's stop timeout). A worker on SIGTERM kills its model and puts its message back;
+// 2. With services, every region's service is set to zero, so ECS does not start others in
+//    their place. The run set's workers are told to stop (ECS StopTask: SIGTERM, then a kill
+//    after the task's stop timeout; scale-in protection does not hold StopTask back). A worker on SIGTERM kills its model and puts its message back;
 //    nothing half-done is published.
 // 3. The queue is emptied of the stopped work, pass after pass, until the workers are gone
 //    (or the wait runs out). What a worker still holds comes back after its visibility timeout
@@ -17,16 +18,18 @@ import type { ObjectSink } from "./cloud-run.ts";
 import type { WorkerControl } from "./launcher.ts";
 import {
   judgeMessage,
-  parseRunRecord,
   type RunRecord,
   type RunRecordParty,
   runRecordKey,
+  updateRunRecord,
 } from "./run-record.ts";
 
 export interface StopRunSetOptions {
   readonly objects: Pick<ObjectSink, "readVersioned" | "putTextIf">;
   readonly runSetKey: string;
   readonly workers: WorkerControl;
+  /** Sets every region's service to zero (with services); returns the regions that refused. */
+  readonly scaleDown?: () => Promise<readonly string[]>;
   /** One pass over the queue: deletes the messages `remove` picks; returns how many. */
   readonly drain: (remove: (message: WorkMessage | undefined) => boolean) => Promise<{ removed: number }>;
   /** Messages on the queue now: visible, and held by a worker. */
@@ -43,6 +46,7 @@ export interface StopRunSetOptions {
 
 export type StopEvent =
   | { readonly type: "marked"; readonly record: RunRecord; readonly already: boolean }
+  | { readonly type: "scaled_down"; readonly problems: readonly string[] }
   | {
       readonly type: "told";
       readonly workers: number;
@@ -66,14 +70,14 @@ export interface StopReport {
   readonly held: number;
 }
 
-const MAX_MARK_ROUNDS = 5;
-
 export async function stopRunSet(options: StopRunSetOptions): Promise<StopReport> {
   const clock = options.clock ?? systemClock;
   const emit = options.onEvent ?? (() => {});
   const key = runRecordKey(options.runSetKey);
   const { record, alreadyStopped } = await markStopped(options, key, clock);
   if (record) emit({ type: "marked", record, already: alreadyStopped });
+
+  if (options.scaleDown) emit({ type: "scaled_down", problems: await options.scaleDown() });
 
   const reason = `modelfleet stop: ${options.by.command} (pid ${options.by.pid} on ${options.by.host})`;
   const told: string[] = [];
@@ -137,21 +141,13 @@ async function markStopped(
   key: string,
   clock: Clock,
 ): Promise<{ record: RunRecord | undefined; alreadyStopped: boolean }> {
-  for (let round = 0; round < MAX_MARK_ROUNDS; round++) {
-    const current = await options.objects.readVersioned(key);
-    const record = current && parseRunRecord(current.text);
-    if (!current || !record) return { record: undefined, alreadyStopped: false };
-    if (record.stopped) return { record, alreadyStopped: true };
-    const stopped: RunRecord = {
-      ...record,
-      stopped: { ...options.by, at: new Date(clock.now()).toISOString() },
-    };
-    const written = await options.objects.putTextIf(
-      key,
-      `${JSON.stringify(stopped, null, 2)}\n`,
-      current.etag,
-    );
-    if (written === "written") return { record: stopped, alreadyStopped: false };
-  }
-  throw new Error(`${key} kept changing while it was being marked stopped; run \`modelfleet stop\` again`);
+  let already = false;
+  const { record } = await updateRunRecord(options.objects, key, (r) => {
+    if (r.stopped) {
+      already = true;
+      return undefined;
+    }
+    return { ...r, stopped: { ...options.by, at: new Date(clock.now()).toISOString() } };
+  });
+  return { record, alreadyStopped: already };
 }

@@ -24,6 +24,9 @@
 import { type Clock, systemClock } from "../engine/clock.ts";
 import { errorMessage, UserError } from "../errors.ts";
 import type { Launcher, WorkerEnd, WorkerState } from "./launcher.ts";
+import { groupDeaths, NOT_A_DEATH, WorkersFailingError } from "./worker-deaths.ts";
+
+export { WorkersFailingError } from "./worker-deaths.ts";
 
 export type WorkerPoolEvent =
   /** Workers started (`count` of `requested`); `live` counts pending and running workers. */
@@ -88,61 +91,6 @@ export interface MaintainWorkersOptions {
   readonly maxDeathsWithoutProgress?: number;
   /** Where to read a worker's log, in words (a command), for the message when giving up. */
   readonly logHint?: (workerId: string) => string | undefined;
-}
-
-/** Ends that are not the worker's failure: they do not count towards giving up. */
-const NOT_A_DEATH: ReadonlySet<WorkerEnd> = new Set(["completed", "spot_interruption", "stopped"]);
-
-/** Workers died one after another without a result; the message lists why, grouped. */
-export class WorkersFailingError extends UserError {
-  readonly deaths: number;
-  readonly groups: readonly DeathGroup[];
-  constructor(options: { deaths: number; limit: number; groups: readonly DeathGroup[]; logHint?: string }) {
-    const { deaths, limit, groups } = options;
-    const width = Math.max(...groups.map((g) => String(g.count).length));
-    super(
-      [
-        `${deaths} workers in a row stopped without a result (the limit is max(3, cloud.max_workers) = ${limit}), so no more are started:`,
-        ...groups.map(
-          (g) =>
-            `  ${String(g.count).padStart(width)} × ${g.end}${g.exitCode === undefined ? "" : ` (exit code ${g.exitCode})`}: ${g.reason ?? "no reason given"}; e.g. ${g.example}`,
-        ),
-        options.logHint === undefined
-          ? "Look at a worker's log: the task definition's log configuration names its log group, and the log stream ends in the task id."
-          : `Look at a worker's log: ${options.logHint}`,
-      ].join("\n"),
-    );
-    this.name = "WorkersFailingError";
-    this.deaths = deaths;
-    this.groups = groups;
-  }
-}
-
-export interface DeathGroup {
-  readonly end: WorkerEnd;
-  readonly reason: string | undefined;
-  readonly exitCode: number | undefined;
-  readonly count: number;
-  /** One worker that ended this way. */
-  readonly example: string;
-}
-
-/** Groups deaths by end, reason and exit code, the most frequent first. */
-function groupDeaths(deaths: readonly WorkerState[]): DeathGroup[] {
-  const groups = new Map<
-    string,
-    { end: WorkerEnd; reason?: string; exitCode?: number; count: number; example: string }
-  >();
-  for (const d of deaths) {
-    const end = d.end ?? "failed";
-    const key = JSON.stringify([end, d.reason, d.exitCode]);
-    const g = groups.get(key);
-    if (g) g.count++;
-    else groups.set(key, { end, reason: d.reason, exitCode: d.exitCode, count: 1, example: d.id });
-  }
-  return [...groups.values()]
-    .sort((a, b) => b.count - a.count)
-    .map((g) => ({ end: g.end, reason: g.reason, exitCode: g.exitCode, count: g.count, example: g.example }));
 }
 
 const MAX_LAUNCH_BACKOFF_MS = 120_000;

@@ -93,6 +93,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
     if (orphans > 0) options.onOrphans?.(orphans);
     journal = openModelJournal(workRoot);
     const plan = await planRun(resolved, store, {
+      writesTo: [store.location, resolve(options.workRoot ?? DEFAULT_WORK_ROOT)],
       ...(options.ids ? { ids: options.ids } : {}),
       ...(options.retryFailed ? { retryFailed: true } : {}),
     });

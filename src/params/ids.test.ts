@@ -61,6 +61,19 @@ describe("valid ids", () => {
         fix: "rename one of them",
       },
     ]);
+    // Folded as the file systems of macOS and Windows do, not only by toLowerCase: the micro
+    // sign and Greek mu, final and medial sigma, are one letter to them.
+    for (const [a, b] of [
+      ["\u00b5g", "\u03bcg"],
+      ["\u03c2", "\u03c3"],
+      ["\u03a3x", "\u03c2x"],
+      ["stra\u00dfe", "STRASSE"],
+    ]) {
+      expect(checkIds([{ id: a! }, { id: b! }]).problems, `${a} ${b}`).toEqual([
+        expect.objectContaining({ message: expect.stringContaining("differ only in upper/lower case") }),
+      ]);
+    }
+    expect(checkIds([{ id: "\u03b1" }, { id: "a" }]).problems).toEqual([]);
     expect(
       checkIds([
         { id: "Run1", item: 0 },

@@ -6,7 +6,8 @@
 // (any script's letters and digits), at most 200 bytes of UTF-8 (a file name holds 255), not
 // "." or "..", no leading or trailing space, no trailing "." (Windows drops it), not a name
 // Windows reserves (CON, NUL, COM1...); and no two ids of a spec may differ only in case or
-// Unicode normalisation (macOS and Windows would give them one folder).
+// Unicode normalisation as those file systems fold them (macOS and Windows would give them one
+// folder).
 import { PestFormatError, UserError } from "../errors.ts";
 import { decodeText, splitLines } from "../pest/text.ts";
 
@@ -79,7 +80,7 @@ export function checkIds(sources: readonly IdSource[]): { accepted: IdSource[]; 
       continue;
     }
     first.set(s.id, s);
-    const key = s.id.normalize("NFC").toLowerCase();
+    const key = foldedId(s.id);
     const twin = folded.get(key);
     if (twin) {
       problems.push({
@@ -93,6 +94,15 @@ export function checkIds(sources: readonly IdSource[]): { accepted: IdSource[]; 
     accepted.push(s);
   }
   return { accepted, problems };
+}
+
+/** An id as a case-insensitive, normalisation-insensitive file system sees it (APFS and HFS+
+ * fold case and normalisation, NTFS compares upper-cased names): composed, upper-cased, then
+ * lower-cased, so letters with one capital are one letter (the micro sign and Greek mu, final
+ * and medial sigma). Full upper-casing folds a little more than any file system does (ß with
+ * ss), which refuses a pair that might share a folder rather than one that would. */
+export function foldedId(id: string): string {
+  return id.normalize("NFC").toUpperCase().toLowerCase().normalize("NFC");
 }
 
 /** True when the text reads as ranges/ids rather than as a file name. */

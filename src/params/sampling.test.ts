@@ -5,6 +5,7 @@ import {
   erfc,
   normalCdf,
   normalQuantile,
+  PriorError,
   parameterStream,
   sampleRealisations,
   splitMix64,
@@ -415,6 +416,113 @@ describe("sampleRealisations", () => {
         inside(one({ kind: "triangular", low: 3, mode: 3, high: 4 }, 5000, method), 3, 4);
         inside(one({ kind: "triangular", low: 3, mode: 4, high: 4 }, 5000, method), 3, 4);
       }
+    });
+  });
+
+  describe("bounds truncate every distribution", () => {
+    const n = 97;
+    const all = Array.from({ length: n }, (_, i) => i);
+    const strataOf = (us: number[]) => us.map((u) => Math.floor(u * n)).sort((a, b) => a - b);
+    const within = (xs: number[], lo: number, hi: number) => xs.every((x) => x > lo && x < hi);
+    const triCdf = (x: number) => (x <= 1 ? (x * x) / 4 : 1 - (4 - x) ** 2 / 12);
+
+    it("draws inside the bounds, Latin hypercube strata inside the truncated range", () => {
+      for (const method of ["mc", "lhs"] as const) {
+        const u = one({ kind: "uniform", low: 0, high: 1, bounds: [0.5, 0.6] }, n, method);
+        expect(within(u, 0.5, 0.6)).toBe(true);
+        const lu = one({ kind: "loguniform", low: 1, high: 1000, bounds: [10, 100] }, n, method);
+        expect(within(lu, 10, 100)).toBe(true);
+        const t = one({ kind: "triangular", low: 0, mode: 1, high: 4, bounds: [0.5, 2] }, n, method);
+        expect(within(t, 0.5, 2)).toBe(true);
+        if (method === "lhs") {
+          expect(strataOf(u.map((x) => (x - 0.5) / 0.1))).toEqual(all);
+          expect(strataOf(lu.map((x) => Math.log10(x) - 1))).toEqual(all);
+          const [a, b] = [triCdf(0.5), triCdf(2)];
+          expect(strataOf(t.map((x) => (triCdf(x) - a) / (b - a)))).toEqual(all);
+        }
+      }
+      // A one-sided bound, and a bound beyond the support on the other side.
+      expect(within(one({ kind: "uniform", low: 0, high: 10, bounds: [-5, 2] }, n), 0, 2)).toBe(true);
+      expect(
+        within(one({ kind: "triangular", low: 0, mode: 1, high: 4, bounds: [3, 9] }, n, "lhs"), 3, 4),
+      ).toBe(true);
+    });
+
+    it("bounds that truncate nothing leave a sample byte for byte as it was", () => {
+      const cases: [Prior, Prior][] = [
+        [
+          { kind: "uniform", low: 2, high: 5 },
+          { kind: "uniform", low: 2, high: 5, bounds: [0, 5] },
+        ],
+        [
+          { kind: "loguniform", low: 0.1, high: 100 },
+          { kind: "loguniform", low: 0.1, high: 100, bounds: [-1, Number.POSITIVE_INFINITY] },
+        ],
+        [
+          { kind: "triangular", low: 94, mode: 95, high: 96.5 },
+          { kind: "triangular", low: 94, mode: 95, high: 96.5, bounds: [94, 100] },
+        ],
+      ];
+      for (const method of ["mc", "lhs"] as const)
+        for (const [plain, bounded] of cases)
+          expect(one(bounded, 50, method)).toEqual(one(plain, 50, method));
+    });
+
+    it("a fixed value inside its bounds is kept; outside them it is an error", () => {
+      expect(one({ kind: "fixed", value: 1, bounds: [0, 2] }, 3)).toEqual([1, 1, 1]);
+      expect(one({ kind: "fixed", value: 2, bounds: [0, 2] }, 1)).toEqual([2]);
+      const run = () => one({ kind: "fixed", value: 1, bounds: [2, 3] }, 3);
+      expect(run).toThrow(PriorError);
+      expect(run).toThrow(
+        'Parameter "p": fixed value 1 lies outside its bounds [2, 3]; change the value, or widen the bounds',
+      );
+    });
+
+    it("bounds that do not overlap the distribution's support are an error, named at `bounds`", () => {
+      const cases: [Prior, string][] = [
+        [
+          { kind: "uniform", low: 0, high: 1, bounds: [5, 6] },
+          "uniform prior on [0, 1] has bounds [5, 6], which do not overlap it: no value can be drawn; correct the bounds or the distribution",
+        ],
+        [
+          { kind: "uniform", low: 0, high: 1, bounds: [1, 6] },
+          "uniform prior on [0, 1] has bounds [1, 6], which do not overlap it",
+        ],
+        [
+          { kind: "loguniform", low: 1, high: 10, bounds: [-5, 0.5] },
+          "loguniform prior on [1, 10] has bounds [-5, 0.5], which do not overlap it",
+        ],
+        [
+          { kind: "triangular", low: 0, mode: 1, high: 4, bounds: [-3, -1] },
+          "triangular prior on [0, 4] has bounds [-3, -1], which do not overlap it",
+        ],
+      ];
+      for (const [prior, message] of cases) {
+        try {
+          one(prior, 3);
+          expect.unreachable();
+        } catch (e) {
+          expect(e).toBeInstanceOf(PriorError);
+          expect((e as PriorError).field).toBe("bounds");
+          expect((e as PriorError).parameter).toBe("p");
+          expect((e as PriorError).detail).toContain(message);
+        }
+      }
+    });
+
+    it("a prior whose draws overflow to Infinity is an error at the prior, with the fix", () => {
+      const run = () => one({ kind: "lognormal", log10Mean: 400, log10Sd: 1 }, 5);
+      expect(run).toThrow(PriorError);
+      expect(run).toThrow(
+        'Parameter "p": lognormal prior [400, 1] draws Infinity: its numbers are the mean and sd of log10(value), so it centres on 10^400, beyond the largest number (about 1.8e308); for values around 400, write [2.60206, sd]',
+      );
+      // A range wider than the largest number is still drawn across, not piled on its top.
+      const wide = one({ kind: "uniform", low: -1e308, high: 1e308 }, 100, "lhs");
+      expect(wide.every((x) => x > -1e308 && x < 1e308)).toBe(true);
+      expect(wide.filter((x) => x < 0).length).toBe(50);
+      expect(() => one({ kind: "normal", mean: 1e308, sd: 1e308 }, 50)).toThrow(
+        /normal prior .* draws -?Infinity/,
+      );
     });
   });
 

@@ -1,6 +1,7 @@
 // Seeded, reproducible sampling of parameter priors (Monte Carlo or Latin hypercube) for runs
 // that have no par files: every value comes from inverting the prior's CDF, so truncated priors
-// are sampled inside their bounds, never clipped onto them.
+// are sampled inside their bounds, never clipped onto them. Bounds truncate every distribution;
+// bounds that truncate nothing leave its values exactly as without them.
 //
 // Reproducibility: a parameter's values depend only on the seed, its lower-cased name, its
 // prior, `n` and the method. Each parameter draws from its own stream (xoshiro128** keyed by
@@ -17,6 +18,35 @@ import type { Prior, Realisation, SamplingOptions } from "./types.ts";
 const MAX_SAMPLES = 10_000_000;
 /** The largest double below 1: unit values are kept in (0, 1) so no quantile is infinite. */
 const ONE_BELOW = 1 - 2 ** -53;
+
+/** A prior that cannot be sampled: names the parameter and, where one is to blame, the key of
+ * the prior that is wrong (`bounds`, or the distribution's own key such as `uniform`). */
+export class PriorError extends UserError {
+  readonly parameter: string;
+  readonly field: string | undefined;
+  /** The message without the parameter's name. */
+  readonly detail: string;
+  constructor(parameter: string, field: string | undefined, detail: string) {
+    super(`Parameter "${parameter}": ${detail}`);
+    this.name = "PriorError";
+    this.parameter = parameter;
+    this.field = field;
+    this.detail = detail;
+  }
+}
+
+/** Checks a prior without drawing from it: the PriorError sampling it would throw, if any (a
+ * prior whose draws overflow is only found by drawing). */
+export function priorProblem(name: string, prior: Prior): PriorError | undefined {
+  try {
+    if (prior?.kind === "fixed") checkFixed(name, prior);
+    else compilePrior(name, prior);
+    return undefined;
+  } catch (e) {
+    if (e instanceof PriorError) return e;
+    throw e;
+  }
+}
 
 /** Draws `options.n` realisations; see the module comment for what makes them reproducible.
  * Throws `UserError` naming the parameter and the fix when an option or prior is invalid. */
@@ -93,14 +123,14 @@ function drawColumn(
 ): Float64Array {
   const out = new Float64Array(n);
   if (prior?.kind === "fixed") {
-    out.fill(finite(rawName, "fixed", "value", prior.value));
+    out.fill(checkFixed(rawName, prior));
     return out;
   }
   const inverse = compilePrior(rawName, prior);
   const rng = parameterStream(seed, name);
   if (method === "mc") {
     for (let i = 0; i < n; i++) out[i] = inverse(rng.nextOpen());
-    return out;
+    return finiteDraws(rawName, prior, out);
   }
   // Permutation first, then jitter: this order is part of what a seed means, so changing it
   // would change every Latin hypercube sample already drawn.
@@ -116,7 +146,64 @@ function drawColumn(
     // (k + u) / n can round up to exactly 1 for the top stratum.
     out[i] = inverse(Math.min((strata[i]! + rng.nextOpen()) / n, ONE_BELOW));
   }
-  return out;
+  return finiteDraws(rawName, prior, out);
+}
+
+/** A draw beyond the largest double becomes ±Infinity, which no model input can hold: most
+ * often a lognormal given the value's mean rather than its log10. */
+function finiteDraws(name: string, prior: Prior, out: Float64Array): Float64Array {
+  const bad = out.find((x) => !Number.isFinite(x));
+  if (bad === undefined) return out;
+  const numbers = priorNumbers(prior);
+  const start = `${prior.kind} prior [${numbers.join(", ")}] draws ${bad}`;
+  if (prior.kind === "lognormal" && !Number.isFinite(10 ** prior.log10Mean)) {
+    const around =
+      prior.log10Mean > 0
+        ? `; for values around ${prior.log10Mean}, write [${Number(Math.log10(prior.log10Mean).toPrecision(6))}, sd]`
+        : "";
+    throw new PriorError(
+      name,
+      prior.kind,
+      `${start}: its numbers are the mean and sd of log10(value), so it centres on 10^${prior.log10Mean}, beyond the largest number (about 1.8e308)${around}`,
+    );
+  }
+  throw new PriorError(
+    name,
+    prior.kind,
+    `${start}, beyond the largest number (about 1.8e308); give it bounds, or narrow its spread`,
+  );
+}
+
+function priorNumbers(prior: Prior): number[] {
+  switch (prior.kind) {
+    case "fixed":
+      return [prior.value];
+    case "uniform":
+    case "loguniform":
+      return [prior.low, prior.high];
+    case "normal":
+    case "truncnormal":
+      return [prior.mean, prior.sd];
+    case "lognormal":
+      return [prior.log10Mean, prior.log10Sd];
+    case "triangular":
+      return [prior.low, prior.mode, prior.high];
+  }
+}
+
+/** A fixed prior's value, which must lie inside its bounds (a value outside them contradicts
+ * them; sampling never moves it). */
+function checkFixed(name: string, prior: Extract<Prior, { kind: "fixed" }>): number {
+  const value = finite(name, "fixed", "value", prior.value);
+  const [lo, hi] = checkBounds(name, "fixed", prior.bounds);
+  if (!(value >= lo && value <= hi)) {
+    throw new PriorError(
+      name,
+      "bounds",
+      `fixed value ${value} lies outside its bounds [${lo}, ${hi}]; change the value, or widen the bounds`,
+    );
+  }
+  return value;
 }
 
 // --- priors ---------------------------------------------------------------------------------
@@ -125,28 +212,47 @@ type Inverse = (v: number) => number;
 
 /** Validates a (non-fixed) prior and returns its inverse CDF on (0, 1), truncation included. */
 function compilePrior(name: string, prior: Prior): Inverse {
-  const fail = (kind: string, detail: string) =>
-    new UserError(`Parameter "${name}": ${kind} prior ${detail}`);
+  const fail = (kind: string, detail: string, field: string = kind) =>
+    new PriorError(name, field, `${kind} prior ${detail}`);
+  /** The support [low, high] cut to the bounds; unchanged when they truncate nothing. */
+  const cut = (kind: string, low: number, high: number, bounds: readonly [number, number] | undefined) => {
+    const [blo, bhi] = checkBounds(name, kind, bounds);
+    const lo = Math.max(low, blo);
+    const hi = Math.min(high, bhi);
+    if (!(lo < hi)) {
+      throw fail(
+        kind,
+        `on [${low}, ${high}] has bounds [${blo}, ${bhi}], which do not overlap it: no value can be drawn; correct the bounds or the distribution.`,
+        "bounds",
+      );
+    }
+    return [lo, hi] as const;
+  };
   switch (prior?.kind) {
     case "uniform": {
-      const low = finite(name, "uniform", "low", prior.low);
-      const high = finite(name, "uniform", "high", prior.high);
-      if (!(low < high))
-        throw fail("uniform", `needs low < high (got low ${low}, high ${high}); swap or correct them.`);
+      const low0 = finite(name, "uniform", "low", prior.low);
+      const high0 = finite(name, "uniform", "high", prior.high);
+      if (!(low0 < high0))
+        throw fail("uniform", `needs low < high (got low ${low0}, high ${high0}); swap or correct them.`);
+      // Uniform truncated to its bounds is uniform on what is left.
+      const [low, high] = cut("uniform", low0, high0, prior.bounds);
+      // A range wider than the largest double (-1e308 to 1e308) would put every draw on `high`.
+      if (!Number.isFinite(high - low)) return (v) => clamp(low * (1 - v) + high * v, low, high);
       return (v) => clamp(low + v * (high - low), low, high);
     }
     case "loguniform": {
-      const low = finite(name, "loguniform", "low", prior.low);
-      const high = finite(name, "loguniform", "high", prior.high);
-      if (!(low > 0)) {
+      const low0 = finite(name, "loguniform", "low", prior.low);
+      const high0 = finite(name, "loguniform", "high", prior.high);
+      if (!(low0 > 0)) {
         throw fail(
           "loguniform",
-          `needs low > 0 (got low ${low}); use a small positive low, or a uniform prior if zero or negative values are meant.`,
+          `needs low > 0 (got low ${low0}); use a small positive low, or a uniform prior if zero or negative values are meant.`,
         );
       }
-      if (!(low < high)) {
-        throw fail("loguniform", `needs low < high (got low ${low}, high ${high}); swap or correct them.`);
+      if (!(low0 < high0)) {
+        throw fail("loguniform", `needs low < high (got low ${low0}, high ${high0}); swap or correct them.`);
       }
+      const [low, high] = cut("loguniform", low0, high0, prior.bounds);
       const a = Math.log(low);
       const span = Math.log(high) - a;
       return (v) => clamp(Math.exp(a + v * span), low, high);
@@ -158,7 +264,11 @@ function compilePrior(name: string, prior: Prior): Inverse {
       const sd = finite(name, kind, "sd", prior.sd);
       if (!(sd > 0)) throw fail(kind, `needs sd > 0 (got ${sd}); use a fixed prior for a constant value.`);
       if (kind === "truncnormal" && prior.bounds === undefined) {
-        throw fail(kind, "needs bounds [low, high]; give them, or use a normal prior for no truncation.");
+        throw fail(
+          kind,
+          "needs bounds [low, high]; give them, or use a normal prior for no truncation.",
+          "bounds",
+        );
       }
       const [lo, hi] = checkBounds(name, kind, prior.bounds);
       const z = truncatedStandardNormal((lo - mean) / sd, (hi - mean) / sd, () =>
@@ -166,6 +276,7 @@ function compilePrior(name: string, prior: Prior): Inverse {
           kind,
           `has bounds [${lo}, ${hi}] so far into the tail of N(${mean}, ${sd}) that they hold no probability; ` +
             "widen the bounds or move the mean towards them.",
+          "bounds",
         ),
       );
       return (v) => clamp(mean + sd * z(v), lo, hi);
@@ -181,6 +292,7 @@ function compilePrior(name: string, prior: Prior): Inverse {
         throw fail(
           "lognormal",
           `has bounds [${lo}, ${hi}] outside (0, inf), where all its values lie; give an upper bound above 0.`,
+          "bounds",
         );
       }
       // A lower bound at or below zero truncates nothing.
@@ -191,6 +303,7 @@ function compilePrior(name: string, prior: Prior): Inverse {
           "lognormal",
           `has bounds [${lo}, ${hi}] so far into the tail (log10 mean ${mu}, log10 sd ${sigma}) that they hold ` +
             "no probability; widen the bounds or move log10Mean towards them.",
+          "bounds",
         ),
       );
       return (v) => clamp(10 ** (mu + sigma * z(v)), lo, hi);
@@ -206,20 +319,44 @@ function compilePrior(name: string, prior: Prior): Inverse {
         throw fail("triangular", `needs low <= mode <= high (got mode ${mode} outside [${low}, ${high}]).`);
       }
       const width = high - low;
-      const split = (mode - low) / width;
-      return (v) =>
-        clamp(
-          v < split
-            ? low + Math.sqrt(v * width * (mode - low))
-            : high - Math.sqrt((1 - v) * width * (high - mode)),
-          low,
-          high,
+      if (!Number.isFinite(width)) {
+        throw fail(
+          "triangular",
+          `spans [${low}, ${high}], wider than the largest number (about 1.8e308); narrow it.`,
         );
+      }
+      const split = (mode - low) / width;
+      const inverse = (v: number) =>
+        v < split
+          ? low + Math.sqrt(v * width * (mode - low))
+          : high - Math.sqrt((1 - v) * width * (high - mode));
+      const [lo, hi] = cut("triangular", low, high, prior.bounds);
+      if (lo === low && hi === high) return (v) => clamp(inverse(v), low, high);
+      const cdf = (x: number) =>
+        x <= low
+          ? 0
+          : x >= high
+            ? 1
+            : x <= mode
+              ? (x - low) ** 2 / (width * (mode - low))
+              : 1 - (high - x) ** 2 / (width * (high - mode));
+      const pLo = cdf(lo);
+      const pWidth = cdf(hi) - pLo;
+      if (!(pWidth > 0)) {
+        throw fail(
+          "triangular",
+          `has bounds [${lo}, ${hi}] too narrow to hold any probability; widen them.`,
+          "bounds",
+        );
+      }
+      return (v) => clamp(inverse(pLo + v * pWidth), lo, hi);
     }
     default: {
       const kind = (prior as { kind?: unknown } | undefined)?.kind;
-      throw new UserError(
-        `Parameter "${name}": unknown prior kind ${JSON.stringify(kind)}; use one of fixed, uniform, loguniform, ` +
+      throw new PriorError(
+        name,
+        undefined,
+        `unknown prior kind ${JSON.stringify(kind)}; use one of fixed, uniform, loguniform, ` +
           "normal, lognormal, truncnormal, triangular.",
       );
     }
@@ -228,8 +365,10 @@ function compilePrior(name: string, prior: Prior): Inverse {
 
 function finite(name: string, kind: string, field: string, value: unknown): number {
   if (typeof value !== "number" || !Number.isFinite(value)) {
-    throw new UserError(
-      `Parameter "${name}": ${kind} prior ${field} must be a finite number (got ${JSON.stringify(value) ?? String(value)}).`,
+    throw new PriorError(
+      name,
+      kind,
+      `${kind} prior ${field} must be a finite number (got ${JSON.stringify(value) ?? String(value)}).`,
     );
   }
   return value;
@@ -244,11 +383,13 @@ function checkBounds(
   if (bounds === undefined) return [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY];
   const [lo, hi] = Array.isArray(bounds) ? bounds : [];
   if (!Array.isArray(bounds) || bounds.length !== 2 || typeof lo !== "number" || typeof hi !== "number") {
-    throw new UserError(`Parameter "${name}": ${kind} prior bounds must be two numbers [low, high].`);
+    throw new PriorError(name, "bounds", `${kind} prior bounds must be two numbers [low, high].`);
   }
   if (Number.isNaN(lo) || Number.isNaN(hi) || !(lo < hi)) {
-    throw new UserError(
-      `Parameter "${name}": ${kind} prior bounds must be ordered low < high (got [${lo}, ${hi}]); swap or correct them.`,
+    throw new PriorError(
+      name,
+      "bounds",
+      `${kind} prior bounds must be ordered low < high (got [${lo}, ${hi}]); swap or correct them.`,
     );
   }
   return [lo, hi];

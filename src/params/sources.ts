@@ -12,7 +12,9 @@ import { isInside, resolveInside } from "../spec/paths.ts";
 import { findInProject, projectRoot } from "../spec/project-files.ts";
 import type { PriorSpec, ProjectSpec } from "../spec/schema.ts";
 import { checkIds, type IdList, idsFromFileText, idsFromList, idsFromText, looksLikeRanges } from "./ids.ts";
-import { sampleRealisations } from "./sampling.ts";
+import { sameNameProblems } from "./names.ts";
+import { PriorError, priorProblem, sampleRealisations } from "./sampling.ts";
+import { applyTies, missingParents, type Ties, tiesFromSpec } from "./ties.ts";
 import {
   checkTransformNames,
   type ParameterTransforms,
@@ -57,22 +59,69 @@ export async function loadRealisations(
   ctx: SourceContext,
 ): Promise<RealisationSet> {
   const p = spec.parameters;
-  const set = await loadSource(spec, ctx);
+  const named = [
+    ...sameNameProblems(["parameters", "fixed"], p.fixed),
+    ...sameNameProblems(["parameters", "scale"], p.scale),
+    ...sameNameProblems(["parameters", "offset"], p.offset),
+  ];
+  const priorNames = p.sample ? sameNameProblems(["parameters", "sample", "priors"], p.sample.priors) : [];
+  const tied = tiesFromSpec({
+    tied: p.tied,
+    fixed: p.fixed,
+    ...(p.sample ? { priors: p.sample.priors } : {}),
+  });
+  const tieNames = sameNameProblems(["parameters", "tied"], p.tied);
+  // Which of two priors for one parameter was meant is unknown: nothing is drawn. A tied
+  // parameter's own prior is not drawn either (the tie is reported instead).
+  const untied = withoutTiedPriors(spec, tied.ties);
+  const nothingToDraw =
+    untied.parameters.sample !== undefined && Object.keys(untied.parameters.sample.priors).length === 0;
+  const source: SourceSet =
+    priorNames.length > 0 || nothingToDraw
+      ? { realisations: [], problems: [], files: [] }
+      : await loadSource(untied, ctx);
+  const tieProblems = [
+    ...tieNames,
+    ...tied.problems,
+    ...missingParents(p.tied, tied.ties, source.realisations),
+  ];
+  // Realisations whose ties cannot be computed are not checked further: every template that
+  // uses a tied parameter would only repeat the problem.
+  const set: SourceSet =
+    tieProblems.length > 0
+      ? { ...source, realisations: [] }
+      : { ...source, realisations: applyTies(source.realisations, tied.ties) };
   const fromSpec = transformsFromSpec(p.scale, p.offset);
   const specNames = new Set([...Object.keys(p.scale), ...Object.keys(p.offset)].map((n) => n.toLowerCase()));
-  const withParFiles = transformsFromParFiles(set.parFiles ?? [], fromSpec.transforms, specNames);
+  const withParFiles = transformsFromParFiles(set.parFiles ?? [], fromSpec, specNames);
   const names = new Set(set.realisations.flatMap((r) => [...r.values.keys()]));
   return {
     realisations: set.realisations,
     transforms: withParFiles.transforms,
     problems: [
+      ...named,
+      ...priorNames,
+      ...tieProblems,
       ...set.problems,
-      ...fromSpec.problems,
       ...withParFiles.problems,
       ...(set.realisations.length > 0 ? checkTransformNames(p.scale, p.offset, names) : []),
     ],
     files: set.files,
   };
+}
+
+/** The spec without priors for tied parameters, which the tie replaces. */
+function withoutTiedPriors(
+  spec: Pick<ProjectSpec, "parameters">,
+  ties: Ties,
+): Pick<ProjectSpec, "parameters"> {
+  const sample = spec.parameters.sample;
+  if (sample === undefined || ties.size === 0) return spec;
+  const priors = Object.fromEntries(
+    Object.entries(sample.priors).filter(([n]) => !ties.has(n.toLowerCase())),
+  );
+  if (Object.keys(priors).length === Object.keys(sample.priors).length) return spec;
+  return { parameters: { ...spec.parameters, sample: { ...sample, priors } } };
 }
 
 async function loadSource(spec: Pick<ProjectSpec, "parameters">, ctx: SourceContext): Promise<SourceSet> {
@@ -338,38 +387,55 @@ function selectRows(
 }
 
 function fromSample(sample: NonNullable<ProjectSpec["parameters"]["sample"]>): SourceSet {
+  const path: KeyPath = ["parameters", "sample", "priors"];
+  // Each prior is checked on its own, so every bad one is reported at its own key.
+  const keyOf = new Map<string, string>();
+  const priors: { name: string; prior: Prior }[] = [];
+  const problems: ParameterProblem[] = [];
+  const located = (e: PriorError): ParameterProblem => {
+    const key = keyOf.get(e.parameter) ?? e.parameter;
+    return { path: e.field === undefined ? [...path, key] : [...path, key, e.field], message: e.detail };
+  };
+  for (const [key, p] of Object.entries(sample.priors)) {
+    const name = key.toLowerCase();
+    keyOf.set(name, key);
+    const prior = toPrior(p);
+    const problem = priorProblem(name, prior);
+    if (problem) problems.push(located(problem));
+    else priors.push({ name, prior });
+  }
+  if (problems.length > 0) return { realisations: [], problems, files: [] };
   try {
-    const priors = Object.entries(sample.priors).map(([name, p]) => ({
-      name: name.toLowerCase(),
-      prior: toPrior(p),
-    }));
     return {
       realisations: sampleRealisations({ n: sample.n, method: sample.method, seed: sample.seed, priors }),
       problems: [],
       files: [],
     };
   } catch (e) {
-    return { realisations: [], problems: [problemFrom(["parameters", "sample"], e)], files: [] };
+    const problem = e instanceof PriorError ? located(e) : problemFrom(["parameters", "sample"], e);
+    return { realisations: [], problems: [problem], files: [] };
   }
 }
 
 export function toPrior(p: PriorSpec): Prior {
-  if (p.fixed !== undefined) return { kind: "fixed", value: p.fixed };
-  if (p.uniform) return { kind: "uniform", low: p.uniform[0], high: p.uniform[1] };
-  if (p.loguniform) return { kind: "loguniform", low: p.loguniform[0], high: p.loguniform[1] };
-  if (p.triangular)
-    return { kind: "triangular", low: p.triangular[0], mode: p.triangular[1], high: p.triangular[2] };
   const bounds = p.bounds ? ([p.bounds[0], p.bounds[1]] as const) : undefined;
+  const truncated = bounds ? { bounds } : {};
+  if (p.fixed !== undefined) return { kind: "fixed", value: p.fixed, ...truncated };
+  if (p.uniform) return { kind: "uniform", low: p.uniform[0], high: p.uniform[1], ...truncated };
+  if (p.loguniform) return { kind: "loguniform", low: p.loguniform[0], high: p.loguniform[1], ...truncated };
+  if (p.triangular)
+    return {
+      kind: "triangular",
+      low: p.triangular[0],
+      mode: p.triangular[1],
+      high: p.triangular[2],
+      ...truncated,
+    };
   if (p.truncnormal && bounds)
     return { kind: "truncnormal", mean: p.truncnormal[0], sd: p.truncnormal[1], bounds };
   if (p.lognormal)
-    return {
-      kind: "lognormal",
-      log10Mean: p.lognormal[0],
-      log10Sd: p.lognormal[1],
-      ...(bounds ? { bounds } : {}),
-    };
-  if (p.normal) return { kind: "normal", mean: p.normal[0], sd: p.normal[1], ...(bounds ? { bounds } : {}) };
+    return { kind: "lognormal", log10Mean: p.lognormal[0], log10Sd: p.lognormal[1], ...truncated };
+  if (p.normal) return { kind: "normal", mean: p.normal[0], sd: p.normal[1], ...truncated };
   throw new Error("prior without a distribution (the schema should have caught this)");
 }
 

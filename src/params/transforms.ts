@@ -37,36 +37,22 @@ export function modelValues(
   return out;
 }
 
-/** The spec's `parameters.scale` and `parameters.offset`, keyed by lower-case name. */
+/** The spec's `parameters.scale` and `parameters.offset`, keyed by lower-case name (a name
+ * given twice in different cases is refused where the spec is checked, `names.ts`). */
 export function transformsFromSpec(
   scale: Readonly<Record<string, number>>,
   offset: Readonly<Record<string, number>>,
-): { transforms: Map<string, ScaleOffset>; problems: TransformProblem[] } {
-  const problems: TransformProblem[] = [];
-  const lower = (key: "scale" | "offset", record: Readonly<Record<string, number>>) => {
-    const out = new Map<string, number>();
-    for (const [name, v] of Object.entries(record)) {
-      const n = name.toLowerCase();
-      const seen = out.get(n);
-      if (seen !== undefined && seen !== v) {
-        problems.push({
-          path: ["parameters", key, name],
-          message: `parameter \`${n}\` is given two ${key}s (${seen} and ${v}); names are case-insensitive`,
-          fix: "keep one",
-        });
-      }
-      out.set(n, v);
-    }
-    return out;
-  };
-  const scales = lower("scale", scale);
-  const offsets = lower("offset", offset);
+): Map<string, ScaleOffset> {
+  const lower = (record: Readonly<Record<string, number>>) =>
+    new Map(Object.entries(record).map(([name, v]) => [name.toLowerCase(), v]));
+  const scales = lower(scale);
+  const offsets = lower(offset);
   const transforms = new Map<string, ScaleOffset>();
   for (const name of new Set([...scales.keys(), ...offsets.keys()])) {
     const t = { scale: scales.get(name) ?? 1, offset: offsets.get(name) ?? 0 };
     if (!isIdentity(t)) transforms.set(name, t);
   }
-  return { transforms, problems };
+  return transforms;
 }
 
 /** Every name under `parameters.scale` and `parameters.offset` must be a parameter of the

@@ -8,11 +8,22 @@ export interface Realisation {
 }
 
 /** A prior distribution to sample a parameter from. Bounds, where given, truncate the
- * distribution (values are drawn inside them, never clipped onto them). */
+ * distribution (values are drawn inside them, never clipped onto them); a fixed value must lie
+ * inside its bounds. */
 export type Prior =
-  | { readonly kind: "fixed"; readonly value: number }
-  | { readonly kind: "uniform"; readonly low: number; readonly high: number }
-  | { readonly kind: "loguniform"; readonly low: number; readonly high: number }
+  | { readonly kind: "fixed"; readonly value: number; readonly bounds?: readonly [number, number] }
+  | {
+      readonly kind: "uniform";
+      readonly low: number;
+      readonly high: number;
+      readonly bounds?: readonly [number, number];
+    }
+  | {
+      readonly kind: "loguniform";
+      readonly low: number;
+      readonly high: number;
+      readonly bounds?: readonly [number, number];
+    }
   | {
       readonly kind: "normal";
       readonly mean: number;
@@ -32,7 +43,13 @@ export type Prior =
       readonly sd: number;
       readonly bounds: readonly [number, number];
     }
-  | { readonly kind: "triangular"; readonly low: number; readonly mode: number; readonly high: number };
+  | {
+      readonly kind: "triangular";
+      readonly low: number;
+      readonly mode: number;
+      readonly high: number;
+      readonly bounds?: readonly [number, number];
+    };
 
 export interface SamplingOptions {
   readonly n: number;

@@ -100,7 +100,7 @@ describe("parseEnsembleCsv", () => {
     ],
     [
       "a duplicate realisation",
-      "real_name,p1\nr1,1\nR1,2\n",
+      "real_name,p1\nR1,1\nR1,2\n",
       'e.csv:3: realisation "R1" appears twice (also on line 2)',
     ],
     [

@@ -93,13 +93,14 @@ export function readEnsembleCsv(
       fail(r.line, "the realisation name (first cell) is empty");
       continue;
     }
-    const key = name.toLowerCase();
-    const seen = rowLine.get(key);
+    // Exact repeats only: names that differ in case are different names here (as ids, that
+    // they would share a folder is checked where they become ids, and said in those words).
+    const seen = rowLine.get(name);
     if (seen !== undefined) {
       fail(r.line, `realisation "${name}" appears twice (also on line ${seen})`);
       continue;
     }
-    rowLine.set(key, r.line);
+    rowLine.set(name, r.line);
     const values: number[] = [];
     let rowOk = true;
     for (const [i, c] of columns.entries()) {

@@ -557,18 +557,43 @@ describe("readObservations", () => {
     );
   });
 
-  it("reads but does not return dummy observations, and a dummy that is not a number fails", () => {
+  it("reads but does not return dummy observations, which pass over text as PEST++ does (dummy/)", () => {
     expect(read("pif ~\nl1 !dum! !a! !DUM! !b!\n", "1 2 3 4\n")).toEqual(
       new Map([
         ["a", 2],
         ["b", 4],
       ]),
     );
-    const e = readError("pif ~\nl1 !dum! !a!\n", "abc 2\n");
-    expect(e.message).toBe(
-      `t.ins:2: dummy observation !dum! reads "abc" at out.txt:1 columns 1-3, which is not a number; the line is "abc 2"`,
+    // pyemu's csv_to_ins_file: a dummy over the date column.
+    expect(read("pif ~\nl1\nl1 !dum! ~,~ !h1! ~,~ !h2!\n", "date,w1,w2\n2020-01-01,1.5,2.5\n")).toEqual(
+      new Map([
+        ["h1", 1.5],
+        ["h2", 2.5],
+      ]),
     );
-    expect(e.observation).toBe("dum");
+    const ins = parseInstructions(fixture("dummy/dummies.ins"), "dummies.ins");
+    const values = readObservations(ins, fixture("dummy/dummies.out"), "dummies.out");
+    expectClose(values, expectedValues("dummy/expected_dummies.csv"));
+    // A secondary marker right after a dummy ends it where it ends a non-fixed number (PEST's
+    // rule); text runs on to the next delimiter, as PEST++ reads it.
+    expect(read("pif ~\nl1 !dum! ~%~ !a!\n", "21.3%5 2.5\n")).toEqual(new Map([["a", 5]]));
+    expect(readError("pif ~\nl1 !dum! ~%~ !a!\n", "abc%5 2.5\n").message).toContain(
+      'secondary marker "%" not found on out.txt:1 after column 5',
+    );
+  });
+
+  it("a dummy still needs something to pass over, where PEST++ needs it too", () => {
+    const none = readError("pif ~\nl1 ~x~ !dum! !a!\n", "x   \n");
+    expect(none.message).toBe(
+      `t.ins:2: dummy observation !dum! finds no text after column 1 on out.txt:1 (end of line reached); the line is "x   "`,
+    );
+    expect(none.observation).toBe("dum");
+    expect(readError("pif ~\nl1 (dum)1:3 !a!\n", "      2.5\n").message).toContain(
+      "dummy observation (dum)1:3 finds no text in columns 1-3 of out.txt:1, only blanks or delimiters",
+    );
+    expect(readError("pif ~\nl1 [dum]10:12 !a!\n", "abc 2.5\n").message).toContain(
+      "dummy observation [dum]10:12 expects text in columns 10-12 of out.txt:1, but the line has only 7 characters",
+    );
   });
 
   it("reads & continuations on the same output line, and several line advances on one line", () => {

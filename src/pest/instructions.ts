@@ -517,7 +517,8 @@ function link(row: { line: number; instructions: Instruction[] }): InstructionLi
 
 /** Reads the observations an instruction file defines from a model output file: its bytes, or
  * its text (which stands for its UTF-8 bytes). Returns name → value in instruction order,
- * without dummy observations (which must still read as numbers). Throws InstructionReadError
+ * without dummy observations (which pass over any text, as PEST++ reads them: pyemu writes
+ * `!dum!` over date columns). Throws InstructionReadError
  * at the first instruction that fails. */
 export function readObservations(
   ins: InstructionFile,
@@ -767,7 +768,7 @@ function lineTooShort(it: ColumnObservation, ctx: ReadContext) {
   return fail(
     ctx,
     it,
-    `${describe(it)} expects a number in columns ${it.first}-${it.last} of ${where(ctx, lineNo)}, ` +
+    `${describe(it)} expects ${wanted(it)} in columns ${it.first}-${it.last} of ${where(ctx, lineNo)}, ` +
       `but the line has only ${end} characters` +
       excerpt(line, end),
     it.first,
@@ -781,7 +782,8 @@ function readFixed(it: ColumnObservation, ctx: ReadContext): void {
   if (a >= end) throw lineTooShort(it, ctx);
   const field = line.slice(a, Math.min(it.last, line.length));
   const value = parseFortranNumber(field);
-  if (value === undefined) {
+  // PEST++ passes over a dummy's columns whatever they hold, blanks and text included.
+  if (value === undefined && !it.dummy) {
     const blank = field.trim() === "";
     throw fail(
       ctx,
@@ -796,7 +798,7 @@ function readFixed(it: ColumnObservation, ctx: ReadContext): void {
       it.first,
     );
   }
-  store(it, value, ctx);
+  if (value !== undefined) store(it, value, ctx);
   cur.pos = Math.min(it.last, end);
 }
 
@@ -812,7 +814,7 @@ function readSemiFixed(it: ColumnObservation, ctx: ReadContext): void {
     throw fail(
       ctx,
       it,
-      `${describe(it)} finds no number in columns ${it.first}-${it.last} of ${where(ctx, cur.lineNo)}, ` +
+      `${describe(it)} finds no ${it.dummy ? "text" : "number"} in columns ${it.first}-${it.last} of ${where(ctx, cur.lineNo)}, ` +
         `only blanks or delimiters` +
         excerpt(line, a),
       it.first,
@@ -825,7 +827,7 @@ function readSemiFixed(it: ColumnObservation, ctx: ReadContext): void {
   while (e < end && !isIn(tables.number, tables.wide, line, e)) e++;
   const word = line.slice(s, e);
   const value = parseFortranNumber(word);
-  if (value === undefined) {
+  if (value === undefined && !it.dummy) {
     throw fail(
       ctx,
       it,
@@ -835,7 +837,7 @@ function readSemiFixed(it: ColumnObservation, ctx: ReadContext): void {
       s + 1,
     );
   }
-  store(it, value, ctx);
+  if (value !== undefined) store(it, value, ctx);
   cur.pos = e;
 }
 
@@ -848,7 +850,7 @@ function readNonFixed(it: NonFixedObservation, ctx: ReadContext): void {
     throw fail(
       ctx,
       it,
-      `${describe(it)} finds no number after column ${cur.pos} on ${where(ctx, cur.lineNo)} ` +
+      `${describe(it)} finds no ${it.dummy ? "text" : "number"} after column ${cur.pos} on ${where(ctx, cur.lineNo)} ` +
         `(end of line reached)` +
         excerpt(line, cur.pos),
       cur.pos + 1,
@@ -859,12 +861,17 @@ function readNonFixed(it: NonFixedObservation, ctx: ReadContext): void {
   let value = parseFortranNumber(line.slice(s, e));
   if (value === undefined && it.endMarker !== undefined) {
     // PEST's rule: when the word is not a number, a secondary marker written right after the
-    // observation may end it (`=21.345634%` read with `~=~ !sws! ~%~`).
+    // observation may end it (`=21.345634%` read with `~=~ !sws! ~%~`), a dummy's too.
     const m = line.indexOf(it.endMarker, s + 1);
     if (m > s && m < e) {
       value = parseFortranNumber(line.slice(s, m));
       if (value !== undefined) e = m;
     }
+  }
+  // PEST++ passes over a dummy's word without reading it as a number (a date, a site name).
+  if (value === undefined && it.dummy) {
+    cur.pos = e;
+    return;
   }
   if (value === undefined) {
     throw fail(
@@ -879,6 +886,11 @@ function readNonFixed(it: NonFixedObservation, ctx: ReadContext): void {
   }
   store(it, value, ctx);
   cur.pos = e;
+}
+
+/** What an observation instruction needs where it reads: a dummy passes over any text. */
+function wanted(it: ObservationInstruction): string {
+  return it.dummy ? "text" : "a number";
 }
 
 function describe(it: ObservationInstruction): string {

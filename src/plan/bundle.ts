@@ -4,9 +4,11 @@
 // file is listed, hashed and copied as a regular file with its target's content.
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
+import { realpath, stat } from "node:fs/promises";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { UserError } from "../errors.ts";
 import { listModelFolder } from "../spec/model-folder.ts";
+import { isInside } from "../spec/paths.ts";
 import type { ProjectRoot } from "../spec/project-files.ts";
 
 export interface BundleFile {
@@ -26,11 +28,20 @@ export interface ModelBundle {
   readonly bytes: number;
 }
 
+export interface BundleOptions {
+  /** Folders inside the model folder to leave out: see `bundleExclusions`. */
+  readonly exclude?: readonly string[];
+}
+
 /** Lists and hashes the model folder. `root` is where its symlinks may lead (the project
  * folder, as validation checked); a link that does not follow the rule is a UserError here
- * too, never an EISDIR. */
-export async function hashModelBundle(dir: string, root?: ProjectRoot): Promise<ModelBundle> {
-  const listing = await listModelFolder(dir, root);
+ * too, never an EISDIR. Our own `.modelfleet` folders are never part of it, at any depth. */
+export async function hashModelBundle(
+  dir: string,
+  root?: ProjectRoot,
+  options: BundleOptions = {},
+): Promise<ModelBundle> {
+  const listing = await listModelFolder(dir, root, options.exclude ? { exclude: options.exclude } : {});
   if (listing.problems.length > 0) {
     throw new UserError(
       listing.problems.map((p) => `model folder ${dir}: ${p.message}; ${p.fix}`).join("\n"),
@@ -49,6 +60,41 @@ export async function hashModelBundle(dir: string, root?: ProjectRoot): Promise<
     dirs: listing.dirs,
     bytes: hashed.reduce((n, f) => n + f.size, 0),
   };
+}
+
+/**
+ * The folders among `paths` (a run's results and work folders) that lie inside the model
+ * folder, as paths through it, for `hashModelBundle`'s `exclude`: what a run writes there must
+ * not become part of the model, or every run would change the bundle's hash (every realisation
+ * runs again) and work folders would be copied into each other. Paths that do not exist yet are
+ * judged by their nearest existing folder; the model folder itself is never excluded.
+ */
+export async function bundleExclusions(modelDir: string, paths: readonly string[]): Promise<string[]> {
+  const model = await realpath(modelDir).catch(() => resolve(modelDir));
+  const out: string[] = [];
+  for (const p of paths) {
+    const real = await realOrNearest(resolve(p));
+    if (real === model || !isInside(model, real)) continue;
+    const inside = join(modelDir, relative(model, real));
+    if (!out.includes(inside)) out.push(inside);
+  }
+  return out;
+}
+
+/** The real path of `path`, or of its nearest existing ancestor with the rest appended. */
+async function realOrNearest(path: string): Promise<string> {
+  let rest = "";
+  let at = path;
+  for (;;) {
+    try {
+      return join(await realpath(at), rest);
+    } catch {
+      const parent = dirname(at);
+      if (parent === at) return path;
+      rest = join(basename(at), rest);
+      at = parent;
+    }
+  }
 }
 
 export function sha256File(path: string): Promise<string> {

@@ -8,7 +8,7 @@ import { isSettled, type RealisationResult } from "../results/realisation-result
 import type { ResolvedSpec } from "../spec/load.ts";
 import { attemptOf } from "../store/result-rules.ts";
 import type { ResultStore, RunSetRef } from "../store/result-store.ts";
-import { hashModelBundle, type ModelBundle } from "./bundle.ts";
+import { bundleExclusions, hashModelBundle, type ModelBundle } from "./bundle.ts";
 import { realisationKey, runSetFingerprint } from "./key.ts";
 
 export interface PlannedRealisation {
@@ -51,6 +51,9 @@ export interface PlanOptions {
   readonly retryFailed?: boolean;
   /** Worker image digest (cloud); empty locally. */
   readonly image?: string;
+  /** Folders a run writes to (results, work folders): any inside the model folder are left
+   * out of the model bundle, so a run never changes the model it runs. */
+  readonly writesTo?: readonly string[];
 }
 
 export function runSetOf(resolved: ResolvedSpec): RunSetRef {
@@ -64,7 +67,9 @@ export async function planRun(
 ): Promise<RunPlan> {
   const runSet = runSetOf(resolved);
   const [bundle, templateHashes, instructionHashes, published] = await Promise.all([
-    hashModelBundle(resolved.modelDir, resolved.root),
+    bundleExclusions(resolved.modelDir, options.writesTo ?? []).then((exclude) =>
+      hashModelBundle(resolved.modelDir, resolved.root, { exclude }),
+    ),
     Promise.all(
       resolved.templates.map(async (t) => ({ writes: t.writes, sha256: await sha256Of(t.source) })),
     ),

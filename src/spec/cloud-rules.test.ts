@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,6 +8,8 @@ import {
   checkFargateSize,
   checkLogRetention,
   checkRegion,
+  checkRegionalNetwork,
+  checkRegions,
   checkStorage,
   checkTags,
   checkWorkerQuota,
@@ -16,7 +18,7 @@ import {
 } from "./cloud-rules.ts";
 import { formatDiagnostic } from "./diagnostics.ts";
 import { validateSpecFile } from "./load.ts";
-import { type ProjectSpec, projectSpecSchema } from "./schema.ts";
+import { cloudRegions, type ProjectSpec, projectSpecSchema } from "./schema.ts";
 
 function spec(extra: Record<string, unknown> = {}): ProjectSpec {
   return projectSpecSchema.parse({
@@ -101,6 +103,86 @@ describe("regions", () => {
       },
     ]);
     expect(checkRegion("xx-nowhere-9")[0]?.fix).toMatch(/^use one such as us-east-1/);
+  });
+});
+
+describe("several regions", () => {
+  it("reads cloud.regions with the first as home, and cloud.region as a one-region list", () => {
+    const several = spec({ cloud: { regions: ["us-east-1", "us-west-2"] } }).cloud;
+    expect(several.region).toBe("us-east-1");
+    expect(cloudRegions(several)).toEqual(["us-east-1", "us-west-2"]);
+    const one = spec({ cloud: { region: "eu-west-1" } }).cloud;
+    expect(one).toMatchObject({ region: "eu-west-1" });
+    expect(one.regions).toBeUndefined();
+    expect(cloudRegions(one)).toEqual(["eu-west-1"]);
+    expect(cloudRegions(spec().cloud)).toEqual(["us-east-1"]);
+    // Both, agreeing on home: accepted.
+    expect(
+      cloudRegions(spec({ cloud: { region: "eu-west-1", regions: ["eu-west-1", "eu-central-1"] } }).cloud),
+    ).toEqual(["eu-west-1", "eu-central-1"]);
+  });
+
+  it("refuses a region that is not home, a region named twice and an empty list, at their keys", () => {
+    const issues = (cloud: unknown) =>
+      projectSpecSchema
+        .safeParse({
+          project: "p",
+          scenario: "s",
+          model: { dir: "m", command: ["x"] },
+          parameters: { par_files: "p{id}.par", ids: "1" },
+          cloud,
+        })
+        .error?.issues.map((i) => ({ path: i.path, message: i.message }));
+    expect(issues({ region: "us-east-1", regions: ["us-west-2", "us-east-1"] })).toEqual([
+      {
+        path: ["cloud", "region"],
+        message:
+          "us-east-1, but cloud.regions starts with us-west-2: the first of cloud.regions is the home region; give only cloud.regions",
+      },
+    ]);
+    expect(issues({ regions: ["us-east-1", "us-west-2", "us-east-1"] })).toEqual([
+      { path: ["cloud", "regions", 2], message: "us-east-1 is already listed; name each region once" },
+    ]);
+    expect(issues({ regions: [] })).toEqual([{ path: ["cloud", "regions"], message: "at least one region" }]);
+  });
+
+  it("checks every region name at its place in the list", () => {
+    expect(checkRegions({ region: "us-east-1", regions: ["us-east-1", "us-wets-2"] })).toEqual([
+      {
+        path: ["cloud", "regions", 1],
+        message: '"us-wets-2" is not an AWS region',
+        fix: "did you mean us-west-2?",
+      },
+    ]);
+    expect(checkRegions({ region: "us-east-7" })[0]?.path).toEqual(["cloud", "region"]);
+  });
+
+  it("refuses subnets and security groups with several regions: they belong to one VPC", () => {
+    expect(
+      checkRegionalNetwork(
+        spec({ cloud: { regions: ["us-east-1", "us-west-2"], subnets: ["subnet-0abc"] } }).cloud,
+      ),
+    ).toEqual([
+      {
+        path: ["cloud", "subnets"],
+        message: "subnets belong to one region's VPC, and this project runs in us-east-1, us-west-2",
+        fix: "remove cloud.subnets: with several regions modelfleet makes its own network in each",
+      },
+    ]);
+    expect(checkRegionalNetwork(spec({ cloud: { subnets: ["subnet-0abc"] } }).cloud)).toEqual([]);
+  });
+
+  it("says the quota is per region", () => {
+    expect(
+      checkWorkerQuota(
+        spec({
+          cloud: { regions: ["us-east-1", "us-west-2"], max_workers: 3000 },
+          resources: { cpu: 2, memory_gb: 4 },
+        }),
+      )[0]?.message,
+    ).toBe(
+      "3000 workers × 2 vCPU = 6000 vCPUs, over the Fargate Spot vCPU quota of 4000 in each of us-east-1, us-west-2 (the assumed default)",
+    );
   });
 });
 
@@ -276,5 +358,37 @@ cloud:
     expect(lines.find((l) => l.includes("cloud.log_retention_days"))).toMatch(
       new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:12:23: .*; use 7 or 14$`),
     );
+  });
+});
+
+describe("validate reports a misspelt region of cloud.regions at its line", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "mf-cloud-regions-"));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it("with file, line, key and fix", async () => {
+    const file = join(dir, "regions.yaml");
+    await writeFile(
+      file,
+      `project: p
+scenario: s
+model: { dir: model, command: [run] }
+parameters:
+  par_files: p{id}.par
+  ids: [1]
+cloud:
+  regions:
+    - us-east-1
+    - us-wets-2
+`,
+    );
+    await mkdir(join(dir, "model"), { recursive: true });
+    await writeFile(join(dir, "p1.par"), "single point\n");
+    const lines = (await validateSpecFile(file)).diagnostics.map(formatDiagnostic);
+    expect(lines).toEqual([
+      `${file}:10:7: \`cloud.regions[1]\`: "us-wets-2" is not an AWS region; did you mean us-west-2?`,
+    ]);
   });
 });

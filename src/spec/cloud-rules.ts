@@ -3,7 +3,7 @@
 // quotas a project obviously exceeds. Pure: the spec in, located problems out.
 import { AWS_REGIONS, isAwsRegion } from "./aws-regions.ts";
 import { closest, type KeyPath } from "./diagnostics.ts";
-import type { ProjectSpec } from "./schema.ts";
+import { cloudRegions, type ProjectSpec } from "./schema.ts";
 
 export interface CloudProblem {
   readonly path: KeyPath;
@@ -64,7 +64,8 @@ export function checkCloudRules(spec: Partial<Pick<ProjectSpec, "resources" | "c
   const { resources, cloud } = spec;
   return [
     ...(resources ? checkFargateSize(resources) : []),
-    ...(cloud ? checkRegion(cloud.region) : []),
+    ...(cloud ? checkRegions(cloud) : []),
+    ...(cloud ? checkRegionalNetwork(cloud) : []),
     ...(resources && cloud ? checkWorkerQuota({ resources, cloud }) : []),
     ...(cloud ? checkStorage(cloud.storage) : []),
     ...(cloud ? checkLogRetention(cloud.log_retention_days) : []),
@@ -98,18 +99,40 @@ function describeChoices(cpu: number): string {
   return `${low}–${high} GB in ${step} GB steps`;
 }
 
-export function checkRegion(region: string): CloudProblem[] {
+/** Every region of `cloud.region` or `cloud.regions`, at the key the file wrote it under. */
+export function checkRegions(cloud: Pick<ProjectSpec["cloud"], "region" | "regions">): CloudProblem[] {
+  if (cloud.regions === undefined) return checkRegion(cloud.region);
+  return cloud.regions.flatMap((region, i) => checkRegion(region, ["cloud", "regions", i]));
+}
+
+export function checkRegion(region: string, path: KeyPath = ["cloud", "region"]): CloudProblem[] {
   if (isAwsRegion(region)) return [];
   const suggestion = closest(region, AWS_REGIONS);
   return [
     {
-      path: ["cloud", "region"],
+      path,
       message: `"${region}" is not an AWS region`,
       fix: suggestion
         ? `did you mean ${suggestion}?`
         : `use one such as us-east-1, eu-west-1 or ap-southeast-2 (the list is in src/spec/aws-regions.ts)`,
     },
   ];
+}
+
+/** Subnets and security groups belong to one region's VPC: with several regions, modelfleet
+ * makes its own network in each. */
+export function checkRegionalNetwork(
+  cloud: Pick<ProjectSpec["cloud"], "region" | "regions" | "subnets" | "security_groups">,
+): CloudProblem[] {
+  const regions = cloudRegions(cloud);
+  if (regions.length < 2) return [];
+  return (["subnets", "security_groups"] as const)
+    .filter((key) => cloud[key].length > 0)
+    .map((key) => ({
+      path: ["cloud", key],
+      message: `${key === "subnets" ? "subnets" : "security groups"} belong to one region's VPC, and this project runs in ${regions.join(", ")}`,
+      fix: `remove cloud.${key}: with several regions modelfleet makes its own network in each`,
+    }));
 }
 
 export function checkWorkerQuota(spec: Pick<ProjectSpec, "resources" | "cloud">): CloudProblem[] {
@@ -124,10 +147,16 @@ export function checkWorkerQuota(spec: Pick<ProjectSpec, "resources" | "cloud">)
   return [
     {
       path: ["cloud", "max_workers"],
-      message: `${workers} workers × ${cpu} vCPU = ${vcpus} vCPUs, over the Fargate ${kind} vCPU quota of ${quota} in ${spec.cloud.region}${declared === undefined ? " (the assumed default)" : ""}`,
+      message: `${workers} workers × ${cpu} vCPU = ${vcpus} vCPUs, over the Fargate ${kind} vCPU quota of ${quota}${regionsText(spec.cloud)}${declared === undefined ? " (the assumed default)" : ""}`,
       fix: `lower max_workers to ${fitting}, or request a quota increase (Service Quotas, service "fargate", quota ${code}) and set cloud.fargate_vcpu_quota to the value granted`,
     },
   ];
+}
+
+/** " in us-east-1", or " in each of us-east-1, us-west-2" (max_workers and quotas are per region). */
+function regionsText(cloud: Pick<ProjectSpec["cloud"], "region" | "regions">): string {
+  const regions = cloudRegions(cloud);
+  return regions.length === 1 ? ` in ${regions[0]}` : ` in each of ${regions.join(", ")}`;
 }
 
 export function checkStorage(storage: ProjectSpec["cloud"]["storage"]): CloudProblem[] {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatDuration, parseDuration } from "./duration.ts";
+import { durationLimitProblem, formatDuration, parseDuration } from "./duration.ts";
 
 describe("parseDuration", () => {
   it.each([
@@ -40,5 +40,17 @@ describe("formatDuration", () => {
     expect(formatDuration(119.7)).toBe("2m00s");
     expect(formatDuration(3599.6)).toBe("1h00m");
     expect(formatDuration(7199)).toBe("2h00m");
+  });
+});
+
+describe("durationLimitProblem", () => {
+  it("shows a duration just past the limit exactly, or as written", () => {
+    expect(durationLimitProblem(30 * 86400)).toBeUndefined();
+    expect(durationLimitProblem(30 * 86400 + 1)).toBe("at most 30d (30 days), got 30d1s");
+    expect(durationLimitProblem(30 * 86400 + 0.25)).toBe("at most 30d (30 days), got 30d0.25s");
+    expect(durationLimitProblem(31 * 86400 + 3661)).toBe("at most 30d (30 days), got 31d1h1m1s");
+    expect(durationLimitProblem(30 * 86400 + 1, "720h1s")).toBe("at most 30d (30 days), got 720h1s");
+    expect(durationLimitProblem(2592001, 2592001)).toBe("at most 30d (30 days), got 2592001 seconds (30d1s)");
+    expect(durationLimitProblem(Number.POSITIVE_INFINITY)).toBe("at most 30d (30 days), got an endless one");
   });
 });

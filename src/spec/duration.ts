@@ -5,11 +5,37 @@
 export const MAX_DURATION_SECONDS = 30 * 86_400;
 export const MAX_DURATION_TEXT = "30d";
 
-/** What is wrong with a duration of `seconds` beyond its form, or undefined. */
-export function durationLimitProblem(seconds: number): string | undefined {
-  return seconds > MAX_DURATION_SECONDS
-    ? `at most ${MAX_DURATION_TEXT} (30 days), got ${Number.isFinite(seconds) ? `${Number((seconds / 86_400).toPrecision(3))}d` : "an endless one"}`
-    : undefined;
+/** What is wrong with a duration of `seconds` beyond its form, or undefined. `written` is the
+ * value as the user gave it, shown as such; otherwise the duration is shown exactly (a value just
+ * past the limit must not read as the limit itself). */
+export function durationLimitProblem(seconds: number, written?: string | number): string | undefined {
+  if (seconds <= MAX_DURATION_SECONDS) return undefined;
+  const got =
+    typeof written === "string"
+      ? written.trim()
+      : typeof written === "number"
+        ? `${written} seconds (${exactDuration(seconds)})`
+        : exactDuration(seconds);
+  return `at most ${MAX_DURATION_TEXT} (30 days), got ${got}`;
+}
+
+/** Every unit of a duration, none rounded away: 2592001 s is "30d1s". */
+function exactDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return "an endless one";
+  const units: [string, number][] = [
+    ["d", 86_400],
+    ["h", 3600],
+    ["m", 60],
+  ];
+  let rest = seconds;
+  let out = "";
+  for (const [unit, size] of units) {
+    const n = Math.floor(rest / size);
+    if (n > 0) out += `${n}${unit}`;
+    rest -= n * size;
+  }
+  const s = Number(rest.toFixed(3));
+  return s > 0 || out === "" ? `${out}${s}s` : out;
 }
 
 const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 };

@@ -1,10 +1,12 @@
 // Turns a PEST control file into a project file, so a PEST user starts in one command: the
 // model command, template/instruction pairs, each parameter's scale and offset (the model sees
-// value × scale + offset, as PEST++ writes it), and either an ensemble CSV, whose values are used
-// as they are, parameters it lacks keeping their initial values (as pestpp-swp does), or priors
-// from the parameter data (PEST++'s convention: mean at the initial value, bounds at +/- 2
-// standard deviations).
+// value × scale + offset, as PEST++ writes it), tied parameters as ties (the parent's value ×
+// the ratio of their initial values), and either an ensemble CSV, whose values are used as they
+// are, parameters it lacks keeping their initial values (as pestpp-swp does), or priors from the
+// parameter data (PEST++'s convention: mean at the initial value, bounds at +/- 2 standard
+// deviations).
 import { Document, isMap, isPair, isScalar, type Pair, type YAMLMap } from "yaml";
+import { UserError } from "../errors.ts";
 import type { ControlFile, ControlParameter } from "../pest/control-file.ts";
 
 export interface FromPstOptions {
@@ -48,25 +50,35 @@ export function projectFromControlFile(pst: ControlFile, options: FromPstOptions
 
   const fixed: Record<string, number> = {};
   const priors: Record<string, Record<string, unknown>> = {};
+  const tied: Record<string, { to: string; ratio: number }> = {};
   const scale: Record<string, number> = {};
   const offset: Record<string, number> = {};
   const inCsv = new Set(options.csv?.columns ?? []);
   const notInCsv: string[] = [];
+  const tiedInCsv: string[] = [];
   for (const p of pst.parameters) {
     if (p.scale !== 1) scale[p.name] = p.scale;
     if (p.offset !== 0) offset[p.name] = p.offset;
+    if (p.transform === "tied") {
+      // Whatever the source, as PEST++ does: the parent's value × the ratio of their initial
+      // values, then the tied parameter's own scale and offset.
+      tied[p.name] = tieOf(p, pst);
+      if (inCsv.has(p.name)) tiedInCsv.push(`${p.name} (${p.name} = ${p.tiedTo} x ${tied[p.name]!.ratio})`);
+      continue;
+    }
     if (options.csv) {
       if (inCsv.has(p.name)) continue;
       fixed[p.name] = p.value;
       notInCsv.push(p.name);
     } else if (p.transform === "fixed") fixed[p.name] = p.value;
-    else if (p.transform === "tied") {
-      const parent = pst.parameters.find((q) => q.name === p.tiedTo);
-      fixed[p.name] = p.value;
-      notes.push(
-        `parameter ${p.name} is tied to ${parent?.name ?? p.tiedTo}; it is fixed at its initial value ${p.value}`,
-      );
-    } else priors[p.name] = priorFor(p);
+    else priors[p.name] = priorFor(p);
+  }
+  if (options.csv && tiedInCsv.length > 0) {
+    const one = tiedInCsv.length === 1;
+    notes.push(
+      `${options.csv.path}'s column${one ? "" : "s"} for the tied parameter${one ? "" : "s"} ${tiedInCsv.join(", ")} ` +
+        `${one ? "is" : "are"} not used: a tied parameter takes its parent's value × its ratio, as PEST++ does`,
+    );
   }
   if (options.csv && notInCsv.length > 0) {
     const one = notInCsv.length === 1;
@@ -97,6 +109,7 @@ export function projectFromControlFile(pst: ControlFile, options: FromPstOptions
     ? { csv: options.csv.path }
     : { sample: { n: options.n, method: "lhs", seed: options.seed, priors } };
   if (Object.keys(fixed).length > 0) parameters.fixed = fixed;
+  if (Object.keys(tied).length > 0) parameters.tied = tied;
   if (Object.keys(scale).length > 0) parameters.scale = scale;
   if (Object.keys(offset).length > 0) parameters.offset = offset;
   root.set("parameters", doc.createNode(parameters));
@@ -109,6 +122,11 @@ export function projectFromControlFile(pst: ControlFile, options: FromPstOptions
     sample.commentBefore =
       " Priors from the parameter data: mean at PARVAL1, PARLBND..PARUBND as +/- 2 sd (in log10 for log-transformed parameters), truncated to the bounds.";
   }
+  const tiedKey = params.items.find((pair) => isScalar(pair.key) && pair.key.value === "tied")?.key;
+  if (isScalar(tiedKey)) {
+    tiedKey.commentBefore =
+      " Tied parameters: value = the parent's value x ratio (the ratio of their PARVAL1), then their own scale and offset.";
+  }
   const transformKey = params.items.find(
     (pair) => isScalar(pair.key) && (pair.key.value === "scale" || pair.key.value === "offset"),
   )?.key;
@@ -118,6 +136,27 @@ export function projectFromControlFile(pst: ControlFile, options: FromPstOptions
   }
   if (notes.length > 0) doc.comment = ` Notes from the import:\n${notes.map((n) => `  - ${n}`).join("\n")}`;
   return { yaml: doc.toString({ lineWidth: 0 }), notes };
+}
+
+/** A tied parameter's tie: PEST keeps the ratio of its initial value to its parent's. */
+function tieOf(p: ControlParameter, pst: ControlFile): { to: string; ratio: number } {
+  const parent = pst.parameters.find((q) => q.name === p.tiedTo);
+  if (parent === undefined)
+    throw new UserError(`parameter ${p.name} is tied to ${p.tiedTo}, which is not a parameter`);
+  if (parent.transform === "tied") {
+    throw new UserError(
+      `import-pst: parameter ${p.name} is tied to ${parent.name}, which is tied itself (to ${parent.tiedTo}); ` +
+        `tie ${p.name} to ${parent.tiedTo} in the control file`,
+    );
+  }
+  const ratio = p.value / parent.value;
+  if (!Number.isFinite(ratio)) {
+    throw new UserError(
+      `import-pst: parameter ${p.name} is tied to ${parent.name}, whose initial value (PARVAL1) is ${parent.value}, ` +
+        "so the ratio of their values cannot be kept; give the parent a non-zero initial value",
+    );
+  }
+  return { to: parent.name, ratio };
 }
 
 /** A prior for the parameter's value (scale and offset apply to what is drawn). */

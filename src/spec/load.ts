@@ -1,6 +1,6 @@
 // Loads a project file: YAML with positions, the schema, then every reference it makes
 // (folders, templates, instruction files, parameter sets), reporting all problems at once.
-import { readFile, stat } from "node:fs/promises";
+import { readFile, realpath, stat } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import type { z } from "zod";
 import { errorMessage, PestFormatError, UserError } from "../errors.ts";
@@ -79,11 +79,16 @@ function tooLarge(file: string, bytes: number): SpecValidation {
         line: 0,
         column: 0,
         path: [],
-        message: `the project file is ${(bytes / 1024 / 1024).toFixed(1)} MB; project files may be at most ${MAX_SPEC_BYTES / 1024 / 1024} MB`,
+        // Bytes, exactly: "1.0 MB" of a file just over the limit reads as within it.
+        message: `the project file is ${groupDigits(bytes)} bytes (${(bytes / 1024 / 1024).toFixed(1)} MB); project files may be at most ${MAX_SPEC_BYTES / 1024 / 1024} MB (${groupDigits(MAX_SPEC_BYTES)} bytes)`,
         fix: "move long lists into files: ids into an id list file (`ids: ids.txt`), parameter sets into par files or an ensemble CSV (`csv:`)",
       },
     ],
   };
+}
+
+function groupDigits(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+$)/g, ",");
 }
 
 /** Validates a spec file; never throws for a problem in the file, only returns diagnostics. */
@@ -300,6 +305,18 @@ async function checkParts(parts: SpecParts, yaml: PositionedYaml, file: string):
     }
   }
   if (modelDirOk) {
+    // The model folder is the model: copied into every work folder and hashed into every key.
+    const [realModel, realSpec] = await Promise.all([
+      realpath(modelDir).catch(() => modelDir),
+      realpath(path).catch(() => path),
+    ]);
+    if (isInside(realModel, realSpec)) {
+      at(
+        ["model", "dir"],
+        `the model folder "${m.dir}" holds this project file, so every edit to the project file (a comment) would change the model and run every realisation again`,
+        "move the model into a folder of its own (such as model/) and name that folder here",
+      );
+    }
     const listing = await listModelFolder(modelDir, root);
     for (const p of listing.problems.slice(0, PROBLEMS_SHOWN_PER_FILE))
       at(["model", "dir"], p.message, p.fix);

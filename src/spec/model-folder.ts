@@ -34,9 +34,20 @@ export interface ModelFolderListing {
 /** Folders never bundled: version control, and our own state inside a model folder. */
 const SKIP = new Set([".git", ".svn", ".hg", ".modelfleet", "__pycache__"]);
 
+export interface ListOptions {
+  /** Absolute paths of folders inside `dir` to leave out (results or work folders a run keeps
+   * there, see plan/bundle.ts `bundleExclusions`), as paths through `dir`. */
+  readonly exclude?: readonly string[];
+}
+
 /** `root` decides where links may lead; without one, links may lead anywhere (a bundle
  * already validated, or extracted from an archive). */
-export async function listModelFolder(dir: string, root?: ProjectRoot): Promise<ModelFolderListing> {
+export async function listModelFolder(
+  dir: string,
+  root?: ProjectRoot,
+  options: ListOptions = {},
+): Promise<ModelFolderListing> {
+  const excluded = new Set(options.exclude ?? []);
   const files: ModelFolderFile[] = [];
   const dirs: string[] = [];
   const problems: ModelFolderProblem[] = [];
@@ -51,6 +62,7 @@ export async function listModelFolder(dir: string, root?: ProjectRoot): Promise<
     for (const e of entries) {
       if (SKIP.has(e.name)) continue;
       const abs = join(at, e.name);
+      if (excluded.has(abs)) continue;
       const rel = relative(dir, abs).split(sep).join("/");
       if (e.isDirectory()) {
         dirs.push(rel);

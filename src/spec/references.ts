@@ -135,17 +135,32 @@ function checkFieldWidths(
   for (const [name, { width, line }] of t.parsed.narrowest) {
     const bad: string[] = [];
     let example: number | undefined;
+    const overflowed: string[] = [];
+    let overflowFrom: number | undefined;
     const tr = transforms.get(name);
     for (const r of realisations) {
       const given = r.values.get(name);
       if (given === undefined) continue;
       const v = tr === undefined ? given : given * tr.scale + tr.offset;
+      // No field is wide enough for Infinity: the value or its scale is what is wrong.
+      if (!Number.isFinite(v) && tr !== undefined) {
+        overflowed.push(r.id);
+        overflowFrom ??= given;
+        continue;
+      }
       try {
         formatForField(v, width);
       } catch {
         bad.push(r.id);
         example ??= v;
       }
+    }
+    if (overflowed.length > 0 && tr !== undefined) {
+      problems.push({
+        path,
+        message: `value × scale + offset of \`${name}\` is ${overflowFrom! * tr.scale + tr.offset} (${overflowFrom} × ${tr.scale} + ${tr.offset}, parameter set ${listIds(overflowed)}), beyond the largest number a model input can hold (about 1.8e308)`,
+        fix: "correct the value, its scale or its offset",
+      });
     }
     if (bad.length > 0) {
       problems.push({

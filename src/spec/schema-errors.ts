@@ -16,12 +16,17 @@ export function issuesToDiagnostics(
   file: string,
 ): Diagnostic[] {
   const out: Diagnostic[] = [];
+  // "missing `command`" beside "unknown key `comand`, did you mean `command`?" follows from
+  // the misspelling: only the misspelling is reported.
+  const misspelt = new Set<string>();
+  const missing = new Map<Diagnostic, string>();
   const add = (issue: z.core.$ZodIssue): void => {
     const path = issue.path as KeyPath;
     if (issue.code === "unrecognized_keys") {
       const known = knownKeysAt(schema, path);
       for (const key of issue.keys.slice(0, UNKNOWN_KEYS_SHOWN)) {
         const suggestion = closest(key, known);
+        if (suggestion) misspelt.add(JSON.stringify([...path, suggestion]));
         out.push({
           file,
           ...yaml.locate([...path, key], { key: true }),
@@ -48,13 +53,15 @@ export function issuesToDiagnostics(
     const value = valueAt(yaml.data, path);
     if (value === undefined && (issue.code === "invalid_type" || issue.code === "invalid_union")) {
       const key = path[path.length - 1];
-      out.push({
+      const diagnostic: Diagnostic = {
         file,
         ...yaml.locate(path.slice(0, -1)),
         path,
         message: `missing required key \`${String(key)}\``,
         fix: `add \`${String(key)}:\` (${describeExpected(schemaAt(schema, path))})`,
-      });
+      };
+      missing.set(diagnostic, JSON.stringify(path));
+      out.push(diagnostic);
       return;
     }
     if (issue.code === "invalid_union") {
@@ -68,15 +75,19 @@ export function issuesToDiagnostics(
     }
     // A problem with a mapping's key (an environment variable's name) points at the key.
     const atKey = issue.code === "custom" && issue.params?.at === "key";
+    // A custom check may carry its own fix.
+    const fix =
+      issue.code === "custom" && typeof issue.params?.fix === "string" ? issue.params.fix : undefined;
     out.push({
       file,
       ...yaml.locate(path, { key: atKey }),
       path,
       message: describeIssue(issue, value, schemaAt(schema, path)),
+      ...(fix ? { fix } : {}),
     });
   };
   for (const issue of issues) add(issue);
-  return dedupe(out);
+  return dedupe(out.filter((d) => !misspelt.has(missing.get(d) ?? "")));
 }
 
 /** The one alternative of a union whose problems all lie inside the value (its type matched),

@@ -13,14 +13,20 @@ const slug = z
 
 const duration = z
   .union([z.string(), z.number()])
-  .refine((v) => parseDuration(v) !== undefined, {
-    message: 'a duration such as "90s", "10m", "1h30m" or a number of seconds',
-  })
-  .transform((v) => parseDuration(v) as number)
-  .superRefine((seconds, ctx) => {
-    const tooLong = durationLimitProblem(seconds);
+  .superRefine((v, ctx) => {
+    const seconds = parseDuration(v);
+    if (seconds === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        message: 'a duration such as "90s", "10m", "1h30m" or a number of seconds',
+      });
+      return;
+    }
+    // Shown as written: "30d1s" is past the limit, however close it is.
+    const tooLong = durationLimitProblem(seconds, v);
     if (tooLong) ctx.addIssue({ code: "custom", message: `a duration of ${tooLong}` });
   })
+  .transform((v) => parseDuration(v) as number)
   .describe('A duration: "90s", "10m", "1h30m", "2d", or seconds as a number; at most 30d.');
 
 /** Text handed to the operating system (paths, arguments, environment): a NUL byte would end
@@ -50,6 +56,15 @@ export function keepPatternProblem(pattern: string): string | undefined {
 
 /** Environment variable names: no "=" (it ends the name), no NUL, not empty. */
 const envName = /^[^=\0]+$/;
+
+/** The most one `NAME=value` may hold: Windows' limit for a variable (Linux's is 128 KiB, past
+ * which every start of the model fails with E2BIG). */
+export const MAX_ENV_VARIABLE_BYTES = 32_767;
+/** The most `model.env` may add in all (each `NAME=value` and its terminating NUL), leaving room
+ * for the inherited environment and the command line under the system's limit (1 MB on macOS). */
+export const MAX_ENV_BYTES = 128 * 1024;
+const ENV_FIX =
+  "pass large data through a file in the model folder (the model reads it from its work folder), and its name in the variable";
 
 export const templatePair = z.strictObject({
   template: relativePath.describe("PEST template file (ptf), relative to model.dir."),
@@ -90,6 +105,8 @@ export const modelSchema = z
     env: z
       .record(z.string(), z.string())
       .superRefine((env, ctx) => {
+        let total = 0;
+        let oversized = false;
         for (const [name, value] of Object.entries(env)) {
           if (!envName.test(name)) {
             ctx.addIssue({
@@ -106,10 +123,31 @@ export const modelSchema = z
               message: "a value without NUL bytes (\\0): the operating system cannot pass one",
             });
           }
+          const bytes = Buffer.byteLength(`${name}=${value}`);
+          if (bytes > MAX_ENV_VARIABLE_BYTES) {
+            oversized = true;
+            ctx.addIssue({
+              code: "custom",
+              path: [name],
+              params: { fix: ENV_FIX },
+              message: `a variable (NAME=value) of at most ${groupDigits(MAX_ENV_VARIABLE_BYTES)} bytes, got ${groupDigits(bytes)} bytes`,
+            });
+          }
+          total += bytes + 1;
+        }
+        // A variable too large on its own is the problem to fix first.
+        if (!oversized && total > MAX_ENV_BYTES) {
+          ctx.addIssue({
+            code: "custom",
+            params: { fix: ENV_FIX },
+            message: `at most ${groupDigits(MAX_ENV_BYTES)} bytes of variables in all, got ${groupDigits(total)} bytes`,
+          });
         }
       })
       .default({})
-      .describe("Extra environment variables for the model."),
+      .describe(
+        "Extra environment variables for the model: each NAME=value at most 32,767 bytes, 128 KiB in all; pass large data through a file.",
+      ),
     timeout: duration
       .default(3600)
       .describe("Wall-clock limit for one run, at most 30d; the process tree is killed after it."),
@@ -147,7 +185,11 @@ export const priorSchema = z
     lognormal: twoNumbers.optional().describe("[mean, sd] of log10(value)"),
     truncnormal: twoNumbers.optional().describe("[mean, sd]; needs `bounds`"),
     triangular: z.tuple([z.number(), z.number(), z.number()]).optional().describe("[low, mode, high]"),
-    bounds: boundsPair.optional().describe("[lower, upper]: the distribution is truncated to them."),
+    bounds: boundsPair
+      .optional()
+      .describe(
+        "[lower, upper]: any distribution is truncated to them (values are drawn inside); they must overlap it, and a fixed value must lie inside them.",
+      ),
   })
   .superRefine((p, ctx) => {
     const kinds = PRIOR_KINDS.filter((k) => p[k] !== undefined);
@@ -208,6 +250,18 @@ export const parametersSchema = z
       .record(z.string().min(1), z.number())
       .default({})
       .describe("Values set in every realisation, overriding the source."),
+    tied: z
+      .record(
+        z.string().min(1),
+        z.strictObject({
+          to: z.string().min(1).describe("The parent parameter, itself not tied."),
+          ratio: z.number().describe("The tied parameter's value is the parent's value × ratio."),
+        }),
+      )
+      .default({})
+      .describe(
+        "PEST's tied parameters: in every realisation, value = the parent's value × ratio (then its own scale and offset), whatever the source; a value the source gives it is replaced.",
+      ),
     scale: z
       .record(
         z.string().min(1),
@@ -379,11 +433,19 @@ export const reportSchema = z.strictObject({
     .describe("Units per observation group, for chart axes, e.g. { heads: m, flows: m³/d }."),
 });
 
-export const cloudSchema = z.strictObject({
-  region: z
-    .string()
-    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: "an AWS region such as us-east-1" })
-    .default("us-east-1"),
+const awsRegion = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: "an AWS region such as us-east-1" });
+
+const cloudFields = z.strictObject({
+  region: awsRegion
+    .optional()
+    .describe("The AWS region (default us-east-1); `regions` names several instead."),
+  regions: z
+    .array(awsRegion)
+    .min(1, { message: "at least one region" })
+    .optional()
+    .describe(
+      "Run workers in several regions; the first is home (results bucket, queue, reports). `max_workers` is per region.",
+    ),
   max_workers: z.number().int().min(1).max(5000).default(100),
   subnets: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, { message: "a subnet id (subnet-…)" })).default([]),
   security_groups: z
@@ -424,6 +486,40 @@ export const cloudSchema = z.strictObject({
     .optional()
     .describe("Your account's Fargate vCPU quota in the region, when it differs from the assumed 4000."),
 });
+
+/** `region` is the home region whichever way it was given; `regions` is kept only when the file
+ * gives it (so problems point at the key that was written): read the list with `cloudRegions`. */
+export const cloudSchema = cloudFields
+  .superRefine((cloud, ctx) => {
+    const { region, regions } = cloud;
+    if (regions === undefined) return;
+    if (region !== undefined && region !== regions[0]) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["region"],
+        message: `${region}, but cloud.regions starts with ${regions[0]}: the first of cloud.regions is the home region; give only cloud.regions`,
+      });
+    }
+    regions.forEach((r, i) => {
+      if (regions.indexOf(r) !== i) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["regions", i],
+          message: `${r} is already listed; name each region once`,
+        });
+      }
+    });
+  })
+  .transform(({ region, regions, ...rest }) => ({
+    region: regions?.[0] ?? region ?? "us-east-1",
+    ...(regions === undefined ? {} : { regions }),
+    ...rest,
+  }));
+
+/** Every region a project's workers run in, home first. */
+export function cloudRegions(cloud: Pick<z.output<typeof cloudSchema>, "region" | "regions">): string[] {
+  return cloud.regions === undefined ? [cloud.region] : [...cloud.regions];
+}
 
 export const projectSpecSchema = z
   .strictObject({
@@ -473,3 +569,7 @@ export type ProjectSpec = z.output<typeof projectSpecSchema>;
 export type PriorSpec = z.output<typeof priorSchema>;
 export type AlertSpec = z.output<typeof alertSchema>;
 export type ReportSpec = z.output<typeof reportSchema>;
+
+function groupDigits(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+$)/g, ",");
+}

@@ -161,6 +161,9 @@ describe("the ECS path on the fake cloud", () => {
     const failed = (await cloudResults(cloud)).get("2")!;
     expect(failed.failure).toMatchObject({ kind: "infrastructure", reason: "worker_lost" });
     expect(failed.failure!.message).toContain("dead-letter queue");
+    // the workers had it twice (maxReceiveCount 2); the client's own read of the DLQ is not one
+    expect(failed.failure!.message).toContain("it was delivered 2 times");
+    expect(failed.attempts).toBe(2);
     expect(r.code).toBe(1); // infrastructure failures remain
   });
 

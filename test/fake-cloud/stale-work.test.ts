@@ -104,6 +104,32 @@ async function runConfigKeys(c: FakeCloud): Promise<string[]> {
   return keysUnder(c, `${c.infra.prefix}test/base/runs/`);
 }
 
+describe("report and plan of a cloud run set", () => {
+  it("read the results in S3: the CI verdict and what is left to run", async () => {
+    project = await makeProject({ params: [{ x: 1 }, { x: 2 }], specExtra: SPEC });
+    cloud = await startFakeCloud();
+    expect((await runEcs(project, cloud)).code).toBe(0);
+    const io = memoryIO(project.dir);
+    const code = await main(
+      ["report", project.spec, "--executor", "ecs", "--infra", cloud.infraFile, "--fail-on-alert", "--json"],
+      io,
+    );
+    expect(code).toBe(0);
+    const verdict = JSON.parse(io.stdout.join("\n"));
+    expect(verdict).toMatchObject({ complete: true, counts: { ok: 2, notRun: 0 } });
+    expect(verdict.location).toMatch(/^s3:\/\//);
+    const planIo = memoryIO(project.dir);
+    expect(
+      await main(["plan", project.spec, "--executor", "ecs", "--infra", cloud.infraFile, "--json"], planIo),
+    ).toBe(0);
+    expect(JSON.parse(planIo.stdout.join("\n"))).toMatchObject({ realisations: 2, toRun: 0 });
+    // the local results folder is another run set: nothing there
+    const local = memoryIO(project.dir);
+    await main(["report", project.spec, "--results", project.results, "--json"], local);
+    expect(JSON.parse(local.stdout.join("\n"))).toMatchObject({ complete: false, counts: { notRun: 2 } });
+  });
+});
+
 describe("stale and duplicate work on the fake cloud", () => {
   it("a late message of an earlier run set never replaces the newer result; a stale result is not counted", async () => {
     project = await makeProject({ params: [{ x: 1 }, { x: 2 }], specExtra: SPEC });

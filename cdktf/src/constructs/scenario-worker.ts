@@ -1,6 +1,8 @@
-// What one scenario's workers are: the task definition (size from the project file, the
-// worker image, the environment the agent reads, two minutes to stop for Spot), its log group,
-// and its task role, which reaches only this scenario's results prefix and queue.
+// What one scenario's workers are in one region: the task definition (size from the project
+// file, the worker image, the environment the agent reads, two minutes to stop for Spot), its
+// log group, and its task role, which reaches only this scenario's results prefix and queue
+// (in its home region, wherever the workers run), protects its own tasks from scale-in, and
+// may set its own service's desired count (the workers set it to zero when the queue is empty).
 import { CloudwatchLogGroup } from "@cdktn/provider-aws/lib/cloudwatch-log-group/index.js";
 import { EcsTaskDefinition } from "@cdktn/provider-aws/lib/ecs-task-definition/index.js";
 import { IamRole } from "@cdktn/provider-aws/lib/iam-role/index.js";
@@ -23,6 +25,8 @@ export interface ScenarioWorkerProps {
   readonly partition: string;
   readonly account: string;
   readonly region: string;
+  /** Where the scenario's queue and bucket are: `region`, or another when only workers run here. */
+  readonly homeRegion: string;
   readonly image: string;
   readonly bucketName: string;
   readonly bucketArn: string;
@@ -92,6 +96,12 @@ export class ScenarioWorker extends Construct {
           Action: ["ecs:UpdateTaskProtection", "ecs:GetTaskProtection"],
           Resource: `arn:${props.partition}:ecs:${props.region}:${props.account}:task/${props.clusterName}/*`,
         },
+        {
+          Sid: "ScaleOwnServiceToZero",
+          Effect: "Allow",
+          Action: "ecs:UpdateService",
+          Resource: `arn:${props.partition}:ecs:${props.region}:${props.account}:service/${props.clusterName}/${names.service}`,
+        },
       ]),
     });
     const environment: Record<string, string> = {
@@ -99,6 +109,10 @@ export class ScenarioWorker extends Construct {
       [AGENT_ENV.bucket]: props.bucketName,
       [AGENT_ENV.prefix]: props.bucketPrefix,
       [AGENT_ENV.idleSeconds]: String(spec.cloud.idle_timeout),
+      [AGENT_ENV.homeRegion]: props.homeRegion,
+      [AGENT_ENV.service]: names.service,
+      [AGENT_ENV.cluster]: props.clusterName,
+      [AGENT_ENV.serviceRegion]: props.region,
       AWS_REGION: props.region,
     };
     const disk = ephemeralStorageGib(spec.resources);

@@ -1,8 +1,10 @@
 // A scenario's workers as an ECS service that AWS keeps running with no client alive: its
-// desired count starts at 0 and is set by the run (Terraform never resets it), and Application
-// Auto Scaling follows the queue: up while messages wait, back to 0 once the queue has been
-// empty (nothing waiting, nothing in flight) for a few minutes. Lost tasks, Spot interruptions
-// included, are replaced by the service. Dead letters raise an alarm to the alerts topic.
+// desired count starts at 0 and is set by the run (Terraform never resets it); the workers set
+// it back to 0 once the queue stays empty. Lost tasks, Spot interruptions included, are
+// replaced by the service. In the scenario's home region, Application Auto Scaling also
+// follows the queue (up while messages wait, back to 0 once the queue has been empty for a few
+// minutes) and dead letters raise an alarm to the alerts topic; in its other regions there is
+// neither, since CloudWatch alarms cannot act across regions.
 import {
   AppautoscalingPolicy,
   type AppautoscalingPolicyStepScalingPolicyConfiguration,
@@ -26,10 +28,13 @@ export interface WorkerServiceProps {
   readonly subnetIds: string[];
   readonly securityGroupIds: string[];
   readonly assignPublicIp: boolean;
-  readonly scaling: ScalingSettings;
-  readonly queueName: string;
-  readonly deadLetterQueueName: string;
-  readonly alertsTopicArn: string;
+  /** In the scenario's home region: scaling on the queue's depth, and the dead-letter alarm. */
+  readonly autoscaling?: {
+    readonly scaling: ScalingSettings;
+    readonly queueName: string;
+    readonly deadLetterQueueName: string;
+    readonly alertsTopicArn: string;
+  };
   readonly tags: Readonly<Record<string, string>>;
 }
 
@@ -40,7 +45,7 @@ export class WorkerService extends Construct {
 
   constructor(scope: Construct, id: string, props: WorkerServiceProps) {
     super(scope, id);
-    const { names, scaling } = props;
+    const { names } = props;
     const tags = { ...props.tags };
     this.service = new EcsService(this, "service", {
       name: names.service,
@@ -65,6 +70,13 @@ export class WorkerService extends Construct {
       tags,
     });
 
+    if (props.autoscaling) this.scaleWithQueue(props, props.autoscaling);
+  }
+
+  private scaleWithQueue(props: WorkerServiceProps, auto: NonNullable<WorkerServiceProps["autoscaling"]>) {
+    const { names } = props;
+    const { scaling } = auto;
+    const tags = { ...props.tags };
     const target = new AppautoscalingTarget(this, "scaling", {
       serviceNamespace: "ecs",
       scalableDimension: "ecs:service:DesiredCount",
@@ -99,10 +111,10 @@ export class WorkerService extends Construct {
 
     new CloudwatchMetricAlarm(this, "messages-waiting", {
       alarmName: names.scaleOutAlarm,
-      alarmDescription: `Messages wait in ${props.queueName}: add workers`,
+      alarmDescription: `Messages wait in ${auto.queueName}: add workers`,
       namespace: QUEUE_METRIC.namespace,
       metricName: "ApproximateNumberOfMessagesVisible",
-      dimensions: { QueueName: props.queueName },
+      dimensions: { QueueName: auto.queueName },
       statistic: QUEUE_METRIC.stat,
       period: QUEUE_METRIC.period,
       evaluationPeriods: 1,
@@ -117,14 +129,14 @@ export class WorkerService extends Construct {
       metric: {
         namespace: QUEUE_METRIC.namespace,
         metricName,
-        dimensions: { QueueName: props.queueName },
+        dimensions: { QueueName: auto.queueName },
         period: QUEUE_METRIC.period,
         stat: QUEUE_METRIC.stat,
       },
     });
     new CloudwatchMetricAlarm(this, "queue-empty", {
       alarmName: names.scaleInAlarm,
-      alarmDescription: `${props.queueName} has had nothing waiting and nothing in flight for ${scaling.emptyMinutesBeforeScaleIn} minutes: no workers`,
+      alarmDescription: `${auto.queueName} has had nothing waiting and nothing in flight for ${scaling.emptyMinutesBeforeScaleIn} minutes: no workers`,
       metricQuery: [
         queueMetric("visible", "ApproximateNumberOfMessagesVisible"),
         queueMetric("in_flight", "ApproximateNumberOfMessagesNotVisible"),
@@ -146,17 +158,17 @@ export class WorkerService extends Construct {
     });
     new CloudwatchMetricAlarm(this, "dead-letters", {
       alarmName: names.deadLetterAlarm,
-      alarmDescription: `Realisations in ${props.deadLetterQueueName}: workers were lost on every try`,
+      alarmDescription: `Realisations in ${auto.deadLetterQueueName}: workers were lost on every try`,
       namespace: QUEUE_METRIC.namespace,
       metricName: "ApproximateNumberOfMessagesVisible",
-      dimensions: { QueueName: props.deadLetterQueueName },
+      dimensions: { QueueName: auto.deadLetterQueueName },
       statistic: QUEUE_METRIC.stat,
       period: 300,
       evaluationPeriods: 1,
       threshold: 0,
       comparisonOperator: "GreaterThanThreshold",
       treatMissingData: "notBreaching",
-      alarmActions: [props.alertsTopicArn],
+      alarmActions: [auto.alertsTopicArn],
       tags,
     });
   }

@@ -34,6 +34,12 @@ export function workloadBoundaryStatements(scope: Arns): Statement[] {
       Resource: a.tasks,
     },
     {
+      Sid: "ScaleOwnService",
+      Effect: "Allow",
+      Action: "ecs:UpdateService",
+      Resource: a.services,
+    },
+    {
       Sid: "Logs",
       Effect: "Allow",
       Action: ["logs:CreateLogStream", "logs:PutLogEvents"],

@@ -1,7 +1,11 @@
-// One project in one region: its results bucket, cluster, network, alerts and execution role,
-// and per scenario a queue with dead letters, the workers' task definition, logs and role, and
-// the service that keeps the workers running. Outputs what `run --executor ecs` reads, per
-// scenario (see outputs.ts).
+// One project in one region: its cluster, network and execution role; for the scenarios whose
+// home is this region, the results bucket, alerts, and per scenario a queue with dead letters,
+// the workers' task definition, logs and role, and the service that keeps the workers running,
+// scaled by the queue; for the scenarios that only run workers here (their home is another of
+// their `cloud.regions`), the task definition, logs, role and service, whose workers read the
+// home region's queue and write its bucket (CloudWatch alarms cannot act across regions, so
+// these services have no scaling of their own: the run sets them, the workers zero them).
+// Outputs what `run --executor ecs` reads, per scenario (see outputs.ts).
 import { DataAwsCallerIdentity } from "@cdktn/provider-aws/lib/data-aws-caller-identity/index.js";
 import { DataAwsPartition } from "@cdktn/provider-aws/lib/data-aws-partition/index.js";
 import { TerraformOutput, TerraformStack, TerraformVariable } from "cdktn";
@@ -14,16 +18,17 @@ import { ScenarioQueues } from "../constructs/scenario-queues.ts";
 import { LOG_STREAM_PREFIX, ScenarioWorker } from "../constructs/scenario-worker.ts";
 import { WorkerCluster } from "../constructs/worker-cluster.ts";
 import { WorkerNetwork } from "../constructs/worker-network.ts";
-import { WorkerService } from "../constructs/worker-service.ts";
+import { WorkerService, type WorkerServiceProps } from "../constructs/worker-service.ts";
 import {
   ENGINE_REPOSITORY,
   projectNames,
   RESULTS_PREFIX,
+  type ScenarioNames,
   STATE_KEYS,
   scenarioNames,
   WORKLOAD_BOUNDARY_POLICY,
 } from "../names.ts";
-import { type ScenarioOutputs, scenarioOutputs } from "../outputs.ts";
+import { type ScenarioOutputs, scenarioOutputs, type VisitingOutputs } from "../outputs.ts";
 import type { ProjectStackInput } from "../project-inputs.ts";
 import { maxReceiveCount, queueVisibilitySeconds, scalingSettings } from "../scenario-settings.ts";
 import { MANAGED_BY_TAG, useAwsProvider, useStateBackend } from "./stack-basics.ts";
@@ -49,7 +54,8 @@ export class ProjectStack extends TerraformStack {
     const { project, region } = input;
     useAwsProvider(this, { region, tags: projectTags(input) });
     useStateBackend(this, config, STATE_KEYS.project(project, region));
-    const partition = new DataAwsPartition(this, "partition").partition;
+    const aws = new DataAwsPartition(this, "partition");
+    const partition = aws.partition;
     const account = new DataAwsCallerIdentity(this, "account").accountId;
     const image = new TerraformVariable(this, "worker_image", {
       type: "string",
@@ -58,10 +64,7 @@ export class ProjectStack extends TerraformStack {
     }).stringValue;
 
     const names = projectNames(project, region);
-    const bucket = new ResultsBucket(this, "results", {
-      name: `${names.bucketStem}-${account}`,
-      storage: input.storage,
-    }).bucket;
+    const dnsSuffix = aws.dnsSuffix;
     const { cluster, capacity } = new WorkerCluster(this, "cluster", { name: names.cluster });
     const network = new WorkerNetwork(this, "network", {
       name: names.network,
@@ -69,12 +72,13 @@ export class ProjectStack extends TerraformStack {
       region,
       choice: input.network,
     });
-    const alerts = new AlertsTopic(this, "alerts", { name: names.alertsTopic, to: input.alertsTo }).topic;
     const boundaryArn = `arn:${partition}:iam::${account}:policy/${WORKLOAD_BOUNDARY_POLICY}`;
-    const perScenario = input.scenarios.map((s) => ({
+    const scenarioNamesOf = (s: ProjectStackInput["scenarios"][number]) => ({
       ...s,
       names: scenarioNames(project, s.spec.scenario, region),
-    }));
+    });
+    const home = input.scenarios.map(scenarioNamesOf);
+    const visiting = input.visiting.map(scenarioNamesOf);
     const execution = new ExecutionRole(this, "execution", {
       name: names.executionRole,
       partition,
@@ -82,74 +86,130 @@ export class ProjectStack extends TerraformStack {
       region,
       boundaryArn,
       repositoryArn: `arn:${partition}:ecr:${config.foundation_region}:${account}:repository/${ENGINE_REPOSITORY}`,
-      logGroupArns: perScenario.map(
+      logGroupArns: [...home, ...visiting].map(
         (s) => `arn:${partition}:logs:${region}:${account}:log-group:${s.names.logGroup}`,
       ),
     }).role;
-
-    const outputs: Record<string, ScenarioOutputs> = {};
-    for (const { spec, names: sNames } of perScenario) {
-      const scenario = spec.scenario;
-      const tags = { scenario };
-      const queues = new ScenarioQueues(this, `${scenario}-queues`, {
-        name: sNames.queue,
-        deadLetterName: sNames.deadLetterQueue,
-        visibilitySeconds: queueVisibilitySeconds(spec.model.timeout),
-        maxReceiveCount: maxReceiveCount(spec.retries),
-        tags,
-      });
-      const worker = new ScenarioWorker(this, `${scenario}-worker`, {
-        spec,
-        names: sNames,
-        partition,
-        account,
-        region,
-        image,
-        bucketName: bucket.bucket,
-        bucketArn: bucket.arn,
-        bucketPrefix: RESULTS_PREFIX,
-        resultsPrefix: `${RESULTS_PREFIX}${project}/${scenario}/`,
-        queueUrl: queues.queue.url,
-        queueArn: queues.queue.arn,
-        clusterName: cluster.name,
-        executionRoleArn: execution.arn,
-        boundaryArn,
-        tags,
-      });
-      const service = new WorkerService(this, `${scenario}-service`, {
+    const common = {
+      partition,
+      account,
+      region,
+      image,
+      bucketPrefix: RESULTS_PREFIX,
+      clusterName: cluster.name,
+      executionRoleArn: execution.arn,
+      boundaryArn,
+    };
+    const serviceOf = (
+      scenario: string,
+      sNames: ScenarioNames,
+      spec: ProjectStackInput["scenarios"][number]["spec"],
+      taskDefinitionArn: string,
+      autoscaling?: WorkerServiceProps["autoscaling"],
+    ) =>
+      new WorkerService(this, `${scenario}-service`, {
         names: sNames,
         clusterArn: cluster.arn,
         clusterName: cluster.name,
         capacity,
-        taskDefinitionArn: worker.taskDefinition.arn,
+        taskDefinitionArn,
         spot: spec.resources.spot,
         subnetIds: network.subnetIds,
         securityGroupIds: network.securityGroupIds,
         assignPublicIp: network.assignPublicIp,
-        scaling: scalingSettings(spec),
-        queueName: queues.queue.name,
-        deadLetterQueueName: queues.deadLetters.name,
-        alertsTopicArn: alerts.arn,
-        tags,
+        ...(autoscaling ? { autoscaling } : {}),
+        tags: { scenario },
       }).service;
-      outputs[scenario] = scenarioOutputs({
+
+    const outputs: Record<string, ScenarioOutputs> = {};
+    if (home.length > 0) {
+      const bucket = new ResultsBucket(this, "results", {
+        name: `${names.bucketStem}-${account}`,
+        storage: input.storage,
+      }).bucket;
+      const alerts = new AlertsTopic(this, "alerts", { name: names.alertsTopic, to: input.alertsTo }).topic;
+      for (const { spec, names: sNames } of home) {
+        const scenario = spec.scenario;
+        const tags = { scenario };
+        const queues = new ScenarioQueues(this, `${scenario}-queues`, {
+          name: sNames.queue,
+          deadLetterName: sNames.deadLetterQueue,
+          visibilitySeconds: queueVisibilitySeconds(spec.model.timeout),
+          maxReceiveCount: maxReceiveCount(spec.retries),
+          tags,
+        });
+        const worker = new ScenarioWorker(this, `${scenario}-worker`, {
+          ...common,
+          spec,
+          names: sNames,
+          homeRegion: region,
+          bucketName: bucket.bucket,
+          bucketArn: bucket.arn,
+          resultsPrefix: `${RESULTS_PREFIX}${project}/${scenario}/`,
+          queueUrl: queues.queue.url,
+          queueArn: queues.queue.arn,
+          tags,
+        });
+        const service = serviceOf(scenario, sNames, spec, worker.taskDefinition.arn, {
+          scaling: scalingSettings(spec),
+          queueName: queues.queue.name,
+          deadLetterQueueName: queues.deadLetters.name,
+          alertsTopicArn: alerts.arn,
+        });
+        outputs[scenario] = scenarioOutputs({
+          region,
+          bucket: bucket.bucket,
+          queueUrl: queues.queue.url,
+          deadLetterQueueUrl: queues.deadLetters.url,
+          cluster: cluster.name,
+          taskDefinition: worker.taskDefinition.arn,
+          subnets: network.subnetIds,
+          securityGroups: network.securityGroupIds,
+          assignPublicIp: network.assignPublicIp,
+          service: service.name,
+          logGroup: worker.logGroup.name,
+          logStreamPrefix: LOG_STREAM_PREFIX,
+          alertsTopicArn: alerts.arn,
+        });
+      }
+    }
+
+    const workers: Record<string, VisitingOutputs> = {};
+    for (const { spec, names: sNames } of visiting) {
+      const scenario = spec.scenario;
+      const homeRegion = spec.cloud.region;
+      // The home region's bucket and queue, by name: they are another stack's resources.
+      const bucketName = `${projectNames(project, homeRegion).bucketStem}-${account}`;
+      const queue = scenarioNames(project, scenario, homeRegion).queue;
+      const worker = new ScenarioWorker(this, `${scenario}-worker`, {
+        ...common,
+        spec,
+        names: sNames,
+        homeRegion,
+        bucketName,
+        bucketArn: `arn:${partition}:s3:::${bucketName}`,
+        resultsPrefix: `${RESULTS_PREFIX}${project}/${scenario}/`,
+        queueUrl: `https://sqs.${homeRegion}.${dnsSuffix}/${account}/${queue}`,
+        queueArn: `arn:${partition}:sqs:${homeRegion}:${account}:${queue}`,
+        tags: { scenario },
+      });
+      const service = serviceOf(scenario, sNames, spec, worker.taskDefinition.arn);
+      workers[scenario] = {
+        homeRegion,
         region,
-        bucket: bucket.bucket,
-        queueUrl: queues.queue.url,
-        deadLetterQueueUrl: queues.deadLetters.url,
         cluster: cluster.name,
+        service: service.name,
         taskDefinition: worker.taskDefinition.arn,
         subnets: network.subnetIds,
         securityGroups: network.securityGroupIds,
         assignPublicIp: network.assignPublicIp,
-        service: service.name,
         logGroup: worker.logGroup.name,
         logStreamPrefix: LOG_STREAM_PREFIX,
-        alertsTopicArn: alerts.arn,
-      });
+      };
     }
     new TerraformOutput(this, "project", { value: project });
     new TerraformOutput(this, "region", { value: region });
     new TerraformOutput(this, "scenarios", { value: outputs });
+    new TerraformOutput(this, "workers", { value: workers });
   }
 }

@@ -12,8 +12,16 @@ import type { CliIO } from "../io.ts";
 const USAGE = `usage: modelfleet agent
 
 Environment: ${AGENT_ENV.queueUrl}, ${AGENT_ENV.bucket}, ${AGENT_ENV.prefix} (optional),
-${AGENT_ENV.idleSeconds} (default 120), ${AGENT_ENV.workRoot} (default the temp folder), and the
-standard AWS variables (AWS_REGION, credentials, AWS_ENDPOINT_URL...).`;
+${AGENT_ENV.idleSeconds} (default 120), ${AGENT_ENV.workRoot} (default the temp folder),
+${AGENT_ENV.homeRegion} (the queue's and bucket's region, when not the worker's own), and the
+standard AWS variables (AWS_REGION, credentials, AWS_ENDPOINT_URL...).
+Under an ECS service: ${AGENT_ENV.service}, ${AGENT_ENV.cluster} and ${AGENT_ENV.serviceRegion}
+(the task definition sets them): the worker protects itself from scale-in while it runs a
+realisation (through ECS_AGENT_URI), and sets its service to zero once the queue stays empty.
+
+Exit codes: 0 the queue stayed empty (or the service was set to zero); 1 a setting is missing,
+or SQS never answered (so the run counts this worker as lost); 143 stopped by SIGTERM (its
+realisation went back on the queue).`;
 
 /** After SIGTERM, the agent exits by this time whatever it is doing. */
 const SIGTERM_DEADLINE_MS = 25_000;
@@ -50,11 +58,16 @@ export async function agentCommand(args: string[], io: CliIO): Promise<number> {
         );
       else if (e.type === "released") io.out(`${worker}: ${e.id} back on the queue: ${e.why}`);
       else if (e.type === "dropped") io.out(`${worker}: ${e.id} removed from the queue, not run: ${e.why}`);
-      else if (e.type === "idle-exit") io.out(`${worker}: queue empty for ${e.idleSeconds}s; exiting`);
+      else if (e.type === "idle-exit")
+        io.out(`${worker}: queue empty for ${e.idleSeconds}s${e.why ? ` (${e.why})` : ""}; exiting`);
+      else if (e.type === "scaled-to-zero")
+        io.out(`${worker}: queue empty for ${e.idleSeconds}s; set ${e.service} to 0 workers; exiting`);
+      else if (e.type === "idle-waiting") io.out(`${worker}: idle, not exiting: ${e.why}`);
+      else if (e.type === "protection-failed") io.err(`${worker}: scale-in protection: ${e.message}`);
     },
   });
   io.out(
-    `${worker}: received ${summary.received}, published ${summary.published}, returned ${summary.released}`,
+    `${worker}: received ${summary.received}, published ${summary.published}${summary.alreadyPublished ? ` (and ${summary.alreadyPublished} duplicate${summary.alreadyPublished === 1 ? "" : "s"} another worker published first)` : ""}, returned ${summary.released}${summary.dropped ? `, removed ${summary.dropped} not to run` : ""}`,
   );
   if (summary.stoppedBySignal) return 143;
   const receives = pieces.queue.stats();

@@ -1,7 +1,7 @@
 // `modelfleet import-pst case.pst --out projects/<project>/<scenario>.yaml`: a project file
 // from an existing PEST setup, validated before the command says it is done.
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
-import { basename, dirname, extname, relative, resolve } from "node:path";
+import { basename, dirname, extname, join, relative, resolve } from "node:path";
 import { errorMessage, UserError } from "../../errors.ts";
 import { readControlFile } from "../../pest/control-file.ts";
 import { parseEnsembleCsv } from "../../pest/ensemble-csv.ts";
@@ -12,7 +12,10 @@ import { isInside } from "../../spec/paths.ts";
 import { parseCommandArgs } from "../args.ts";
 import type { CliIO } from "../io.ts";
 
-const USAGE = `usage: modelfleet import-pst <case.pst> --out projects/<project>/<scenario>.yaml [options]
+const USAGE = `usage: modelfleet import-pst <case>/<case.pst> --out projects/<project>/<scenario>.yaml [options]
+
+The .pst's folder becomes the model folder (copied for every realisation), so --out must lie
+outside it.
 
 options:
   --project NAME    project name (default: the --out file's folder)
@@ -20,7 +23,10 @@ options:
   --n N             realisations to sample from the priors (default: ++ies_num_reals, else 100)
   --seed N          sampling seed (default 1)
   --csv FILE        use this ensemble CSV instead of sampling
-  --force           overwrite --out if it exists`;
+  --force           overwrite --out if it exists
+
+Exit codes: 0 the project file was written and is valid; 1 it was written but needs attention
+before it can run (what is listed), or the control file could not be read; 2 bad command line.`;
 
 export async function importPstCommand(args: string[], io: CliIO): Promise<number> {
   const { values: o, positionals } = parseCommandArgs(
@@ -51,6 +57,16 @@ export async function importPstCommand(args: string[], io: CliIO): Promise<numbe
   const pst = await readControlFile(resolve(io.cwd, pstPath));
   const outDir = dirname(out);
   const pstDir = dirname(resolve(io.cwd, pstPath));
+  const project = slug(o.project ?? basename(outDir));
+  if (isInside(pstDir, out)) {
+    // The case's folder is the model folder: a project file in it would be part of the model.
+    const instead = relative(io.cwd, join(dirname(pstDir), "projects", project, basename(out)));
+    throw new UserError(
+      `import-pst: ${o.out} would lie inside the PEST case's folder, which becomes the model folder ` +
+        "(copied into every work folder and part of every realisation's key): every edit to the project file " +
+        `would run every realisation again; write it outside that folder, such as --out ${instead.split("\\").join("/")}`,
+    );
+  }
   const n =
     o.n !== undefined
       ? positiveInt(o.n, "--n")
@@ -58,7 +74,7 @@ export async function importPstCommand(args: string[], io: CliIO): Promise<numbe
   const seed = o.seed !== undefined ? positiveInt(o.seed, "--seed", 0) : 1;
   const csv = o.csv === undefined ? undefined : await csvColumns(resolve(io.cwd, o.csv), o.csv, outDir);
   const { yaml, notes } = projectFromControlFile(pst, {
-    project: slug(o.project ?? basename(outDir)),
+    project,
     scenario: slug(o.scenario ?? basename(out, extname(out))),
     modelDir: relative(outDir, pstDir).split("\\").join("/") || ".",
     pstName: basename(pstPath),

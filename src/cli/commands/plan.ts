@@ -1,16 +1,15 @@
 // `modelfleet plan <spec>`: how many realisations, how many are done, how many would run,
 // and how long that should take judging by earlier runs.
-import { relative, resolve } from "node:path";
+import { relative } from "node:path";
 import { formatBytes } from "../../agent/disk-space.ts";
 import { DEFAULT_RESULTS_ROOT, defaultWorkers } from "../../engine/local-run.ts";
 import { UserError } from "../../errors.ts";
 import { parseIdSelection } from "../../params/id-selection.ts";
 import { planRun } from "../../plan/plan.ts";
 import { formatDuration } from "../../spec/duration.ts";
-import { loadSpec } from "../../spec/load.ts";
-import { createFsResultStore } from "../../store/fs-store.ts";
 import { parseCommandArgs, singleArgument } from "../args.ts";
 import type { CliIO } from "../io.ts";
+import { EXECUTOR_OPTIONS, runSetSource } from "../run-set-source.ts";
 
 const USAGE = `usage: modelfleet plan <project.yaml> [options]
 
@@ -23,6 +22,8 @@ options:
   --ids LIST         only these realisations, e.g. 1-50,75
   --workers N        parallel model runs the estimate assumes (default: cores, ${defaultWorkers()} here)
   --results DIR      results root (default ${DEFAULT_RESULTS_ROOT})
+  --executor ecs     plan against the run set's results in S3
+  --infra FILE       with ecs: the infrastructure outputs (default .modelfleet/infra/<project>-<scenario>.json)
   --retry-failed     count model failures as to run, as \`run --retry-failed\` would
   --json             print the plan as JSON
 
@@ -38,6 +39,7 @@ export async function planCommand(args: string[], io: CliIO): Promise<number> {
       results: { type: "string" },
       "retry-failed": { type: "boolean" },
       json: { type: "boolean" },
+      ...EXECUTOR_OPTIONS,
     },
     USAGE,
   );
@@ -49,9 +51,9 @@ export async function planCommand(args: string[], io: CliIO): Promise<number> {
   const workers = o.workers ? Number(o.workers) : defaultWorkers();
   if (!Number.isInteger(workers) || workers < 1)
     throw new UserError(`plan: --workers takes a whole number >= 1`, { exitCode: 2 });
-  const resolved = await loadSpec(specFile);
-  const store = createFsResultStore(resolve(io.cwd, o.results ?? DEFAULT_RESULTS_ROOT));
+  const { resolved, store, planOptions } = await runSetSource("plan", specFile, o, io);
   const plan = await planRun(resolved, store, {
+    ...planOptions,
     ...(o.ids !== undefined ? { ids: parseIdSelection(o.ids) } : {}),
     ...(o["retry-failed"] ? { retryFailed: true } : {}),
   });

@@ -1,16 +1,15 @@
 // `modelfleet report <spec>`: aggregates the run set's results and writes summary files and
 // reports; with --fail-on-alert, exits 4 when an alert fired (so CI can mark a pull request),
 // and 5 when the run set is incomplete, so alerts judged on part of it pass nothing.
-import { relative, resolve } from "node:path";
+import { relative } from "node:path";
 import { DEFAULT_RESULTS_ROOT } from "../../engine/local-run.ts";
 import { planRun } from "../../plan/plan.ts";
 import { REPORT_FILES, reportRunSet } from "../../report/report-run-set.ts";
 import { formatTextReport } from "../../report/text-report.ts";
 import { unfinishedCount } from "../../results/summary.ts";
-import { loadSpec } from "../../spec/load.ts";
-import { createFsResultStore } from "../../store/fs-store.ts";
 import { parseCommandArgs, singleArgument } from "../args.ts";
 import type { CliIO } from "../io.ts";
+import { EXECUTOR_OPTIONS, runSetSource } from "../run-set-source.ts";
 
 export const ALERT_EXIT_CODE = 4;
 export const INCOMPLETE_EXIT_CODE = 5;
@@ -25,6 +24,8 @@ how many realisations it was judged.
 
 options:
   --results DIR      results root (default ${DEFAULT_RESULTS_ROOT})
+  --executor ecs     the run set on AWS: results read from S3, reports written back there
+  --infra FILE       with ecs: the infrastructure outputs (default .modelfleet/infra/<project>-<scenario>.json)
   --fail-on-alert    exit ${ALERT_EXIT_CODE} when an alert fired, ${INCOMPLETE_EXIT_CODE} when the run set is incomplete (for CI)
   --json             print counts, completeness and alerts as JSON
 
@@ -36,7 +37,12 @@ export async function reportCommand(args: string[], io: CliIO): Promise<number> 
   const { values: o, positionals } = parseCommandArgs(
     "report",
     args,
-    { results: { type: "string" }, "fail-on-alert": { type: "boolean" }, json: { type: "boolean" } },
+    {
+      results: { type: "string" },
+      "fail-on-alert": { type: "boolean" },
+      json: { type: "boolean" },
+      ...EXECUTOR_OPTIONS,
+    },
     USAGE,
   );
   if (o.help) {
@@ -44,9 +50,8 @@ export async function reportCommand(args: string[], io: CliIO): Promise<number> 
     return 0;
   }
   const specFile = singleArgument(positionals, USAGE);
-  const resolved = await loadSpec(specFile);
-  const store = createFsResultStore(resolve(io.cwd, o.results ?? DEFAULT_RESULTS_ROOT));
-  const plan = await planRun(resolved, store);
+  const { resolved, store, planOptions } = await runSetSource("report", specFile, o, io);
+  const plan = await planRun(resolved, store, planOptions);
   const report = await reportRunSet({
     spec: resolved.spec,
     store,
@@ -71,7 +76,7 @@ export async function reportCommand(args: string[], io: CliIO): Promise<number> 
   else {
     io.out(formatTextReport(report.summary, { keyObservations: resolved.spec.report.key_observations }));
     io.out(
-      `\nreport: ${relative(io.cwd, `${report.location}/report.html`)} (also report.md, summary.json, summary.csv, observations.csv, parameters.csv)`,
+      `\nreport: ${report.location.startsWith("s3://") ? `${report.location}/report.html` : relative(io.cwd, `${report.location}/report.html`)} (also report.md, summary.json, summary.csv, observations.csv, parameters.csv)`,
     );
   }
   if (!o["fail-on-alert"]) return 0;

@@ -1,20 +1,22 @@
 // `modelfleet run <spec> --executor ecs`: the run on ECS Fargate workers, with the same
 // progress display and summary as a local run. The run set is not tied to this client: on
-// Ctrl-C (or SIGTERM) the client ends and the workers finish what is queued;
-// `modelfleet stop` stops them.
+// Ctrl-C (or SIGTERM) the client ends and the workers finish what is queued (with services,
+// AWS keeps them running and `modelfleet watch` finishes the run set); `modelfleet stop` stops
+// them.
 import { resolve } from "node:path";
 import { refuseClosingProject } from "../../close/closing-marker.ts";
 import { cloudPieces, readInfrastructureOutputs } from "../../cloud/aws-wiring.ts";
-import type { InfrastructureOutputs } from "../../cloud/cloud-config.ts";
-import { type CloudRunReport, runOnCloud } from "../../cloud/cloud-run.ts";
-import { WorkersFailingError } from "../../cloud/worker-pool.ts";
-import type { Clock } from "../../engine/clock.ts";
+import { type InfrastructureOutputs, serviceRegions } from "../../cloud/cloud-config.ts";
+import { type CloudRunEvent, type CloudRunReport, runOnCloud } from "../../cloud/cloud-run.ts";
+import { finishRunSet, partyOf } from "../../cloud/end-run-set.ts";
+import { WorkersFailingError } from "../../cloud/worker-deaths.ts";
+import { type Clock, systemClock } from "../../engine/clock.ts";
 import { UserError } from "../../errors.ts";
 import type { IdSelection } from "../../params/id-selection.ts";
-import { reportRunSet } from "../../report/report-run-set.ts";
 import { formatRunSummary } from "../../report/run-summary.ts";
 import { formatTextReport } from "../../report/text-report.ts";
 import { loadSpec, type ResolvedSpec } from "../../spec/load.ts";
+import { cloudRegions } from "../../spec/schema.ts";
 import { RUN_LOCKED_EXIT_CODE } from "../../store/run-lock.ts";
 import { acquireCloudLock, CLOUD_LOCK_FILE, type CloudLockLoss } from "../../store/s3-lock.ts";
 import { CloudProgressTracker } from "../cloud-progress.ts";
@@ -45,7 +47,12 @@ export interface EcsRunSet {
   /** The run set's folder in the bucket. */
   readonly runSetKey: string;
   /** The commands that follow and stop it, as a person types them. */
-  readonly commands: { readonly status: string; readonly stop: string; readonly run: string };
+  readonly commands: {
+    readonly status: string;
+    readonly stop: string;
+    readonly run: string;
+    readonly watch: string;
+  };
 }
 
 /** Where the infrastructure outputs of a spec's run set are unless --infra says otherwise. */
@@ -64,6 +71,18 @@ export async function loadEcsRunSet(
   if (outputs.region !== cloud.region) {
     throw new UserError(
       `${options.specFile}: cloud.region is ${cloud.region} but the infrastructure in ${options.infraFile} is in ${outputs.region}; make them agree`,
+    );
+  }
+  const wanted = cloudRegions(cloud);
+  const services = serviceRegions(outputs).map((r) => r.region);
+  if (wanted.length > 1 && services.length === 0) {
+    throw new UserError(
+      `${options.specFile}: cloud.regions names ${wanted.length} regions, but ${options.infraFile} has no workers' services (outputs of the infrastructure stacks): apply the stacks and write the outputs again`,
+    );
+  }
+  if (services.length > 0 && [...wanted].sort().join(",") !== [...services].sort().join(",")) {
+    throw new UserError(
+      `${options.specFile}: the workers run in ${wanted.join(", ")} (cloud.regions), but ${options.infraFile} has services in ${services.join(", ")}: apply every region's stack and write the outputs again, or make cloud.regions match`,
     );
   }
   // The spec may name its own network (subnets, security groups) over the infrastructure's.
@@ -89,6 +108,7 @@ export async function loadEcsRunSet(
       status: `modelfleet status ${target}`,
       stop: `modelfleet stop ${target}`,
       run: `modelfleet run ${target}`,
+      watch: `modelfleet watch ${target}`,
     },
   };
 }
@@ -141,8 +161,9 @@ export async function runOnEcs(options: EcsRunOptions, io: CliIO): Promise<numbe
       ...(options.poolPollMs !== undefined ? { poolPollMs: options.poolPollMs } : {}),
       signal: AbortSignal.any([options.stop, lock.lost]),
       onPlan: (plan) => {
+        const regions = cloudRegions(cloud);
         io.err(
-          `${label}: ${plan.all.length} realisations, ${plan.done.ok + plan.done.modelFailed} done, ${plan.toRun.length} to run on ECS Fargate (${cloud.region}, up to ${cloud.max_workers} workers)`,
+          `${label}: ${plan.all.length} realisations, ${plan.done.ok + plan.done.modelFailed} done, ${plan.toRun.length} to run on ECS Fargate (${regions.join(", ")}, up to ${cloud.max_workers} workers${regions.length > 1 ? " per region" : ""})`,
         );
         tracker = new CloudProgressTracker(plan.toRun.length);
         if (plan.toRun.length > 0 && !options.json) {
@@ -160,6 +181,9 @@ export async function runOnEcs(options: EcsRunOptions, io: CliIO): Promise<numbe
           if (p.type === "launch_failed") io.err(`${label}: ${p.message}`);
           else if (p.type === "worker_lost")
             io.err(`${label}: worker ${p.id} lost (${p.end}${p.reason ? `: ${p.reason}` : ""})`);
+        } else if (e.type === "fleet") {
+          const line = describeFleetEvent(e.event);
+          if (line) io.err(`${label}: ${line}`);
         } else if (e.type === "replacing") {
           io.err(
             `${label}: the run started ${e.previous.started.at} by \`${e.previous.started.command}\` had not finished; its queued realisations are queued again by this run` +
@@ -180,13 +204,21 @@ export async function runOnEcs(options: EcsRunOptions, io: CliIO): Promise<numbe
         io,
       );
     }
-    const everyId = resolved.realisations.realisations.map((r) => r.id);
-    const aggregated = await reportRunSet({
+    const finished = await finishRunSet({
       spec: resolved.spec,
       store: pieces.store,
-      plannedIds: everyId,
+      objects: pieces.objects,
+      recordKey: report.run.record,
+      run: report.run,
+      fleets: pieces.fleets,
+      plannedIds: resolved.realisations.realisations.map((r) => r.id),
       currentKeys: report.plan.keys,
+      complete: report.unfinished.length === 0,
+      by: partyOf(`modelfleet run ${options.specFile} --executor ecs`, options.clock ?? systemClock),
     });
+    for (const problem of finished.scaleProblems)
+      io.err(`${label}: could not set the workers to zero: ${problem}`);
+    const aggregated = finished.report;
     const infraFailures = report.results.filter((r) => r.failure?.kind === "infrastructure").length;
     const missing = report.plan.all.length - report.results.length;
     if (options.json) {
@@ -217,7 +249,7 @@ export async function runOnEcs(options: EcsRunOptions, io: CliIO): Promise<numbe
           ranNow: report.published + report.deadLettered,
           ranNowCpuSeconds: tracker?.counts().cpuSeconds ?? null,
           wallSeconds: report.wallSeconds,
-          workers: report.pool.launched,
+          workers: workersOfThisRun(report),
           location: aggregated.location,
           keptWorkdirs: [],
         }),
@@ -273,6 +305,16 @@ function endEarly(
     const loss = args.lost.reason as CloudLockLoss;
     lines.push(`${label}: ${loss.message}; this client ends.`);
     code = RUN_LOCKED_EXIT_CODE;
+  } else if (report.fleets.length > 0) {
+    const workers = report.fleets.reduce((n, f) => n + f.desired, 0);
+    lines.push(
+      `${label}: this client has ended; the run set goes on without it.`,
+      `  ${done} of ${report.plan.all.length} realisations have results; ${report.pending} are queued or running.`,
+      `  The workers' services keep ${workers} worker(s) (${report.fleets.map((f) => `${f.region}: ${f.desired}`).join(", ")}): AWS replaces lost ones, and the workers set their services to zero once the queue is empty.`,
+      `  finish it (reports):  ${commands.watch}  (on a schedule while no client follows it)`,
+      `  follow it:            ${commands.status}`,
+      `  stop it:              ${commands.stop}`,
+    );
   } else {
     const workers = report.pool.live;
     lines.push(
@@ -305,4 +347,33 @@ function endEarly(
 
 function listIds(ids: readonly string[], max = 10): string {
   return ids.length <= max ? ids.join(", ") : `${ids.slice(0, max).join(", ")} and ${ids.length - max} more`;
+}
+
+/** A line for a person about what the follower did to a region's workers, if worth one. */
+export function describeFleetEvent(
+  e: Extract<CloudRunEvent, { type: "fleet" }>["event"],
+): string | undefined {
+  switch (e.type) {
+    case "scaled":
+      return `${e.region}: ${e.to > e.from ? "asked for" : "down to"} ${e.to} worker(s)${e.to > e.from ? ` (was ${e.from})` : ""}`;
+    case "stuck":
+      return `${e.region} cannot start workers (${e.why}); its share goes to the other regions`;
+    case "unstuck":
+      return `${e.region} starts workers again`;
+    case "fleet_unreadable":
+      return `could not read the workers' service in ${e.region}: ${e.message}`;
+    case "scale_failed":
+      return `could not set the workers' count in ${e.region}: ${e.message}`;
+  }
+}
+
+/** How many workers this run's results came from: the workers launched, or (with services,
+ * or workers taken over from an earlier client) the distinct workers that published since the
+ * run began. */
+function workersOfThisRun(report: CloudRunReport): number {
+  const since = Date.now() - report.wallSeconds * 1000;
+  const publishers = new Set(
+    report.results.filter((r) => Date.parse(r.endedAt) >= since && r.worker !== "").map((r) => r.worker),
+  );
+  return Math.max(report.pool.launched, publishers.size);
 }

@@ -1,7 +1,7 @@
 // `modelfleet status <spec> [--watch]`: where a run set stands — results published so far,
 // failures, what is left, and whether a run is going on now.
 import { relative, resolve } from "node:path";
-import { DEFAULT_RESULTS_ROOT } from "../../engine/local-run.ts";
+import { DEFAULT_RESULTS_ROOT, DEFAULT_WORK_ROOT } from "../../engine/local-run.ts";
 import { UserError } from "../../errors.ts";
 import { planRun } from "../../plan/plan.ts";
 import { formatDuration } from "../../spec/duration.ts";
@@ -64,7 +64,9 @@ export async function statusCommand(args: string[], io: CliIO): Promise<number> 
   const resolved = await loadSpec(specFile);
   const store = createFsResultStore(resolve(io.cwd, o.results ?? DEFAULT_RESULTS_ROOT));
   for (;;) {
-    const plan = await planRun(resolved, store);
+    const plan = await planRun(resolved, store, {
+      writesTo: [store.location, resolve(io.cwd, DEFAULT_WORK_ROOT)],
+    });
     const location = store.runSetLocation(plan.runSet);
     const lock = await readRunLock(location);
     const done = plan.done.ok + plan.done.modelFailed;

@@ -1,8 +1,10 @@
 // `modelfleet stop <spec> --executor ecs`: stops a cloud run set cleanly (see
 // cloud/stop-run-set.ts), whether a client still follows it or not, and says what it did.
 import { hostname } from "node:os";
+import { scaleAllToZero } from "../../cloud/end-run-set.ts";
 import { drainQueue } from "../../cloud/sqs-drain.ts";
 import { stopRunSet } from "../../cloud/stop-run-set.ts";
+import { allFleets } from "../../cloud/worker-fleet.ts";
 import { UserError } from "../../errors.ts";
 import { formatDuration } from "../../spec/duration.ts";
 import { acquireCloudLock, CLOUD_LOCK_FILE } from "../../store/s3-lock.ts";
@@ -20,7 +22,10 @@ realisations that have no result. A client still following the run set ends.
 options:
   --executor ecs     the run set is on ECS (a local run stops with Ctrl-C in its terminal)
   --infra FILE       the infrastructure outputs (default .modelfleet/infra/<project>-<scenario>.json)
-  --wait DURATION    how long to wait for the workers to go (default 150s)`;
+  --wait DURATION    how long to wait for the workers to go (default 150s)
+
+Exit codes: 0 stopped (or nothing was running); 1 a problem with the project file, the
+infrastructure outputs or AWS (the message says which); 2 bad command line.`;
 
 export async function stopCommand(args: string[], io: CliIO): Promise<number> {
   const { values: o, positionals } = parseCommandArgs(
@@ -66,7 +71,8 @@ export async function stopCommand(args: string[], io: CliIO): Promise<number> {
     const report = await stopRunSet({
       objects: pieces.objects,
       runSetKey,
-      workers: pieces.launcher,
+      workers: pieces.fleets.length > 0 ? allFleets(pieces.fleets) : pieces.launcher,
+      ...(pieces.fleets.length > 0 ? { scaleDown: () => scaleAllToZero(pieces.fleets) } : {}),
       drain: (remove) => drainQueue({ client: pieces.sqs, queueUrl: infra.queueUrl, remove }),
       counts: () => pieces.queue.counts(),
       by: { host: hostname(), pid: process.pid, command },
@@ -80,6 +86,11 @@ export async function stopCommand(args: string[], io: CliIO): Promise<number> {
           io.err(
             `${label}: the run started ${e.record.started.at} was already stopped at ${e.record.stopped?.at}`,
           );
+        } else if (e.type === "scaled_down") {
+          io.err(
+            `${label}: set the workers' services to 0 in ${pieces.fleets.map((f) => f.region).join(", ")}, so ECS starts no others`,
+          );
+          for (const p of e.problems) io.err(`${label}: could not set the workers to zero in ${p}`);
         } else if (e.type === "told") {
           io.err(
             e.workers === 0

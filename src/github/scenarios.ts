@@ -1,0 +1,44 @@
+// Which scenarios a workflow acts on: those a change touches, the one a person named, or all;
+// each with its file and the Terraform stacks of its project in its region. A project file
+// that does not validate is left out here (the plan workflow reports it).
+import { join } from "node:path";
+import { validateSpecFile } from "../spec/load.ts";
+import { affectedProjectFiles, listProjectFiles } from "./project-files.ts";
+
+export interface ScenarioEntry {
+  readonly file: string;
+  readonly project: string;
+  readonly scenario: string;
+  /** Space-separated Terraform stack names of the project's regions. */
+  readonly stacks: string;
+}
+
+export async function selectScenarios(
+  s: {
+    readonly root: string;
+    readonly changed: readonly string[] | undefined;
+    readonly project: string;
+    readonly scenario: string;
+    readonly all: boolean;
+  },
+  d: { readonly stackName: (project: string, region: string) => string },
+): Promise<ScenarioEntry[]> {
+  if ((s.project === "") !== (s.scenario === ""))
+    throw new Error("name both a project and a scenario, or neither");
+  const files = await listProjectFiles(s.root);
+  const chosen =
+    s.changed !== undefined ? affectedProjectFiles(files, s.changed) : s.all || s.project ? files : [];
+  const out: ScenarioEntry[] = [];
+  for (const file of chosen) {
+    const { resolved } = await validateSpecFile(join(s.root, file));
+    if (!resolved) continue;
+    const { project, scenario, cloud } = resolved.spec;
+    if (s.project && (project !== s.project || scenario !== s.scenario)) continue;
+    out.push({ file, project, scenario, stacks: d.stackName(project, cloud.region) });
+  }
+  if (s.project && out.length === 0)
+    throw new Error(
+      `no valid project file for ${s.project}/${s.scenario} under projects/ (projects/<project>/<scenario>.yaml)`,
+    );
+  return out;
+}

@@ -1,0 +1,266 @@
+// Following a cloud run set from a workflow job and keeping its pull-request comment current:
+// start it (the run workflow) or pick it up from its state in S3 (the scheduled watch), edit
+// the progress at a sensible rate, and once it settles post the report with lasting links,
+// fail a check on fired alerts and tell the project's SNS topic. The comment's id and the
+// progress seen go beside the run set's results (run-link.ts), so a job killed at any point
+// is carried on by the next one.
+import { readFile } from "node:fs/promises";
+import type { SNSClient } from "@aws-sdk/client-sns";
+import { type PriceTable, pricesFor } from "../cost/price-table.ts";
+import { costSpent } from "../cost/spent.ts";
+import type { Clock } from "../engine/clock.ts";
+import { renderComment } from "../report/comment.ts";
+import { s3ConsoleUrl } from "../report/comment-parts.ts";
+import type { CommentLinks, CommentStage, ProgressSample, ReportStage } from "../report/comment-stage.ts";
+import { commentMarker } from "../report/markdown.ts";
+import type { ProjectSpec } from "../spec/schema.ts";
+import type { ResultStore, RunSetRef } from "../store/result-store.ts";
+import { handleAlerts } from "./alerts-flow.ts";
+import type { BackgroundRun } from "./cli-runner.ts";
+import type { RunSetState } from "./cli-state.ts";
+import type { GitHubClient } from "./client.ts";
+import { upsertComment } from "./comment-upsert.ts";
+import type { WorkflowEnvironment } from "./environment.ts";
+import { type FollowEnd, followRunSet, type Running } from "./follow.ts";
+import { findPullRequest } from "./pull-request.ts";
+import { fetchReportFiles } from "./report-files.ts";
+import { type RunLink, readRunLink, writeRunLink } from "./run-link.ts";
+
+export interface WatchSettings {
+  readonly spec: ProjectSpec;
+  /** The infrastructure outputs: where the results are, the alerts topic. */
+  readonly infra: {
+    readonly region: string;
+    readonly bucket: string;
+    readonly prefix?: string;
+    readonly alertsTopicArn?: string;
+  };
+  /** Start the run set (the run workflow) rather than pick it up (the scheduled watch). */
+  readonly start: boolean;
+  readonly pollMs: number;
+  readonly progressEveryMs: number;
+  /** Clock time by which this job stops following. */
+  readonly deadline: number;
+  /** The pull request, when the workflow knows it. */
+  readonly issue?: number;
+  readonly env: WorkflowEnvironment;
+  /** Where the report files go, for the workflow's artifact. */
+  readonly reportDir: string;
+  readonly artifactName: string;
+  readonly prices: readonly PriceTable[];
+  readonly alertsCheckName: string;
+}
+
+export interface WatchDeps {
+  readonly client?: GitHubClient;
+  readonly store: ResultStore;
+  readonly sns?: SNSClient;
+  readonly clock: Clock;
+  readonly look: () => Promise<RunSetState>;
+  readonly startRun: () => BackgroundRun;
+  readonly log: (line: string) => void;
+}
+
+export interface WatchOutcome {
+  /** finished, handed-over, nothing (no run to follow, or its report is already posted), or
+   * how it ended: stopped, failed, lost, replaced. */
+  readonly state: string;
+  readonly commentUrl?: string;
+  readonly firedAlerts: number;
+  readonly reportFiles: readonly string[];
+}
+
+export async function watchRunSet(s: WatchSettings, d: WatchDeps): Promise<WatchOutcome> {
+  const runSet: RunSetRef = { project: s.spec.project, scenario: s.spec.scenario };
+  const label = `${runSet.project}/${runSet.scenario}`;
+  const marker = commentMarker(runSet.project, runSet.scenario);
+  let link = await readRunLink(d.store, runSet);
+  // A new run belongs to the pull request that brought its commit; a run picked up, to the one
+  // recorded with it.
+  const issue =
+    s.issue ??
+    (s.start
+      ? d.client
+        ? (await findPullRequest(d.client, s.env.sha))?.number
+        : undefined
+      : link?.pullRequest);
+  if (issue === undefined)
+    d.log(
+      `${label}: no pull request to comment on (none given, none recorded, none found for ${s.env.sha.slice(0, 12)})`,
+    );
+  const key = `${s.infra.prefix ?? ""}${runSet.project}/${runSet.scenario}/`;
+  const links: CommentLinks = {
+    workflowRun: s.env.runUrl,
+    resultsConsole: s3ConsoleUrl(s.infra.bucket, key, s.infra.region),
+    resultsS3: `s3://${s.infra.bucket}/${key}`,
+  };
+  if (s.start || link?.pullRequest !== issue) link = undefined;
+
+  const post = async (stage: CommentStage, linkStage: RunLink["stage"], extra: Partial<RunLink> = {}) => {
+    if (issue === undefined || !d.client) return undefined;
+    const done = await upsertComment({
+      client: d.client,
+      issue,
+      marker,
+      body: renderComment(stage),
+      ...(link?.commentId !== undefined ? { knownId: link.commentId } : {}),
+    });
+    link = {
+      schema: 1,
+      repository: `${s.env.repository.owner}/${s.env.repository.repo}`,
+      pullRequest: issue,
+      commentId: done.comment.id,
+      stage: linkStage,
+      history: link?.history ?? [],
+      workflowRun: s.env.runUrl,
+      updatedAt: new Date(d.clock.now()).toISOString(),
+      ...(link?.startedAt ? { startedAt: link.startedAt } : {}),
+      ...(link?.runId ? { runId: link.runId } : {}),
+      commit: link?.commit ?? s.env.sha,
+      ...extra,
+    };
+    await writeRunLink(d.store, runSet, link);
+    d.log(`${label}: comment ${done.action} (${done.comment.url})`);
+    return done.comment.url;
+  };
+  const prices = pricesFor(s.spec.cloud.region, s.prices);
+  const progressStage = (
+    state: Running,
+    history: readonly ProgressSample[],
+    handedOver?: string,
+  ): CommentStage => ({
+    stage: "progress",
+    project: runSet.project,
+    scenario: runSet.scenario,
+    total: state.total,
+    done: state.done,
+    running: state.running,
+    waiting: state.waiting,
+    workers: state.workers,
+    regions: state.regions,
+    ...(link?.startedAt ? { startedAt: link.startedAt } : {}),
+    updatedAt: new Date(d.clock.now()).toISOString(),
+    history,
+    ...(state.tasks ? { spent: costSpent(state.tasks, prices, new Date(d.clock.now())) } : {}),
+    ...(handedOver ? { handedOver } : {}),
+    links,
+  });
+
+  const client = s.start ? d.startRun() : undefined;
+  const startedAt = new Date(d.clock.now()).toISOString();
+  if (s.start) link = undefined;
+  let commentUrl: string | undefined;
+  const followed = await followRunSet({
+    look: d.look,
+    ...(client ? { client } : {}),
+    clock: d.clock,
+    pollMs: s.pollMs,
+    progressEveryMs: s.progressEveryMs,
+    deadline: s.deadline,
+    ...(link ? { history: link.history, lastPublished: Date.parse(link.updatedAt) } : {}),
+    publishProgress: async (state, history) => {
+      commentUrl =
+        (await post(progressStage(state, history), "progress", {
+          history,
+          startedAt: link?.startedAt ?? startedAt,
+          ...(state.runId ? { runId: state.runId } : {}),
+        })) ?? commentUrl;
+    },
+  });
+  const end: FollowEnd = followed.end;
+  if (end.kind === "handed-over") {
+    if (end.state) {
+      commentUrl =
+        (await post(
+          progressStage(
+            end.state,
+            followed.history,
+            "This job has followed the run set for as long as it may; the scheduled watch workflow takes over and keeps this comment current.",
+          ),
+          "progress",
+          { history: followed.history },
+        )) ?? commentUrl;
+    }
+    return { state: "handed-over", ...(commentUrl ? { commentUrl } : {}), firedAlerts: 0, reportFiles: [] };
+  }
+  const state = end.state;
+  if (state.kind === "ended" && (state.state === "none" || (link?.stage === "report" && !s.start))) {
+    return { state: "nothing", firedAlerts: 0, reportFiles: [] };
+  }
+  if (state.kind === "finished" && link?.stage === "report" && !s.start) {
+    return { state: "nothing", firedAlerts: 0, reportFiles: [] };
+  }
+  const report = await fetchReportFiles({ store: d.store, runSet, outDir: s.reportDir });
+  const alerts = report.summary?.alerts ?? (state.kind === "finished" ? (state.alerts ?? []) : []);
+  const tasks = state.kind === "finished" ? state.tasks : undefined;
+  const stage: ReportStage = {
+    stage: "report",
+    project: runSet.project,
+    scenario: runSet.scenario,
+    markdown: report.markdown ?? "",
+    counts:
+      report.summary?.counts ??
+      (state.kind === "finished" && state.counts
+        ? state.counts
+        : ({
+            realisations: 0,
+            ok: 0,
+            failedModel: 0,
+            failedInfrastructure: 0,
+            notRun: 0,
+          } as ReportStage["counts"])),
+    alerts,
+    spent: tasks
+      ? costSpent(tasks, prices, new Date(d.clock.now()))
+      : { unknown: "the run's output lists no worker tasks with their start and stop times" },
+    ...(state.kind === "ended" ? { ended: { state: state.state, text: state.text } } : {}),
+    links: { ...links, ...(report.files.length > 0 ? { artifact: s.artifactName } : {}) },
+  };
+  commentUrl = (await post(stage, "report")) ?? commentUrl;
+  let firedAlerts = 0;
+  if (state.kind === "finished") {
+    const outcome = await handleAlerts({
+      project: runSet.project,
+      scenario: runSet.scenario,
+      alerts,
+      alertsTo: s.spec.cloud.alerts_to,
+      ...(s.infra.alertsTopicArn ? { topicArn: s.infra.alertsTopicArn } : {}),
+      ...(commentUrl ? { reportLink: commentUrl } : { reportLink: s.env.runUrl }),
+      // On the commit the run was started from, not today's head of the branch.
+      ...(d.client
+        ? { check: { client: d.client, name: s.alertsCheckName, headSha: link?.commit ?? s.env.sha } }
+        : {}),
+      ...(d.sns ? { sns: d.sns } : {}),
+    });
+    firedAlerts = outcome.fired.length;
+    if (outcome.published !== undefined) d.log(`${label}: alerts sent to ${s.infra.alertsTopicArn}`);
+    if (outcome.notPublished)
+      d.log(`${label}: ${firedAlerts} alert(s) fired; not sent: ${outcome.notPublished}`);
+  }
+  return {
+    state: state.kind === "finished" ? "finished" : state.state,
+    ...(commentUrl ? { commentUrl } : {}),
+    firedAlerts,
+    reportFiles: report.files,
+  };
+}
+
+/** The infrastructure outputs file's fields the watch needs, alertsTopicArn included. */
+export async function readWatchInfra(file: string): Promise<WatchSettings["infra"]> {
+  let o: Record<string, unknown>;
+  try {
+    o = JSON.parse(await readFile(file, "utf8")) as Record<string, unknown>;
+  } catch (e) {
+    throw new Error(
+      `${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "infrastructure outputs not found; apply the infrastructure and write the outputs first" : `not valid JSON (${(e as Error).message})`}`,
+    );
+  }
+  for (const k of ["region", "bucket"] as const)
+    if (typeof o[k] !== "string" || o[k] === "") throw new Error(`${file}: missing \`${k}\` (a string)`);
+  return {
+    region: o["region"] as string,
+    bucket: o["bucket"] as string,
+    ...(typeof o["prefix"] === "string" ? { prefix: o["prefix"] } : {}),
+    ...(typeof o["alertsTopicArn"] === "string" ? { alertsTopicArn: o["alertsTopicArn"] } : {}),
+  };
+}
