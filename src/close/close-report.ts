@@ -9,6 +9,10 @@ export function commentMarker(project: string): string {
   return `<!-- modelfleet:close-project:${project} -->`;
 }
 
+/** Rows of failures shown (each cell at most CELL_CHARS): a comment holds 65,536 characters. */
+const FAILURES_SHOWN = 50;
+const CELL_CHARS = 300;
+
 const count = (n: number) => n.toLocaleString("en-US");
 
 /** The plan, for a terminal. */
@@ -98,10 +102,10 @@ export function renderCloseReport(
         `| what failed | where | problem |`,
         `| --- | --- | --- |`,
         ...outcome.verification.failures
-          .slice(0, 100)
+          .slice(0, FAILURES_SHOWN)
           .map((f) => `| ${cell(f.what)} | ${cell(f.location)} | ${cell(f.problem)} |`),
-        ...(outcome.verification.failures.length > 100
-          ? ["", `… and ${outcome.verification.failures.length - 100} more (see the job's log).`]
+        ...(outcome.verification.failures.length > FAILURES_SHOWN
+          ? ["", `… and ${outcome.verification.failures.length - FAILURES_SHOWN} more (see the job's log).`]
           : []),
         "",
         "Run the close again: it copies the failed entries again, writes a new manifest and verifies it.",
@@ -149,5 +153,6 @@ function planSection(plan: ClosePlan): string[] {
 }
 
 function cell(text: string): string {
-  return text.replaceAll("|", "\\|").replaceAll("\n", " ");
+  const one = text.replaceAll("|", "\\|").replaceAll("\n", " ");
+  return one.length <= CELL_CHARS ? one : `${one.slice(0, CELL_CHARS - 1)}…`;
 }

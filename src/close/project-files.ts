@@ -10,7 +10,7 @@ import type { InfrastructureOutputs } from "../cloud/cloud-config.ts";
 import { UserError } from "../errors.ts";
 import { formatDiagnostic } from "../spec/diagnostics.ts";
 import { validateSpecFile } from "../spec/load.ts";
-import type { ProjectSpec } from "../spec/schema.ts";
+import { cloudRegions, type ProjectSpec } from "../spec/schema.ts";
 import { type ArchiveRoot, type ArchiveTarget, archiveRoot, chooseArchive } from "./archive-target.ts";
 import { type ClosedMarker, readClosedMarker } from "./closed-marker.ts";
 import type { BucketRef, ScenarioRef, StackRef } from "./ports.ts";
@@ -114,7 +114,7 @@ export async function readCloseProject(options: {
     scenarios.push({
       scenario: spec.scenario,
       file,
-      regions: regionsOf(spec),
+      regions: cloudRegions(spec.cloud),
       infraFile,
       infra: await readInfrastructureOutputs(infraFile),
     });
@@ -184,13 +184,7 @@ export async function projectStackDirs(options: {
   for (const name of files) {
     const v = await validateSpecFile(join(dir, name));
     if (!v.resolved) throw new UserError(v.diagnostics.map(formatDiagnostic).join("\n"));
-    for (const r of regionsOf(v.resolved.spec)) if (!regions.includes(r)) regions.push(r);
+    for (const r of cloudRegions(v.resolved.spec.cloud)) if (!regions.includes(r)) regions.push(r);
   }
   return regions.map((r) => join(options.stacksDir, projectStackName(options.project, r)));
-}
-
-/** Every region a scenario's workers run in, home first (`cloud.regions` when the schema has it). */
-function regionsOf(spec: ProjectSpec): string[] {
-  const cloud = spec.cloud as ProjectSpec["cloud"] & { readonly regions?: readonly string[] };
-  return Array.isArray(cloud.regions) && cloud.regions.length > 0 ? [...cloud.regions] : [cloud.region];
 }
