@@ -1,13 +1,14 @@
-// A closed project (projects/<project>/closed.json, written by `modelfleet close`) gets no stack:
-// a later push cannot recreate its bucket, queues or services. Its stack name is the one the
-// close destroyed.
+// A closed project (projects/<project>/closed.json, written by `modelfleet close`) gets no stack,
+// and the workflows plan and run it no more: a later push cannot recreate its bucket, queues or
+// services. Its stack name is the one the close destroyed.
 import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findProjectFiles, loadProjectStacks } from "../../cdktf/src/load-projects.ts";
+import { projectStackName } from "../../cdktf/src/names.ts";
 import { projectStackName as closeStackName } from "../../src/close/project-files.ts";
-import { findProjectFiles, loadProjectStacks } from "../src/load-projects.ts";
-import { projectStackName } from "../src/names.ts";
+import { listProjectFiles } from "../../src/github/project-files.ts";
 
 const REPO = join(import.meta.dirname, "..", "..");
 
@@ -38,6 +39,10 @@ describe("a closed project", () => {
     ]);
     const stacks = await loadProjectStacks({ projectsDir: join(dir, "projects"), cwd: dir });
     expect(stacks.map((s) => s.project)).toEqual(["acme"]);
+  });
+
+  it("is not among the project files the workflows plan and run", async () => {
+    expect(await listProjectFiles(dir)).toEqual(["projects/acme/base.yaml"]);
   });
 
   it("had the stack name the close destroys", () => {
