@@ -156,3 +156,36 @@ function cell(text: string): string {
   const one = text.replaceAll("|", "\\|").replaceAll("\n", " ");
   return one.length <= CELL_CHARS ? one : `${one.slice(0, CELL_CHARS - 1)}…`;
 }
+
+/** The outcome, for a terminal. */
+export function formatCloseOutcome(outcome: CloseOutcome): string {
+  const p = outcome.project;
+  switch (outcome.status) {
+    case "already-closed":
+      return `${p}: closed on ${outcome.closed.closedAt}; backup in ${outcome.closed.archive}. Nothing to do.`;
+    case "planned":
+      return `${p}: dry run; nothing was changed.${outcome.resuming ? ` (${outcome.resuming})` : ""}`;
+    case "cancelled":
+      return `${p}: not confirmed; nothing was done.`;
+    case "refused":
+      return `${p}: cannot close; nothing was done:\n${outcome.plan.problems.map((x) => `  ${x}`).join("\n")}`;
+    case "verification-failed":
+      return [
+        `${p}: the backup did not verify; nothing was destroyed:`,
+        ...outcome.verification.failures.map((f) => `  ${f.what} at ${f.location}: ${f.problem}`),
+        "Run the close again: it copies these again, then writes and verifies a new manifest.",
+      ].join("\n");
+    case "unsaved-objects":
+      return [
+        `${p}: objects appeared in the project's buckets after the backup; nothing was destroyed:`,
+        ...outcome.unsaved.map((o) => `  s3://${o.bucket}/${o.key} (version ${o.versionId})`),
+        "Find what writes to them (the project is frozen), then run the close again: it backs these up too.",
+      ].join("\n");
+    case "closed":
+      return [
+        `${p}: closed. ${outcome.backup.objects} object version(s) and ${outcome.backup.images} image(s) backed up and verified; manifest ${outcome.backup.manifest}.`,
+        `Destroyed: ${outcome.destroyed.buckets.length} bucket(s) emptied, ${outcome.destroyed.stacks.length} stack(s), ${outcome.destroyed.images.length} ECR image(s).`,
+        `Marked closed in ${outcome.markerFile}: commit it.`,
+      ].join("\n");
+  }
+}

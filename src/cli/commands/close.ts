@@ -3,25 +3,16 @@
 // stopping a run set is `modelfleet stop`'s.
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, relative, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
-import type { S3Client } from "@aws-sdk/client-s3";
 import { parseArchiveOption } from "../../close/archive-target.ts";
+import { awsClosePorts } from "../../close/aws-ports.ts";
 import { type CloseEvent, type CloseOutcome, closeProject } from "../../close/close-project.ts";
-import { formatClosePlan, renderCloseReport } from "../../close/close-report.ts";
-import { writeClosedMarker } from "../../close/closed-marker.ts";
-import { createEcrRegistry } from "../../close/ecr-registry.ts";
-import { createFolderArchive } from "../../close/folder-archive.ts";
+import { formatCloseOutcome, formatClosePlan, renderCloseReport } from "../../close/close-report.ts";
 import { createRunSetFreezer } from "../../close/freeze.ts";
-import { createOtherProjects } from "../../close/other-projects.ts";
 import type { ClosePlan } from "../../close/plan.ts";
-import type { ClosePorts, Freezer } from "../../close/ports.ts";
-import { type CloseProjectFiles, readCloseProject } from "../../close/project-files.ts";
-import { createS3Archive } from "../../close/s3-archive.ts";
+import { readCloseProject } from "../../close/project-files.ts";
 import { createS3SourceBuckets } from "../../close/s3-source.ts";
-import { createTerraformDestroyer } from "../../close/terraform-destroyer.ts";
-import { createEcrClient } from "../../cloud/ecr-images.ts";
-import { systemClock } from "../../engine/clock.ts";
 import { errorMessage, UserError } from "../../errors.ts";
 import { createS3Client } from "../../store/s3-store.ts";
 import { parseCommandArgs, singleArgument } from "../args.ts";
@@ -123,7 +114,7 @@ export async function closeCommand(
     }
     const tempDir = await mkdtemp(join(tmpdir(), "mf-close-"));
     try {
-      const ports = closePorts(lookup.files, {
+      const ports = awsClosePorts(lookup.files, {
         tempDir,
         force: o.force ?? false,
         terraform: o.terraform,
@@ -140,7 +131,8 @@ export async function closeCommand(
               );
           },
         }),
-        io,
+        onTerraformOutput: (line) => io.err(`  terraform: ${line}`),
+        cwd: io.cwd,
       });
       const ask = deps.ask;
       // Asked once the plan is printed (a closed project needs no answer).
@@ -179,50 +171,6 @@ export async function closeCommand(
     }
     throw e;
   }
-}
-
-/** The AWS (or fake-cloud: endpoints come from the environment) implementations of the ports. */
-function closePorts(
-  files: CloseProjectFiles,
-  options: {
-    tempDir: string;
-    force: boolean;
-    terraform: string | undefined;
-    projectsDir: string;
-    infraDir: string;
-    freezer: Freezer;
-    io: CliIO;
-  },
-): ClosePorts {
-  const s3 = new Map<string, S3Client>();
-  const clientFor = (region: string) => {
-    if (!s3.has(region)) s3.set(region, createS3Client({ region }));
-    return s3.get(region)!;
-  };
-  const source = createS3SourceBuckets(clientFor);
-  const root = files.archive;
-  return {
-    source,
-    archive:
-      root.kind === "s3"
-        ? createS3Archive({ root, clientFor, ...(options.force ? { force: true } : {}) })
-        : createFolderArchive({ root }),
-    registry: createEcrRegistry({ ecrClientFor: (region) => createEcrClient({ region }) }),
-    infrastructure: createTerraformDestroyer({
-      ...(options.terraform ? { terraform: options.terraform } : {}),
-      onOutput: (line) => options.io.err(`  terraform: ${line}`),
-    }),
-    freezer: options.freezer,
-    otherProjects: createOtherProjects({
-      project: files.project,
-      projectsDir: options.projectsDir,
-      infraDir: options.infraDir,
-      source,
-    }),
-    markClosed: async (marker) => relative(options.io.cwd, await writeClosedMarker(files.dir, marker)),
-    clock: systemClock,
-    tempDir: options.tempDir,
-  };
 }
 
 function say(e: CloseEvent, project: string, io: CliIO): void {
@@ -276,42 +224,10 @@ async function finish(
 ): Promise<number> {
   if (options.report) await writeFile(resolve(io.cwd, options.report), `${renderCloseReport(outcome)}\n`);
   if (options.json) io.out(JSON.stringify(outcome, null, 2));
-  else io.out(summary(outcome));
+  else io.out(formatCloseOutcome(outcome));
   return outcome.status === "closed" || outcome.status === "already-closed" || outcome.status === "planned"
     ? 0
     : 1;
-}
-
-function summary(outcome: CloseOutcome): string {
-  const p = outcome.project;
-  switch (outcome.status) {
-    case "already-closed":
-      return `${p}: closed on ${outcome.closed.closedAt}; backup in ${outcome.closed.archive}. Nothing to do.`;
-    case "planned":
-      return `${p}: dry run; nothing was changed.${outcome.resuming ? ` (${outcome.resuming})` : ""}`;
-    case "cancelled":
-      return `${p}: not confirmed; nothing was done.`;
-    case "refused":
-      return `${p}: cannot close; nothing was done:\n${outcome.plan.problems.map((x) => `  ${x}`).join("\n")}`;
-    case "verification-failed":
-      return [
-        `${p}: the backup did not verify; nothing was destroyed:`,
-        ...outcome.verification.failures.map((f) => `  ${f.what} at ${f.location}: ${f.problem}`),
-        "Run the close again: it copies these again, then writes and verifies a new manifest.",
-      ].join("\n");
-    case "unsaved-objects":
-      return [
-        `${p}: objects appeared in the project's buckets after the backup; nothing was destroyed:`,
-        ...outcome.unsaved.map((o) => `  s3://${o.bucket}/${o.key} (version ${o.versionId})`),
-        "Find what writes to them (the project is frozen), then run the close again: it backs these up too.",
-      ].join("\n");
-    case "closed":
-      return [
-        `${p}: closed. ${outcome.backup.objects} object version(s) and ${outcome.backup.images} image(s) backed up and verified; manifest ${outcome.backup.manifest}.`,
-        `Destroyed: ${outcome.destroyed.buckets.length} bucket(s) emptied, ${outcome.destroyed.stacks.length} stack(s), ${outcome.destroyed.images.length} ECR image(s).`,
-        `Marked closed in ${outcome.markerFile}: commit it.`,
-      ].join("\n");
-  }
 }
 
 function indent(text: string): string {
