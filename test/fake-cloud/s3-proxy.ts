@@ -96,6 +96,11 @@ export interface FakeS3Options {
   /** Bucket created at start (S3 rules: 3 to 63 characters). */
   readonly bucket?: string;
   readonly region?: string;
+  /** A server put between the proxy and s3rver (s3-versions.ts), given s3rver's address. */
+  readonly layer?: (s3rver: { readonly host: string; readonly port: number }) => Promise<{
+    readonly port: number;
+    close(): Promise<void>;
+  }>;
 }
 
 interface S3rverServer {
@@ -126,7 +131,8 @@ export async function startFakeS3(options: FakeS3Options = {}): Promise<FakeS3> 
     await rm(directory, { recursive: true, force: true });
     throw e;
   }
-  const proxy = createProxy({ host: "127.0.0.1", port: backend.port });
+  const layer = options.layer ? await options.layer({ host: "127.0.0.1", port: backend.port }) : undefined;
+  const proxy = createProxy({ host: "127.0.0.1", port: layer?.port ?? backend.port });
   proxy.server.listen(0, "127.0.0.1");
   await once(proxy.server, "listening");
   const { port } = proxy.server.address() as AddressInfo;
@@ -155,6 +161,7 @@ export async function startFakeS3(options: FakeS3Options = {}): Promise<FakeS3> 
       proxy.server.closeAllConnections();
       await new Promise<void>((resolve) => proxy.server.close(() => resolve()));
       proxy.agent.destroy();
+      await layer?.close();
       await s3rver.close();
       await rm(directory, { recursive: true, force: true });
     },

@@ -4,6 +4,7 @@
 // AWS keeps them running and `modelfleet watch` finishes the run set); `modelfleet stop` stops
 // them.
 import { resolve } from "node:path";
+import { refuseClosingProject } from "../../close/closing-marker.ts";
 import { cloudPieces, readInfrastructureOutputs } from "../../cloud/aws-wiring.ts";
 import { type InfrastructureOutputs, serviceRegions } from "../../cloud/cloud-config.ts";
 import { type CloudRunEvent, type CloudRunReport, runOnCloud } from "../../cloud/cloud-run.ts";
@@ -122,6 +123,17 @@ export async function runOnEcs(options: EcsRunOptions, io: CliIO): Promise<numbe
     command: `modelfleet run ${options.specFile} --executor ecs`,
     unlockHint: `follow it with \`${commands.status}\``,
     ...(options.force ? { force: true } : {}),
+  });
+  // Under the lock: a close freezes the project before it stops the runs holding it.
+  const { prefix = "", bucket } = runSet.infra;
+  await refuseClosingProject({
+    read: pieces.objects.getTextIfExists,
+    prefix,
+    project: resolved.spec.project,
+    bucket,
+  }).catch(async (e: unknown) => {
+    await lock.release();
+    throw e;
   });
   if (lock.tookOver) {
     io.err(

@@ -1,6 +1,7 @@
 // `modelfleet run <spec>`: runs the ensemble on this machine with a live progress display,
 // stops gracefully on Ctrl-C (twice: at once), and prints a summary.
 import { relative } from "node:path";
+import { refuseClosedProject } from "../../close/closed-marker.ts";
 import { defaultWorkers, runLocal } from "../../engine/local-run.ts";
 import { UserError } from "../../errors.ts";
 import { parseIdSelection } from "../../params/id-selection.ts";
@@ -71,6 +72,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     return 0;
   }
   const specFile = singleArgument(positionals, USAGE);
+  await refuseClosedProject(specFile);
   const workers = o.workers === undefined ? undefined : Number(o.workers);
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) {
     throw new UserError(`run: --workers takes a whole number >= 1, got "${o.workers}"`, { exitCode: 2 });
