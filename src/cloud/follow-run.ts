@@ -11,6 +11,8 @@
 // - regions that cannot start workers (stuck), and each region's desired count: raised to its
 //   share, lowered as work runs out (fleet-plan.ts);
 // - realisations with neither a message on the queue nor a result for a while (lost).
+
+import pLimit from "p-limit";
 import type { Clock } from "../engine/clock.ts";
 import type { WorkQueue } from "../engine/work-queue.ts";
 import { errorMessage } from "../errors.ts";
@@ -88,6 +90,9 @@ export interface RunFollower {
   readonly pending: ReadonlyMap<string, string>;
 }
 
+/** result.json files read at once. */
+const RESULT_READS = 32;
+
 export function createRunFollower(options: FollowOptions): RunFollower {
   const { clock, manifest, store, runSet } = options;
   const emit = options.onEvent ?? (() => {});
@@ -105,15 +110,53 @@ export function createRunFollower(options: FollowOptions): RunFollower {
   const stuck = new Set<string>();
   let lastStates = new Map<string, FleetState>();
 
-  const collect = async () => {
-    for (const result of await store.listResults(runSet)) {
-      const entry = entries.get(result.id);
-      if (!entry || !pending.has(result.id) || !answers(entry, result)) continue;
-      pending.delete(result.id);
+  /** Results read that do not answer the run (an earlier result of a realisation it queued
+   * again), by id, with their version: read again only once rewritten. */
+  const stale = new Map<string, string>();
+  let progressRead = false;
+  let progressChanged = false;
+  const progressName = progressFileName(options.run.id);
+
+  const readProgress = async () => {
+    const saved = parseProgress(await store.getRunSetFile(runSet, progressName), options.run.id);
+    for (const id of saved?.answered ?? []) {
+      if (!pending.delete(id)) continue;
       published++;
-      lastResultAt = Math.max(lastResultAt, Date.parse(result.endedAt) || 0);
-      emit({ type: "finished", id: result.id, result });
     }
+    for (const [id, version] of Object.entries(saved?.stale ?? {})) {
+      if (pending.has(id)) stale.set(id, version);
+    }
+  };
+
+  const answered = (id: string, result: RealisationResult) => {
+    pending.delete(id);
+    stale.delete(id);
+    progressChanged = true;
+    lastResultAt = Math.max(lastResultAt, Date.parse(result.endedAt) || 0);
+  };
+
+  const collect = async () => {
+    if (!progressRead) {
+      await readProgress();
+      progressRead = true;
+    }
+    // The listing costs a page per thousand objects; only results new to this follower (or
+    // rewritten since it read them) are read.
+    const fresh = (await store.listResultVersions(runSet)).filter(
+      (v) => pending.has(v.id) && stale.get(v.id) !== v.version,
+    );
+    await pLimit(RESULT_READS).map(fresh, async ({ id, version }) => {
+      const result = await store.getResult(runSet, id);
+      if (!pending.has(id) || result === undefined) return;
+      if (!answers(entries.get(id)!, result)) {
+        stale.set(id, version);
+        progressChanged = true;
+        return;
+      }
+      answered(id, result);
+      published++;
+      emit({ type: "finished", id, result });
+    });
     for (const letter of await options.deadLetters()) {
       const item = letter.item;
       if (!item || pending.get(item.id) !== item.key) continue;
@@ -131,11 +174,15 @@ export function createRunFollower(options: FollowOptions): RunFollower {
       const outcome = await store.publishResult(result, replaces === undefined ? {} : { replaces });
       const kept = outcome === "published" ? result : await store.getResult(runSet, item.id);
       if (kept?.key === item.key) {
-        pending.delete(item.id);
+        answered(item.id, kept);
         deadLettered++;
         lastResultAt = Math.max(lastResultAt, clock.now());
         emit({ type: "finished", id: item.id, result: kept });
       }
+    }
+    if (progressChanged) {
+      await store.putRunSetFile(runSet, progressName, progressText(options.run.id, manifest, pending, stale));
+      progressChanged = false;
     }
   };
 
@@ -224,6 +271,54 @@ export function createRunFollower(options: FollowOptions): RunFollower {
   };
 
   return { step, pending };
+}
+
+/** The follower's progress, kept beside the run's manifest so that the next follower (a
+ * `watch --once` a schedule starts) reads only what is new: the realisations whose result
+ * answered the run, and the version of each stale result it read. Only a cache: a follower
+ * that cannot read it reads every result once. */
+interface SavedProgress {
+  readonly schema: 1;
+  readonly run: string;
+  readonly answered: readonly string[];
+  readonly stale: Readonly<Record<string, string>>;
+}
+
+function progressFileName(runId: string): string {
+  return `runs/progress-${runId}.json`;
+}
+
+function progressText(
+  runId: string,
+  manifest: RunManifest,
+  pending: ReadonlyMap<string, string>,
+  stale: ReadonlyMap<string, string>,
+): string {
+  const saved: SavedProgress = {
+    schema: 1,
+    run: runId,
+    answered: manifest.queued.flatMap(([id]) => (pending.has(id) ? [] : [id])),
+    stale: Object.fromEntries(stale),
+  };
+  return `${JSON.stringify(saved)}\n`;
+}
+
+function parseProgress(bytes: Uint8Array | undefined, runId: string): SavedProgress | undefined {
+  if (bytes === undefined) return undefined;
+  try {
+    const v = JSON.parse(new TextDecoder().decode(bytes)) as Partial<SavedProgress>;
+    const ok =
+      v?.schema === 1 &&
+      v.run === runId &&
+      Array.isArray(v.answered) &&
+      v.answered.every((id) => typeof id === "string") &&
+      typeof v.stale === "object" &&
+      v.stale !== null &&
+      Object.values(v.stale).every((x) => typeof x === "string");
+    return ok ? (v as SavedProgress) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The result of a realisation whose every delivery ended without one (a dead letter). */

@@ -18,10 +18,11 @@
 // suspended mid-publish, is presumed dead and may be overtaken.)
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { type FileHandle, mkdir, open, readdir, readFile, rm, rmdir } from "node:fs/promises";
+import { type FileHandle, mkdir, open, readdir, readFile, rm, rmdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
+import pLimit from "p-limit";
 import { errorMessage, UserError } from "../errors.ts";
 import type { RealisationResult } from "../results/realisation-result.ts";
 import { type NewPlan, nextPlanRecord, PLAN_FILE, type PlanRecord, parsePlanRecord } from "./plan-record.ts";
@@ -34,7 +35,14 @@ import {
   storedPath,
   supersedes,
 } from "./result-rules.ts";
-import type { AttemptFile, PublishOutcome, ResultStore, RunSetRef, StoredFile } from "./result-store.ts";
+import type {
+  AttemptFile,
+  PublishOutcome,
+  ResultStore,
+  ResultVersion,
+  RunSetRef,
+  StoredFile,
+} from "./result-store.ts";
 import {
   CLAIM_STALE_MS,
   isErrno,
@@ -76,20 +84,26 @@ export class FsResultStore implements ResultStore {
   }
 
   async listResults(runSet: RunSetRef): Promise<RealisationResult[]> {
-    const dir = path.join(this.runSetLocation(runSet), "realisations");
-    let entries: string[];
-    try {
-      entries = await readdir(dir);
-    } catch (e) {
-      if (isErrno(e, "ENOENT")) return [];
-      throw e;
-    }
-    const results = await mapLimit(
-      entries.filter((name) => !name.startsWith(".")),
-      LIST_CONCURRENCY,
-      (name) => readResult(path.join(dir, name, RESULT_FILE)),
+    const dir = this.realisationsDir(runSet);
+    const results = await pLimit(LIST_CONCURRENCY).map(await realisationFolders(dir), (name) =>
+      readResult(path.join(dir, name, RESULT_FILE)),
     );
     return results.filter((r) => r !== undefined);
+  }
+
+  async listResultVersions(runSet: RunSetRef): Promise<ResultVersion[]> {
+    const dir = this.realisationsDir(runSet);
+    const versions = await pLimit(LIST_CONCURRENCY).map(await realisationFolders(dir), async (id) => {
+      try {
+        const s = await stat(path.join(dir, id, RESULT_FILE), { bigint: true });
+        // A result.json is only ever replaced (a new file renamed over it): a new inode.
+        return { id, version: `${s.ino}:${s.size}:${s.mtimeNs}` };
+      } catch (e) {
+        if (isErrno(e, "ENOENT")) return undefined;
+        throw e;
+      }
+    });
+    return versions.filter((v) => v !== undefined);
   }
 
   async putFile(
@@ -240,8 +254,22 @@ export class FsResultStore implements ResultStore {
     }
   }
 
+  private realisationsDir(runSet: RunSetRef): string {
+    return path.join(this.runSetLocation(runSet), "realisations");
+  }
+
   private realisationDir(runSet: RunSetRef, id: string): string {
     return path.join(this.runSetLocation(runSet), "realisations", checkSegment(id, "realisation id"));
+  }
+}
+
+/** The realisations' folders (their ids), none when the run set has none yet. */
+async function realisationFolders(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir)).filter((name) => !name.startsWith("."));
+  } catch (e) {
+    if (isErrno(e, "ENOENT")) return [];
+    throw e;
   }
 }
 
@@ -339,17 +367,4 @@ async function syncDir(dir: string): Promise<void> {
   } finally {
     await handle?.close();
   }
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  async function worker(): Promise<void> {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
