@@ -5,18 +5,9 @@
 // or an absolute path. Pure.
 import { isAbsolute, join } from "node:path";
 import { UserError } from "../errors.ts";
+import { STORAGE_CLASSES, type StorageClass } from "../spec/archive-schema.ts";
 import type { ProjectSpec } from "../spec/schema.ts";
 
-export const STORAGE_CLASSES = [
-  "STANDARD",
-  "STANDARD_IA",
-  "ONEZONE_IA",
-  "INTELLIGENT_TIERING",
-  "GLACIER_IR",
-  "GLACIER",
-  "DEEP_ARCHIVE",
-] as const;
-export type StorageClass = (typeof STORAGE_CLASSES)[number];
 /** Storage classes whose objects cannot be read back without a restore. */
 export const COLD_STORAGE_CLASSES: ReadonlySet<string> = new Set(["GLACIER", "DEEP_ARCHIVE"]);
 

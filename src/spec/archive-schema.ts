@@ -2,6 +2,18 @@
 // project's cloud resources (src/close/archive-target.ts reads it).
 import { z } from "zod";
 
+/** S3's storage classes an archive's copies may take. */
+export const STORAGE_CLASSES = [
+  "STANDARD",
+  "STANDARD_IA",
+  "ONEZONE_IA",
+  "INTELLIGENT_TIERING",
+  "GLACIER_IR",
+  "GLACIER",
+  "DEEP_ARCHIVE",
+] as const;
+export type StorageClass = (typeof STORAGE_CLASSES)[number];
+
 export const archiveSchema = z
   .strictObject({
     bucket: z
@@ -16,15 +28,7 @@ export const archiveSchema = z
       .optional()
       .describe("The archive bucket's region (default: the project's region)."),
     storage_class: z
-      .enum([
-        "STANDARD",
-        "STANDARD_IA",
-        "ONEZONE_IA",
-        "INTELLIGENT_TIERING",
-        "GLACIER_IR",
-        "GLACIER",
-        "DEEP_ARCHIVE",
-      ])
+      .enum(STORAGE_CLASSES)
       .optional()
       .describe("The copies' storage class (default DEEP_ARCHIVE)."),
     folder: z

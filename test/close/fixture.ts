@@ -14,7 +14,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { type ArchiveRoot, archiveRoot, type StorageClass } from "../../src/close/archive-target.ts";
+import { type ArchiveRoot, archiveRoot } from "../../src/close/archive-target.ts";
 import { type ClosedMarker, writeClosedMarker } from "../../src/close/closed-marker.ts";
 import { createEcrRegistry } from "../../src/close/ecr-registry.ts";
 import { createFolderArchive } from "../../src/close/folder-archive.ts";
@@ -24,6 +24,7 @@ import { createS3Archive } from "../../src/close/s3-archive.ts";
 import { createS3SourceBuckets } from "../../src/close/s3-source.ts";
 import { createEcrClient } from "../../src/cloud/ecr-images.ts";
 import { systemClock } from "../../src/engine/clock.ts";
+import type { StorageClass } from "../../src/spec/archive-schema.ts";
 import { createS3Client } from "../../src/store/s3-store.ts";
 import { type FakeRegistry, startFakeRegistry } from "../fake-cloud/fake-registry.ts";
 import { startVersionedFakeS3, type VersionedFakeS3 } from "../fake-cloud/s3-versions.ts";

@@ -27,6 +27,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { crc32 } from "node:zlib";
 import { type FakeS3, type FakeS3Options, startFakeS3 } from "./s3-proxy.ts";
+import { escapeXml, unescapeXml } from "./xml-text.ts";
 
 export interface VersionsLayerOptions {
   /** Each CopyObject and UploadPartCopy waits this long first: a window to kill a copier in. */
@@ -346,7 +347,7 @@ export async function startVersionsLayer(
     sendXml(
       res,
       200,
-      `<CopyObjectResult><ETag>${xmlEscape(version.etag)}</ETag><LastModified>${version.lastModified.toISOString()}</LastModified>${checksumXml}</CopyObjectResult>`,
+      `<CopyObjectResult><ETag>${escapeXml(version.etag)}</ETag><LastModified>${version.lastModified.toISOString()}</LastModified>${checksumXml}</CopyObjectResult>`,
       {
         ...versionHeader(state, version),
         ...(source.versionId !== "null" ? { "x-amz-copy-source-version-id": source.versionId } : {}),
@@ -486,20 +487,20 @@ export async function startVersionsLayer(
     const quiet = /<Quiet>true<\/Quiet>/.test(xml);
     const out: string[] = [];
     for (const m of xml.matchAll(/<Object>([\s\S]*?)<\/Object>/g)) {
-      const key = xmlUnescape(/<Key>([\s\S]*?)<\/Key>/.exec(m[1] ?? "")?.[1] ?? "");
+      const key = unescapeXml(/<Key>([\s\S]*?)<\/Key>/.exec(m[1] ?? "")?.[1] ?? "");
       const rawVersion = /<VersionId>([\s\S]*?)<\/VersionId>/.exec(m[1] ?? "")?.[1];
-      const versionId = rawVersion === undefined ? undefined : xmlUnescape(rawVersion);
+      const versionId = rawVersion === undefined ? undefined : unescapeXml(rawVersion);
       try {
         const outcome = await removeOrMark(bucket, state, key, versionId);
         if (!quiet) {
           out.push(
-            `<Deleted><Key>${xmlEscape(key)}</Key>${versionId !== undefined ? `<VersionId>${xmlEscape(versionId)}</VersionId>` : ""}${outcome.deleteMarker ? `<DeleteMarker>true</DeleteMarker><DeleteMarkerVersionId>${xmlEscape(outcome.versionId ?? "")}</DeleteMarkerVersionId>` : ""}</Deleted>`,
+            `<Deleted><Key>${escapeXml(key)}</Key>${versionId !== undefined ? `<VersionId>${escapeXml(versionId)}</VersionId>` : ""}${outcome.deleteMarker ? `<DeleteMarker>true</DeleteMarker><DeleteMarkerVersionId>${escapeXml(outcome.versionId ?? "")}</DeleteMarkerVersionId>` : ""}</Deleted>`,
           );
         }
       } catch (e) {
         const failure = e instanceof S3Failure ? e : new S3Failure(500, "InternalError", String(e));
         out.push(
-          `<Error><Key>${xmlEscape(key)}</Key>${versionId !== undefined ? `<VersionId>${xmlEscape(versionId)}</VersionId>` : ""}<Code>${failure.code}</Code><Message>${xmlEscape(failure.message)}</Message></Error>`,
+          `<Error><Key>${escapeXml(key)}</Key>${versionId !== undefined ? `<VersionId>${escapeXml(versionId)}</VersionId>` : ""}<Code>${failure.code}</Code><Message>${escapeXml(failure.message)}</Message></Error>`,
         );
       }
     }
@@ -618,7 +619,7 @@ export async function startVersionsLayer(
     sendXml(
       res,
       200,
-      `<InitiateMultipartUploadResult ${XMLNS}><Bucket>${xmlEscape(bucket)}</Bucket><Key>${xmlEscape(key)}</Key><UploadId>${uploadId}</UploadId></InitiateMultipartUploadResult>`,
+      `<InitiateMultipartUploadResult ${XMLNS}><Bucket>${escapeXml(bucket)}</Bucket><Key>${escapeXml(key)}</Key><UploadId>${uploadId}</UploadId></InitiateMultipartUploadResult>`,
       algorithm ? { "x-amz-checksum-algorithm": algorithm, "x-amz-checksum-type": "COMPOSITE" } : {},
     );
   }
@@ -676,7 +677,7 @@ export async function startVersionsLayer(
     sendXml(
       res,
       200,
-      `<CopyPartResult><ETag>${xmlEscape(part.etag)}</ETag><LastModified>${new Date().toISOString()}</LastModified>${checksum}</CopyPartResult>`,
+      `<CopyPartResult><ETag>${escapeXml(part.etag)}</ETag><LastModified>${new Date().toISOString()}</LastModified>${checksum}</CopyPartResult>`,
     );
   }
 
@@ -695,7 +696,7 @@ export async function startVersionsLayer(
       throw new S3Failure(404, "NoSuchUpload", "The specified upload does not exist.");
     const listed = [...xml.matchAll(/<Part>([\s\S]*?)<\/Part>/g)].map((m) => ({
       number: Number(/<PartNumber>(\d+)<\/PartNumber>/.exec(m[1] ?? "")?.[1]),
-      etag: xmlUnescape(/<ETag>([\s\S]*?)<\/ETag>/.exec(m[1] ?? "")?.[1] ?? ""),
+      etag: unescapeXml(/<ETag>([\s\S]*?)<\/ETag>/.exec(m[1] ?? "")?.[1] ?? ""),
       sha256: /<ChecksumSHA256>([\s\S]*?)<\/ChecksumSHA256>/.exec(m[1] ?? "")?.[1],
     }));
     if (listed.length === 0) throw new S3Failure(400, "MalformedXML", "no parts");
@@ -743,7 +744,7 @@ export async function startVersionsLayer(
     sendXml(
       res,
       200,
-      `<CompleteMultipartUploadResult ${XMLNS}><Location>/${xmlEscape(bucket)}/${xmlEscape(key)}</Location><Bucket>${xmlEscape(bucket)}</Bucket><Key>${xmlEscape(key)}</Key><ETag>${xmlEscape(etag)}</ETag>${checksumXml}</CompleteMultipartUploadResult>`,
+      `<CompleteMultipartUploadResult ${XMLNS}><Location>/${escapeXml(bucket)}/${escapeXml(key)}</Location><Bucket>${escapeXml(bucket)}</Bucket><Key>${escapeXml(key)}</Key><ETag>${escapeXml(etag)}</ETag>${checksumXml}</CompleteMultipartUploadResult>`,
       versionHeader(state, version),
     );
   }
@@ -781,18 +782,18 @@ export async function startVersionsLayer(
     const body = page
       .map(({ key, version, latest }) =>
         version.deleteMarker
-          ? `<DeleteMarker><Key>${xmlEscape(key)}</Key><VersionId>${xmlEscape(version.versionId)}</VersionId><IsLatest>${latest}</IsLatest><LastModified>${version.lastModified.toISOString()}</LastModified></DeleteMarker>`
-          : `<Version><Key>${xmlEscape(key)}</Key><VersionId>${xmlEscape(version.versionId)}</VersionId><IsLatest>${latest}</IsLatest><LastModified>${version.lastModified.toISOString()}</LastModified><ETag>${xmlEscape(version.etag)}</ETag><Size>${version.size}</Size><StorageClass>${version.storageClass}</StorageClass>${version.checksum ? `<ChecksumAlgorithm>${version.checksum.algorithm}</ChecksumAlgorithm><ChecksumType>${version.checksum.type}</ChecksumType>` : ""}</Version>`,
+          ? `<DeleteMarker><Key>${escapeXml(key)}</Key><VersionId>${escapeXml(version.versionId)}</VersionId><IsLatest>${latest}</IsLatest><LastModified>${version.lastModified.toISOString()}</LastModified></DeleteMarker>`
+          : `<Version><Key>${escapeXml(key)}</Key><VersionId>${escapeXml(version.versionId)}</VersionId><IsLatest>${latest}</IsLatest><LastModified>${version.lastModified.toISOString()}</LastModified><ETag>${escapeXml(version.etag)}</ETag><Size>${version.size}</Size><StorageClass>${version.storageClass}</StorageClass>${version.checksum ? `<ChecksumAlgorithm>${version.checksum.algorithm}</ChecksumAlgorithm><ChecksumType>${version.checksum.type}</ChecksumType>` : ""}</Version>`,
       )
       .join("");
     const next =
       truncated && last
-        ? `<NextKeyMarker>${xmlEscape(last.key)}</NextKeyMarker><NextVersionIdMarker>${xmlEscape(last.version.versionId)}</NextVersionIdMarker>`
+        ? `<NextKeyMarker>${escapeXml(last.key)}</NextKeyMarker><NextVersionIdMarker>${escapeXml(last.version.versionId)}</NextVersionIdMarker>`
         : "";
     sendXml(
       res,
       200,
-      `<ListVersionsResult ${XMLNS}><Name>${xmlEscape(bucket)}</Name><Prefix>${xmlEscape(prefix)}</Prefix><KeyMarker>${xmlEscape(keyMarker)}</KeyMarker><VersionIdMarker>${xmlEscape(versionMarker)}</VersionIdMarker><MaxKeys>${maxKeys}</MaxKeys><IsTruncated>${truncated}</IsTruncated>${next}${body}</ListVersionsResult>`,
+      `<ListVersionsResult ${XMLNS}><Name>${escapeXml(bucket)}</Name><Prefix>${escapeXml(prefix)}</Prefix><KeyMarker>${escapeXml(keyMarker)}</KeyMarker><VersionIdMarker>${escapeXml(versionMarker)}</VersionIdMarker><MaxKeys>${maxKeys}</MaxKeys><IsTruncated>${truncated}</IsTruncated>${next}${body}</ListVersionsResult>`,
     );
   }
 
@@ -828,15 +829,15 @@ export async function startVersionsLayer(
     const body = page
       .map(({ key, version }) =>
         version
-          ? `<Contents><Key>${xmlEscape(key)}</Key><LastModified>${version.lastModified.toISOString()}</LastModified><ETag>${xmlEscape(version.etag)}</ETag><Size>${version.size}</Size><StorageClass>${version.storageClass}</StorageClass></Contents>`
-          : `<CommonPrefixes><Prefix>${xmlEscape(key)}</Prefix></CommonPrefixes>`,
+          ? `<Contents><Key>${escapeXml(key)}</Key><LastModified>${version.lastModified.toISOString()}</LastModified><ETag>${escapeXml(version.etag)}</ETag><Size>${version.size}</Size><StorageClass>${version.storageClass}</StorageClass></Contents>`
+          : `<CommonPrefixes><Prefix>${escapeXml(key)}</Prefix></CommonPrefixes>`,
       )
       .join("");
-    const next = truncated ? `<NextMarker>${xmlEscape(page.at(-1)!.key)}</NextMarker>` : "";
+    const next = truncated ? `<NextMarker>${escapeXml(page.at(-1)!.key)}</NextMarker>` : "";
     sendXml(
       res,
       200,
-      `<ListBucketResult ${XMLNS}><Name>${xmlEscape(bucket)}</Name><Prefix>${xmlEscape(prefix)}</Prefix><Marker>${xmlEscape(marker)}</Marker><MaxKeys>${maxKeys}</MaxKeys>${delimiter ? `<Delimiter>${xmlEscape(delimiter)}</Delimiter>` : ""}<IsTruncated>${truncated}</IsTruncated>${next}${body}</ListBucketResult>`,
+      `<ListBucketResult ${XMLNS}><Name>${escapeXml(bucket)}</Name><Prefix>${escapeXml(prefix)}</Prefix><Marker>${escapeXml(marker)}</Marker><MaxKeys>${maxKeys}</MaxKeys>${delimiter ? `<Delimiter>${escapeXml(delimiter)}</Delimiter>` : ""}<IsTruncated>${truncated}</IsTruncated>${next}${body}</ListBucketResult>`,
     );
   }
 
@@ -844,13 +845,13 @@ export async function startVersionsLayer(
     const body = [...state.uploads.entries()]
       .map(
         ([id, u]) =>
-          `<Upload><Key>${xmlEscape(u.key)}</Key><UploadId>${id}</UploadId><Initiated>${u.initiated.toISOString()}</Initiated><StorageClass>${u.storageClass}</StorageClass></Upload>`,
+          `<Upload><Key>${escapeXml(u.key)}</Key><UploadId>${id}</UploadId><Initiated>${u.initiated.toISOString()}</Initiated><StorageClass>${u.storageClass}</StorageClass></Upload>`,
       )
       .join("");
     sendXml(
       res,
       200,
-      `<ListMultipartUploadsResult ${XMLNS}><Bucket>${xmlEscape(bucket)}</Bucket><IsTruncated>false</IsTruncated>${body}</ListMultipartUploadsResult>`,
+      `<ListMultipartUploadsResult ${XMLNS}><Bucket>${escapeXml(bucket)}</Bucket><IsTruncated>false</IsTruncated>${body}</ListMultipartUploadsResult>`,
     );
   }
 
@@ -1072,28 +1073,11 @@ function sendError(res: http.ServerResponse, failure: S3Failure, head = false): 
   const headers = Object.fromEntries(Object.entries(failure.headers).filter(([k]) => k.startsWith("x-amz-")));
   const body = head
     ? ""
-    : `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${failure.code}</Code><Message>${xmlEscape(failure.message)}</Message>${extra.map(([k, v]) => `<${k}>${xmlEscape(v)}</${k}>`).join("")}<RequestId>fake</RequestId></Error>`;
+    : `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${failure.code}</Code><Message>${escapeXml(failure.message)}</Message>${extra.map(([k, v]) => `<${k}>${escapeXml(v)}</${k}>`).join("")}<RequestId>fake</RequestId></Error>`;
   res.writeHead(failure.status, {
     "content-type": "application/xml",
     "content-length": String(Buffer.byteLength(body)),
     ...headers,
   });
   res.end(body);
-}
-
-function xmlEscape(text: string): string {
-  return text
-    .replaceAll("&", "&amp;")
-    .replaceAll("<", "&lt;")
-    .replaceAll(">", "&gt;")
-    .replaceAll('"', "&quot;")
-    .replaceAll("'", "&apos;");
-}
-
-function xmlUnescape(text: string): string {
-  return text.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|amp|lt|gt|quot|apos);/g, (_, entity: string) => {
-    if (entity.startsWith("#x")) return String.fromCodePoint(Number.parseInt(entity.slice(2), 16));
-    if (entity.startsWith("#")) return String.fromCodePoint(Number.parseInt(entity.slice(1), 10));
-    return { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" }[entity] ?? "";
-  });
 }
