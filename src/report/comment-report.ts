@@ -23,7 +23,11 @@ export function renderReportComment(s: ReportStage): string {
   sections.push({
     name: LEFT_OUT_REPORT,
     text:
-      body.length > 0 ? body : `No report was written (${formatCount(s.counts.realisations)} realisations).`,
+      body.length > 0
+        ? body
+        : s.counts
+          ? `No report was written (${formatCount(s.counts.realisations)} realisations).`
+          : "No report was written for this run.",
     keep: 1,
   });
   sections.push({

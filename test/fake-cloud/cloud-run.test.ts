@@ -378,8 +378,8 @@ describe("the ECS path on the fake cloud", () => {
     cloud.crashWorkersRunning(undefined);
     expect(again.code).toBe(1);
     expect(JSON.parse(again.out)).toMatchObject({
+      state: "finished",
       deadLettered: 1,
-      unfinished: [],
       counts: { ok: 1, failedInfrastructure: 1 },
     });
   });
