@@ -82,6 +82,8 @@ describe("actions/watch on the real CLI and the fake cloud", () => {
     expect(comment!.body).toContain("### ⏳ modelfleet run: test / base");
     expect(comment!.body).toContain("0 of 3 realisations have a result");
     expect(comment!.body).toContain("the scheduled watch workflow takes over");
+    // What the plan the run started from expects it to cost.
+    expect(comment!.body).toMatch(/\| planned \| (< )?\$\d+\.\d\d \(3 realisations on up to 2 workers, /);
     const started = await runLink(cloud);
     expect(started).toMatchObject({
       pullRequest: 21,
@@ -118,6 +120,10 @@ describe("actions/watch on the real CLI and the fake cloud", () => {
     expect(body.split("\n")[0]).toBe("<!-- modelfleet:test/base -->");
     expect(body).toContain("## 🔴 modelfleet: test / base");
     expect(body).toContain("**3 realisations:** 3 ok");
+    // What its worker tasks cost, beside what was planned.
+    expect(body).toMatch(
+      /\*\*Cost:\*\* \*\*(< )?\$\d+\.\d\d\*\* \(.* on [1-9]\d* worker task\(s\); prices dated \d{4}-\d\d-\d\d\); planned (< )?\$\d+\.\d\d \(3 realisations/,
+    );
     expect(body).toContain("y_high");
     expect(body).toContain(`s3://${cloud.infra.bucket}/results/test/base/`);
     expect(body).toContain(

@@ -2,7 +2,6 @@
 import { resolve } from "node:path";
 import * as core from "@actions/core";
 import { SNSClient } from "@aws-sdk/client-sns";
-import { readPriceTable, shippedPriceTable } from "../../src/cost/price-table.ts";
 import { systemClock } from "../../src/engine/clock.ts";
 import { errorMessage } from "../../src/errors.ts";
 import { booleanInput, githubClient, input, numberInput } from "../../src/github/action-io.ts";
@@ -36,15 +35,13 @@ export async function run(): Promise<void> {
       env,
       reportDir: resolve(root, input("report-dir") || `.modelfleet/report/${name}`),
       artifactName: input("artifact-name") || `modelfleet-report-${name}`,
-      prices: pricesFile
-        ? [shippedPriceTable(), await readPriceTable(resolve(root, pricesFile))]
-        : [shippedPriceTable()],
       alertsCheckName: `modelfleet alerts: ${spec.project}/${spec.scenario}`,
     };
     const target: CliTarget = {
       cli: [process.execPath, resolve(root, input("cli") || "src/cli/bin.ts")],
       specFile,
       infraFile,
+      ...(pricesFile ? { pricesFile } : {}),
       cwd: root,
       log: (line) => core.info(line),
     };

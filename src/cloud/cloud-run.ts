@@ -34,6 +34,8 @@ import {
 import type { Launcher } from "./launcher.ts";
 import { type RunManifest, runManifestKey } from "./run-manifest.ts";
 import { judgeMessage, parseRunRecord, type RunRecord, runRecordKey } from "./run-record.ts";
+import type { WorkerTask } from "./run-set-status.ts";
+import { createTaskLedger, taskLedgerKey } from "./task-ledger.ts";
 import { WorkersFailingError } from "./worker-deaths.ts";
 import type { WorkerFleet } from "./worker-fleet.ts";
 import { maintainWorkers, type WorkerPoolEvent, type WorkerPoolSummary } from "./worker-pool.ts";
@@ -120,6 +122,8 @@ export interface CloudRunReport {
   readonly pool: WorkerPoolSummary;
   /** With services: each region's service as last seen. */
   readonly fleets: readonly FleetView[];
+  /** With services: the worker tasks the run has used so far. */
+  readonly tasks: readonly WorkerTask[];
   /** The queue as last seen. */
   readonly queue?: { readonly visible: number; readonly inFlight: number };
   readonly wallSeconds: number;
@@ -171,6 +175,7 @@ export async function runOnCloud(options: CloudRunOptions): Promise<CloudRunRepo
       const before = plan.published.get(p.id);
       return [p.id, p.key, before ? attemptOf(before) : null] as const;
     }),
+    ...(plan.medianWallSeconds === undefined ? {} : { medianWallSeconds: plan.medianWallSeconds }),
   };
   const manifestKey = runManifestKey(options.runSetKey, runId);
   await options.objects.putText(manifestKey, JSON.stringify(manifest));
@@ -225,6 +230,11 @@ export async function runOnCloud(options: CloudRunOptions): Promise<CloudRunRepo
     maxWorkers: options.maxWorkers,
     startedAt: started,
     clock,
+    ledger: createTaskLedger({
+      objects: options.objects,
+      key: taskLedgerKey(options.runSetKey, runId),
+      since: started,
+    }),
     ...(options.startGraceMs === undefined ? {} : { startGraceMs: options.startGraceMs }),
     ...(options.emptyQueueGraceMs === undefined ? {} : { emptyQueueGraceMs: options.emptyQueueGraceMs }),
     onEvent: (e) => {
@@ -342,6 +352,7 @@ export async function runOnCloud(options: CloudRunOptions): Promise<CloudRunRepo
     deadLettered: last?.deadLettered ?? 0,
     pool: poolSummary,
     fleets: last?.fleets ?? [],
+    tasks: last?.tasks ?? [],
     ...(last?.queue ? { queue: last.queue } : {}),
     wallSeconds: (clock.now() - started) / 1000,
     results,

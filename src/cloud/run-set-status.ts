@@ -4,6 +4,9 @@
 // One zod schema: the commands build their JSON to it, and the GitHub actions read it with it
 // (src/github/cli-state.ts), so the two cannot drift apart.
 import { z } from "zod";
+import type { CostEstimate } from "../cost/estimate.ts";
+import type { RunSetCost } from "../cost/run-set-cost.ts";
+import type { CostSpent } from "../cost/spent.ts";
 import type { AlertResult } from "../results/summary.ts";
 import type { RegionHealth } from "./fleet-plan.ts";
 import type { FleetView } from "./follow-run.ts";
@@ -57,14 +60,37 @@ const alertSchema = z.custom<AlertResult>(
   { message: "expected an alert (name, fired, message)" },
 );
 
+const hasNumbers = (v: unknown, keys: readonly string[]) =>
+  typeof v === "object" &&
+  v !== null &&
+  keys.every((k) => typeof (v as Record<string, unknown>)[k] === "number");
+
+/** What the run's worker tasks have cost so far, and the estimate from the plan it started
+ * from (src/cost/run-set-cost.ts). */
+const costSchema = z.object({
+  spent: z.custom<CostSpent>((v) => hasNumbers(v, ["tasks", "taskHours", "vcpuHours", "gbHours"]), {
+    message: "expected the cost spent (tasks, taskHours, vcpuHours, gbHours)",
+  }),
+  estimate: z
+    .custom<CostEstimate>((v) => hasNumbers(v, ["realisations", "workers", "wallSeconds", "taskHours"]), {
+      message: "expected a cost estimate (realisations, workers, wallSeconds, taskHours)",
+    })
+    .optional(),
+}) satisfies z.ZodType<RunSetCost>;
+
 const about = {
   project: z.string(),
   scenario: z.string(),
   /** What the command says to a person without --json. */
   text: z.string(),
 };
-/** Every state that names a run carries the worker tasks it has used so far. */
-const ofRun = { ...about, run: z.string(), tasks: z.array(workerTaskSchema).readonly() };
+/** Every state that names a run carries the worker tasks it has used so far and their cost. */
+const ofRun = {
+  ...about,
+  run: z.string(),
+  tasks: z.array(workerTaskSchema).readonly(),
+  cost: costSchema,
+};
 /** The reports written to S3: the counts, the alerts and where report.html is. */
 const reported = {
   counts: countsSchema,
@@ -131,6 +157,7 @@ export function runningStatus(args: {
   readonly run: string;
   readonly text: string;
   readonly tasks: readonly WorkerTask[];
+  readonly cost: RunSetCost;
   /** Realisations the run queued, and those of them with no result yet. */
   readonly queued: number;
   readonly pending: number;
@@ -144,6 +171,7 @@ export function runningStatus(args: {
     run: args.run,
     text: args.text,
     tasks: args.tasks,
+    cost: args.cost,
     queued: args.queued,
     pending: args.pending,
     queue: args.queue ? { visible: args.queue.visible, inFlight: args.queue.inFlight } : null,

@@ -9,18 +9,42 @@ export interface CliTarget {
   readonly cli: readonly string[];
   readonly specFile: string;
   readonly infraFile: string;
+  /** A prices file over the shipped table, for the cost in the status. */
+  readonly pricesFile?: string;
   readonly cwd: string;
   /** Each line the command writes to stderr (what it tells a person). */
   readonly log?: (line: string) => void;
 }
 
 export function watchOnce(t: CliTarget): Promise<RunSetStatus> {
-  return runCli(t, ["watch", t.specFile, "--executor", "ecs", "--infra", t.infraFile, "--once", "--json"]);
+  return runCli(t, [
+    "watch",
+    t.specFile,
+    "--executor",
+    "ecs",
+    "--infra",
+    t.infraFile,
+    "--once",
+    "--json",
+    ...prices(t),
+  ]);
 }
+
+const prices = (t: CliTarget) => (t.pricesFile ? ["--prices", t.pricesFile] : []);
 
 /** Starts the run set; resolves once it is queued and the workers' services are set. */
 export function startRun(t: CliTarget, options: { image?: string; ids?: string }): Promise<RunSetStatus> {
-  const args = ["run", t.specFile, "--executor", "ecs", "--infra", t.infraFile, "--detach", "--json"];
+  const args = [
+    "run",
+    t.specFile,
+    "--executor",
+    "ecs",
+    "--infra",
+    t.infraFile,
+    "--detach",
+    "--json",
+    ...prices(t),
+  ];
   if (options.image) args.push("--image", options.image);
   if (options.ids) args.push("--ids", options.ids);
   return runCli(t, args);

@@ -14,7 +14,13 @@ function steppingClock(start = Date.parse("2026-03-14T09:00:00Z")): Clock {
   };
 }
 
-const about = { project: "demo", scenario: "base", run: "r1", tasks: [] };
+const about = {
+  project: "demo",
+  scenario: "base",
+  run: "r1",
+  tasks: [],
+  cost: { spent: { tasks: 0, taskHours: 0, vcpuHours: 0, gbHours: 0, cost: 0, prices: undefined } },
+};
 const running = (done: number): Running => ({
   state: "running",
   ...about,

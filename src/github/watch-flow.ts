@@ -7,12 +7,17 @@
 import { readFile } from "node:fs/promises";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import { parseRunRecord, RUN_RECORD_FILE } from "../cloud/run-record.ts";
-import { type PriceTable, pricesFor } from "../cost/price-table.ts";
-import { costSpent } from "../cost/spent.ts";
+import type { RunSetCost } from "../cost/run-set-cost.ts";
 import type { Clock } from "../engine/clock.ts";
 import { renderComment } from "../report/comment.ts";
 import { s3ConsoleUrl } from "../report/comment-parts.ts";
-import type { CommentLinks, CommentStage, ProgressSample, ReportStage } from "../report/comment-stage.ts";
+import type {
+  CommentLinks,
+  CommentStage,
+  ProgressSample,
+  ProgressStage,
+  ReportStage,
+} from "../report/comment-stage.ts";
 import { commentMarker } from "../report/markdown.ts";
 import type { ProjectSpec } from "../spec/schema.ts";
 import type { ResultStore, RunSetRef } from "../store/result-store.ts";
@@ -47,7 +52,6 @@ export interface WatchSettings {
   /** Where the report files go, for the workflow's artifact. */
   readonly reportDir: string;
   readonly artifactName: string;
-  readonly prices: readonly PriceTable[];
   readonly alertsCheckName: string;
 }
 
@@ -139,7 +143,6 @@ export async function watchRunSet(s: WatchSettings, d: WatchDeps): Promise<Watch
     d.log(`${label}: comment ${done.action} (${done.comment.url})`);
     return done.comment.url;
   };
-  const prices = pricesFor(s.spec.cloud.region, s.prices);
   const progressStage = (
     state: Running,
     history: readonly ProgressSample[],
@@ -157,7 +160,7 @@ export async function watchRunSet(s: WatchSettings, d: WatchDeps): Promise<Watch
     startedAt,
     updatedAt: new Date(d.clock.now()).toISOString(),
     history,
-    ...(state.tasks.length > 0 ? { spent: costSpent(state.tasks, prices, new Date(d.clock.now())) } : {}),
+    ...costFigures(state.cost),
     ...(handedOver ? { handedOver } : {}),
     links,
   });
@@ -207,10 +210,8 @@ export async function watchRunSet(s: WatchSettings, d: WatchDeps): Promise<Watch
     markdown: report.markdown ?? "",
     ...(reported ? { counts: report.summary?.counts ?? reported.counts } : {}),
     alerts,
-    spent:
-      state.tasks.length > 0
-        ? costSpent(state.tasks, prices, new Date(d.clock.now()))
-        : { unknown: "no worker task of the run was seen" },
+    spent: state.tasks.length > 0 ? state.cost.spent : { unknown: "no worker task of the run was seen" },
+    ...(state.cost.estimate ? { estimate: state.cost.estimate } : {}),
     ...(state.state !== "finished" ? { ended: { state: state.state, text: state.text } } : {}),
     links: { ...links, ...(report.files.length > 0 ? { artifact: s.artifactName } : {}) },
   };
@@ -240,6 +241,14 @@ export async function watchRunSet(s: WatchSettings, d: WatchDeps): Promise<Watch
     ...(commentUrl ? { commentUrl } : {}),
     firedAlerts,
     reportFiles: report.files,
+  };
+}
+
+/** The cost the progress shows: spent once a worker task was seen, and what was planned. */
+function costFigures(cost: RunSetCost): Pick<ProgressStage, "spent" | "estimate"> {
+  return {
+    ...(cost.spent.tasks > 0 ? { spent: cost.spent } : {}),
+    ...(cost.estimate ? { estimate: cost.estimate } : {}),
   };
 }
 

@@ -104,6 +104,8 @@ export interface ProgressStage {
   readonly history: readonly ProgressSample[];
   /** Cost so far, when the run's JSON lists its worker tasks. */
   readonly spent?: CostSpent;
+  /** The estimate of the plan the run started from: what was planned. */
+  readonly estimate?: CostEstimate;
   /** Set when this job stops following and a later one takes over. */
   readonly handedOver?: string;
   readonly links?: CommentLinks;
@@ -120,6 +122,8 @@ export interface ReportStage {
   readonly alerts: readonly AlertResult[];
   /** What it cost, from the worker tasks' start and stop times; a reason when not known. */
   readonly spent: CostSpent | { readonly unknown: string };
+  /** The estimate of the plan the run started from: what was planned. */
+  readonly estimate?: CostEstimate;
   /** How the run ended when it did not finish: stopped, given up, realisations lost. */
   readonly ended?: { readonly state: string; readonly text: string };
   readonly links?: CommentLinks;

@@ -49,6 +49,11 @@ alerts:
       ],
     });
     expect(started.text).toContain("test/base: the run set is started: 3 realisation(s) queued");
+    // What the plan expects it to cost, and nothing spent before a worker starts.
+    expect(started.state === "running" && started.cost).toMatchObject({
+      estimate: { realisations: 3, workers: 3, prices: { region: HOME } },
+      spent: { tasks: 0 },
+    });
     // The client has exited: the services run the run set.
     expect(cloud.service(HOME).desired).toBe(2);
 
@@ -76,9 +81,20 @@ alerts:
       expect.objectContaining({ name: "y_high", fired: true, message: "y: max is 6, above 5" }),
     ]);
 
+    // Its worker tasks, each with what Fargate bills, and their cost beside the plan's.
+    expect(finished.tasks.length).toBeGreaterThan(0);
+    for (const task of finished.tasks) {
+      expect(task).toMatchObject({ region: HOME, cpu: 1, memoryGb: 2, diskGb: 21, capacity: "FARGATE_SPOT" });
+    }
+    expect(finished.cost.spent).toMatchObject({ tasks: finished.tasks.length, prices: { region: HOME } });
+    expect(finished.cost.spent.cost).toBeGreaterThan(0);
+    expect(finished.cost.estimate).toMatchObject({ realisations: 3 });
+
     // A later look says the same from what the run set's folder holds.
     const again = await watchOnce(target);
     expect(again).toMatchObject({ state: "finished", counts: finished.counts, alerts: finished.alerts });
+    if (again.state !== "finished") throw new Error("not finished");
+    expect(again.tasks.map((t) => t.id).sort()).toEqual(finished.tasks.map((t) => t.id).sort());
     expect(again.text).toMatch(/finished .*: its reports are written; nothing to follow$/);
   });
 

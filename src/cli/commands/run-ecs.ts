@@ -3,13 +3,15 @@
 // Ctrl-C (or SIGTERM) the client ends and the workers finish what is queued (with services,
 // AWS keeps them running and `modelfleet watch` finishes the run set); `modelfleet stop` stops
 // them.
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { cloudPieces, readInfrastructureOutputs } from "../../cloud/aws-wiring.ts";
 import { type InfrastructureOutputs, serviceRegions } from "../../cloud/cloud-config.ts";
 import { type CloudRunEvent, type CloudRunReport, runOnCloud } from "../../cloud/cloud-run.ts";
 import { finishRunSet, partyOf } from "../../cloud/end-run-set.ts";
-import { type RunSetStatus, runningStatus } from "../../cloud/run-set-status.ts";
+import { type RunSetStatus, runningStatus, type WorkerTask } from "../../cloud/run-set-status.ts";
 import { WorkersFailingError } from "../../cloud/worker-deaths.ts";
+import { type PriceTable, priceTablesFor } from "../../cost/price-table.ts";
+import { type RunSetCost, runSetCost } from "../../cost/run-set-cost.ts";
 import { type Clock, systemClock } from "../../engine/clock.ts";
 import { UserError } from "../../errors.ts";
 import type { IdSelection } from "../../params/id-selection.ts";
@@ -35,6 +37,8 @@ export interface EcsRunOptions {
   readonly force?: boolean;
   /** Exit once the run set is started (services only): `watch` follows and finishes it. */
   readonly detach?: boolean;
+  /** A prices file over the shipped table, for the cost the JSON status carries. */
+  readonly pricesFile?: string;
   readonly clock?: Clock;
   readonly pollMs?: number;
   readonly poolPollMs?: number;
@@ -45,6 +49,8 @@ export interface EcsRunSet {
   readonly resolved: ResolvedSpec;
   readonly infra: InfrastructureOutputs;
   readonly pieces: ReturnType<typeof cloudPieces>;
+  /** The Fargate prices the run set's cost is figured at. */
+  readonly prices: readonly PriceTable[];
   readonly label: string;
   /** The run set's folder in the bucket. */
   readonly runSetKey: string;
@@ -64,7 +70,12 @@ export async function defaultInfraFile(specFile: string): Promise<string> {
 }
 
 export async function loadEcsRunSet(
-  options: { readonly specFile: string; readonly infraFile: string; readonly clock?: Clock },
+  options: {
+    readonly specFile: string;
+    readonly infraFile: string;
+    readonly pricesFile?: string;
+    readonly clock?: Clock;
+  },
   io: CliIO,
 ): Promise<EcsRunSet> {
   const resolved = await loadSpec(options.specFile);
@@ -100,10 +111,15 @@ export async function loadEcsRunSet(
     ...(options.clock ? { clock: options.clock } : {}),
   });
   const target = `${options.specFile} --executor ecs --infra ${options.infraFile}`;
+  const prices = await priceTablesFor({
+    file: options.pricesFile === undefined ? undefined : resolve(io.cwd, options.pricesFile),
+    projectDir: dirname(resolve(io.cwd, options.specFile)),
+  });
   return {
     resolved,
     infra,
     pieces,
+    prices,
     label: `${resolved.spec.project}/${resolved.spec.scenario}`,
     runSetKey: pieces.store.runSetKey({ project: resolved.spec.project, scenario: resolved.spec.scenario }),
     commands: {
@@ -225,7 +241,11 @@ export async function runOnEcs(options: EcsRunOptions, io: CliIO): Promise<numbe
         project: resolved.spec.project,
         scenario: resolved.spec.scenario,
         run: report.runId,
-        tasks: [],
+        ...costOfRun(runSet, {
+          plan: planOf(report),
+          tasks: report.tasks,
+          now: (options.clock ?? systemClock).now(),
+        }),
         counts: c,
         alerts: aggregated.summary.alerts,
         report: `${aggregated.location}/report.html`,
@@ -291,6 +311,34 @@ export async function runOnEcs(options: EcsRunOptions, io: CliIO): Promise<numbe
   }
 }
 
+/** The worker tasks a run has used and their cost, as every status that names a run carries
+ * them: spent so far (to `now`, or to the run's end), and the estimate of the plan it started
+ * from. */
+export function costOfRun(
+  runSet: EcsRunSet,
+  args: {
+    readonly plan: { readonly queued: number; readonly medianWallSeconds: number | undefined } | undefined;
+    readonly tasks: readonly WorkerTask[];
+    readonly now: number;
+  },
+): { tasks: readonly WorkerTask[]; cost: RunSetCost } {
+  return {
+    tasks: args.tasks,
+    cost: runSetCost({
+      spec: runSet.resolved.spec,
+      plan: args.plan,
+      tasks: args.tasks,
+      tables: runSet.prices,
+      now: new Date(args.now),
+    }),
+  };
+}
+
+const planOf = (report: CloudRunReport) => ({
+  queued: report.plan.toRun.length,
+  medianWallSeconds: report.plan.medianWallSeconds,
+});
+
 /** A run set started with --detach: what runs it now, and what finishes it. */
 function detached(args: { report: CloudRunReport; runSet: EcsRunSet; json: boolean }, io: CliIO): number {
   const { report, runSet } = args;
@@ -311,7 +359,7 @@ function detached(args: { report: CloudRunReport; runSet: EcsRunSet; json: boole
           scenario: report.plan.runSet.scenario,
           run: report.runId,
           text: lines.join("\n"),
-          tasks: [],
+          ...costOfRun(runSet, { plan: planOf(report), tasks: report.tasks, now: Date.now() }),
           queued,
           pending: report.pending,
           queue: report.queue,
@@ -385,7 +433,7 @@ function endEarly(
       scenario: report.plan.runSet.scenario,
       run: report.runId,
       text: lines.join("\n"),
-      tasks: [],
+      ...costOfRun(runSet, { plan: planOf(report), tasks: report.tasks, now: Date.now() }),
     };
     const status: RunSetStatus = report.replacedBy?.stopped
       ? { state: "stopped", ...ofRun }

@@ -41,6 +41,8 @@ options:
   --force            with ecs: take the run lock over from another run (check that it has ended)
   --detach           with ecs and the workers' services: exit once the run set is started;
                      \`modelfleet watch\` follows and finishes it
+  --prices FILE      with ecs and --json: a prices file over src/cost/fargate-prices.json for
+                     the cost (projects/<project>/fargate-prices.json overrides both)
 
 Exit codes: 0 every realisation has a result (some may be model failures); 1 infrastructure
 failures remain, results could not be published, or a problem with the project file; 2 bad
@@ -66,6 +68,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
       poll: { type: "string" },
       force: { type: "boolean" },
       detach: { type: "boolean" },
+      prices: { type: "string" },
     },
     USAGE,
   );
@@ -107,6 +110,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
           ...(poll !== undefined ? { pollMs: poll * 1000, poolPollMs: poll * 1000 } : {}),
           ...(o.force ? { force: true } : {}),
           ...(o.detach ? { detach: true } : {}),
+          ...(o.prices ? { pricesFile: o.prices } : {}),
           stop: stop.signal,
         },
         io,

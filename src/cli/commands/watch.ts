@@ -9,7 +9,8 @@ import { finishRunSet, giveUpRunSet, partyOf } from "../../cloud/end-run-set.ts"
 import { createRunFollower, type FollowStep } from "../../cloud/follow-run.ts";
 import { parseRunManifest } from "../../cloud/run-manifest.ts";
 import { parseRunRecord, type RunRecord, runRecordKey } from "../../cloud/run-record.ts";
-import { type RunSetStatus, runningStatus } from "../../cloud/run-set-status.ts";
+import { type RunSetStatus, runningStatus, type WorkerTask } from "../../cloud/run-set-status.ts";
+import { createTaskLedger, taskLedgerKey } from "../../cloud/task-ledger.ts";
 import { WorkersFailingError } from "../../cloud/worker-deaths.ts";
 import { systemClock } from "../../engine/clock.ts";
 import { UserError } from "../../errors.ts";
@@ -17,7 +18,7 @@ import type { RunSetSummary } from "../../results/summary.ts";
 import type { ResultStore, RunSetRef } from "../../store/result-store.ts";
 import { durationOption, parseCommandArgs, singleArgument } from "../args.ts";
 import type { CliIO } from "../io.ts";
-import { defaultInfraFile, describeFleetEvent, type EcsRunSet, loadEcsRunSet } from "./run-ecs.ts";
+import { costOfRun, defaultInfraFile, describeFleetEvent, type EcsRunSet, loadEcsRunSet } from "./run-ecs.ts";
 import { fleetLines } from "./status-ecs.ts";
 
 const USAGE = `usage: modelfleet watch <project.yaml> --executor ecs [options]
@@ -50,6 +51,7 @@ export async function watchCommand(args: string[], io: CliIO): Promise<number> {
       once: { type: "boolean" },
       every: { type: "string" },
       json: { type: "boolean" },
+      prices: { type: "string" },
     },
     USAGE,
   );
@@ -63,7 +65,11 @@ export async function watchCommand(args: string[], io: CliIO): Promise<number> {
   }
   const every = durationOption("watch", "every", o.every, 30, "30s");
   const runSet = await loadEcsRunSet(
-    { specFile, infraFile: o.infra ?? (await defaultInfraFile(specFile)) },
+    {
+      specFile,
+      infraFile: o.infra ?? (await defaultInfraFile(specFile)),
+      ...(o.prices ? { pricesFile: o.prices } : {}),
+    },
     io,
   );
   return watchRunSet(
@@ -100,18 +106,36 @@ async function watchRunSet(
     });
     return 0;
   }
-  const ofRun = { ...ref, run: record.run, tasks: [] };
+  const manifestText = record.manifest ? await pieces.objects.getTextIfExists(record.manifest) : undefined;
+  const manifest = manifestText === undefined ? undefined : parseRunManifest(manifestText);
+  const ledger = createTaskLedger({
+    objects: pieces.objects,
+    key: taskLedgerKey(runSetKey, record.run),
+    since: Date.parse(record.started.at) || 0,
+  });
+  const plan = manifest && { queued: manifest.queued.length, medianWallSeconds: manifest.medianWallSeconds };
+  // A run that has ended is billed up to its end; one that goes on, up to now.
+  const endedAt = record.stopped?.at ?? record.failed?.at ?? record.finished?.at;
+  const ofRun = async (tasks?: readonly WorkerTask[]) => ({
+    ...ref,
+    run: record.run,
+    ...costOfRun(runSet, {
+      plan,
+      tasks: tasks ?? (await ledger.known()),
+      now: endedAt ? Date.parse(endedAt) : clock.now(),
+    }),
+  });
   const settled = settledState(record);
   if (settled) {
     if (settled.state !== "finished") {
-      say({ state: settled.state, ...ofRun, text: settled.text });
+      say({ state: settled.state, ...(await ofRun()), text: settled.text });
       return settled.code;
     }
     const summary = await readSummary(pieces.store, ref);
     if (summary) {
       say({
         state: "finished",
-        ...ofRun,
+        ...(await ofRun()),
         text: settled.text,
         counts: summary.counts,
         alerts: summary.alerts,
@@ -121,12 +145,10 @@ async function watchRunSet(
     }
     // Finished, but its reports are gone: they are written again below.
   }
-  const manifestText = record.manifest ? await pieces.objects.getTextIfExists(record.manifest) : undefined;
-  const manifest = manifestText === undefined ? undefined : parseRunManifest(manifestText);
   if (!manifest) {
     say({
       state: "unknown",
-      ...ofRun,
+      ...(await ofRun()),
       text: `the run started ${record.started.at} left no list of what it queued; \`${commands.status}\` shows where it stands`,
     });
     return 0;
@@ -145,6 +167,7 @@ async function watchRunSet(
     maxWorkers,
     startedAt: Date.parse(record.started.at) || clock.now(),
     clock,
+    ledger,
     onEvent: (e) => {
       if (options.json || e.type === "finished" || e.type === "queue") return;
       const line = describeFleetEvent(e as Extract<CloudRunEvent, { type: "fleet" }>["event"]);
@@ -169,6 +192,7 @@ async function watchRunSet(
   for (;;) {
     const step = await follower.step();
     const total = manifest.queued.length;
+    const ofStep = await ofRun(step.tasks);
     if (step.pending.size === 0 || step.unfinished) {
       const finished = await finish(step.pending.size === 0);
       for (const problem of finished.scaleProblems)
@@ -179,7 +203,7 @@ async function watchRunSet(
       if (step.unfinished) {
         say({
           state: "lost",
-          ...ofRun,
+          ...ofStep,
           ...reported,
           unfinished: step.unfinished,
           text: `${step.unfinished.length} realisation(s) have neither a message on the queue nor a result: ${listIds(step.unfinished)}. \`${commands.run}\` queues them again.\n  report: ${reported.report}`,
@@ -188,7 +212,7 @@ async function watchRunSet(
       }
       say({
         state: "finished",
-        ...ofRun,
+        ...ofStep,
         ...reported,
         text: `every one of the ${total} realisation(s) the run queued has a result: ${c.ok} ok, ${c.failedModel} model failures, ${c.failedInfrastructure} infrastructure failures; the workers are set to zero\n  report: ${reported.report}`,
       });
@@ -199,7 +223,7 @@ async function watchRunSet(
       if (step.replacedBy.run === record.run) return watchRunSet(options, io);
       say({
         state: "replaced",
-        ...ofRun,
+        ...ofStep,
         text: `another run (started ${step.replacedBy.started.at} by \`${step.replacedBy.started.command}\`) has replaced the one followed; watch again to follow it`,
       });
       return 0;
@@ -225,14 +249,14 @@ async function watchRunSet(
       });
       say({
         state: "failed",
-        ...ofRun,
+        ...ofStep,
         text: `${error.message}\nRemoved ${given.removed} queued realisation(s); once the cause is fixed, \`${commands.run}\` queues what has no result.`,
       });
       return 1;
     }
     say(
       runningStatus({
-        ...ofRun,
+        ...ofStep,
         text: progressText(step, total),
         queued: total,
         pending: step.pending.size,
