@@ -4,7 +4,6 @@
 // fail a check on fired alerts and tell the project's SNS topic. The comment's id and the
 // progress seen go beside the run set's results (run-link.ts), so a job killed at any point
 // is carried on by the next one.
-import { readFile } from "node:fs/promises";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import { parseRunRecord, RUN_RECORD_FILE } from "../cloud/run-record.ts";
 import type { RunSetCost } from "../cost/run-set-cost.ts";
@@ -256,24 +255,4 @@ function costFigures(cost: RunSetCost): Pick<ProgressStage, "spent" | "estimate"
 async function currentRunId(store: ResultStore, runSet: RunSetRef): Promise<string | undefined> {
   const bytes = await store.getRunSetFile(runSet, RUN_RECORD_FILE);
   return bytes === undefined ? undefined : parseRunRecord(Buffer.from(bytes).toString("utf8"))?.run;
-}
-
-/** The infrastructure outputs file's fields the watch needs, alertsTopicArn included. */
-export async function readWatchInfra(file: string): Promise<WatchSettings["infra"]> {
-  let o: Record<string, unknown>;
-  try {
-    o = JSON.parse(await readFile(file, "utf8")) as Record<string, unknown>;
-  } catch (e) {
-    throw new Error(
-      `${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "infrastructure outputs not found; apply the infrastructure and write the outputs first" : `not valid JSON (${(e as Error).message})`}`,
-    );
-  }
-  for (const k of ["region", "bucket"] as const)
-    if (typeof o[k] !== "string" || o[k] === "") throw new Error(`${file}: missing \`${k}\` (a string)`);
-  return {
-    region: o["region"] as string,
-    bucket: o["bucket"] as string,
-    ...(typeof o["prefix"] === "string" ? { prefix: o["prefix"] } : {}),
-    ...(typeof o["alertsTopicArn"] === "string" ? { alertsTopicArn: o["alertsTopicArn"] } : {}),
-  };
 }
