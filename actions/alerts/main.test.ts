@@ -19,6 +19,21 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
+/** The demo repository whose project names someone to tell of alerts, with a run set's summary. */
+async function repositoryTellingOps(): Promise<string> {
+  const own = await demoRepository();
+  const spec = join(own, "projects/demo/base.yaml");
+  await writeFile(
+    spec,
+    (await readFile(spec, "utf8")).replace(
+      "cloud: { region: us-east-1, max_workers: 50 }",
+      "cloud: { region: us-east-1, max_workers: 50, alerts_to: [ops@example.com] }",
+    ),
+  );
+  await writeFile(join(own, "summary.json"), JSON.stringify(buildSummary().summary));
+  return own;
+}
+
 describe("actions/alerts", () => {
   it("fails a check and the step when an alert fired", async () => {
     await writeFile(join(repo, "summary.json"), JSON.stringify(buildSummary().summary));
@@ -37,16 +52,7 @@ describe("actions/alerts", () => {
   });
 
   it("sends the fired alerts to the topic named in the scenario's infrastructure outputs, with no input to fill in", async () => {
-    const own = await demoRepository();
-    const spec = join(own, "projects/demo/base.yaml");
-    await writeFile(
-      spec,
-      (await readFile(spec, "utf8")).replace(
-        "cloud: { region: us-east-1, max_workers: 50 }",
-        "cloud: { region: us-east-1, max_workers: 50, alerts_to: [ops@example.com] }",
-      ),
-    );
-    await writeFile(join(own, "summary.json"), JSON.stringify(buildSummary().summary));
+    const own = await repositoryTellingOps();
     const topic = "arn:aws:sns:us-east-1:123456789012:modelfleet-demo-alerts";
     await mkdir(join(own, ".modelfleet/infra"), { recursive: true });
     await writeFile(
@@ -100,16 +106,7 @@ describe("actions/alerts", () => {
   });
 
   it("says why nothing went to SNS when the scenario's infrastructure outputs are not there", async () => {
-    const own = await demoRepository();
-    const spec = join(own, "projects/demo/base.yaml");
-    await writeFile(
-      spec,
-      (await readFile(spec, "utf8")).replace(
-        "cloud: { region: us-east-1, max_workers: 50 }",
-        "cloud: { region: us-east-1, max_workers: 50, alerts_to: [ops@example.com] }",
-      ),
-    );
-    await writeFile(join(own, "summary.json"), JSON.stringify(buildSummary().summary));
+    const own = await repositoryTellingOps();
     const run = await runAction("alerts", {
       workspace: own,
       inputs: { spec: "projects/demo/base.yaml", summary: "summary.json", token: "t0ken" },
