@@ -10,7 +10,8 @@
 //   since its last result end the run (the caller scales to zero and says why);
 // - regions that cannot start workers (stuck), and each region's desired count: raised to its
 //   share, lowered as work runs out (fleet-plan.ts);
-// - realisations with neither a message on the queue nor a result for a while (lost).
+// - realisations with neither a message on the queue nor a result for a while (lost);
+// - the worker tasks the run has used, for its cost (task-ledger.ts).
 
 import pLimit from "p-limit";
 import type { Clock } from "../engine/clock.ts";
@@ -23,6 +24,8 @@ import type { WorkMessage } from "./cloud-config.ts";
 import { judgeRegion, planDesiredCounts, type RegionHealth } from "./fleet-plan.ts";
 import { answers, type RunManifest } from "./run-manifest.ts";
 import { judgeMessage, type MessageRun, parseRunRecord, type RunRecord } from "./run-record.ts";
+import type { WorkerTask } from "./run-set-status.ts";
+import type { TaskLedger } from "./task-ledger.ts";
 import { type CrashLoop, judgeCrashLoop } from "./worker-deaths.ts";
 import type { FleetState, WorkerFleet } from "./worker-fleet.ts";
 
@@ -62,6 +65,8 @@ export interface FollowOptions {
   /** How long the queue may hold no message while realisations have no result before they
    * count as lost (default 3 min: SQS's counts lag by a minute or so). */
   readonly emptyQueueGraceMs?: number;
+  /** Where the run's worker tasks are kept; without it a step gives only those ECS lists now. */
+  readonly ledger?: TaskLedger;
   readonly onEvent?: (event: FollowEvent) => void;
 }
 
@@ -82,6 +87,8 @@ export interface FollowStep {
   readonly unfinished?: readonly string[];
   readonly queue?: { readonly visible: number; readonly inFlight: number };
   readonly fleets: readonly FleetView[];
+  /** The worker tasks the run has used so far (services only). */
+  readonly tasks: readonly WorkerTask[];
 }
 
 export interface RunFollower {
@@ -202,10 +209,20 @@ export function createRunFollower(options: FollowOptions): RunFollower {
     return states.filter((s): s is FleetState => s !== undefined);
   };
 
+  const noteTasks = async (states: readonly FleetState[]) => {
+    const seen = states.flatMap((s) => s.tasks);
+    return options.ledger ? options.ledger.note(seen) : seen;
+  };
+  const knownTasks = async () => (options.ledger ? options.ledger.known() : []);
+
   const step = async (): Promise<FollowStep> => {
     await collect();
-    const base = { pending, published, deadLettered };
-    if (pending.size === 0) return { ...base, fleets: [] };
+    const counts = { pending, published, deadLettered };
+    if (pending.size === 0) {
+      // The last look at the workers: their stops so far, for the run's cost.
+      return { ...counts, fleets: [], tasks: await noteTasks(await readFleets()) };
+    }
+    const base = { ...counts, tasks: await knownTasks() };
 
     const text = await options.readRecord();
     const record = text === undefined ? undefined : parseRunRecord(text);
@@ -227,6 +244,7 @@ export function createRunFollower(options: FollowOptions): RunFollower {
 
     const states = await readFleets();
     lastStates = new Map(states.map((s) => [s.region, s]));
+    base.tasks = await noteTasks(states);
     const crashLoop = judgeCrashLoop({
       stopped: states.flatMap((s) => s.stopped),
       since: Math.max(options.startedAt, lastResultAt),
