@@ -1,6 +1,7 @@
 // The project/scenario file's schema: the one definition of what a spec may say. The
 // JSON Schema for editors (projects/project.schema.json) is generated from it.
 import { z } from "zod";
+import { calibrationSchema, observationsSchema } from "./calibration-schema.ts";
 import { durationLimitProblem, parseDuration } from "./duration.ts";
 
 const slug = z
@@ -531,6 +532,8 @@ export const projectSpecSchema = z
     retries: retriesSchema.default({ infrastructure: 3, model: 0 }),
     slow_runs: slowRunsSchema.optional(),
     alerts: z.array(alertSchema).default([]),
+    observations: observationsSchema.optional(),
+    calibration: calibrationSchema.optional(),
     report: reportSchema.default({
       quantiles: [0.1, 0.5, 0.9],
       key_observations: [],
