@@ -117,7 +117,7 @@ export async function calibrate(input: CalibrationInput): Promise<CalibrationRes
     maxSingular: settings.max_singular ?? Math.min(space.adjustable.length, counted.length),
   };
   const names = input.prior.map((p) => p.real);
-  const noise = targetsWithNoise(targets, names, settings, 1, "noise");
+  const noise = observationsPlusNoise(targets, names, settings);
   const records: IterationRecord[] = [];
   let totalRuns = 0;
   const allDropped: Dropped[] = [];
@@ -425,6 +425,15 @@ function numericMatrix(space: ParameterSpace, e: Pick<Ensemble, "reals" | "param
       return space.adjustable.map((p) => toNumeric(p, values.get(p.name)!));
     }),
   );
+}
+
+/** The observations plus noise each realisation matches (`<case>.obs+noise.csv`). */
+export function observationsPlusNoise(
+  targets: readonly ObservationTarget[],
+  reals: readonly string[],
+  settings: Pick<CalibrationSpec, "noise" | "seed">,
+): Map<string, Record<string, number>> {
+  return targetsWithNoise(targets, reals, settings, 1, "noise");
 }
 
 /** Each realisation's targets: the observations plus noise of variance α σ² (no noise when
