@@ -5,6 +5,7 @@
 import { copyFile, mkdir } from "node:fs/promises";
 import { dirname, relative, resolve } from "node:path";
 import { CalibrationStopped, localEvaluator } from "../../calibrate/local-evaluator.ts";
+import { runPestppLocal } from "../../calibrate/pestpp/pestpp-local.ts";
 import {
   type CalibrationOverrides,
   type CalibrationSetup,
@@ -127,10 +128,18 @@ export async function calibrateCommand(args: string[], io: CliIO): Promise<numbe
       totalRuns: number;
       iterations: number;
     };
-    if (engine === "pestpp-ies" || executor === "ecs") {
-      throw new UserError("calibrate: --engine pestpp-ies and --executor ecs are wired below", {
-        exitCode: 2,
+    if (engine === "pestpp-ies" && executor === "local") {
+      run = await runPestppLocal({
+        setup,
+        ...(o.results ? { resultsRoot: o.results } : {}),
+        ...(o["work-dir"] ? { workRoot: o["work-dir"] } : {}),
+        agents: agents ?? defaultWorkers(),
+        command,
+        stop: stop.signal,
+        onLine: (line) => io.err(`${label}: pestpp-ies: ${line}`),
       });
+    } else if (executor === "ecs") {
+      throw new UserError("calibrate: --executor ecs is not wired yet", { exitCode: 2 });
     } else {
       const calibration = await runCalibration({
         setup,
