@@ -41,6 +41,9 @@ export interface FakeTask {
   readonly overrides: Array<{ name?: string; value?: string }>;
   readonly startedBy: string | undefined;
   readonly workRoot: string;
+  /** Its private IPv4 address: a loopback address of its own (127.0.0.N), so tasks reach each
+   * other by address as awsvpc tasks in one VPC do. */
+  readonly address: string;
   output: string;
   exitCode: number | null;
   signal: string | null;
@@ -190,6 +193,7 @@ export async function startFakeEcs(options: FakeEcsOptions): Promise<FakeEcs> {
       overrides: args.overrides,
       startedBy: args.startedBy,
       workRoot,
+      address: `127.0.${Math.floor(n / 250)}.${(n % 250) + 2}`,
       output: "",
       exitCode: null,
       signal: null,
@@ -228,6 +232,12 @@ export async function startFakeEcs(options: FakeEcsOptions): Promise<FakeEcs> {
       startedBy: t.startedBy ?? (t.service ? `ecs-svc/${t.service}` : undefined),
       ...(t.service ? { group: `service:${t.service}` } : {}),
       overrides: { containerOverrides: [{ name: "agent", environment: t.overrides }] },
+      attachments: [
+        {
+          type: "ElasticNetworkInterface",
+          details: stopped ? [] : [{ name: "privateIPv4Address", value: t.address }],
+        },
+      ],
       lastStatus: stopped ? "STOPPED" : t.stopReason !== undefined ? "STOPPING" : "RUNNING",
       desiredStatus: stopped || t.stopReason !== undefined ? "STOPPED" : "RUNNING",
       ...(stopped

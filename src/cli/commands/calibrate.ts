@@ -5,6 +5,7 @@
 import { copyFile, mkdir } from "node:fs/promises";
 import { dirname, relative, resolve } from "node:path";
 import { CalibrationStopped, localEvaluator } from "../../calibrate/local-evaluator.ts";
+import { runPestppOnEcs } from "../../calibrate/pestpp/pestpp-ecs.ts";
 import { runPestppLocal } from "../../calibrate/pestpp/pestpp-local.ts";
 import {
   type CalibrationOverrides,
@@ -12,11 +13,13 @@ import {
   loadCalibration,
   runCalibration,
 } from "../../calibrate/run-calibration.ts";
+import { readInfrastructureOutputs } from "../../cloud/infra-outputs.ts";
 import { defaultWorkers } from "../../engine/local-run.ts";
 import { UserError } from "../../errors.ts";
 import { formatNumber } from "../../report/format.ts";
 import { durationOption, parseCommandArgs, singleArgument } from "../args.ts";
 import type { CliIO } from "../io.ts";
+import { defaultInfraFile } from "./run-ecs.ts";
 
 const USAGE = `usage: modelfleet calibrate <project.yaml> [options]
 
@@ -28,13 +31,14 @@ options:
   --method esmda|ies   override calibration.method (default esmda)
   --iterations N       override calibration.iterations
   --engine E           builtin (default) or pestpp-ies: PEST++'s own manager and agents
-  --agents N           with pestpp-ies: agents (default: cores, ${defaultWorkers()} here)
+  --agents N           with pestpp-ies: agents (default: cores, ${defaultWorkers()} here; on ECS 4)
   --workers N          parallel model runs (default: cores)
   --results DIR        results root (default .modelfleet/results)
   --work-dir DIR       where work folders are made (default .modelfleet/work)
   --posterior FILE     also copy the posterior ensemble CSV here (for \`parameters: { csv: ... }\`)
   --grace DURATION     on Ctrl-C, time given to running models (default 10s)
-  --executor local|ecs where the model runs (default local)
+  --executor local|ecs where the model runs (default local); ecs with --engine pestpp-ies:
+                       the manager and agents as Fargate tasks
   --infra FILE         with ecs: the infrastructure outputs (default .modelfleet/infra/<project>-<scenario>.json)
   --json               print the summary as JSON
 
@@ -138,8 +142,23 @@ export async function calibrateCommand(args: string[], io: CliIO): Promise<numbe
         stop: stop.signal,
         onLine: (line) => io.err(`${label}: pestpp-ies: ${line}`),
       });
+    } else if (engine === "pestpp-ies") {
+      const infra = await readInfrastructureOutputs(
+        resolve(io.cwd, o.infra ?? (await defaultInfraFile(specFile))),
+      );
+      run = await runPestppOnEcs({
+        setup,
+        infra,
+        agents: agents ?? 4,
+        spot: setup.resolved.spec.resources.spot,
+        stop: stop.signal,
+        onLine: (line) => io.err(`${label}: pestpp-ies on ECS: ${line}`),
+      });
     } else if (executor === "ecs") {
-      throw new UserError("calibrate: --executor ecs is not wired yet", { exitCode: 2 });
+      throw new UserError(
+        "calibrate: --executor ecs runs PEST++ (--engine pestpp-ies) on ECS; the built-in smoother runs on this machine (drop --executor ecs)",
+        { exitCode: 2 },
+      );
     } else {
       const calibration = await runCalibration({
         setup,
