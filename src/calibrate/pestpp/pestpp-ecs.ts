@@ -19,7 +19,8 @@ import { calibrationRunSet } from "../iteration-run-set.ts";
 import { CalibrationStopped } from "../local-evaluator.ts";
 import type { CalibrationSetup } from "../run-calibration.ts";
 import { collectOutputs, type PestppRun } from "./pestpp-local.ts";
-import { MANAGER_FILES, MANAGER_INDEX, PESTPP_ENV, PESTPP_PORT, WORKSPACE_ARCHIVE } from "./pestpp-task.ts";
+import { PESTPP_PORT } from "./pestpp-port.ts";
+import { MANAGER_FILES, MANAGER_INDEX, PESTPP_ENV, WORKSPACE_ARCHIVE } from "./pestpp-task.ts";
 import { prepareManager } from "./pestpp-workspace.ts";
 import { describeTaskAddress } from "./task-address.ts";
 
@@ -30,7 +31,7 @@ export interface PestppEcsOptions {
   readonly spot: boolean;
   readonly stop?: AbortSignal;
   readonly onLine?: (line: string) => void;
-  /** The manager's port (default PESTPP_PORT, the one the security group opens). */
+  /** The manager's port (default the one the security group opens). */
   readonly port?: number;
   /** How often the tasks are looked at (default 5 s). */
   readonly pollMs?: number;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { PESTPP_PORT, pestppTaskSettings } from "./pestpp-task.ts";
+import { PESTPP_PORT } from "./pestpp-port.ts";
+import { pestppTaskSettings } from "./pestpp-task.ts";
 import { privateAddressOf } from "./task-address.ts";
 
 const base = {

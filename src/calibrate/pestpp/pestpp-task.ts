@@ -12,6 +12,7 @@ import type { ResultStore, RunSetRef } from "../../store/result-store.ts";
 import { calibrationFolder } from "../iteration-run-set.ts";
 import { findPestppIes } from "./find-pestpp.ts";
 import { startPestpp } from "./pestpp-local.ts";
+import { PESTPP_PORT } from "./pestpp-port.ts";
 
 export const PESTPP_ENV = {
   role: "MODELFLEET_PESTPP_ROLE",
@@ -23,9 +24,6 @@ export const PESTPP_ENV = {
   /** How often the manager copies its files to the bucket, in seconds (default 10). */
   syncSeconds: "MODELFLEET_PESTPP_SYNC_SECONDS",
 } as const;
-
-/** The port the manager listens on; the workers' security group opens it to the workers alone. */
-export const PESTPP_PORT = 4004;
 
 /** Names inside the calibration's folder. */
 export const WORKSPACE_ARCHIVE = "pestpp/workspace.tar.gz";
