@@ -13,13 +13,12 @@ import {
   loadCalibration,
   runCalibration,
 } from "../../calibrate/run-calibration.ts";
-import { readInfrastructureOutputs } from "../../cloud/infra-outputs.ts";
 import { defaultWorkers } from "../../engine/local-run.ts";
 import { UserError } from "../../errors.ts";
 import { formatNumber } from "../../report/format.ts";
 import { durationOption, parseCommandArgs, singleArgument } from "../args.ts";
 import type { CliIO } from "../io.ts";
-import { defaultInfraFile } from "./run-ecs.ts";
+import { defaultInfraFile, loadEcsRunSet } from "./run-ecs.ts";
 
 const USAGE = `usage: modelfleet calibrate <project.yaml> [options]
 
@@ -143,8 +142,10 @@ export async function calibrateCommand(args: string[], io: CliIO): Promise<numbe
         onLine: (line) => io.err(`${label}: pestpp-ies: ${line}`),
       });
     } else if (engine === "pestpp-ies") {
-      const infra = await readInfrastructureOutputs(
-        resolve(io.cwd, o.infra ?? (await defaultInfraFile(specFile))),
+      // The infrastructure's outputs, checked against the spec's region, with its own network.
+      const { infra } = await loadEcsRunSet(
+        { specFile, infraFile: o.infra ?? (await defaultInfraFile(specFile)) },
+        io,
       );
       run = await runPestppOnEcs({
         setup,
