@@ -2,8 +2,10 @@
 // with the built-in ensemble smoother on this machine's engine (or on ECS), or with PEST++'s
 // own pestpp-ies (--engine pestpp-ies). A calibration stopped at any point resumes from its
 // last published realisation when the same command runs again.
-import { copyFile, mkdir } from "node:fs/promises";
+import { copyFile, mkdir, writeFile } from "node:fs/promises";
 import { dirname, relative, resolve } from "node:path";
+import { ecsEvaluator } from "../../calibrate/ecs-evaluator.ts";
+import { calibrationRunSet } from "../../calibrate/iteration-run-set.ts";
 import { CalibrationStopped, localEvaluator } from "../../calibrate/local-evaluator.ts";
 import { runPestppOnEcs } from "../../calibrate/pestpp/pestpp-ecs.ts";
 import { runPestppLocal } from "../../calibrate/pestpp/pestpp-local.ts";
@@ -15,6 +17,7 @@ import {
 } from "../../calibrate/run-calibration.ts";
 import { defaultWorkers } from "../../engine/local-run.ts";
 import { UserError } from "../../errors.ts";
+import { runSetOf } from "../../plan/plan.ts";
 import { formatNumber } from "../../report/format.ts";
 import { durationOption, parseCommandArgs, singleArgument } from "../args.ts";
 import type { CliIO } from "../io.ts";
@@ -36,8 +39,8 @@ options:
   --work-dir DIR       where work folders are made (default .modelfleet/work)
   --posterior FILE     also copy the posterior ensemble CSV here (for \`parameters: { csv: ... }\`)
   --grace DURATION     on Ctrl-C, time given to running models (default 10s)
-  --executor local|ecs where the model runs (default local); ecs with --engine pestpp-ies:
-                       the manager and agents as Fargate tasks
+  --executor local|ecs where the model runs (default local); ecs: every iteration a run set
+                       on Fargate workers, or with --engine pestpp-ies the manager and agents as tasks
   --infra FILE         with ecs: the infrastructure outputs (default .modelfleet/infra/<project>-<scenario>.json)
   --json               print the summary as JSON
 
@@ -130,6 +133,8 @@ export async function calibrateCommand(args: string[], io: CliIO): Promise<numbe
       wallSeconds: number;
       totalRuns: number;
       iterations: number;
+      /** The posterior's bytes, when it is not a local file. */
+      posteriorBytes?: () => Promise<Uint8Array | undefined>;
     };
     if (engine === "pestpp-ies" && executor === "local") {
       run = await runPestppLocal({
@@ -156,10 +161,40 @@ export async function calibrateCommand(args: string[], io: CliIO): Promise<numbe
         onLine: (line) => io.err(`${label}: pestpp-ies on ECS: ${line}`),
       });
     } else if (executor === "ecs") {
-      throw new UserError(
-        "calibrate: --executor ecs runs PEST++ (--engine pestpp-ies) on ECS; the built-in smoother runs on this machine (drop --executor ecs)",
-        { exitCode: 2 },
+      const ecs = await loadEcsRunSet(
+        { specFile, infraFile: o.infra ?? (await defaultInfraFile(specFile)) },
+        io,
       );
+      const calibration = await runCalibration({
+        setup,
+        evaluator: ecsEvaluator({
+          resolved: setup.resolved,
+          pieces: ecs.pieces,
+          maxWorkers: setup.resolved.spec.cloud.max_workers,
+          command,
+          stop: stop.signal,
+          onBatch: (b) =>
+            io.err(
+              `${label}: iteration ${b.iteration}: ${b.members} run(s) on ECS${b.done > 0 ? `, ${b.done} done already` : ""}`,
+            ),
+        }),
+        store: ecs.pieces.store,
+        command,
+        onIteration,
+        engineLabel: "modelfleet (built in), runs on ECS Fargate",
+      });
+      run = {
+        location: calibration.location,
+        posterior: calibration.posterior,
+        wallSeconds: calibration.wallSeconds,
+        totalRuns: calibration.result.totalRuns,
+        iterations: calibration.result.iterations.length - 1,
+        posteriorBytes: () =>
+          ecs.pieces.store.getRunSetFile(
+            calibrationRunSet(runSetOf(setup.resolved)),
+            calibration.posterior.slice(calibration.posterior.lastIndexOf("/") + 1),
+          ),
+      };
     } else {
       const calibration = await runCalibration({
         setup,
@@ -192,7 +227,9 @@ export async function calibrateCommand(args: string[], io: CliIO): Promise<numbe
     if (o.posterior) {
       const to = resolve(io.cwd, o.posterior);
       await mkdir(dirname(to), { recursive: true });
-      await copyFile(run.posterior, to);
+      const bytes = run.posteriorBytes ? await run.posteriorBytes() : undefined;
+      if (bytes) await writeFile(to, bytes);
+      else await copyFile(run.posterior, to);
     }
     report(io, { setup, run, json: o.json ?? false, posteriorCopy: o.posterior });
     return 0;
