@@ -98,7 +98,8 @@ describe.skipIf(!pestpp)(`calibrate --engine pestpp-ies on ECS ${needs("pestpp-i
   }, 300_000);
 
   it("reports the manager's loss plainly, with the iterations it finished, and stops the agents", async () => {
-    const setup = await loadCalibration(await demoCalibrationCopy(dir, 12), { iterations: 3 });
+    // More iterations than it gets to finish before it is lost, however slow this machine is.
+    const setup = await loadCalibration(await demoCalibrationCopy(dir, 12), { iterations: 10 });
     const store = cloudPieces(cloud.infra, { spot: false, idleSeconds: 60 }).store;
     const folder = { project: "demo", scenario: "calibrate/calibration" };
     const run = runPestppOnEcs({
@@ -128,7 +129,7 @@ describe.skipIf(!pestpp)(`calibrate --engine pestpp-ies on ECS ${needs("pestpp-i
     expect(message).toContain(`the PEST++ manager task ${manager.arn} was lost (spot_interruption`);
     expect(message).toMatch(/PEST\+\+ cannot resume part way through a calibration/);
     expect(message).toMatch(
-      /It had finished iteration\(s\) 0, 1(, 2)?: their files are in s3:\/\/.*pestpp\/manager\//,
+      /It had finished iteration\(s\) 0, 1(, \d+)*: their files are in s3:\/\/.*pestpp\/manager\//,
     );
     expect(message).toMatch(/Run the same command again to start over/);
     await until("the agents stopped", () =>
