@@ -29,6 +29,7 @@ import { type NewPlan, nextPlanRecord, PLAN_FILE, type PlanRecord, parsePlanReco
 import {
   attemptFolder,
   checkRelativePath,
+  checkScenarioPath,
   checkSegment,
   type PublishOptions,
   parseResult,
@@ -75,7 +76,7 @@ export class FsResultStore implements ResultStore {
     return path.join(
       this.location,
       checkSegment(runSet.project, "project name"),
-      checkSegment(runSet.scenario, "scenario name"),
+      ...checkScenarioPath(runSet.scenario),
     );
   }
 

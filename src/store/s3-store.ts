@@ -47,6 +47,7 @@ import { type NewPlan, nextPlanRecord, PLAN_FILE, type PlanRecord, parsePlanReco
 import {
   attemptFolder,
   checkRelativePath,
+  checkScenarioPath,
   checkSegment,
   type PublishOptions,
   parseResult,
@@ -475,7 +476,7 @@ export class S3ResultStore implements ResultStore, S3Target {
 
   /** The object key of a run set's folder (no trailing slash). */
   runSetKey(runSet: RunSetRef): string {
-    return `${this.prefix}${checkSegment(runSet.project, "project name")}/${checkSegment(runSet.scenario, "scenario name")}`;
+    return `${this.prefix}${checkSegment(runSet.project, "project name")}/${checkScenarioPath(runSet.scenario).join("/")}`;
   }
 
   private realisationKey(runSet: RunSetRef, id: string): string {
