@@ -21,6 +21,7 @@ describe("actions/scenarios", () => {
         project: "demo",
         scenario: "base",
         stacks: "modelfleet-demo-us-east-1",
+        mode: "run",
       },
     ]);
     const none = await runAction("scenarios", { workspace: repo, inputs: { files: "src/x.ts" } });
@@ -46,6 +47,7 @@ describe("actions/scenarios", () => {
         project: "demo",
         scenario: "wide",
         stacks: "modelfleet-demo-eu-west-1 modelfleet-demo-us-east-1",
+        mode: "run",
       },
     ]);
   });

@@ -1,11 +1,12 @@
 // Which scenarios a workflow acts on: those a change touches, the one a person named, or all;
 // each with its file and the Terraform stacks it needs: its project's stack in each of its
 // regions (cloud.regions), home first, since the other regions' workers use the home region's
-// queue and bucket. A project file that does not validate is left out here (the plan workflow
+// queue and bucket; and whether it is run (a run set) or calibrated (its project file has
+// `observations`: `modelfleet calibrate`). A project file that does not validate is left out here (the plan workflow
 // reports it).
 import { join } from "node:path";
 import { validateSpecFile } from "../spec/load.ts";
-import { cloudRegions } from "../spec/schema.ts";
+import { cloudRegions, type ProjectSpec } from "../spec/schema.ts";
 import { affectedProjectFiles, listProjectFiles } from "./project-files.ts";
 
 export interface ScenarioEntry {
@@ -14,6 +15,15 @@ export interface ScenarioEntry {
   readonly scenario: string;
   /** Space-separated Terraform stack names of the project in the scenario's regions, home first. */
   readonly stacks: string;
+  /** run: a run set (`modelfleet run`); calibrate: `modelfleet calibrate`. */
+  readonly mode: ScenarioMode;
+}
+
+export type ScenarioMode = "run" | "calibrate";
+
+/** A scenario with observations to match is calibrated; any other is run. */
+export function scenarioMode(spec: Pick<ProjectSpec, "observations">): ScenarioMode {
+  return spec.observations ? "calibrate" : "run";
 }
 
 export async function selectScenarios(
@@ -38,7 +48,7 @@ export async function selectScenarios(
     const { project, scenario, cloud } = resolved.spec;
     if (s.project && (project !== s.project || scenario !== s.scenario)) continue;
     const stacks = cloudRegions(cloud).map((region) => d.stackName(project, region));
-    out.push({ file, project, scenario, stacks: stacks.join(" ") });
+    out.push({ file, project, scenario, stacks: stacks.join(" "), mode: scenarioMode(resolved.spec) });
   }
   if (s.project && out.length === 0)
     throw new Error(
