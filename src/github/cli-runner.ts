@@ -68,3 +68,65 @@ async function runCli(t: CliTarget, args: string[]): Promise<RunSetStatus> {
   });
   return readRunSetStatus(`modelfleet ${args.join(" ")}`, out);
 }
+
+export interface CalibrationExit {
+  /** The CLI's exit code: 0 calibrated, 130 stopped (run again to resume), else failed. */
+  readonly code: number;
+  /** The summary `--json` prints when it calibrated. */
+  readonly summary?: {
+    readonly iterations: number;
+    readonly modelRuns: number;
+    readonly wallSeconds: number;
+  };
+  /** The last lines it wrote to stderr: why it stopped, when it did. */
+  readonly tail: readonly string[];
+}
+
+/** `modelfleet calibrate <spec> --executor ecs --json`, to its end: every line it writes to
+ * stderr goes to `onLine` as it comes (the iterations' progress); `stop` sends it SIGINT, and
+ * it stops as Ctrl-C stops it (the same command resumes it). */
+export async function calibrateOnEcs(
+  t: CliTarget,
+  options: { readonly onLine: (line: string) => void; readonly stop?: AbortSignal },
+): Promise<CalibrationExit> {
+  const args = ["calibrate", t.specFile, "--executor", "ecs", "--infra", t.infraFile, "--json"];
+  const tail: string[] = [];
+  const { code, stdout } = await new Promise<{ code: number; stdout: string }>((resolve, reject) => {
+    const child = spawn(t.cli[0]!, [...t.cli.slice(1), ...args], {
+      cwd: t.cwd,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const onStop = () => child.kill("SIGINT");
+    options.stop?.addEventListener("abort", onStop, { once: true });
+    let stdout = "";
+    let partial = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d: Buffer) => {
+      const lines = (partial + d.toString()).split("\n");
+      partial = lines.pop() ?? "";
+      for (const line of lines) {
+        if (!line.trim()) continue;
+        tail.push(line);
+        if (tail.length > TAIL) tail.shift();
+        t.log?.(line);
+        options.onLine(line);
+      }
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      options.stop?.removeEventListener("abort", onStop);
+      if (partial.trim()) tail.push(partial);
+      resolve({ code: code ?? -1, stdout });
+    });
+  });
+  if (code !== 0) return { code, tail };
+  try {
+    const s = JSON.parse(stdout) as CalibrationExit["summary"];
+    return { code, tail, ...(s ? { summary: s } : {}) };
+  } catch {
+    return { code, tail };
+  }
+}
+
+/** stderr lines kept for the message of a calibration that stopped. */
+const TAIL = 10;

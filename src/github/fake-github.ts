@@ -34,6 +34,8 @@ export class FakeGitHub implements GitHubClient {
   readonly pullsByCommit = new Map<string, PullRequestRef[]>();
   /** Every write, in order: "create #7", "update 3", "check validate". */
   readonly writes: string[] = [];
+  /** Every comment body written (created or edited), in order. */
+  readonly bodies: string[] = [];
   private nextId = 1;
 
   readonly author: string;
@@ -83,6 +85,7 @@ export class FakeGitHub implements GitHubClient {
   createIssueCommentNow(issue: number, body: string): IssueComment {
     checkBody(body);
     this.writes.push(`create #${issue}`);
+    this.bodies.push(body);
     const id = this.nextId++;
     this.comments.set(id, { issue, body, author: this.author });
     return this.toComment(id);
@@ -91,6 +94,7 @@ export class FakeGitHub implements GitHubClient {
   updateIssueCommentNow(id: number, body: string): IssueComment | undefined {
     checkBody(body);
     this.writes.push(`update ${id}`);
+    this.bodies.push(body);
     const c = this.comments.get(id);
     if (!c) return undefined;
     c.body = body;
