@@ -5,7 +5,6 @@
 // dispatch (the resume after a killed job) finds every iteration published and edits the same
 // comment.
 import { readdir, readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RUN_LINK_FILE, type RunLink } from "../../src/github/run-link.ts";
 import { fakeCloudPerTest, storeOf } from "../../test/fake-cloud/session.ts";
