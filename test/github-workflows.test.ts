@@ -137,4 +137,27 @@ describe("the repository's workflows", () => {
       "cancel-in-progress": false,
     });
   });
+  it("calibrate a scenario with observations in run.yml's job, with the time and the role session a calibration needs", async () => {
+    const run = (await workflows()).find((w) => w.file === "run.yml")!.yaml["jobs"]["run"];
+    const calibrating = expr("matrix.mode == 'calibrate' && 360 || 60");
+    expect(run["timeout-minutes"]).toBe(calibrating);
+    const steps = run.steps as Yaml[];
+    const credentials = steps.find((s) =>
+      String(s["uses"]).startsWith("aws-actions/configure-aws-credentials@"),
+    )!;
+    expect(credentials["with"]["role-duration-seconds"]).toBe(
+      expr("matrix.mode == 'calibrate' && 21600 || 3600"),
+    );
+    const watch = steps.find((s) => s["uses"] === "./actions/watch")!;
+    const calibrate = steps.find((s) => s["uses"] === "./actions/calibrate")!;
+    expect(watch["if"]).toBe("matrix.mode != 'calibrate'");
+    expect(calibrate["if"]).toBe("matrix.mode == 'calibrate'");
+    expect(calibrate["with"]["spec"]).toBe(expr("matrix.file"));
+    // Stopped well inside the job's limit, so it says so and the artifact is uploaded.
+    expect(Number(calibrate["with"]["minutes"])).toBeLessThan(360 - 30);
+    const upload = steps.find((s) =>
+      String(s["with"]?.["path"]).includes("steps.calibrate.outputs.report-dir"),
+    )!;
+    expect(upload["if"]).toBe("always() && steps.calibrate.outputs.report-dir != ''");
+  });
 });
