@@ -60,7 +60,7 @@ describe("actions/calibrate on the real CLI and the fake cloud", () => {
     // Calibrating first, with the iterations as they go, then the report.
     const bodies = api.github.bodies;
     expect(bodies[0]).toContain("### ⏳ modelfleet calibration: demo / calibrate");
-    expect(bodies[0]).toContain("If the job is stopped or runs out of time: Run the `run` workflow again");
+    expect(bodies[0]).toContain("If the job is stopped or runs out of time, run the `run` workflow again");
     expect(bodies.some((b) => b.includes("The prior ensemble is on the ECS workers: 6 model run(s)"))).toBe(
       true,
     );

@@ -71,7 +71,7 @@ describe("calibrateScenario", () => {
     expect(comment!.body).toContain("| 0 (prior) | 812.5 | 4 | 4 |");
     expect(comment!.body).toContain("The calibration stopped: this job's time ran out");
     expect(comment!.body).toContain(
-      "Run the `run` workflow again for demo / calibrate (Actions → run → Run workflow, project `demo`, scenario `calibrate`): the calibration resumes",
+      "To resume, run the `run` workflow again for demo / calibrate (Actions → run → Run workflow, project `demo`, scenario `calibrate`): the calibration resumes",
     );
 
     // Dispatched on another commit (no pull request of its own): the same comment.

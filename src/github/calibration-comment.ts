@@ -23,7 +23,7 @@ export interface CalibratingStage {
 }
 
 export function renderCalibratingComment(s: CalibratingStage): string {
-  const resume = `Run the \`run\` workflow again for ${s.project} / ${s.scenario} (Actions → run → Run workflow, project \`${s.project}\`, scenario \`${s.scenario}\`): the calibration resumes from its last published realisation, and this comment carries on.`;
+  const resume = `run the \`run\` workflow again for ${s.project} / ${s.scenario} (Actions → run → Run workflow, project \`${s.project}\`, scenario \`${s.scenario}\`): the calibration resumes from its last published realisation, and this comment carries on.`;
   const sections: Section[] = [
     { name: "marker", text: commentMarker(s.project, s.scenario), keep: Number.POSITIVE_INFINITY },
     {
@@ -37,8 +37,8 @@ export function renderCalibratingComment(s: CalibratingStage): string {
   sections.push({
     name: "what to do",
     text: s.stopped
-      ? `> [!WARNING]\n> The calibration stopped: ${s.stopped.replace(/\n/g, "\n> ")}\n>\n> ${resume}`
-      : `> [!NOTE]\n> This job runs the calibration to its end (the client computes each update between iterations). If the job is stopped or runs out of time: ${resume}`,
+      ? `> [!WARNING]\n> The calibration stopped: ${s.stopped.replace(/\n/g, "\n> ")}\n>\n> To resume, ${resume}`
+      : `> [!NOTE]\n> This job runs the calibration to its end (the client computes each update between iterations). If the job is stopped or runs out of time, ${resume}`,
     keep: Number.POSITIVE_INFINITY,
   });
   sections.push({

@@ -6,6 +6,7 @@ import {
   sampleProgressStage,
   sampleReportStage,
 } from "../../test/helpers/comment-stages.ts";
+import { renderCalibratingComment } from "../github/calibration-comment.ts";
 import { renderComment } from "./comment.ts";
 import { fitSections, progressBar, s3ConsoleUrl, sparkline } from "./comment-parts.ts";
 
@@ -194,6 +195,32 @@ describe("docs/pr-comment-samples.md", () => {
       sample("1. Plan (pull request opened or pushed)", renderComment(samplePlanStage())),
       sample("2. Progress (after the merge, while it runs)", renderComment(sampleProgressStage())),
       sample("3. Report (when every realisation has a result)", renderComment(sampleReportStage())),
+      sample(
+        "4. Calibrating (a scenario with observations, after the merge; then its report.md as in 3)",
+        renderCalibratingComment({
+          project: "demo",
+          scenario: "calibrate",
+          iterations: 4,
+          progress: {
+            running: { iteration: 2, runs: 50, doneAlready: 12 },
+            done: [
+              { iteration: 0, meanPhi: "84,685", realisations: 50, modelRuns: 50 },
+              { iteration: 1, meanPhi: "1,204", realisations: 49, modelRuns: 100 },
+            ],
+          },
+          startedAt: "2026-11-30T09:00:00Z",
+          updatedAt: "2026-11-30T09:41:00Z",
+          links: {
+            workflowRun: "https://github.com/acme/models/actions/runs/123456789",
+            resultsConsole: s3ConsoleUrl(
+              "modelfleet-demo-us-east-1-123456789012",
+              "results/demo/calibrate/calibration/",
+              "us-east-1",
+            ),
+            resultsS3: "s3://modelfleet-demo-us-east-1-123456789012/results/demo/calibrate/calibration/",
+          },
+        }),
+      ),
     ].join("\n");
     await expect(doc).toMatchFileSnapshot("../../docs/pr-comment-samples.md");
   });
