@@ -59,12 +59,10 @@ export async function calibrateScenario(s: CalibrateSettings, d: CalibrateDeps):
   const label = `${project}/${scenario}`;
   const folder = calibrationRunSet({ project, scenario });
   const earlier = await readRunLink(d.store, folder);
-  // A merge brings its own pull request; a dispatch carries on the comment of the calibration
-  // it resumes.
-  const unfinished = earlier?.stage === "progress" ? earlier : undefined;
+  // A merge brings its own pull request; a dispatch carries on the calibration's comment.
   const issue =
     s.issue ??
-    (s.env.eventName !== "push" ? unfinished?.pullRequest : undefined) ??
+    (s.env.eventName !== "push" ? earlier?.pullRequest : undefined) ??
     (d.client ? (await findPullRequest(d.client, s.env.sha))?.number : undefined);
   if (issue === undefined)
     d.log(
