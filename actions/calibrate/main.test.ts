@@ -49,6 +49,7 @@ describe("actions/calibrate on the real CLI and the fake cloud", () => {
 
     const first = await calibrate({});
     expect(first.stdout).not.toContain("::error");
+    expect(first.stdout).toMatch(/demo\/calibrate: calibrated in 1 iteration\(s\), \d+ model runs/);
     expect(first.outputs).toMatchObject({
       state: "calibrated",
       "artifact-name": "modelfleet-calibration-demo-calibrate",

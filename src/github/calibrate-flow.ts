@@ -146,6 +146,10 @@ export async function calibrateScenario(s: CalibrateSettings, d: CalibrateDeps):
     await post(calibrating(why), "progress");
     return { state, ...(commentUrl ? { commentUrl } : {}), reportFiles: [], message: why };
   }
+  if (exit.summary)
+    d.log(
+      `${label}: calibrated in ${exit.summary.iterations} iteration(s), ${exit.summary.modelRuns} model runs, ${Math.round(exit.summary.wallSeconds)} s`,
+    );
   const fetched = await fetchCalibrationFiles({
     store: d.store,
     folder,
