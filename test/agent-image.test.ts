@@ -23,7 +23,7 @@ describe("agent-image/Dockerfile", () => {
   it("builds PEST++ from a pinned commit of its source, checked after the fetch", async () => {
     const text = await readFile(join(REPO, "agent-image", "Dockerfile"), "utf8");
     expect(text).toMatch(/^ARG PESTPP_COMMIT=[0-9a-f]{40}$/m);
-    expect(text).toContain('test "$(git rev-parse HEAD)" = "${PESTPP_COMMIT}"');
+    expect(text).toContain(`test "$(git rev-parse HEAD)" = "$\{PESTPP_COMMIT}"`); // the shell's ${...}
     expect(text).toContain("COPY --from=pestpp /opt/pestpp/bin/ /usr/local/bin/");
   });
 });
