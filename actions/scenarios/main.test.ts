@@ -52,6 +52,19 @@ describe("actions/scenarios", () => {
     ]);
   });
 
+  it("keeps the scenarios of the mode asked for, and refuses a mode it does not know", async () => {
+    const calibrates = await runAction("scenarios", {
+      workspace: repo,
+      inputs: { all: "true", mode: "calibrate" },
+    });
+    expect(calibrates.outputs).toMatchObject({ matrix: "[]", count: "0" });
+    const runs = await runAction("scenarios", { workspace: repo, inputs: { all: "true", mode: "run" } });
+    expect(Number(runs.outputs["count"])).toBeGreaterThan(0);
+    const bad = await runAction("scenarios", { workspace: repo, inputs: { all: "true", mode: "both" } });
+    expect(bad.exitCode).not.toBe(0);
+    expect(bad.stdout).toContain('mode: expected run, calibrate or nothing, got "both"');
+  });
+
   it("finds a named scenario, and says when there is none", async () => {
     const run = await runAction("scenarios", {
       workspace: repo,

@@ -4,7 +4,15 @@ import { projectStackName } from "../../cdktf/src/names.ts";
 import { errorMessage } from "../../src/errors.ts";
 import { booleanInput, input } from "../../src/github/action-io.ts";
 import { parsePathList } from "../../src/github/project-files.ts";
-import { selectScenarios } from "../../src/github/scenarios.ts";
+import { type ScenarioMode, selectScenarios } from "../../src/github/scenarios.ts";
+
+/** The `mode` input: run, calibrate, or empty for both. */
+function modeInput(): { mode?: ScenarioMode } {
+  const mode = input("mode");
+  if (mode === "") return {};
+  if (mode === "run" || mode === "calibrate") return { mode };
+  throw new Error(`mode: expected run, calibrate or nothing, got "${mode}"`);
+}
 
 export async function run(): Promise<void> {
   try {
@@ -15,6 +23,7 @@ export async function run(): Promise<void> {
         project: input("project"),
         scenario: input("scenario"),
         all: booleanInput("all", false),
+        ...modeInput(),
       },
       { stackName: projectStackName },
     );

@@ -32,4 +32,13 @@ describe("selectScenarios", () => {
       ["calibrate", "calibrate"],
     ]);
   });
+
+  it("keeps only the scenarios of one mode when asked (the scheduled watch follows run sets alone)", async () => {
+    const root = await repository();
+    const matrix = await selectScenarios(
+      { root, changed: undefined, project: "", scenario: "", all: true, mode: "run" },
+      { stackName: (project, region) => `${project}-${region}` },
+    );
+    expect(matrix.map((m) => m.scenario)).toEqual(["base"]);
+  });
 });

@@ -33,6 +33,8 @@ export async function selectScenarios(
     readonly project: string;
     readonly scenario: string;
     readonly all: boolean;
+    /** Only the scenarios of this mode; all when undefined. */
+    readonly mode?: ScenarioMode;
   },
   d: { readonly stackName: (project: string, region: string) => string },
 ): Promise<ScenarioEntry[]> {
@@ -47,8 +49,10 @@ export async function selectScenarios(
     if (!resolved) continue;
     const { project, scenario, cloud } = resolved.spec;
     if (s.project && (project !== s.project || scenario !== s.scenario)) continue;
+    const mode = scenarioMode(resolved.spec);
+    if (s.mode !== undefined && mode !== s.mode) continue;
     const stacks = cloudRegions(cloud).map((region) => d.stackName(project, region));
-    out.push({ file, project, scenario, stacks: stacks.join(" "), mode: scenarioMode(resolved.spec) });
+    out.push({ file, project, scenario, stacks: stacks.join(" "), mode });
   }
   if (s.project && out.length === 0)
     throw new Error(
