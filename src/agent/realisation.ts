@@ -22,6 +22,7 @@ import { type InstructionFile, readObservations } from "../pest/instructions.ts"
 import { renderTemplate, type Template, writeTemplateFile } from "../pest/template.ts";
 import { byteString, indexOfText, readableText } from "../pest/text.ts";
 import type { BundleFile } from "../plan/bundle.ts";
+import { parameterValuesHash } from "../results/parameter-hash.ts";
 import type { Failure, FailureReason, KeptFile, RealisationResult } from "../results/realisation-result.ts";
 import { isInside } from "../spec/paths.ts";
 import type { PublishOutcome, ResultStore } from "../store/result-store.ts";
@@ -385,7 +386,7 @@ export async function publishAttempt(
     exitCode: p?.exitCode ?? null,
     signal: p?.signal ?? null,
     timeoutSeconds: config.timeoutSeconds,
-    parameters: Object.fromEntries(input.values),
+    parametersHash: parameterValuesHash(input.values),
     observations: outcome.observations,
     files,
     ...(notKept.length > 0 ? { notKept } : {}),

@@ -50,6 +50,8 @@ export async function finishRunSet(options: {
   /** Every realisation id of the spec, and the current key of each. */
   readonly plannedIds: readonly string[];
   readonly currentKeys: ReadonlyMap<string, string>;
+  /** The spec's parameter values of each realisation (parameters.csv). */
+  readonly parameterValues: ReadonlyMap<string, ReadonlyMap<string, number>>;
   readonly by: RunRecordParty;
   /** False when realisations were given up as lost: the reports are written, the record
    * does not say finished (`watch` then reports them). */
@@ -61,6 +63,7 @@ export async function finishRunSet(options: {
     store: options.store,
     plannedIds: options.plannedIds,
     currentKeys: options.currentKeys,
+    parameterValues: options.parameterValues,
   });
   if (options.complete !== false) {
     await updateRunRecord(options.objects, options.recordKey, (r) =>

@@ -60,6 +60,11 @@ export function runSetOf(resolved: ResolvedSpec): RunSetRef {
   return { project: resolved.spec.project, scenario: resolved.spec.scenario };
 }
 
+/** Each realisation's parameter values by id, as the spec's parameter source gives them. */
+export function valuesById(resolved: ResolvedSpec): ReadonlyMap<string, ReadonlyMap<string, number>> {
+  return new Map(resolved.realisations.realisations.map((r) => [r.id, r.values]));
+}
+
 export async function planRun(
   resolved: ResolvedSpec,
   store: ResultStore,

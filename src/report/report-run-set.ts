@@ -4,6 +4,8 @@
 import { createAggregator } from "../results/aggregate.ts";
 import { observationsCsv, parametersCsv, summaryCsv, summaryJson } from "../results/files.ts";
 import type { RunSetMatrices } from "../results/matrix.ts";
+import { parameterValuesHash } from "../results/parameter-hash.ts";
+import type { RealisationResult } from "../results/realisation-result.ts";
 import type { RunSetSummary } from "../results/summary.ts";
 import type { ProjectSpec } from "../spec/schema.ts";
 import type { ResultStore } from "../store/result-store.ts";
@@ -34,6 +36,10 @@ export async function reportRunSet(options: {
   readonly plannedIds: readonly string[];
   /** Only results with these keys count (the current inputs); stale results are left out. */
   readonly currentKeys?: ReadonlyMap<string, string>;
+  /** The spec's parameter values of each realisation: parameters.csv is written from them
+   * (results carry only their hash). A result whose key is not checked against currentKeys
+   * takes them only when its hash matches. */
+  readonly parameterValues?: ReadonlyMap<string, ReadonlyMap<string, number>>;
   /** Link or path to the full HTML report, named in the markdown when it is shortened. */
   readonly fullReportLink?: string;
 }): Promise<RunSetReport> {
@@ -47,11 +53,12 @@ export async function reportRunSet(options: {
     alerts: spec.alerts,
     report: spec.report,
     plannedIds: options.plannedIds,
+    parameterValues: (id) => options.parameterValues?.get(id),
   });
   for (const result of await store.listResults(runSet)) {
     if (!planned.has(result.id)) continue;
     if (options.currentKeys && options.currentKeys.get(result.id) !== result.key) continue;
-    aggregator.add(result);
+    aggregator.add(options.currentKeys ? result : withCheckedValues(result, options.parameterValues));
   }
   const { summary, matrices } = aggregator.finish();
   const location = store.runSetLocation(runSet);
@@ -84,4 +91,16 @@ export async function reportRunSet(options: {
     store.putRunSetFile(runSet, "report.html", html),
   ]);
   return { summary, matrices, markdown, location };
+}
+
+/** Without current keys to vouch for them, the spec's values stand for a result's only when
+ * their hash is the one it ran with: otherwise its parameters are left empty. */
+function withCheckedValues(
+  result: RealisationResult,
+  specValues: ReadonlyMap<string, ReadonlyMap<string, number>> | undefined,
+): RealisationResult {
+  if (result.parameters !== undefined) return result;
+  const values = specValues?.get(result.id);
+  if (values !== undefined && result.parametersHash === parameterValuesHash(values)) return result;
+  return { ...result, parameters: {} };
 }

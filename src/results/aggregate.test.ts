@@ -107,6 +107,24 @@ describe("createAggregator", () => {
     });
   });
 
+  it("takes the spec's parameter values for results that carry their hash, a result's own where it has them", () => {
+    const spec = new Map([
+      ["r1", new Map([["k", 0.5]])],
+      ["r2", new Map([["k", 0.25]])],
+      ["old", new Map([["k", 7]])],
+    ]);
+    const agg = aggregator({ parameterValues: (id) => spec.get(id) });
+    agg.add(testResult("r1", { observations: { a: 1 } }));
+    agg.add(testResult("r2", { observations: { a: 2 } }));
+    // Written before results carried only a hash: its own values are the ones it ran with.
+    agg.add(testResult("old", { observations: { a: 3 }, parameters: { k: 0.125 } }));
+    agg.add(testResult("r9", { observations: { a: 4 } }));
+    const { matrices } = agg.finish();
+    expect(matrices.parameters.ids).toEqual(["r1", "r2", "old", "r9"]);
+    expect(matrices.parameters.names).toEqual(["k"]);
+    expect([...matrices.parameters.columns[0]!]).toEqual([0.5, 0.25, 0.125, Number.NaN]);
+  });
+
   it("keeps successful realisations' values in matrices, NaN where one has no value", () => {
     const agg = aggregator();
     agg.add(testResult("r1", { observations: { a: 1 }, parameters: { k: 0.5 } }));

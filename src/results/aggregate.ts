@@ -42,6 +42,10 @@ export interface AggregatorOptions {
   readonly expected?: number;
   /** How many parameter-observation pairs to report. Default 12. */
   readonly sensitivities?: number;
+  /** The parameter values of a realisation whose result carries only their hash: the spec's.
+   * The caller adds only results of the current plan (whose keys hash these values). Results
+   * written before results carried a hash bring their own values. */
+  readonly parameterValues?: (id: string) => ReadonlyMap<string, number> | undefined;
   /** The clock for `generatedAt`. */
   readonly now?: () => Date;
   /** Told how long each step of finish() took. */
@@ -56,6 +60,8 @@ export interface Aggregator {
    * after finish() is an error. */
   finish(): { summary: RunSetSummary; matrices: RunSetMatrices };
 }
+
+const NO_VALUES: ReadonlyMap<string, number> = new Map();
 
 export function createAggregator(options: AggregatorOptions): Aggregator {
   const planned = options.plannedIds?.length ?? options.expected ?? 0;
@@ -79,7 +85,7 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
       seen.add(result.id);
       if (result.status === "ok") {
         observations.addRow(result.observations);
-        parameters.addRow(result.parameters);
+        parameters.addRow(result.parameters ?? options.parameterValues?.(result.id) ?? NO_VALUES);
         okIds.push(result.id);
         okWallSeconds.push(result.wallSeconds);
       } else {

@@ -11,6 +11,7 @@ import type { RealisationResult } from "../../src/results/realisation-result.ts"
 import { loadSpec } from "../../src/spec/load.ts";
 import { createS3ResultStore } from "../../src/store/s3-store.ts";
 import { makeProject, type TestProject } from "../helpers/project.ts";
+import { specParameters } from "../helpers/realisation-results.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { type FakeCloud, killTree, startFakeCloud } from "./harness.ts";
 
@@ -112,7 +113,7 @@ describe("the ECS path on the fake cloud", () => {
       id: "1",
       key: first.key,
       runConfigKey: (await findRunConfigKey(cloud))!,
-      values: first.parameters,
+      values: (await specParameters(project.spec)).get("1"),
     });
     await deleteResult(cloud, "1");
     const sqs = new SQSClient({});
@@ -352,9 +353,10 @@ describe("the ECS path on the fake cloud", () => {
     const atStop = await cloudResults(cloud);
     expect(atStop.size).toBeGreaterThan(0);
     expect(atStop.size).toBeLessThan(8);
+    const given = await specParameters(project.spec);
     for (const r of atStop.values()) {
       expect(r.status).toBe("ok");
-      expect(r.observations.y).toBe(r.parameters.x! * 2);
+      expect(r.observations.y).toBe(given.get(r.id)!.x! * 2);
     }
     const tasksAtStop = cloud.tasks.length;
     await new Promise((r) => setTimeout(r, 1500));

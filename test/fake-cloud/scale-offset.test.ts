@@ -7,6 +7,7 @@ import { memoryIO } from "../../src/cli/io.ts";
 import { main } from "../../src/cli/main.ts";
 import { createS3ResultStore } from "../../src/store/s3-store.ts";
 import { makeProject, type TestProject } from "../helpers/project.ts";
+import { hashOfValues, specParameters } from "../helpers/realisation-results.ts";
 import { type FakeCloud, startFakeCloud } from "./harness.ts";
 
 let cloud: FakeCloud | undefined;
@@ -43,7 +44,16 @@ describe("scale and offset on the fake cloud", () => {
       (await store.listResults({ project: "test", scenario: "base" })).map((r) => [r.id, r]),
     );
     // x = 1 → model sees -2.5: y = 2x, z = x + 1
-    expect(results.get("1")).toMatchObject({ parameters: { x: 1 }, observations: { y: -5, z: -1.5 } });
-    expect(results.get("2")).toMatchObject({ parameters: { x: 2 }, observations: { y: -11, z: -4.5 } });
+    const given = await specParameters(project.spec);
+    expect(given.get("1")).toMatchObject({ x: 1 });
+    expect(given.get("2")).toMatchObject({ x: 2 });
+    expect(results.get("1")).toMatchObject({
+      parametersHash: hashOfValues(given.get("1")!),
+      observations: { y: -5, z: -1.5 },
+    });
+    expect(results.get("2")).toMatchObject({
+      parametersHash: hashOfValues(given.get("2")!),
+      observations: { y: -11, z: -4.5 },
+    });
   });
 });

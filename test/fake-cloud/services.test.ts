@@ -11,6 +11,7 @@ import { runLocal } from "../../src/engine/local-run.ts";
 import type { RealisationResult } from "../../src/results/realisation-result.ts";
 import { createS3ResultStore } from "../../src/store/s3-store.ts";
 import { CLI, makeProject, type TestProject } from "../helpers/project.ts";
+import { specParameters } from "../helpers/realisation-results.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { type FakeCloud, SERVICE, startFakeCloud } from "./harness.ts";
 
@@ -122,7 +123,8 @@ describe("workers as ECS services on the fake cloud", () => {
     // The realisations the lost workers held ran again, on the workers the service started.
     expect([...results.values()].filter((x) => x.attempts === 2)).toHaveLength(2);
     expect(cloud.tasks.filter((t) => t.service === SERVICE).length).toBeGreaterThan(2);
-    for (const x of results.values()) expect(x.observations.y).toBe(x.parameters.x! * 2);
+    const given = await specParameters(project!.spec);
+    for (const x of results.values()) expect(x.observations.y).toBe(given.get(x.id)!.x! * 2);
   });
 
   it("scale-in while models run stops only idle workers: protected models run to their end", async () => {
