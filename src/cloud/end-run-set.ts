@@ -10,6 +10,7 @@ import { hostname } from "node:os";
 import type { Clock } from "../engine/clock.ts";
 import { errorMessage } from "../errors.ts";
 import { type RunSetReport, reportRunSet } from "../report/report-run-set.ts";
+import type { ParameterTable } from "../results/parameter-table.ts";
 import type { ProjectSpec } from "../spec/schema.ts";
 import type { ResultStore } from "../store/result-store.ts";
 import type { WorkMessage } from "./cloud-config.ts";
@@ -51,7 +52,7 @@ export async function finishRunSet(options: {
   readonly plannedIds: readonly string[];
   readonly currentKeys: ReadonlyMap<string, string>;
   /** The spec's parameter values of each realisation (parameters.csv). */
-  readonly parameterValues: ReadonlyMap<string, ReadonlyMap<string, number>>;
+  readonly parameters: ParameterTable;
   readonly by: RunRecordParty;
   /** False when realisations were given up as lost: the reports are written, the record
    * does not say finished (`watch` then reports them). */
@@ -63,7 +64,7 @@ export async function finishRunSet(options: {
     store: options.store,
     plannedIds: options.plannedIds,
     currentKeys: options.currentKeys,
-    parameterValues: options.parameterValues,
+    parameters: options.parameters,
   });
   if (options.complete !== false) {
     await updateRunRecord(options.objects, options.recordKey, (r) =>

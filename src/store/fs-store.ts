@@ -25,6 +25,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { errorMessage, UserError } from "../errors.ts";
 import type { RealisationResult } from "../results/realisation-result.ts";
 import { type NewPlan, nextPlanRecord, PLAN_FILE, type PlanRecord, parsePlanRecord } from "./plan-record.ts";
+import { readAhead } from "./read-ahead.ts";
 import {
   attemptFolder,
   checkRelativePath,
@@ -34,7 +35,14 @@ import {
   storedPath,
   supersedes,
 } from "./result-rules.ts";
-import type { AttemptFile, PublishOutcome, ResultStore, RunSetRef, StoredFile } from "./result-store.ts";
+import type {
+  AttemptFile,
+  PublishOutcome,
+  ResultStore,
+  RunSetFileContent,
+  RunSetRef,
+  StoredFile,
+} from "./result-store.ts";
 import {
   CLAIM_STALE_MS,
   isErrno,
@@ -76,20 +84,22 @@ export class FsResultStore implements ResultStore {
   }
 
   async listResults(runSet: RunSetRef): Promise<RealisationResult[]> {
+    const results: RealisationResult[] = [];
+    for await (const r of this.eachResult(runSet)) results.push(r);
+    return results;
+  }
+
+  async *eachResult(runSet: RunSetRef): AsyncGenerator<RealisationResult> {
     const dir = path.join(this.runSetLocation(runSet), "realisations");
     let entries: string[];
     try {
       entries = await readdir(dir);
     } catch (e) {
-      if (isErrno(e, "ENOENT")) return [];
+      if (isErrno(e, "ENOENT")) return;
       throw e;
     }
-    const results = await mapLimit(
-      entries.filter((name) => !name.startsWith(".")),
-      LIST_CONCURRENCY,
-      (name) => readResult(path.join(dir, name, RESULT_FILE)),
-    );
-    return results.filter((r) => r !== undefined);
+    const names = entries.filter((name) => !name.startsWith("."));
+    yield* readAhead(names, LIST_CONCURRENCY, (name) => readResult(path.join(dir, name, RESULT_FILE)));
   }
 
   async putFile(
@@ -224,7 +234,7 @@ export class FsResultStore implements ResultStore {
     }
   }
 
-  async putRunSetFile(runSet: RunSetRef, name: string, content: string | Uint8Array): Promise<void> {
+  async putRunSetFile(runSet: RunSetRef, name: string, content: RunSetFileContent): Promise<void> {
     const segments = checkRelativePath(name, `run set file "${name}"`);
     await writeFileAtomic(path.join(this.runSetLocation(runSet), ...segments), content);
   }
@@ -303,7 +313,7 @@ async function readSnapshot(file: string): Promise<Snapshot | undefined> {
 }
 
 /** Writes `target` via a temp file beside it, so it is replaced whole or not at all. */
-async function writeFileAtomic(target: string, content: string | Uint8Array): Promise<void> {
+async function writeFileAtomic(target: string, content: RunSetFileContent): Promise<void> {
   await mkdir(path.dirname(target), { recursive: true });
   const tmp = tempPathFor(target);
   try {
@@ -317,7 +327,7 @@ async function writeFileAtomic(target: string, content: string | Uint8Array): Pr
 
 /** Creates `file` and flushes it to disk, so a rename after it cannot leave an empty file
  * after a power cut. */
-async function writeDurably(file: string, content: string | Uint8Array): Promise<void> {
+async function writeDurably(file: string, content: RunSetFileContent): Promise<void> {
   const handle = await open(file, "wx");
   try {
     await handle.writeFile(content);
@@ -339,17 +349,4 @@ async function syncDir(dir: string): Promise<void> {
   } finally {
     await handle?.close();
   }
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  async function worker(): Promise<void> {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }

@@ -12,7 +12,7 @@ import { WorkersFailingError } from "../../cloud/worker-deaths.ts";
 import { type Clock, systemClock } from "../../engine/clock.ts";
 import { UserError } from "../../errors.ts";
 import type { IdSelection } from "../../params/id-selection.ts";
-import { valuesById } from "../../plan/plan.ts";
+import { parameterTableOf } from "../../plan/plan.ts";
 import { formatRunSummary } from "../../report/run-summary.ts";
 import { formatTextReport } from "../../report/text-report.ts";
 import { loadSpec, type ResolvedSpec } from "../../spec/load.ts";
@@ -202,7 +202,7 @@ export async function runOnEcs(options: EcsRunOptions, io: CliIO): Promise<numbe
       fleets: pieces.fleets,
       plannedIds: resolved.realisations.realisations.map((r) => r.id),
       currentKeys: report.plan.keys,
-      parameterValues: valuesById(resolved),
+      parameters: parameterTableOf(resolved),
       complete: report.unfinished.length === 0,
       by: partyOf(`modelfleet run ${options.specFile} --executor ecs`, options.clock ?? systemClock),
     });

@@ -12,7 +12,7 @@ import { parseRunRecord, type RunRecord, runRecordKey } from "../../cloud/run-re
 import { WorkersFailingError } from "../../cloud/worker-deaths.ts";
 import { systemClock } from "../../engine/clock.ts";
 import { UserError } from "../../errors.ts";
-import { valuesById } from "../../plan/plan.ts";
+import { parameterTableOf } from "../../plan/plan.ts";
 import { durationOption, parseCommandArgs, singleArgument } from "../args.ts";
 import type { CliIO } from "../io.ts";
 import { defaultInfraFile, describeFleetEvent, type EcsRunSet, loadEcsRunSet } from "./run-ecs.ts";
@@ -158,7 +158,7 @@ async function watchRunSet(
         fleets: pieces.fleets,
         plannedIds: resolved.realisations.realisations.map((r) => r.id),
         currentKeys: new Map(Object.entries(plan?.keys ?? {})),
-        parameterValues: valuesById(resolved),
+        parameters: parameterTableOf(resolved),
         by: partyOf(command, clock),
       });
       for (const problem of finished.scaleProblems)
