@@ -44,7 +44,32 @@ export function runSetFingerprint(inputs: KeyInputs): string {
 /** Key of one realisation: the run-set fingerprint plus its parameter values. Values are
  * written in shortest round-trip form, so any change to a double changes the key. */
 export function realisationKey(fingerprint: string, values: ReadonlyMap<string, number>): string {
-  const h = createHash("sha256").update(fingerprint);
-  for (const name of [...values.keys()].sort()) h.update(`\n${name}=${String(values.get(name))}`);
-  return h.digest("hex");
+  const names = sortedNames(values);
+  const lines = new Array<string>(names.length);
+  for (let i = 0; i < names.length; i++) lines[i] = `\n${names[i]}=${String(values.get(names[i]!))}`;
+  // One update of the joined text hashes the same bytes as one per line, at a fraction of the
+  // calls (8,000 parameters x 10,000 realisations).
+  return createHash("sha256").update(fingerprint).update(lines.join("")).digest("hex");
+}
+
+/** The last names sorted, and the order they came in: the realisations of a run set usually
+ * list the same names in the same order, so one sort serves them all. */
+let lastOrder: readonly string[] = [];
+let lastSorted: readonly string[] = [];
+
+function sortedNames(values: ReadonlyMap<string, number>): readonly string[] {
+  if (values.size === lastOrder.length) {
+    let i = 0;
+    let same = true;
+    for (const name of values.keys()) {
+      if (name !== lastOrder[i++]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return lastSorted;
+  }
+  lastOrder = [...values.keys()];
+  lastSorted = [...lastOrder].sort();
+  return lastSorted;
 }
