@@ -29,6 +29,7 @@ import type { PublishOutcome, ResultStore } from "../store/result-store.ts";
 import { type DiskSpace, formatBytes, isNearlyFull, systemDiskSpace } from "./disk-space.ts";
 import { type ModelProcessResult, OUTPUT_LOG, readOutput, runModelProcess } from "./model-process.ts";
 import type { ShellLauncher } from "./shell-launcher.ts";
+import { modelOutputs, normalRelative, type WorkFolders } from "./work-folders.ts";
 
 /** When a run counts as successful (model.success in the spec). */
 export interface SuccessSpec {
@@ -80,6 +81,8 @@ export interface AttemptInput {
   readonly launcher?: ShellLauncher;
   /** How full the work folder's disk is (default: the real file system). */
   readonly diskSpace?: DiskSpace;
+  /** Work folders used again (work-folders.ts); without, each attempt copies the model folder. */
+  readonly folders?: WorkFolders;
 }
 
 export interface AttemptOutcome {
@@ -112,7 +115,8 @@ export async function prepareAttempt(
   input: AttemptInput,
 ): Promise<EarlyOutcome | undefined> {
   try {
-    await makeWorkdir(config, input.workdir);
+    if (input.folders) await input.folders.take(input.workdir);
+    else await makeWorkdir(config, input.workdir);
   } catch (e) {
     return {
       status: "failed",
@@ -425,9 +429,7 @@ async function makeWorkdir(config: RunConfig, workdir: string) {
     await mkdir(workdir, { recursive: true });
   }
   for (const d of config.bundle.dirs) await mkdir(join(workdir, d), { recursive: true });
-  // The files the model must write (what instruction files read, the success check's file)
-  // are left out, as PEST++ deletes them before each run: an old copy in the model folder
-  // would otherwise be read as this realisation's output when the model writes none.
+  // The files the model must write are left out (see modelOutputs).
   const outputs = modelOutputs(config);
   // Copies, not links: a model that writes to one of its inputs must not change the bundle.
   // FICLONE makes the copy a cheap reflink where the file system supports it.
@@ -436,20 +438,6 @@ async function makeWorkdir(config: RunConfig, workdir: string) {
       .filter((f) => !outputs.has(normalRelative(f.path)))
       .map((f) => copyFile(join(config.modelDir, f.path), join(workdir, f.path), constants.COPYFILE_FICLONE)),
   );
-}
-
-/** The work-folder paths the model is to write, as forward-slash relative paths. */
-function modelOutputs(config: RunConfig): Set<string> {
-  const out = new Set(config.instructions.map((i) => normalRelative(i.reads)));
-  if (config.success.file !== undefined) out.add(normalRelative(config.success.file));
-  return out;
-}
-
-function normalRelative(p: string): string {
-  return p
-    .split(/[\\/]+/)
-    .filter((s) => s !== "" && s !== ".")
-    .join("/");
 }
 
 /** The files `keep` matches: regular files, and links to regular files inside the work
