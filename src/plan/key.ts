@@ -2,6 +2,7 @@
 // same result, so a published result with the key is done and never run again.
 import { createHash } from "node:crypto";
 import { type ParameterTransforms, transformList } from "../params/transforms.ts";
+import { sortedNames } from "../results/parameter-hash.ts";
 
 export interface KeyInputs {
   readonly bundleHash: string;
@@ -50,26 +51,4 @@ export function realisationKey(fingerprint: string, values: ReadonlyMap<string, 
   // One update of the joined text hashes the same bytes as one per line, at a fraction of the
   // calls (8,000 parameters x 10,000 realisations).
   return createHash("sha256").update(fingerprint).update(lines.join("")).digest("hex");
-}
-
-/** The last names sorted, and the order they came in: the realisations of a run set usually
- * list the same names in the same order, so one sort serves them all. */
-let lastOrder: readonly string[] = [];
-let lastSorted: readonly string[] = [];
-
-function sortedNames(values: ReadonlyMap<string, number>): readonly string[] {
-  if (values.size === lastOrder.length) {
-    let i = 0;
-    let same = true;
-    for (const name of values.keys()) {
-      if (name !== lastOrder[i++]) {
-        same = false;
-        break;
-      }
-    }
-    if (same) return lastSorted;
-  }
-  lastOrder = [...values.keys()];
-  lastSorted = [...lastOrder].sort();
-  return lastSorted;
 }
