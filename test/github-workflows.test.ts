@@ -33,8 +33,14 @@ async function workflows(): Promise<Array<{ file: string; text: string; yaml: Ya
 }
 
 describe("the repository's workflows", () => {
-  it("are the four of the GitHub flow", async () => {
-    expect((await workflows()).map((w) => w.file)).toEqual(["ci.yml", "plan.yml", "run.yml", "watch.yml"]);
+  it("are the four of the GitHub flow, and closing a project", async () => {
+    expect((await workflows()).map((w) => w.file)).toEqual([
+      "ci.yml",
+      "close-project.yml",
+      "plan.yml",
+      "run.yml",
+      "watch.yml",
+    ]);
   });
 
   it("pass actionlint", async () => {
@@ -66,6 +72,10 @@ describe("the repository's workflows", () => {
     const comment = { contents: "read", checks: "write", "pull-requests": "write", "id-token": "write" };
     expect(permissions).toEqual({
       "ci.yml test": { contents: "read" },
+      "close-project.yml request": { contents: "read" },
+      "close-project.yml plan": { contents: "read", "id-token": "write" },
+      "close-project.yml close": { contents: "write", "id-token": "write" },
+      "close-project.yml report": { contents: "read", issues: "write", "pull-requests": "write" },
       "plan.yml validate-fork": { contents: "read" },
       "plan.yml plan": comment,
       "run.yml scenarios": { contents: "read" },
@@ -96,6 +106,7 @@ describe("the repository's workflows", () => {
     }
     expect(roles).toEqual({
       "ci.yml": [],
+      "close-project.yml": ["MODELFLEET_CLOSE_ROLE_ARN", "MODELFLEET_CLOSE_ROLE_ARN"],
       "plan.yml": ["MODELFLEET_PLAN_ROLE_ARN"],
       "run.yml": ["MODELFLEET_RUN_ROLE_ARN", "MODELFLEET_RUN_ROLE_ARN"],
       "watch.yml": ["MODELFLEET_RUN_ROLE_ARN"],

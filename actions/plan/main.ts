@@ -1,7 +1,6 @@
 // The plan action: inputs → settings → src/github/plan-flow.ts → outputs, comments, summary.
 import * as core from "@actions/core";
 import { createEcrClient } from "../../src/cloud/ecr-images.ts";
-import { readPriceTable, shippedPriceTable } from "../../src/cost/price-table.ts";
 import { errorMessage } from "../../src/errors.ts";
 import { booleanInput, githubClient, input } from "../../src/github/action-io.ts";
 import { readWorkflowEnvironment } from "../../src/github/environment.ts";
@@ -16,7 +15,6 @@ export async function run(): Promise<void> {
     const env = await readWorkflowEnvironment();
     const root = process.env["GITHUB_WORKSPACE"] ?? process.cwd();
     const aws = booleanInput("aws", false);
-    const pricesFile = input("prices");
     const ecrRegion = input("ecr-region") || "us-east-1";
     const settings: PlanSettings = {
       root,
@@ -31,7 +29,7 @@ export async function run(): Promise<void> {
         region: ecrRegion,
         ...(aws ? { ecr: createEcrClient({ region: ecrRegion }) } : {}),
       }),
-      prices: pricesFile ? [shippedPriceTable(), await readPriceTable(pricesFile)] : [shippedPriceTable()],
+      pricesFile: input("prices") || undefined,
       smoke: booleanInput("smoke", true),
       ...(booleanInput("comment", true) && env.pullRequest ? { issue: env.pullRequest.number } : {}),
       links: { workflowRun: env.runUrl },

@@ -1,3 +1,5 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { demoRepository, runAction } from "../../test/helpers/run-action.ts";
 
@@ -23,6 +25,29 @@ describe("actions/scenarios", () => {
     ]);
     const none = await runAction("scenarios", { workspace: repo, inputs: { files: "src/x.ts" } });
     expect(none.outputs).toMatchObject({ matrix: "[]", count: "0" });
+  });
+
+  it("gives a scenario that runs in several regions every region's stack, home first", async () => {
+    const base = await readFile(join(repo, "projects/demo/base.yaml"), "utf8");
+    await writeFile(
+      join(repo, "projects/demo/wide.yaml"),
+      base
+        .replace("scenario: base", "scenario: wide")
+        .replace("cloud: { region: us-east-1,", "cloud: { regions: [eu-west-1, us-east-1],"),
+    );
+    const run = await runAction("scenarios", {
+      workspace: repo,
+      inputs: { project: "demo", scenario: "wide" },
+    });
+    expect(run.stdout).not.toContain("::error");
+    expect(JSON.parse(run.outputs["matrix"]!)).toEqual([
+      {
+        file: "projects/demo/wide.yaml",
+        project: "demo",
+        scenario: "wide",
+        stacks: "modelfleet-demo-eu-west-1 modelfleet-demo-us-east-1",
+      },
+    ]);
   });
 
   it("finds a named scenario, and says when there is none", async () => {

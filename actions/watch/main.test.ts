@@ -1,199 +1,163 @@
-// The watch action as GitHub runs it, against a fake GitHub API, S3 (s3rver) and a stand-in
-// for the CLI's cloud commands: run → progress edits → the report; a job that hands over or is
-// killed, carried on by the next one.
-import { readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { RUN_LINK_FILE } from "../../src/github/run-link.ts";
-import { renderMarkdownReport } from "../../src/report/markdown.ts";
-import { createS3Client, createS3ResultStore } from "../../src/store/s3-store.ts";
-import { type FakeS3, startFakeS3 } from "../../test/fake-cloud/s3-proxy.ts";
+// The watch action as GitHub runs it (`node actions/watch/index.js`), against a fake GitHub API,
+// with the real modelfleet CLI on the fake cloud (S3, SQS, ECS services whose workers are real
+// agent processes): the run job starts the run set and hands over, a scheduled watch is killed
+// mid-way, and the next one finishes the run set and posts its report on the same comment.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RUN_LINK_FILE, type RunLink } from "../../src/github/run-link.ts";
+import { gateProject } from "../../test/fake-cloud/gates.ts";
+import type { FakeCloud } from "../../test/fake-cloud/harness.ts";
+import { cloudResults, fakeCloudPerTest, storeOf, TEST_RUN_SET } from "../../test/fake-cloud/session.ts";
 import { FakeGitHubApi } from "../../test/fake-github/fake-github-api.ts";
-import { REPO } from "../../test/helpers/project.ts";
-import { demoRepository, runAction } from "../../test/helpers/run-action.ts";
-import { buildSummary } from "../../test/helpers/summary-builder.ts";
+import { CLI, type TestProject } from "../../test/helpers/project.ts";
+import { runAction } from "../../test/helpers/run-action.ts";
+import { waitFor } from "../../test/helpers/wait.ts";
 
+const session = fakeCloudPerTest();
 let api: FakeGitHubApi;
 let server: { url: string; close(): Promise<void> };
-let s3: FakeS3;
-let repo: string;
 const SHA = "4f9c2a1e0b7d4f9c2a1e0b7d4f9c2a1e0b7d4f9c";
-const runSet = { project: "demo", scenario: "base" };
 
 beforeAll(async () => {
   api = new FakeGitHubApi();
   server = await api.listen();
-  s3 = await startFakeS3({ bucket: "modelfleet-demo-us-east-1-123456789012" });
-  repo = await demoRepository();
-  await writeFile(
-    join(repo, "infra.json"),
-    JSON.stringify({
-      region: s3.region,
-      bucket: s3.bucket,
-      prefix: "results/",
-      alertsTopicArn: "arn:aws:sns:us-east-1:123456789012:modelfleet-demo-alerts",
-    }),
-  );
 });
-afterAll(async () => {
-  await server.close();
-  await s3.close();
-});
+afterAll(() => server.close());
 
-const store = () =>
-  createS3ResultStore({
-    client: createS3Client({ region: s3.region, endpoint: s3.endpoint, credentials: s3.credentials }),
-    bucket: s3.bucket,
-    prefix: "results/",
-  });
+const SPEC = `cloud: { max_workers: 2, idle_timeout: 2s }
+alerts:
+  - { name: y_high, observation: y, statistic: max, above: 5 }
+`;
 
-const running = (done: number) => ({
-  project: "demo",
-  scenario: "base",
-  state: "running",
-  run: "run-1",
-  queued: 48,
-  pending: 48 - done,
-  queue: { visible: Math.max(0, 28 - done), inFlight: 20 },
-  regions: [{ region: "us-east-1", desired: 20, running: 20, pending: 0 }],
-});
-
-let script: string;
-beforeEach(async (ctx) => {
-  script = join(repo, `fake-${ctx.task.id}.json`);
-});
-
-async function watch(
-  states: unknown[],
+function watch(
+  project: TestProject,
+  cloud: FakeCloud,
   inputs: Record<string, string>,
   options: { killWhen?: string; sha?: string } = {},
 ) {
-  await writeFile(script, JSON.stringify({ watch: states }));
-  await writeFile(`${script}.count`, "0");
   return runAction("watch", {
-    workspace: repo,
+    workspace: project.dir,
     inputs: {
-      spec: "projects/demo/base.yaml",
-      infra: "infra.json",
-      cli: join(REPO, "test/fake-github/fake-modelfleet.ts"),
-      "poll-seconds": "0.05",
+      spec: "base.yaml",
+      infra: cloud.infraFile,
+      // The workspace holds only the project: the CLI is this repository's.
+      cli: CLI,
+      "poll-seconds": "0.3",
       "progress-minutes": "0",
       token: "t0ken",
       ...inputs,
     },
-    event: {},
     env: {
-      ...s3.env,
+      ...cloud.env,
       GITHUB_API_URL: server.url,
       GITHUB_EVENT_NAME: "push",
       GITHUB_SHA: options.sha ?? SHA,
-      FAKE_MODELFLEET: script,
     },
     ...(options.killWhen ? { killWhen: options.killWhen } : {}),
   });
 }
 
-describe("actions/watch", () => {
-  it("starts the run, edits the merged pull request's comment with progress, then posts the report", async () => {
+async function runLink(cloud: FakeCloud): Promise<RunLink> {
+  const bytes = await storeOf(cloud).getRunSetFile(TEST_RUN_SET, RUN_LINK_FILE);
+  return JSON.parse(Buffer.from(bytes!).toString("utf8")) as RunLink;
+}
+
+describe("actions/watch on the real CLI and the fake cloud", () => {
+  it("run job → progress → a killed watch → the next watch finishes the run set and posts its report", async () => {
+    const project = await session.makeProject({
+      params: [{ x: 1 }, { x: 2 }, { x: 3 }],
+      specExtra: SPEC,
+    });
+    const gates = await gateProject(project);
+    const cloud = await session.startCloud({ services: {} });
     api.github.pullsByCommit.set(SHA, [
       { number: 21, url: "u", state: "closed", merged: true, mergeCommitSha: SHA },
     ]);
-    const { summary } = buildSummary();
-    await store().putRunSetFile(runSet, "report.md", renderMarkdownReport(summary));
-    await store().putRunSetFile(runSet, "summary.json", JSON.stringify(summary));
-    await store().putRunSetFile(runSet, "report.html", "<html></html>");
 
-    const run = await watch(
-      [running(0), running(20), running(40), { project: "demo", scenario: "base", state: "finished" }],
-      {
-        start: "true",
-        image: "sha256:abc",
-      },
+    // The run job: starts the run set, and with no time left to follow it, hands over.
+    const first = await watch(project, cloud, { start: "true", minutes: "0" });
+    expect(first.stdout).not.toContain("::error");
+    expect(first.outputs["state"]).toBe("handed-over");
+    expect(first.stdout).toContain("test/base: the run set is started: 3 realisation(s) queued");
+    const [comment] = api.github.commentsOn(21);
+    expect(comment!.body).toContain("### ⏳ modelfleet run: test / base");
+    expect(comment!.body).toContain("0 of 3 realisations have a result");
+    expect(comment!.body).toContain("the scheduled watch workflow takes over");
+    // What the plan the run started from expects it to cost.
+    expect(comment!.body).toMatch(/\| planned \| (< )?\$\d+\.\d\d \(3 realisations on up to 2 workers, /);
+    const started = await runLink(cloud);
+    expect(started).toMatchObject({
+      pullRequest: 21,
+      commentId: comment!.id,
+      stage: "progress",
+      commit: SHA,
+    });
+    expect(started.runId).toMatch(/^[0-9a-f-]{36}$/);
+
+    // A scheduled watch, killed once it has edited the comment.
+    await gates.open(1);
+    await waitFor("realisation 1's result", async () =>
+      (await cloudResults(cloud)).size > 0 ? true : undefined,
     );
-    expect(run.stdout).not.toContain("::error");
-    expect(run.exitCode).toBe(0);
-    expect(run.outputs).toMatchObject({
+    const killed = await watch(project, cloud, { minutes: "60" }, { killWhen: "comment updated" });
+    expect(killed.exitCode).not.toBe(0);
+    expect(api.github.commentsOn(21)[0]!.body).toContain("1 of 3 realisations have a result");
+
+    // The next one carries on from S3 and finishes the same comment, whatever main's head is now.
+    await gates.openAll();
+    const next = await watch(project, cloud, { minutes: "60" }, { sha: "9".repeat(40) });
+    expect(next.stdout).not.toContain("::error");
+    expect(next.outputs).toMatchObject({
       state: "finished",
       "alerts-fired": "1",
-      "artifact-name": "modelfleet-report-demo-base",
+      "artifact-name": "modelfleet-report-test-base",
     });
-    const calls = await readFile(`${script}.calls`, "utf8");
-    expect(calls.split("\n")).toContain(
-      "run projects/demo/base.yaml --executor ecs --infra infra.json --json --image sha256:abc",
-    );
-    expect(calls).toContain("watch projects/demo/base.yaml --executor ecs --infra infra.json --once --json");
-
-    const comments = api.github.commentsOn(21);
-    expect(comments).toHaveLength(1);
-    const writes = api.github.writes.filter((w) => w === "create #21" || w === `update ${comments[0]!.id}`);
-    expect(writes).toEqual([
+    const after = api.github.commentsOn(21);
+    expect(after.map((c) => c.id)).toEqual([comment!.id]);
+    expect(api.github.writes.filter((w) => w.includes("#21") || w.startsWith("update"))[0]).toBe(
       "create #21",
-      `update ${comments[0]!.id}`,
-      `update ${comments[0]!.id}`,
-      `update ${comments[0]!.id}`,
-    ]);
-    const body = comments[0]!.body;
-    expect(body).toContain("## 🔴 modelfleet: demo / base");
+    );
+    const body = after[0]!.body;
+    expect(body.split("\n")[0]).toBe("<!-- modelfleet:test/base -->");
+    expect(body).toContain("## 🔴 modelfleet: test / base");
+    expect(body).toContain("**3 realisations:** 3 ok");
+    // What its worker tasks cost, beside what was planned.
+    expect(body).toMatch(
+      /\*\*Cost:\*\* \*\*(< )?\$\d+\.\d\d\*\* \(.* on [1-9]\d* worker task\(s\); prices dated \d{4}-\d\d-\d\d\); planned (< )?\$\d+\.\d\d \(3 realisations/,
+    );
+    expect(body).toContain("y_high");
+    expect(body).toContain(`s3://${cloud.infra.bucket}/results/test/base/`);
     expect(body).toContain(
-      "artifact `modelfleet-report-demo-base` of [this workflow run](https://github.com/acme/models/actions/runs/123456789)",
+      "artifact `modelfleet-report-test-base` of [this workflow run](https://github.com/acme/models/actions/runs/123456789)",
     );
-    expect(body).toContain("s3://modelfleet-demo-us-east-1-123456789012/results/demo/base/");
-    expect(body).toContain("**Cost:** not known (the run's output lists no worker tasks");
-    expect(await readFile(join(repo, ".modelfleet/report/demo-base/report.html"), "utf8")).toBe(
-      "<html></html>",
-    );
-    expect(api.github.checkRun("modelfleet alerts: demo/base")).toMatchObject({
+    expect(next.outputs["report-dir"]).toBe(`${project.dir}/.modelfleet/report/test-base`);
+    // The alerts check goes on the commit the run was started from.
+    expect(api.github.checkRun("modelfleet alerts: test/base")).toMatchObject({
       conclusion: "failure",
       headSha: SHA,
     });
-    const link = JSON.parse(Buffer.from((await store().getRunSetFile(runSet, RUN_LINK_FILE))!).toString());
-    expect(link).toMatchObject({
-      pullRequest: 21,
-      commentId: comments[0]!.id,
-      stage: "report",
-      runId: "run-1",
-    });
+    const link = await runLink(cloud);
+    expect(link).toMatchObject({ stage: "report", runId: started.runId, commit: SHA });
+    // The progress seen by the run job and by the killed watch, carried on.
+    expect(link.history.map((h) => h.done).slice(0, 2)).toEqual([0, 1]);
 
-    // The next scheduled watch finds the report posted and leaves the comment alone.
-    const writesBefore = api.github.writes.length;
-    const again = await watch([{ project: "demo", scenario: "base", state: "finished" }], {});
+    // The scheduled watch after that leaves the comment alone.
+    const writes = api.github.writes.length;
+    const again = await watch(project, cloud, { minutes: "60" });
     expect(again.outputs["state"]).toBe("nothing");
-    expect(api.github.writes.length).toBe(writesBefore);
+    expect(api.github.writes.length).toBe(writes);
   });
 
-  it("hands over at its time limit, and a killed watch is carried on by the next one on the same comment", async () => {
+  it("a run job that sees its run set through posts the report itself", async () => {
+    const project = await session.makeProject({ params: [{ x: 1 }, { x: 2 }], specExtra: SPEC });
+    const cloud = await session.startCloud({ services: {} });
     api.github.pullsByCommit.set(SHA, [
       { number: 22, url: "u", state: "closed", merged: true, mergeCommitSha: SHA },
     ]);
-    const first = await watch([running(10)], { start: "true", minutes: "0" });
-    expect(first.outputs["state"]).toBe("handed-over");
+    const run = await watch(project, cloud, { start: "true", minutes: "5", image: "sha256:abc" });
+    expect(run.stdout).not.toContain("::error");
+    expect(run.outputs["state"]).toBe("finished");
     const [comment] = api.github.commentsOn(22);
-    expect(comment!.body).toContain("10 of 48 realisations have a result");
-    expect(comment!.body).toContain("the scheduled watch workflow takes over");
-    const calls = await readFile(`${script}.calls`, "utf8");
-    expect(calls).toMatch(/^run /m);
-
-    // A scheduled watch, killed while it follows (after its first edit).
-    const killed = await watch([running(20)], { minutes: "60" }, { killWhen: "comment updated" });
-    expect(killed.exitCode).not.toBe(0);
-    expect(api.github.commentsOn(22)[0]!.body).toContain("20 of 48 realisations have a result");
-
-    // The next one picks the run set up from S3 and finishes the same comment.
-    const next = await watch(
-      [
-        running(30),
-        { project: "demo", scenario: "base", state: "stopped", text: "stopped by modelfleet stop" },
-      ],
-      {},
-      { sha: "9999999999999999999999999999999999999999" },
-    );
-    expect(next.outputs["state"]).toBe("stopped");
-    const after = api.github.commentsOn(22);
-    expect(after.map((c) => c.id)).toEqual([comment!.id]);
-    expect(after[0]!.body).toContain("> The run ended (stopped): stopped by modelfleet stop");
-    const link = JSON.parse(Buffer.from((await store().getRunSetFile(runSet, RUN_LINK_FILE))!).toString());
-    expect(link.history.map((h: { done: number }) => h.done)).toEqual([10, 20, 30]);
-    // The run's commit stays the one it was started from, whatever the branch's head is now.
-    expect(link.commit).toBe(SHA);
+    expect(comment!.body).toContain("**2 realisations:** 2 ok");
+    expect((await runLink(cloud)).stage).toBe("report");
   });
 });

@@ -1,14 +1,14 @@
 // The watch action: inputs → settings → src/github/watch-flow.ts → outputs.
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import * as core from "@actions/core";
 import { SNSClient } from "@aws-sdk/client-sns";
-import { readPriceTable, shippedPriceTable } from "../../src/cost/price-table.ts";
+import { infraOutputsFile, readInfrastructureOutputs } from "../../src/cloud/aws-wiring.ts";
 import { systemClock } from "../../src/engine/clock.ts";
 import { errorMessage } from "../../src/errors.ts";
 import { booleanInput, githubClient, input, numberInput } from "../../src/github/action-io.ts";
 import { type CliTarget, startRun, watchOnce } from "../../src/github/cli-runner.ts";
 import { readWorkflowEnvironment } from "../../src/github/environment.ts";
-import { readWatchInfra, type WatchSettings, watchRunSet } from "../../src/github/watch-flow.ts";
+import { type WatchSettings, watchRunSet } from "../../src/github/watch-flow.ts";
 import { loadSpec } from "../../src/spec/load.ts";
 import { createS3Client, createS3ResultStore } from "../../src/store/s3-store.ts";
 
@@ -19,10 +19,10 @@ export async function run(): Promise<void> {
     const specFile = input("spec");
     if (!specFile)
       throw new Error("input `spec` is required: the project file, projects/<project>/<scenario>.yaml");
-    const { spec } = await loadSpec(join(root, specFile));
+    const { spec } = await loadSpec(resolve(root, specFile));
     const name = `${spec.project}-${spec.scenario}`;
-    const infraFile = input("infra") || `.modelfleet/infra/${name}.json`;
-    const infra = await readWatchInfra(join(root, infraFile));
+    const infraFile = input("infra") || infraOutputsFile(spec);
+    const infra = await readInfrastructureOutputs(resolve(root, infraFile));
     const pricesFile = input("prices");
     const pr = input("pull-request");
     const settings: WatchSettings = {
@@ -34,18 +34,17 @@ export async function run(): Promise<void> {
       deadline: Date.now() + numberInput("minutes", 50) * 60_000,
       ...(pr ? { issue: numberInput("pull-request", 0, 1) } : {}),
       env,
-      reportDir: join(root, input("report-dir") || `.modelfleet/report/${name}`),
+      reportDir: resolve(root, input("report-dir") || `.modelfleet/report/${name}`),
       artifactName: input("artifact-name") || `modelfleet-report-${name}`,
-      prices: pricesFile
-        ? [shippedPriceTable(), await readPriceTable(join(root, pricesFile))]
-        : [shippedPriceTable()],
       alertsCheckName: `modelfleet alerts: ${spec.project}/${spec.scenario}`,
     };
     const target: CliTarget = {
       cli: [process.execPath, resolve(root, input("cli") || "src/cli/bin.ts")],
       specFile,
       infraFile,
+      ...(pricesFile ? { pricesFile } : {}),
       cwd: root,
+      log: (line) => core.info(line),
     };
     const client = githubClient(input("token"), env);
     const image = input("image");
@@ -60,8 +59,7 @@ export async function run(): Promise<void> {
       sns: new SNSClient({ region: infra.region }),
       clock: systemClock,
       look: () => watchOnce(target),
-      startRun: () =>
-        startRun(target, { ...(image ? { image } : {}), ...(ids ? { ids } : {}), log: (l) => core.info(l) }),
+      startRun: () => startRun(target, { ...(image ? { image } : {}), ...(ids ? { ids } : {}) }),
       log: (line) => core.info(line),
     });
     core.setOutput("state", outcome.state);

@@ -30,6 +30,19 @@ export const infraConfigSchema = z.strictObject({
     region,
   }),
   foundation_region: region,
+  /** Archive buckets closed projects are backed up to (cloud.archive.bucket in project files):
+   * the close role may write and read them back. */
+  archive: z
+    .strictObject({
+      buckets: z
+        .array(
+          z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+            message: "an S3 bucket name (3-63 lower-case letters, digits, - and .)",
+          }),
+        )
+        .default([]),
+    })
+    .default({ buckets: [] }),
 });
 
 export type InfraConfig = z.output<typeof infraConfigSchema>;

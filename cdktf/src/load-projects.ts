@@ -1,8 +1,10 @@
 // Reads every project file under projects/ (projects/<project>/<scenario>.yaml) with the
 // project file loader, so the infrastructure is built only from files `validate` accepts, and
 // groups them into stacks. Every problem in every file is reported at once, located.
+import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
+import { CLOSED_FILE } from "../../src/close/closed-marker.ts";
 import { UserError } from "../../src/errors.ts";
 import { type Diagnostic, formatDiagnostic } from "../../src/spec/diagnostics.ts";
 import { validateSpecFile } from "../../src/spec/load.ts";
@@ -14,6 +16,8 @@ export async function findProjectFiles(projectsDir: string): Promise<string[]> {
   const files: string[] = [];
   for (const entry of await readdir(projectsDir, { withFileTypes: true })) {
     if (!entry.isDirectory()) continue;
+    // A closed project keeps its files, but nothing of it is built again.
+    if (existsSync(join(projectsDir, entry.name, CLOSED_FILE))) continue;
     for (const file of await readdir(join(projectsDir, entry.name), { withFileTypes: true })) {
       if (file.isFile() && /\.ya?ml$/.test(file.name)) files.push(join(projectsDir, entry.name, file.name));
     }

@@ -125,11 +125,38 @@ describe("foundation stack", () => {
   it("lets close delete, EC2 resources only when modelfleet made them", () => {
     const destroy = policyByName("modelfleet-github-destroy");
     expect(actionsOf(destroy)).toEqual(
-      expect.arrayContaining(["s3:DeleteBucket", "sqs:DeleteQueue", "ecs:DeleteCluster", "iam:DeleteRole"]),
+      expect.arrayContaining([
+        "s3:DeleteBucket",
+        "sqs:DeleteQueue",
+        "ecs:DeleteCluster",
+        "iam:DeleteRole",
+        // what the close does before it destroys: abort leftover uploads, delete unused images
+        "s3:ListBucketMultipartUploads",
+        "s3:AbortMultipartUpload",
+        "ecr:BatchDeleteImage",
+      ]),
     );
+    // no archive buckets configured: no archive permissions
+    expect(destroy.find((s) => s.Sid === "BackUpToArchives")).toBeUndefined();
     expect(destroy.find((s) => s.Sid === "DeleteNetworkMadeByModelfleet")!.Condition).toEqual({
       StringEquals: { "ec2:ResourceTag/managed-by": "modelfleet" },
     });
+  });
+
+  it("lets close write and read back the archive buckets the configuration names, and only those", () => {
+    const config = { ...CONFIG, archive: { buckets: ["acme-archive"] } };
+    const withArchive = synthJson(synthStacks([], config).foundation);
+    const policy = JSON.parse(
+      all(withArchive, "aws_iam_policy").find((p) => p.name === "modelfleet-github-destroy")!.policy,
+    ).Statement as Statement[];
+    const archive = policy.find((s) => s.Sid === "BackUpToArchives")!;
+    expect(archive.Action).toEqual(
+      expect.arrayContaining(["s3:PutObject", "s3:GetObjectAttributes", "s3:ListBucket"]),
+    );
+    expect(archive.Resource).toEqual([
+      expect.stringMatching(/:::acme-archive$/),
+      expect.stringMatching(/:::acme-archive\/\*$/),
+    ]);
   });
 
   it("bounds worker roles to results, queues, task protection, their services' counts, logs and the image", () => {

@@ -99,6 +99,7 @@ const store: ResultStore = {
   location: dir,
   runSetLocation: () => dir,
   getResult: unused,
+  listResultVersions: unused,
   async listResults() {
     return ids.map((_, r) => result(r));
   },

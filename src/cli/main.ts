@@ -4,6 +4,7 @@ import { errorMessage, UserError } from "../errors.ts";
 import { agentCommand } from "./commands/agent.ts";
 import { checkInstructionsCommand } from "./commands/check-instructions.ts";
 import { checkTemplateCommand } from "./commands/check-template.ts";
+import { closeCommand } from "./commands/close.ts";
 import { importPstCommand } from "./commands/import-pst.ts";
 import { planCommand } from "./commands/plan.ts";
 import { reportCommand } from "./commands/report.ts";
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   status: { run: statusCommand, summary: "where a run set stands (--watch to follow a run)" },
   stop: { run: stopCommand, summary: "stop a run set on ECS: its workers, its queued work" },
   watch: { run: watchCommand, summary: "follow a run set on ECS with no client: finish it, or give it up" },
+  close: { run: closeCommand, summary: "back a project up, prove the backup, then destroy its cloud side" },
   report: {
     run: reportCommand,
     summary: "aggregate results: summary files, report.md, report.html with charts",

@@ -30,7 +30,7 @@ import { drainQueue } from "./sqs-drain.ts";
 import { createSqsClient, createSqsQueue, readDeadLetters } from "./sqs-queue.ts";
 import { taskProtectionFromEnvironment } from "./task-protection.ts";
 
-export { readInfrastructureOutputs } from "./infra-outputs.ts";
+export { infraOutputsFile, readInfrastructureOutputs } from "./infra-outputs.ts";
 
 export function s3Objects(store: S3ResultStore): ObjectSink {
   const target = { client: store.client, bucket: store.bucket };

@@ -34,6 +34,8 @@ import {
 import type { Launcher } from "./launcher.ts";
 import { type RunManifest, runManifestKey } from "./run-manifest.ts";
 import { judgeMessage, parseRunRecord, type RunRecord, runRecordKey } from "./run-record.ts";
+import type { WorkerTask } from "./run-set-status.ts";
+import { createTaskLedger, taskLedgerKey } from "./task-ledger.ts";
 import { WorkersFailingError } from "./worker-deaths.ts";
 import type { WorkerFleet } from "./worker-fleet.ts";
 import { maintainWorkers, type WorkerPoolEvent, type WorkerPoolSummary } from "./worker-pool.ts";
@@ -102,6 +104,9 @@ export interface CloudRunOptions {
   /** The command line, for the run record (default "modelfleet run"). */
   readonly command?: string;
   readonly signal?: AbortSignal;
+  /** With services: return once the run set is started (queued, each region's count set, and
+   * one look at it), leaving the following to `modelfleet watch`. */
+  readonly detach?: boolean;
   readonly onPlan?: (plan: RunPlan) => void;
   readonly onEvent?: (event: CloudRunEvent) => void;
 }
@@ -117,11 +122,17 @@ export interface CloudRunReport {
   readonly pool: WorkerPoolSummary;
   /** With services: each region's service as last seen. */
   readonly fleets: readonly FleetView[];
+  /** With services: the worker tasks the run has used so far. */
+  readonly tasks: readonly WorkerTask[];
+  /** The queue as last seen. */
+  readonly queue?: { readonly visible: number; readonly inFlight: number };
   readonly wallSeconds: number;
   /** The run set's results at the end; empty when the run was stopped (not read then). */
   readonly results: RealisationResult[];
   /** The signal ended the run before its work was done (the workers go on without it). */
   readonly stopped: boolean;
+  /** Started with `detach` and left to the services and `watch`. */
+  readonly detached: boolean;
   /** The run record no longer names this run as running: `modelfleet stop` stopped it, or
    * another run replaced it. */
   readonly replacedBy?: RunRecord;
@@ -164,6 +175,7 @@ export async function runOnCloud(options: CloudRunOptions): Promise<CloudRunRepo
       const before = plan.published.get(p.id);
       return [p.id, p.key, before ? attemptOf(before) : null] as const;
     }),
+    ...(plan.medianWallSeconds === undefined ? {} : { medianWallSeconds: plan.medianWallSeconds }),
   };
   const manifestKey = runManifestKey(options.runSetKey, runId);
   await options.objects.putText(manifestKey, JSON.stringify(manifest));
@@ -218,6 +230,11 @@ export async function runOnCloud(options: CloudRunOptions): Promise<CloudRunRepo
     maxWorkers: options.maxWorkers,
     startedAt: started,
     clock,
+    ledger: createTaskLedger({
+      objects: options.objects,
+      key: taskLedgerKey(options.runSetKey, runId),
+      since: started,
+    }),
     ...(options.startGraceMs === undefined ? {} : { startGraceMs: options.startGraceMs }),
     ...(options.emptyQueueGraceMs === undefined ? {} : { emptyQueueGraceMs: options.emptyQueueGraceMs }),
     onEvent: (e) => {
@@ -295,6 +312,7 @@ export async function runOnCloud(options: CloudRunOptions): Promise<CloudRunRepo
         });
         throw error;
       }
+      if (options.detach && fleets.length > 0) break;
       const failure = await Promise.race([
         poolFailed ?? new Promise<undefined>(() => {}),
         clock.sleep(options.pollMs ?? 10_000, options.signal).then(() => undefined),
@@ -320,9 +338,10 @@ export async function runOnCloud(options: CloudRunOptions): Promise<CloudRunRepo
         live: lastRunning,
       };
   const stopped = (options.signal?.aborted ?? false) && pending > 0;
+  const detached = (options.detach ?? false) && fleets.length > 0 && pending > 0 && !last?.replacedBy;
   const wanted = new Map(plan.all.map((p) => [p.id, p.key]));
   const results =
-    stopped || last?.replacedBy
+    stopped || detached || last?.replacedBy
       ? []
       : (await options.store.listResults(runSet)).filter((r) => wanted.get(r.id) === r.key);
   return {
@@ -333,9 +352,12 @@ export async function runOnCloud(options: CloudRunOptions): Promise<CloudRunRepo
     deadLettered: last?.deadLettered ?? 0,
     pool: poolSummary,
     fleets: last?.fleets ?? [],
+    tasks: last?.tasks ?? [],
+    ...(last?.queue ? { queue: last.queue } : {}),
     wallSeconds: (clock.now() - started) / 1000,
     results,
     stopped,
+    detached,
     ...(last?.replacedBy ? { replacedBy: last.replacedBy } : {}),
     unfinished: last?.unfinished ?? [],
     pending,

@@ -53,7 +53,11 @@ describe("an ECS service as a worker fleet", () => {
         },
       ],
     });
-    ecs.on(ListTasksCommand).resolves({ taskArns: ["arn:t/1", "arn:t/2"] });
+    ecs
+      .on(ListTasksCommand, { desiredStatus: "STOPPED" })
+      .resolves({ taskArns: ["arn:t/1", "arn:t/2"] })
+      .on(ListTasksCommand, { desiredStatus: "RUNNING" })
+      .resolves({ taskArns: [] });
     ecs.on(DescribeTasksCommand).resolves({
       tasks: [
         {
@@ -107,17 +111,82 @@ describe("an ECS service as a worker fleet", () => {
           stoppedAt: 5000,
         },
       ],
+      // ECS gave neither their size nor their times: nothing to bill.
+      tasks: [],
     });
     expect(ecs.commandCalls(DescribeServicesCommand)[0]!.args[0].input).toEqual({
       cluster: "modelfleet-demo",
       services: ["base-workers"],
     });
-    expect(ecs.commandCalls(ListTasksCommand)[0]!.args[0].input).toEqual({
+    expect(ecs.commandCalls(ListTasksCommand)[1]!.args[0].input).toEqual({
       cluster: "modelfleet-demo",
       serviceName: "base-workers",
       desiredStatus: "STOPPED",
       maxResults: 100,
     });
+  });
+
+  it("reads each task's size, capacity and billed time (image pull to stop), running and stopped", async () => {
+    ecs.on(DescribeServicesCommand).resolves({
+      services: [{ serviceName: "base-workers", status: "ACTIVE", desiredCount: 1, runningCount: 1 }],
+    });
+    ecs
+      .on(ListTasksCommand, { desiredStatus: "RUNNING" })
+      .resolves({ taskArns: ["arn:t/run"] })
+      .on(ListTasksCommand, { desiredStatus: "STOPPED" })
+      .resolves({ taskArns: ["arn:t/old"] });
+    ecs.on(DescribeTasksCommand).callsFake((input: { tasks: string[] }) => ({
+      tasks: input.tasks.map((arn) =>
+        arn === "arn:t/run"
+          ? {
+              taskArn: arn,
+              lastStatus: "RUNNING",
+              cpu: "1024",
+              memory: "2048",
+              capacityProviderName: "FARGATE_SPOT",
+              createdAt: new Date("2026-03-14T09:00:00Z"),
+              pullStartedAt: new Date("2026-03-14T09:00:05Z"),
+              startedAt: new Date("2026-03-14T09:00:40Z"),
+              ephemeralStorage: { sizeInGiB: 30 },
+            }
+          : {
+              taskArn: arn,
+              lastStatus: "STOPPED",
+              cpu: "4096",
+              memory: "8192",
+              launchType: "FARGATE",
+              createdAt: new Date("2026-03-14T08:00:00Z"),
+              startedAt: new Date("2026-03-14T08:00:30Z"),
+              stoppedAt: new Date("2026-03-14T08:30:00Z"),
+              stopCode: "EssentialContainerExited",
+              containers: [{ name: "agent", exitCode: 0 }],
+            },
+      ),
+    }));
+    const state = await fleet().state();
+    expect(state.tasks).toEqual([
+      {
+        id: "arn:t/run",
+        region: "us-west-2",
+        startedAt: "2026-03-14T09:00:05.000Z",
+        cpu: 1,
+        memoryGb: 2,
+        diskGb: 30,
+        capacity: "FARGATE_SPOT",
+      },
+      {
+        id: "arn:t/old",
+        region: "us-west-2",
+        // No image pull recorded: billed from its creation, the earliest it can have been.
+        startedAt: "2026-03-14T08:00:00.000Z",
+        stoppedAt: "2026-03-14T08:30:00.000Z",
+        cpu: 4,
+        memoryGb: 8,
+        capacity: "FARGATE",
+      },
+    ]);
+    // The crash-loop judgement still sees the stopped one.
+    expect(state.stopped.map((s) => s.id)).toEqual(["arn:t/old"]);
   });
 
   it("says plainly when the service is not there or the credentials may not scale it", async () => {

@@ -14,6 +14,7 @@ import { errorMessage, UserError } from "../errors.ts";
 import { awsRequestHandler } from "./aws-http.ts";
 import { classifyStoppedTask, DESCRIBE_TASKS_MAX } from "./ecs-launcher.ts";
 import type { WorkerState } from "./launcher.ts";
+import type { WorkerTask } from "./run-set-status.ts";
 import type { StoppedWorker } from "./worker-deaths.ts";
 import type { FleetState, WorkerFleet } from "./worker-fleet.ts";
 
@@ -113,10 +114,11 @@ export function createEcsFleet(options: EcsFleetOptions): WorkerFleet {
           `ECS does not know ${where}${failure?.reason ? ` (${failure.reason})` : ""}: apply the infrastructure in ${region}, or fix "service" and "cluster" in the infrastructure outputs`,
         );
       }
-      // Tasks stopped recently: ECS keeps them listed for about an hour.
-      const stoppedArns = await listTasks("STOPPED", 1);
+      // Tasks running, and those stopped recently: ECS keeps them listed for about an hour.
+      const running = await describeTasks(await listTasks("RUNNING", 100));
+      const stoppedTasks = await describeTasks(await listTasks("STOPPED", 100));
       const stopped: StoppedWorker[] = [];
-      for (const task of await describeTasks(stoppedArns)) {
+      for (const task of stoppedTasks) {
         const state = stateOf(task);
         if (state.status !== "stopped") continue;
         const at = task.stoppedAt ?? task.stoppingAt ?? task.createdAt;
@@ -134,6 +136,10 @@ export function createEcsFleet(options: EcsFleetOptions): WorkerFleet {
           .sort((a, b) => b.at - a.at)
           .slice(0, options.events ?? 10),
         stopped,
+        tasks: [...running, ...stoppedTasks].flatMap((t) => {
+          const billed = billedTask(t, region);
+          return billed ? [billed] : [];
+        }),
       };
     },
 
@@ -159,6 +165,27 @@ export function createEcsFleet(options: EcsFleetOptions): WorkerFleet {
       }
       return { told, failures };
     },
+  };
+}
+
+/** What Fargate bills a task for: its size, its capacity, and its time from the start of its
+ * image pull (or, when ECS does not say, its creation) to its stop; undefined for a task with
+ * neither time, or of a size ECS does not give. */
+export function billedTask(task: Task, region: string): WorkerTask | undefined {
+  const from = task.pullStartedAt ?? task.createdAt;
+  const cpu = Number(task.cpu);
+  const memory = Number(task.memory);
+  if (!task.taskArn || !from || !(cpu > 0) || !(memory > 0)) return undefined;
+  const stopped = task.stoppedAt ?? (task.lastStatus === "STOPPED" ? task.stoppingAt : undefined);
+  return {
+    id: task.taskArn,
+    region,
+    startedAt: from.toISOString(),
+    ...(stopped ? { stoppedAt: stopped.toISOString() } : {}),
+    cpu: cpu / 1024,
+    memoryGb: memory / 1024,
+    ...(task.ephemeralStorage?.sizeInGiB ? { diskGb: task.ephemeralStorage.sizeInGiB } : {}),
+    capacity: task.capacityProviderName === "FARGATE_SPOT" ? "FARGATE_SPOT" : "FARGATE",
   };
 }
 

@@ -27,6 +27,7 @@ import { createHash } from "node:crypto";
 import {
   type Container,
   DescribeTasksCommand,
+  type DescribeTasksCommandOutput,
   ECSClient,
   type Failure,
   ListTasksCommand,
@@ -645,23 +646,29 @@ export function createEcsLauncher(options: EcsLauncherOptions): EcsLauncher {
     return { started, failures: started.length < request.count ? [...failures.values()] : [] };
   }
 
+  /** DescribeTasks of up to DESCRIBE_TASKS_MAX tasks. */
+  async function describeTasks(group: string[]): Promise<DescribeTasksCommandOutput> {
+    const result = await withRetries(
+      "DescribeTasks",
+      () => {
+        stats.describeTasksCalls++;
+        return client.send(new DescribeTasksCommand({ cluster: infra.cluster, tasks: group }));
+      },
+      false,
+    );
+    if (!result.ok) throw new Error(result.error.failure.reason, { cause: result.error.failure.detail });
+    return result.value;
+  }
+
   async function describe(ids: readonly string[]): Promise<WorkerState[]> {
     const unique = [...new Set(ids)];
     const byId = new Map<string, WorkerState>();
     for (let i = 0; i < unique.length; i += DESCRIBE_TASKS_MAX) {
       const group = unique.slice(i, i + DESCRIBE_TASKS_MAX);
-      const result = await withRetries(
-        "DescribeTasks",
-        () => {
-          stats.describeTasksCalls++;
-          return client.send(new DescribeTasksCommand({ cluster: infra.cluster, tasks: group }));
-        },
-        false,
-      );
-      if (!result.ok) throw new Error(result.error.failure.reason, { cause: result.error.failure.detail });
+      const described = await describeTasks(group);
       const match = (arn: string | undefined) =>
         arn === undefined ? undefined : group.find((id) => id === arn || arn.endsWith(`/${id}`));
-      for (const task of result.value.tasks ?? []) {
+      for (const task of described.tasks ?? []) {
         const id = match(task.taskArn);
         if (id === undefined) continue;
         const status = workerStatus(task.lastStatus);
@@ -672,7 +679,7 @@ export function createEcsLauncher(options: EcsLauncherOptions): EcsLauncher {
         launchedAt.delete(id);
         byId.set(id, { id, status, ...classifyStoppedTask(task, infra.containerName) });
       }
-      for (const failure of result.value.failures ?? []) {
+      for (const failure of described.failures ?? []) {
         const id = match(failure.arn);
         if (id === undefined) continue;
         const since = launchedAt.get(id);
@@ -726,17 +733,7 @@ export function createEcsLauncher(options: EcsLauncherOptions): EcsLauncher {
     } while (nextToken);
     const ours: string[] = [];
     for (let i = 0; i < arns.length; i += DESCRIBE_TASKS_MAX) {
-      const group = arns.slice(i, i + DESCRIBE_TASKS_MAX);
-      const result = await withRetries(
-        "DescribeTasks",
-        () => {
-          stats.describeTasksCalls++;
-          return client.send(new DescribeTasksCommand({ cluster: infra.cluster, tasks: group }));
-        },
-        false,
-      );
-      if (!result.ok) throw new Error(result.error.failure.reason, { cause: result.error.failure.detail });
-      for (const task of result.value.tasks ?? []) {
+      for (const task of (await describeTasks(arns.slice(i, i + DESCRIBE_TASKS_MAX))).tasks ?? []) {
         if (task.taskArn && workerStatus(task.lastStatus) !== "stopped" && isForQueue(task, infra.queueUrl)) {
           ours.push(task.taskArn);
         }

@@ -21,6 +21,7 @@ const region = (over: Partial<FleetState> = {}): FleetState => ({
   pending: 0,
   events: [],
   stopped: [],
+  tasks: [],
   ...over,
 });
 

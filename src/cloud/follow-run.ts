@@ -10,7 +10,10 @@
 //   since its last result end the run (the caller scales to zero and says why);
 // - regions that cannot start workers (stuck), and each region's desired count: raised to its
 //   share, lowered as work runs out (fleet-plan.ts);
-// - realisations with neither a message on the queue nor a result for a while (lost).
+// - realisations with neither a message on the queue nor a result for a while (lost);
+// - the worker tasks the run has used, for its cost (task-ledger.ts).
+
+import pLimit from "p-limit";
 import type { Clock } from "../engine/clock.ts";
 import type { WorkQueue } from "../engine/work-queue.ts";
 import { errorMessage } from "../errors.ts";
@@ -22,6 +25,8 @@ import type { WorkMessage } from "./cloud-config.ts";
 import { judgeRegion, planDesiredCounts, type RegionHealth } from "./fleet-plan.ts";
 import { answers, type RunManifest } from "./run-manifest.ts";
 import { judgeMessage, type MessageRun, parseRunRecord, type RunRecord } from "./run-record.ts";
+import type { WorkerTask } from "./run-set-status.ts";
+import type { TaskLedger } from "./task-ledger.ts";
 import { type CrashLoop, judgeCrashLoop } from "./worker-deaths.ts";
 import type { FleetState, WorkerFleet } from "./worker-fleet.ts";
 
@@ -61,6 +66,8 @@ export interface FollowOptions {
   /** How long the queue may hold no message while realisations have no result before they
    * count as lost (default 3 min: SQS's counts lag by a minute or so). */
   readonly emptyQueueGraceMs?: number;
+  /** Where the run's worker tasks are kept; without it a step gives only those ECS lists now. */
+  readonly ledger?: TaskLedger;
   readonly onEvent?: (event: FollowEvent) => void;
 }
 
@@ -81,6 +88,8 @@ export interface FollowStep {
   readonly unfinished?: readonly string[];
   readonly queue?: { readonly visible: number; readonly inFlight: number };
   readonly fleets: readonly FleetView[];
+  /** The worker tasks the run has used so far (services only). */
+  readonly tasks: readonly WorkerTask[];
 }
 
 export interface RunFollower {
@@ -88,6 +97,9 @@ export interface RunFollower {
   /** Results seen so far of the run's realisations (the latest, by id). */
   readonly pending: ReadonlyMap<string, string>;
 }
+
+/** result.json files read at once. */
+const RESULT_READS = 32;
 
 export function createRunFollower(options: FollowOptions): RunFollower {
   const { clock, manifest, store, runSet } = options;
@@ -106,15 +118,53 @@ export function createRunFollower(options: FollowOptions): RunFollower {
   const stuck = new Set<string>();
   let lastStates = new Map<string, FleetState>();
 
-  const collect = async () => {
-    for (const result of await store.listResults(runSet)) {
-      const entry = entries.get(result.id);
-      if (!entry || !pending.has(result.id) || !answers(entry, result)) continue;
-      pending.delete(result.id);
+  /** Results read that do not answer the run (an earlier result of a realisation it queued
+   * again), by id, with their version: read again only once rewritten. */
+  const stale = new Map<string, string>();
+  let progressRead = false;
+  let progressChanged = false;
+  const progressName = progressFileName(options.run.id);
+
+  const readProgress = async () => {
+    const saved = parseProgress(await store.getRunSetFile(runSet, progressName), options.run.id);
+    for (const id of saved?.answered ?? []) {
+      if (!pending.delete(id)) continue;
       published++;
-      lastResultAt = Math.max(lastResultAt, Date.parse(result.endedAt) || 0);
-      emit({ type: "finished", id: result.id, result });
     }
+    for (const [id, version] of Object.entries(saved?.stale ?? {})) {
+      if (pending.has(id)) stale.set(id, version);
+    }
+  };
+
+  const answered = (id: string, result: RealisationResult) => {
+    pending.delete(id);
+    stale.delete(id);
+    progressChanged = true;
+    lastResultAt = Math.max(lastResultAt, Date.parse(result.endedAt) || 0);
+  };
+
+  const collect = async () => {
+    if (!progressRead) {
+      await readProgress();
+      progressRead = true;
+    }
+    // The listing costs a page per thousand objects; only results new to this follower (or
+    // rewritten since it read them) are read.
+    const fresh = (await store.listResultVersions(runSet)).filter(
+      (v) => pending.has(v.id) && stale.get(v.id) !== v.version,
+    );
+    await pLimit(RESULT_READS).map(fresh, async ({ id, version }) => {
+      const result = await store.getResult(runSet, id);
+      if (!pending.has(id) || result === undefined) return;
+      if (!answers(entries.get(id)!, result)) {
+        stale.set(id, version);
+        progressChanged = true;
+        return;
+      }
+      answered(id, result);
+      published++;
+      emit({ type: "finished", id, result });
+    });
     for (const letter of await options.deadLetters()) {
       const item = letter.item;
       if (!item || pending.get(item.id) !== item.key) continue;
@@ -132,11 +182,15 @@ export function createRunFollower(options: FollowOptions): RunFollower {
       const outcome = await store.publishResult(result, replaces === undefined ? {} : { replaces });
       const kept = outcome === "published" ? result : await store.getResult(runSet, item.id);
       if (kept?.key === item.key) {
-        pending.delete(item.id);
+        answered(item.id, kept);
         deadLettered++;
         lastResultAt = Math.max(lastResultAt, clock.now());
         emit({ type: "finished", id: item.id, result: kept });
       }
+    }
+    if (progressChanged) {
+      await store.putRunSetFile(runSet, progressName, progressText(options.run.id, manifest, pending, stale));
+      progressChanged = false;
     }
   };
 
@@ -156,10 +210,20 @@ export function createRunFollower(options: FollowOptions): RunFollower {
     return states.filter((s): s is FleetState => s !== undefined);
   };
 
+  const noteTasks = async (states: readonly FleetState[]) => {
+    const seen = states.flatMap((s) => s.tasks);
+    return options.ledger ? options.ledger.note(seen) : seen;
+  };
+  const knownTasks = async () => (options.ledger ? options.ledger.known() : []);
+
   const step = async (): Promise<FollowStep> => {
     await collect();
-    const base = { pending, published, deadLettered };
-    if (pending.size === 0) return { ...base, fleets: [] };
+    const counts = { pending, published, deadLettered };
+    if (pending.size === 0) {
+      // The last look at the workers: their stops so far, for the run's cost.
+      return { ...counts, fleets: [], tasks: await noteTasks(await readFleets()) };
+    }
+    const base = { ...counts, tasks: await knownTasks() };
 
     const text = await options.readRecord();
     const record = text === undefined ? undefined : parseRunRecord(text);
@@ -181,6 +245,7 @@ export function createRunFollower(options: FollowOptions): RunFollower {
 
     const states = await readFleets();
     lastStates = new Map(states.map((s) => [s.region, s]));
+    base.tasks = await noteTasks(states);
     const crashLoop = judgeCrashLoop({
       stopped: states.flatMap((s) => s.stopped),
       since: Math.max(options.startedAt, lastResultAt),
@@ -225,6 +290,54 @@ export function createRunFollower(options: FollowOptions): RunFollower {
   };
 
   return { step, pending };
+}
+
+/** The follower's progress, kept beside the run's manifest so that the next follower (a
+ * `watch --once` a schedule starts) reads only what is new: the realisations whose result
+ * answered the run, and the version of each stale result it read. Only a cache: a follower
+ * that cannot read it reads every result once. */
+interface SavedProgress {
+  readonly schema: 1;
+  readonly run: string;
+  readonly answered: readonly string[];
+  readonly stale: Readonly<Record<string, string>>;
+}
+
+function progressFileName(runId: string): string {
+  return `runs/progress-${runId}.json`;
+}
+
+function progressText(
+  runId: string,
+  manifest: RunManifest,
+  pending: ReadonlyMap<string, string>,
+  stale: ReadonlyMap<string, string>,
+): string {
+  const saved: SavedProgress = {
+    schema: 1,
+    run: runId,
+    answered: manifest.queued.flatMap(([id]) => (pending.has(id) ? [] : [id])),
+    stale: Object.fromEntries(stale),
+  };
+  return `${JSON.stringify(saved)}\n`;
+}
+
+function parseProgress(bytes: Uint8Array | undefined, runId: string): SavedProgress | undefined {
+  if (bytes === undefined) return undefined;
+  try {
+    const v = JSON.parse(new TextDecoder().decode(bytes)) as Partial<SavedProgress>;
+    const ok =
+      v?.schema === 1 &&
+      v.run === runId &&
+      Array.isArray(v.answered) &&
+      v.answered.every((id) => typeof id === "string") &&
+      typeof v.stale === "object" &&
+      v.stale !== null &&
+      Object.values(v.stale).every((x) => typeof x === "string");
+    return ok ? (v as SavedProgress) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The result of a realisation whose every delivery ended without one (a dead letter). */

@@ -5,6 +5,12 @@ import { readFile } from "node:fs/promises";
 import { UserError } from "../errors.ts";
 import type { InfrastructureOutputs, RegionOutputs } from "./cloud-config.ts";
 
+/** Where `npm run infra:outputs` writes a scenario's outputs, and where the commands and the
+ * actions look for them unless told otherwise. */
+export function infraOutputsFile(ref: { readonly project: string; readonly scenario: string }): string {
+  return `.modelfleet/infra/${ref.project}-${ref.scenario}.json`;
+}
+
 export async function readInfrastructureOutputs(file: string): Promise<InfrastructureOutputs> {
   let raw: unknown;
   try {

@@ -12,6 +12,9 @@ export interface RunManifest {
   readonly generation: number;
   /** [id, key, the attempt of the result published when the run was planned, or null]. */
   readonly queued: ReadonlyArray<readonly [string, string, string | null]>;
+  /** The median wall time of earlier successful runs when the run was planned (its cost
+   * estimate's basis); absent when there were none. */
+  readonly medianWallSeconds?: number;
 }
 
 export function runManifestKey(runSetKey: string, runId: string): string {

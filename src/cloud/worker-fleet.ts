@@ -3,6 +3,7 @@
 // at its desired count, replaces lost tasks and starts them again after Spot interruptions;
 // the run only sets the count and reads back how the service is doing.
 import type { WorkerControl } from "./launcher.ts";
+import type { WorkerTask } from "./run-set-status.ts";
 import type { StoppedWorker } from "./worker-deaths.ts";
 
 /** One of the service's recent events (ECS: "(service x) was unable to place a task..."). */
@@ -23,6 +24,9 @@ export interface FleetState {
   /** Tasks of the service that stopped recently (ECS shows them for about an hour), the
    * newest first, each with why. */
   readonly stopped: readonly StoppedWorker[];
+  /** The service's tasks ECS lists now, running and recently stopped, each with what Fargate
+   * bills it for (its size, its capacity, from its image pull to its stop). */
+  readonly tasks: readonly WorkerTask[];
 }
 
 export interface WorkerFleet extends WorkerControl {

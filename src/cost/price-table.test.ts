@@ -2,7 +2,13 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parsePriceTable, pricesFor, readPriceTable, shippedPriceTable } from "./price-table.ts";
+import {
+  parsePriceTable,
+  pricesFor,
+  priceTablesFor,
+  readPriceTable,
+  shippedPriceTable,
+} from "./price-table.ts";
 
 describe("price tables", () => {
   it("ships a dated table with its source and the default region", () => {
@@ -53,6 +59,26 @@ describe("price tables", () => {
     await expect(readPriceTable(join(dir, "p.json"))).rejects.toThrow(/p\.json: not JSON/);
     await expect(readPriceTable(join(dir, "missing.json"))).rejects.toThrow(
       /cannot read the prices file .*missing\.json/,
+    );
+  });
+
+  it("takes the repository's prices file over the shipped table, and the project's own over both", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "mf-prices-"));
+    const table = (date: string, vcpuHour: number) =>
+      JSON.stringify({
+        date,
+        source: "test",
+        regions: { "us-east-1": { onDemand: { vcpuHour, gbHour: 0 } } },
+      });
+    await writeFile(join(dir, "repository.json"), table("2026-04-01", 0.1));
+    const repository = await priceTablesFor({ file: join(dir, "repository.json"), projectDir: dir });
+    expect(pricesFor("us-east-1", repository)?.date).toBe("2026-04-01");
+    await writeFile(join(dir, "fargate-prices.json"), table("2026-05-01", 0.2));
+    const own = await priceTablesFor({ file: join(dir, "repository.json"), projectDir: dir });
+    expect(pricesFor("us-east-1", own)).toMatchObject({ date: "2026-05-01", onDemand: { vcpuHour: 0.2 } });
+    expect(pricesFor("eu-west-1", own)?.date).toBe(shippedPriceTable().date);
+    await expect(priceTablesFor({ file: join(dir, "missing.json"), projectDir: dir })).rejects.toThrow(
+      `cannot read the prices file ${join(dir, "missing.json")}`,
     );
   });
 });

@@ -1,7 +1,8 @@
 // Fargate prices per region: the dated table shipped in the repository (fargate-prices.json),
 // and the files that override it (a repository's prices file, a project's own). Every estimate
 // names the table's date and source, so a reader knows how old the figures are.
-import { readFile } from "node:fs/promises";
+import { access, readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { z } from "zod";
 import { UserError } from "../errors.ts";
 import shipped from "./fargate-prices.json" with { type: "json" };
@@ -84,4 +85,24 @@ export function pricesFor(region: string, tables: readonly PriceTable[]): Prices
       return { ...prices, region, date: table.date, source: table.source, currency: table.currency };
   }
   return undefined;
+}
+
+/** The file in a project's folder (projects/<project>/) that overrides the other tables. */
+export const PROJECT_PRICES_FILE = "fargate-prices.json";
+
+/** The tables an estimate uses, later ones overriding: the shipped table, the repository's
+ * prices file when one is named, and the project's own when its folder has one. */
+export async function priceTablesFor(args: {
+  readonly file?: string | undefined;
+  readonly projectDir: string;
+}): Promise<PriceTable[]> {
+  const tables = [shippedPriceTable()];
+  if (args.file) tables.push(await readPriceTable(args.file));
+  const own = join(args.projectDir, PROJECT_PRICES_FILE);
+  const present = await access(own).then(
+    () => true,
+    () => false,
+  );
+  if (present) tables.push(await readPriceTable(own));
+  return tables;
 }

@@ -14,6 +14,8 @@ export interface AlertsInput {
   readonly alertsTo: readonly string[];
   /** The project's topic (the infrastructure outputs' alertsTopicArn). */
   readonly topicArn?: string;
+  /** Why the topic is not known (the infrastructure outputs could not be read). */
+  readonly noTopic?: string;
   /** Where the report is, for the message. */
   readonly reportLink?: string;
   readonly check?: { readonly client: GitHubClient; readonly name: string; readonly headSha: string };
@@ -52,7 +54,8 @@ export async function handleAlerts(input: AlertsInput): Promise<AlertsOutcome> {
     input.alertsTo.length === 0
       ? "the project file names no one in cloud.alerts_to"
       : !input.topicArn
-        ? "the infrastructure outputs name no alerts topic (alertsTopicArn): apply the project's stack"
+        ? (input.noTopic ??
+          "the infrastructure outputs name no alerts topic (alertsTopicArn): apply the project's stack")
         : !input.sns
           ? "no AWS credentials"
           : undefined;

@@ -1,26 +1,23 @@
-// The CLI's cloud commands as child processes: `watch --once --json` for one look at a run set,
-// and `run --json`, the client that starts it, in the background. Arguments are passed as an
-// argv list, never through a shell.
+// The CLI's cloud commands as child processes: `run --detach --json`, which starts a run set
+// and exits, and `watch --once --json`, one look at it (following it, and finishing it once
+// every realisation has a result). Arguments are passed as an argv list, never through a shell.
 import { spawn } from "node:child_process";
-import { lastJsonObject, parseRunSetState, type RunSetState } from "./cli-state.ts";
+import { type RunSetStatus, readRunSetStatus } from "./cli-state.ts";
 
 export interface CliTarget {
   /** How to start the CLI: [node, <repository>/src/cli/bin.ts]. */
   readonly cli: readonly string[];
   readonly specFile: string;
   readonly infraFile: string;
+  /** A prices file over the shipped table, for the cost in the status. */
+  readonly pricesFile?: string;
   readonly cwd: string;
+  /** Each line the command writes to stderr (what it tells a person). */
+  readonly log?: (line: string) => void;
 }
 
-export interface BackgroundRun {
-  /** Where the run stands when its client exits. */
-  readonly done: Promise<RunSetState>;
-  /** Ends the client (SIGINT: the run set goes on without it). */
-  stop(): void;
-}
-
-export async function watchOnce(t: CliTarget): Promise<RunSetState> {
-  const { code, stdout, stderr } = await capture(t, [
+export function watchOnce(t: CliTarget): Promise<RunSetStatus> {
+  return runCli(t, [
     "watch",
     t.specFile,
     "--executor",
@@ -29,51 +26,32 @@ export async function watchOnce(t: CliTarget): Promise<RunSetState> {
     t.infraFile,
     "--once",
     "--json",
+    ...prices(t),
   ]);
-  const json = lastJsonObject(stdout);
-  if (!json)
-    throw new Error(
-      `\`modelfleet watch ${t.specFile} --executor ecs --once --json\` exited ${code} without a JSON answer: ${stderr.trim().split("\n").slice(-5).join(" | ")}`,
-    );
-  return parseRunSetState(json);
 }
 
-export function startRun(
-  t: CliTarget,
-  options: { image?: string; ids?: string; log?: (line: string) => void },
-): BackgroundRun {
-  const args = ["run", t.specFile, "--executor", "ecs", "--infra", t.infraFile, "--json"];
+const prices = (t: CliTarget) => (t.pricesFile ? ["--prices", t.pricesFile] : []);
+
+/** Starts the run set; resolves once it is queued and the workers' services are set. */
+export function startRun(t: CliTarget, options: { image?: string; ids?: string }): Promise<RunSetStatus> {
+  const args = [
+    "run",
+    t.specFile,
+    "--executor",
+    "ecs",
+    "--infra",
+    t.infraFile,
+    "--detach",
+    "--json",
+    ...prices(t),
+  ];
   if (options.image) args.push("--image", options.image);
   if (options.ids) args.push("--ids", options.ids);
-  const child = spawn(t.cli[0]!, [...t.cli.slice(1), ...args], {
-    cwd: t.cwd,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d) => (stdout += d));
-  child.stderr.on("data", (d: Buffer) => {
-    stderr += d;
-    for (const line of d.toString().split("\n")) if (line.trim()) options.log?.(line);
-  });
-  const done = new Promise<RunSetState>((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => {
-      const json = lastJsonObject(stdout);
-      if (json) resolve(parseRunSetState(json));
-      else
-        reject(
-          new Error(
-            `\`modelfleet run ${t.specFile} --executor ecs --json\` exited ${code} without a JSON answer: ${stderr.trim().split("\n").slice(-5).join(" | ")}`,
-          ),
-        );
-    });
-  });
-  return { done, stop: () => child.kill("SIGINT") };
+  return runCli(t, args);
 }
 
-function capture(t: CliTarget, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
+async function runCli(t: CliTarget, args: string[]): Promise<RunSetStatus> {
+  const out = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
     const child = spawn(t.cli[0]!, [...t.cli.slice(1), ...args], {
       cwd: t.cwd,
       stdio: ["ignore", "pipe", "pipe"],
@@ -81,8 +59,12 @@ function capture(t: CliTarget, args: string[]): Promise<{ code: number; stdout: 
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d;
+      for (const line of d.toString().split("\n")) if (line.trim()) t.log?.(line);
+    });
     child.on("error", reject);
     child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
+  return readRunSetStatus(`modelfleet ${args.join(" ")}`, out);
 }

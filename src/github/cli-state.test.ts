@@ -1,67 +1,44 @@
 import { describe, expect, it } from "vitest";
-import { lastJsonObject, parseRunSetState } from "./cli-state.ts";
+import { readRunSetStatus } from "./cli-state.ts";
 
-describe("parseRunSetState", () => {
-  it("reads a running step of `watch --once --json`", () => {
-    const out = `${JSON.stringify({
+const command = "modelfleet watch projects/demo/base.yaml --executor ecs --once --json";
+const cost = { spent: { tasks: 0, taskHours: 0, vcpuHours: 0, gbHours: 0, cost: 0 } };
+
+describe("readRunSetStatus", () => {
+  it("reads the last object of what the command printed (run --json prints one over several lines)", () => {
+    const status = {
+      state: "stopped",
       project: "demo",
       scenario: "base",
-      state: "running",
       run: "r1",
-      queued: 200,
-      pending: 150,
-      queue: { visible: 120, inFlight: 30 },
-      regions: [
-        { region: "us-east-1", service: "s", desired: 20, running: 18, pending: 2, health: "ok" },
-        { region: "eu-west-1", desired: 10, running: 9 },
-      ],
-    })}\n`;
-    expect(parseRunSetState(lastJsonObject(out)!)).toEqual({
-      kind: "running",
-      runId: "r1",
-      total: 200,
-      done: 50,
-      running: 30,
-      waiting: 120,
-      workers: 27,
-      regions: [
-        { region: "us-east-1", desired: 20, running: 18 },
-        { region: "eu-west-1", desired: 10, running: 9 },
-      ],
-    });
+      text: "stopped by modelfleet stop",
+      tasks: [],
+      cost,
+    };
+    const stdout = `noise\n${JSON.stringify({ ...status, state: "running" })}\n${JSON.stringify(status, null, 2)}\n`;
+    expect(readRunSetStatus(command, { code: 0, stdout, stderr: "" })).toEqual(status);
   });
 
-  it("reads the end of a complete `run --executor ecs --json` (printed over several lines)", () => {
-    const counts = { realisations: 200, ok: 197, failedModel: 2, failedInfrastructure: 1, notRun: 0 };
-    const out = `noise\n${JSON.stringify({ project: "demo", scenario: "base", realisations: 200, counts, alerts: [] }, null, 2)}\n`;
-    expect(parseRunSetState(lastJsonObject(out)!)).toEqual({ kind: "finished", counts, alerts: [] });
-  });
-
-  it("reads a client that ended while the run set goes on, and a settled watch", () => {
-    expect(
-      parseRunSetState({
-        project: "demo",
-        scenario: "base",
-        realisations: 200,
-        done: 80,
-        pending: 120,
-        ended: "client-stopped",
+  it("says what the command said when it printed no JSON", () => {
+    expect(() =>
+      readRunSetStatus(command, {
+        code: 1,
+        stdout: "",
+        stderr: "one\ntwo\ninfra.json: infrastructure outputs not found; apply the infrastructure first\n",
       }),
-    ).toMatchObject({
-      kind: "ended",
-      state: "client-stopped",
-      goesOn: true,
-      text: expect.stringContaining("80 of 200"),
-    });
-    expect(parseRunSetState({ state: "failed" })).toMatchObject({
-      kind: "ended",
-      state: "failed",
-      goesOn: false,
-    });
-    expect(parseRunSetState({ state: "finished", counts: { ok: 1 } })).toMatchObject({ kind: "finished" });
+    ).toThrow(
+      `\`${command}\` exited 1 without a JSON answer: one | two | infra.json: infrastructure outputs not found; apply the infrastructure first`,
+    );
   });
 
-  it("finds no object in output without one", () => {
-    expect(lastJsonObject("error: no such file\n")).toBeUndefined();
+  it("names what does not match the status the CLI prints", () => {
+    const stdout = `${JSON.stringify({ state: "running", project: "demo", scenario: "base", text: "", run: "r1", tasks: [], cost, queued: "48" })}\n`;
+    expect(() => readRunSetStatus(command, { code: 0, stdout, stderr: "" })).toThrow(
+      `\`${command}\` printed not a run set status as modelfleet prints it: queued: Invalid input: expected number, received string; pending: Invalid input: expected number, received undefined`,
+    );
+    const noCost = `${JSON.stringify({ state: "stopped", project: "demo", scenario: "base", text: "", run: "r1", tasks: [], cost: { spent: { tasks: 1 } } })}\n`;
+    expect(() => readRunSetStatus(command, { code: 0, stdout: noCost, stderr: "" })).toThrow(
+      "cost.spent: expected the cost spent (tasks, taskHours, vcpuHours, gbHours)",
+    );
   });
 });

@@ -1,18 +1,15 @@
-// Following a run set from a workflow job: a look every `pollMs` (the CLI's watch), the
-// comment's progress edited at most every `progressEveryMs`, until the run set settles or the
-// job's time runs out, when the client this job started is ended (the run set goes on, and the
-// scheduled watch takes over). Pure apart from what it is given.
+// Following a run set from a workflow job: a look every `pollMs` (the CLI's `watch --once`,
+// which also moves the run set on and finishes it), the comment's progress edited at most every
+// `progressEveryMs`, until the run set settles or the job's time runs out; then a later job (the
+// scheduled watch) carries on. Pure apart from what it is given.
 import type { Clock } from "../engine/clock.ts";
 import type { ProgressSample } from "../report/comment-stage.ts";
-import type { BackgroundRun } from "./cli-runner.ts";
-import type { RunSetState } from "./cli-state.ts";
-
-export type Running = Extract<RunSetState, { kind: "running" }>;
+import type { Running, RunSetStatus, Settled } from "./cli-state.ts";
 
 export interface FollowOptions {
-  readonly look: () => Promise<RunSetState>;
-  /** The run client this job started, if it did. */
-  readonly client?: BackgroundRun;
+  readonly look: () => Promise<RunSetStatus>;
+  /** What is already known, taken as the first look (the status `run --detach` printed). */
+  readonly first?: RunSetStatus;
   readonly publishProgress: (state: Running, history: readonly ProgressSample[]) => Promise<void>;
   readonly clock: Clock;
   readonly pollMs: number;
@@ -26,8 +23,8 @@ export interface FollowOptions {
 }
 
 export type FollowEnd =
-  | { readonly kind: "settled"; readonly state: Exclude<RunSetState, Running> }
-  | { readonly kind: "handed-over"; readonly state: Running | undefined };
+  | { readonly kind: "settled"; readonly state: Settled }
+  | { readonly kind: "handed-over"; readonly state: Running };
 
 export interface FollowResult {
   readonly end: FollowEnd;
@@ -37,45 +34,18 @@ export interface FollowResult {
 export async function followRunSet(o: FollowOptions): Promise<FollowResult> {
   const history: ProgressSample[] = [...(o.history ?? [])];
   let lastPublished = o.lastPublished ?? Number.NEGATIVE_INFINITY;
-  let clientEnded: RunSetState | undefined;
-  let clientFailed: unknown;
-  const clientDone = o.client?.done.then(
-    (s) => {
-      clientEnded = s;
-    },
-    (e: unknown) => {
-      clientFailed = e;
-    },
-  );
-  let last: Running | undefined;
+  let next = o.first;
   for (;;) {
-    if (clientFailed !== undefined) throw clientFailed;
-    // The client's own end counts when it settles the run set; one that only ended itself
-    // (the run set goes on) leaves the following to the watch.
-    if (
-      clientEnded &&
-      (clientEnded.kind === "finished" || (clientEnded.kind === "ended" && !clientEnded.goesOn))
-    ) {
-      return { end: { kind: "settled", state: clientEnded }, history };
-    }
-    const state = await o.look();
-    if (state.kind !== "running") {
-      o.client?.stop();
-      return { end: { kind: "settled", state }, history };
-    }
-    last = state;
+    const state = next ?? (await o.look());
+    next = undefined;
+    if (state.state !== "running") return { end: { kind: "settled", state }, history };
     const now = o.clock.now();
-    history.push({ at: new Date(now).toISOString(), done: state.done });
+    history.push({ at: new Date(now).toISOString(), done: state.queued - state.pending });
     if (now - lastPublished >= o.progressEveryMs) {
       await o.publishProgress(state, history);
       lastPublished = now;
     }
-    if (now + o.pollMs >= o.deadline) {
-      o.client?.stop();
-      return { end: { kind: "handed-over", state: last }, history };
-    }
-    const wait = new AbortController();
-    clientDone?.then(() => wait.abort());
-    await o.clock.sleep(o.pollMs, wait.signal);
+    if (now + o.pollMs >= o.deadline) return { end: { kind: "handed-over", state }, history };
+    await o.clock.sleep(o.pollMs);
   }
 }

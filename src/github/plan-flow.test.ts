@@ -3,7 +3,6 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { demoRepository } from "../../test/helpers/run-action.ts";
-import { shippedPriceTable } from "../cost/price-table.ts";
 import { runLocal } from "../engine/local-run.ts";
 import { parseIdSelection } from "../params/id-selection.ts";
 import { createFsResultStore } from "../store/fs-store.ts";
@@ -44,7 +43,6 @@ const settings = (): PlanSettings => ({
   files: ["projects/demo/base.yaml"],
   commit: "abc",
   results: { kind: "s3", infraDir: join(repo, "infra") },
-  prices: [shippedPriceTable()],
   smoke: false,
   issue: 5,
   links: {},

@@ -5,8 +5,8 @@ import { access, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readInfrastructureOutputs } from "../cloud/aws-wiring.ts";
-import { estimateCost } from "../cost/estimate.ts";
-import { type PriceTable, pricesFor, readPriceTable } from "../cost/price-table.ts";
+import { priceTablesFor } from "../cost/price-table.ts";
+import { planEstimate } from "../cost/run-set-cost.ts";
 import { planRun } from "../plan/plan.ts";
 import { renderComment } from "../report/comment.ts";
 import type { CommentLinks, PlanStage, SmokeRun } from "../report/comment-stage.ts";
@@ -32,8 +32,8 @@ export interface PlanSettings {
     | { readonly kind: "s3"; readonly infraDir: string }
     | { readonly kind: "none"; readonly reason: string };
   readonly image?: ImageDecision;
-  /** The shipped price table first, then the repository's override. */
-  readonly prices: readonly PriceTable[];
+  /** The repository's prices file, overriding the shipped table (a project's own overrides both). */
+  readonly pricesFile?: string | undefined;
   readonly smoke: boolean;
   /** The pull request to comment on; no comment without one. */
   readonly issue?: number;
@@ -122,18 +122,13 @@ async function planOne(
   const { spec } = resolved;
   const { store, results } = await resultsOf(s, deps, spec.project, spec.scenario);
   const plan = await planRun(resolved, store, { image: s.image?.digest ?? "" });
-  const projectPrices = join(s.root, "projects", spec.project, "fargate-prices.json");
-  const tables = (await exists(projectPrices))
-    ? [...s.prices, await readPriceTable(projectPrices)]
-    : s.prices;
-  const estimate = estimateCost({
+  const projectDir = join(s.root, "projects", spec.project);
+  const tables = await priceTablesFor({ file: s.pricesFile, projectDir });
+  const estimate = planEstimate({
+    spec,
     realisations: plan.toRun.length,
-    resources: spec.resources,
     medianWallSeconds: plan.medianWallSeconds,
-    timeoutSeconds: spec.model.timeout,
-    maxWorkers: spec.cloud.max_workers,
-    idleSeconds: spec.cloud.idle_timeout,
-    prices: pricesFor(spec.cloud.region, tables),
+    tables,
   });
   const stage: PlanStage = {
     stage: "plan",

@@ -3,6 +3,7 @@
 // parameter sets). Paths are relative to the repository, with "/".
 import { readdir } from "node:fs/promises";
 import { join, posix } from "node:path";
+import { CLOSED_FILE } from "../close/closed-marker.ts";
 
 export async function listProjectFiles(root: string): Promise<string[]> {
   const out: string[] = [];
@@ -19,6 +20,8 @@ export async function listProjectFiles(root: string): Promise<string[]> {
     } catch {
       continue;
     }
+    // A closed project (modelfleet close) is planned and run no more.
+    if (entries.some((e) => e.name === CLOSED_FILE)) continue;
     for (const e of entries) {
       if (e.isFile() && /\.ya?ml$/.test(e.name)) out.push(posix.join("projects", project, e.name));
     }

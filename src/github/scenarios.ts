@@ -1,15 +1,18 @@
 // Which scenarios a workflow acts on: those a change touches, the one a person named, or all;
-// each with its file and the Terraform stacks of its project in its region. A project file
-// that does not validate is left out here (the plan workflow reports it).
+// each with its file and the Terraform stacks it needs: its project's stack in each of its
+// regions (cloud.regions), home first, since the other regions' workers use the home region's
+// queue and bucket. A project file that does not validate is left out here (the plan workflow
+// reports it).
 import { join } from "node:path";
 import { validateSpecFile } from "../spec/load.ts";
+import { cloudRegions } from "../spec/schema.ts";
 import { affectedProjectFiles, listProjectFiles } from "./project-files.ts";
 
 export interface ScenarioEntry {
   readonly file: string;
   readonly project: string;
   readonly scenario: string;
-  /** Space-separated Terraform stack names of the project's regions. */
+  /** Space-separated Terraform stack names of the project in the scenario's regions, home first. */
   readonly stacks: string;
 }
 
@@ -34,7 +37,8 @@ export async function selectScenarios(
     if (!resolved) continue;
     const { project, scenario, cloud } = resolved.spec;
     if (s.project && (project !== s.project || scenario !== s.scenario)) continue;
-    out.push({ file, project, scenario, stacks: d.stackName(project, cloud.region) });
+    const stacks = cloudRegions(cloud).map((region) => d.stackName(project, region));
+    out.push({ file, project, scenario, stacks: stacks.join(" ") });
   }
   if (s.project && out.length === 0)
     throw new Error(

@@ -4,24 +4,28 @@
 // fail a check on fired alerts and tell the project's SNS topic. The comment's id and the
 // progress seen go beside the run set's results (run-link.ts), so a job killed at any point
 // is carried on by the next one.
-import { readFile } from "node:fs/promises";
 import type { SNSClient } from "@aws-sdk/client-sns";
-import { type PriceTable, pricesFor } from "../cost/price-table.ts";
-import { costSpent } from "../cost/spent.ts";
+import { parseRunRecord, RUN_RECORD_FILE } from "../cloud/run-record.ts";
+import type { RunSetCost } from "../cost/run-set-cost.ts";
 import type { Clock } from "../engine/clock.ts";
 import { renderComment } from "../report/comment.ts";
 import { s3ConsoleUrl } from "../report/comment-parts.ts";
-import type { CommentLinks, CommentStage, ProgressSample, ReportStage } from "../report/comment-stage.ts";
+import type {
+  CommentLinks,
+  CommentStage,
+  ProgressSample,
+  ProgressStage,
+  ReportStage,
+} from "../report/comment-stage.ts";
 import { commentMarker } from "../report/markdown.ts";
 import type { ProjectSpec } from "../spec/schema.ts";
 import type { ResultStore, RunSetRef } from "../store/result-store.ts";
 import { handleAlerts } from "./alerts-flow.ts";
-import type { BackgroundRun } from "./cli-runner.ts";
-import type { RunSetState } from "./cli-state.ts";
+import type { Running, RunSetStatus } from "./cli-state.ts";
 import type { GitHubClient } from "./client.ts";
 import { upsertComment } from "./comment-upsert.ts";
 import type { WorkflowEnvironment } from "./environment.ts";
-import { type FollowEnd, followRunSet, type Running } from "./follow.ts";
+import { type FollowEnd, followRunSet } from "./follow.ts";
 import { findPullRequest } from "./pull-request.ts";
 import { fetchReportFiles } from "./report-files.ts";
 import { type RunLink, readRunLink, writeRunLink } from "./run-link.ts";
@@ -47,7 +51,6 @@ export interface WatchSettings {
   /** Where the report files go, for the workflow's artifact. */
   readonly reportDir: string;
   readonly artifactName: string;
-  readonly prices: readonly PriceTable[];
   readonly alertsCheckName: string;
 }
 
@@ -56,8 +59,10 @@ export interface WatchDeps {
   readonly store: ResultStore;
   readonly sns?: SNSClient;
   readonly clock: Clock;
-  readonly look: () => Promise<RunSetState>;
-  readonly startRun: () => BackgroundRun;
+  /** One look at the run set (`modelfleet watch --once --json`). */
+  readonly look: () => Promise<RunSetStatus>;
+  /** Starts the run set (`modelfleet run --detach --json`). */
+  readonly startRun: () => Promise<RunSetStatus>;
   readonly log: (line: string) => void;
 }
 
@@ -70,20 +75,33 @@ export interface WatchOutcome {
   readonly reportFiles: readonly string[];
 }
 
+const NOTHING: WatchOutcome = { state: "nothing", firedAlerts: 0, reportFiles: [] };
+
 export async function watchRunSet(s: WatchSettings, d: WatchDeps): Promise<WatchOutcome> {
   const runSet: RunSetRef = { project: s.spec.project, scenario: s.spec.scenario };
   const label = `${runSet.project}/${runSet.scenario}`;
   const marker = commentMarker(runSet.project, runSet.scenario);
-  let link = await readRunLink(d.store, runSet);
-  // A new run belongs to the pull request that brought its commit; a run picked up, to the one
-  // recorded with it.
-  const issue =
-    s.issue ??
-    (s.start
-      ? d.client
-        ? (await findPullRequest(d.client, s.env.sha))?.number
-        : undefined
-      : link?.pullRequest);
+  let link: RunLink | undefined;
+  let issue: number | undefined;
+  let started: RunSetStatus | undefined;
+  if (s.start) {
+    // A new run: it belongs to the pull request that brought its commit.
+    started = await d.startRun();
+    issue = s.issue ?? (d.client ? (await findPullRequest(d.client, s.env.sha))?.number : undefined);
+  } else {
+    // A run picked up: it belongs to the pull request recorded with it, if it is the same run.
+    link = await readRunLink(d.store, runSet);
+    const current = await currentRunId(d.store, runSet);
+    if (current === undefined) return NOTHING;
+    if (link?.runId !== undefined && link.runId !== current) {
+      d.log(
+        `${label}: the run set's run (${current}) is not the one its comment follows (run ${link.runId}, pull request #${link.pullRequest}); that comment is left alone`,
+      );
+      link = undefined;
+    } else if (link?.stage === "report") return NOTHING;
+    issue = s.issue ?? link?.pullRequest;
+    if (link && link.pullRequest !== issue) link = undefined;
+  }
   if (issue === undefined)
     d.log(
       `${label}: no pull request to comment on (none given, none recorded, none found for ${s.env.sha.slice(0, 12)})`,
@@ -94,7 +112,7 @@ export async function watchRunSet(s: WatchSettings, d: WatchDeps): Promise<Watch
     resultsConsole: s3ConsoleUrl(s.infra.bucket, key, s.infra.region),
     resultsS3: `s3://${s.infra.bucket}/${key}`,
   };
-  if (s.start || link?.pullRequest !== issue) link = undefined;
+  const startedAt = link?.startedAt ?? new Date(d.clock.now()).toISOString();
 
   const post = async (stage: CommentStage, linkStage: RunLink["stage"], extra: Partial<RunLink> = {}) => {
     if (issue === undefined || !d.client) return undefined;
@@ -114,8 +132,9 @@ export async function watchRunSet(s: WatchSettings, d: WatchDeps): Promise<Watch
       history: link?.history ?? [],
       workflowRun: s.env.runUrl,
       updatedAt: new Date(d.clock.now()).toISOString(),
-      ...(link?.startedAt ? { startedAt: link.startedAt } : {}),
+      startedAt,
       ...(link?.runId ? { runId: link.runId } : {}),
+      // The alerts check goes on the commit the run was started from.
       commit: link?.commit ?? s.env.sha,
       ...extra,
     };
@@ -123,7 +142,6 @@ export async function watchRunSet(s: WatchSettings, d: WatchDeps): Promise<Watch
     d.log(`${label}: comment ${done.action} (${done.comment.url})`);
     return done.comment.url;
   };
-  const prices = pricesFor(s.spec.cloud.region, s.prices);
   const progressStage = (
     state: Running,
     history: readonly ProgressSample[],
@@ -132,27 +150,24 @@ export async function watchRunSet(s: WatchSettings, d: WatchDeps): Promise<Watch
     stage: "progress",
     project: runSet.project,
     scenario: runSet.scenario,
-    total: state.total,
-    done: state.done,
-    running: state.running,
-    waiting: state.waiting,
-    workers: state.workers,
+    total: state.queued,
+    done: state.queued - state.pending,
+    running: state.queue?.inFlight ?? 0,
+    waiting: state.queue?.visible ?? 0,
+    workers: state.regions.reduce((n, r) => n + r.running, 0),
     regions: state.regions,
-    ...(link?.startedAt ? { startedAt: link.startedAt } : {}),
+    startedAt,
     updatedAt: new Date(d.clock.now()).toISOString(),
     history,
-    ...(state.tasks ? { spent: costSpent(state.tasks, prices, new Date(d.clock.now())) } : {}),
+    ...costFigures(state.cost),
     ...(handedOver ? { handedOver } : {}),
     links,
   });
 
-  const client = s.start ? d.startRun() : undefined;
-  const startedAt = new Date(d.clock.now()).toISOString();
-  if (s.start) link = undefined;
   let commentUrl: string | undefined;
   const followed = await followRunSet({
     look: d.look,
-    ...(client ? { client } : {}),
+    ...(started ? { first: started } : {}),
     clock: d.clock,
     pollMs: s.pollMs,
     progressEveryMs: s.progressEveryMs,
@@ -160,65 +175,48 @@ export async function watchRunSet(s: WatchSettings, d: WatchDeps): Promise<Watch
     ...(link ? { history: link.history, lastPublished: Date.parse(link.updatedAt) } : {}),
     publishProgress: async (state, history) => {
       commentUrl =
-        (await post(progressStage(state, history), "progress", {
-          history,
-          startedAt: link?.startedAt ?? startedAt,
-          ...(state.runId ? { runId: state.runId } : {}),
-        })) ?? commentUrl;
+        (await post(progressStage(state, history), "progress", { history, runId: state.run })) ?? commentUrl;
     },
   });
   const end: FollowEnd = followed.end;
   if (end.kind === "handed-over") {
-    if (end.state) {
-      commentUrl =
-        (await post(
-          progressStage(
-            end.state,
-            followed.history,
-            "This job has followed the run set for as long as it may; the scheduled watch workflow takes over and keeps this comment current.",
-          ),
-          "progress",
-          { history: followed.history },
-        )) ?? commentUrl;
-    }
+    commentUrl =
+      (await post(
+        progressStage(
+          end.state,
+          followed.history,
+          "This job has followed the run set for as long as it may; the scheduled watch workflow takes over and keeps this comment current.",
+        ),
+        "progress",
+        { history: followed.history, runId: end.state.run },
+      )) ?? commentUrl;
     return { state: "handed-over", ...(commentUrl ? { commentUrl } : {}), firedAlerts: 0, reportFiles: [] };
   }
   const state = end.state;
-  if (state.kind === "ended" && (state.state === "none" || (link?.stage === "report" && !s.start))) {
-    return { state: "nothing", firedAlerts: 0, reportFiles: [] };
-  }
-  if (state.kind === "finished" && link?.stage === "report" && !s.start) {
-    return { state: "nothing", firedAlerts: 0, reportFiles: [] };
-  }
-  const report = await fetchReportFiles({ store: d.store, runSet, outDir: s.reportDir });
-  const alerts = report.summary?.alerts ?? (state.kind === "finished" ? (state.alerts ?? []) : []);
-  const tasks = state.kind === "finished" ? state.tasks : undefined;
+  if (state.state === "none" || state.state === "unknown") return NOTHING;
+  // Another job posted the report meanwhile.
+  if (!s.start && link?.stage === "report" && link.runId === state.run) return NOTHING;
+  // Only a run that wrote its reports has any: an older run's are not this one's.
+  const reported = state.state === "finished" || state.state === "lost" ? state : undefined;
+  const report = reported
+    ? await fetchReportFiles({ store: d.store, runSet, outDir: s.reportDir })
+    : { markdown: undefined, summary: undefined, files: [] };
+  const alerts = report.summary?.alerts ?? reported?.alerts ?? [];
   const stage: ReportStage = {
     stage: "report",
     project: runSet.project,
     scenario: runSet.scenario,
     markdown: report.markdown ?? "",
-    counts:
-      report.summary?.counts ??
-      (state.kind === "finished" && state.counts
-        ? state.counts
-        : ({
-            realisations: 0,
-            ok: 0,
-            failedModel: 0,
-            failedInfrastructure: 0,
-            notRun: 0,
-          } as ReportStage["counts"])),
+    ...(reported ? { counts: report.summary?.counts ?? reported.counts } : {}),
     alerts,
-    spent: tasks
-      ? costSpent(tasks, prices, new Date(d.clock.now()))
-      : { unknown: "the run's output lists no worker tasks with their start and stop times" },
-    ...(state.kind === "ended" ? { ended: { state: state.state, text: state.text } } : {}),
+    spent: state.tasks.length > 0 ? state.cost.spent : { unknown: "no worker task of the run was seen" },
+    ...(state.cost.estimate ? { estimate: state.cost.estimate } : {}),
+    ...(state.state !== "finished" ? { ended: { state: state.state, text: state.text } } : {}),
     links: { ...links, ...(report.files.length > 0 ? { artifact: s.artifactName } : {}) },
   };
-  commentUrl = (await post(stage, "report")) ?? commentUrl;
+  commentUrl = (await post(stage, "report", { runId: state.run })) ?? commentUrl;
   let firedAlerts = 0;
-  if (state.kind === "finished") {
+  if (state.state === "finished") {
     const outcome = await handleAlerts({
       project: runSet.project,
       scenario: runSet.scenario,
@@ -238,29 +236,23 @@ export async function watchRunSet(s: WatchSettings, d: WatchDeps): Promise<Watch
       d.log(`${label}: ${firedAlerts} alert(s) fired; not sent: ${outcome.notPublished}`);
   }
   return {
-    state: state.kind === "finished" ? "finished" : state.state,
+    state: state.state,
     ...(commentUrl ? { commentUrl } : {}),
     firedAlerts,
     reportFiles: report.files,
   };
 }
 
-/** The infrastructure outputs file's fields the watch needs, alertsTopicArn included. */
-export async function readWatchInfra(file: string): Promise<WatchSettings["infra"]> {
-  let o: Record<string, unknown>;
-  try {
-    o = JSON.parse(await readFile(file, "utf8")) as Record<string, unknown>;
-  } catch (e) {
-    throw new Error(
-      `${file}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "infrastructure outputs not found; apply the infrastructure and write the outputs first" : `not valid JSON (${(e as Error).message})`}`,
-    );
-  }
-  for (const k of ["region", "bucket"] as const)
-    if (typeof o[k] !== "string" || o[k] === "") throw new Error(`${file}: missing \`${k}\` (a string)`);
+/** The cost the progress shows: spent once a worker task was seen, and what was planned. */
+function costFigures(cost: RunSetCost): Pick<ProgressStage, "spent" | "estimate"> {
   return {
-    region: o["region"] as string,
-    bucket: o["bucket"] as string,
-    ...(typeof o["prefix"] === "string" ? { prefix: o["prefix"] } : {}),
-    ...(typeof o["alertsTopicArn"] === "string" ? { alertsTopicArn: o["alertsTopicArn"] } : {}),
+    ...(cost.spent.tasks > 0 ? { spent: cost.spent } : {}),
+    ...(cost.estimate ? { estimate: cost.estimate } : {}),
   };
+}
+
+/** The run the run set's record names now, if any. */
+async function currentRunId(store: ResultStore, runSet: RunSetRef): Promise<string | undefined> {
+  const bytes = await store.getRunSetFile(runSet, RUN_RECORD_FILE);
+  return bytes === undefined ? undefined : parseRunRecord(Buffer.from(bytes).toString("utf8"))?.run;
 }

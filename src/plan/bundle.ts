@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { realpath, stat } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve } from "node:path";
+import pLimit from "p-limit";
 import { UserError } from "../errors.ts";
 import { listModelFolder } from "../spec/model-folder.ts";
 import { isInside } from "../spec/paths.ts";
@@ -47,7 +48,7 @@ export async function hashModelBundle(
       listing.problems.map((p) => `model folder ${dir}: ${p.message}; ${p.fix}`).join("\n"),
     );
   }
-  const hashed = await mapLimited(listing.files, 16, async (f): Promise<BundleFile> => {
+  const hashed = await pLimit(16).map(listing.files, async (f): Promise<BundleFile> => {
     const s = await stat(f.abs);
     return { path: f.rel, size: s.size, sha256: await sha256File(f.abs), executable: (s.mode & 0o111) !== 0 };
   });
@@ -105,21 +106,4 @@ export function sha256File(path: string): Promise<string> {
       .on("error", reject)
       .on("end", () => resolve(h.digest("hex")));
   });
-}
-
-async function mapLimited<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }

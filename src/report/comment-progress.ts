@@ -1,5 +1,6 @@
 // The progress stage of the pull-request comment: done, failed, running and waiting, workers,
 // the rate and an estimated end, a bar and a sparkline of realisations finished per interval.
+import type { CostEstimate } from "../cost/estimate.ts";
 import type { CostSpent } from "../cost/spent.ts";
 import {
   fitSections,
@@ -55,6 +56,7 @@ function figures(s: ProgressStage): string {
   const eta = estimatedEnd(s);
   rows.push(`| estimated end | ${eta ?? "not known yet (no realisation finished since the last look)"} |`);
   if (s.spent) rows.push(`| spent so far | ${spentText(s.spent)} |`);
+  if (s.estimate) rows.push(`| planned | ${plannedText(s.estimate)} |`);
   if (s.startedAt) rows.push(`| started | ${formatTimestamp(s.startedAt)} |`);
   rows.push(`| updated | ${formatTimestamp(s.updatedAt)} |`);
   return rows.join("\n");
@@ -65,6 +67,14 @@ export function spentText(spent: CostSpent): string {
   return spent.cost === undefined || !spent.prices
     ? `${hours} (no prices for the region)`
     : `**${formatMoney(spent.cost, spent.prices.currency)}** (${hours}; prices dated ${spent.prices.date})`;
+}
+
+/** The plan's estimate, for setting beside what was spent. */
+export function plannedText(e: CostEstimate): string {
+  const work = `${formatCount(e.realisations)} realisations on up to ${formatCount(e.workers)} workers, ${formatHoursFigure(e.vcpuHours)} vCPU-hours`;
+  return e.cost === undefined || !e.prices
+    ? `${work} (no prices for the region)`
+    : `${formatMoney(e.cost, e.prices.currency)} (${work})`;
 }
 
 /** Realisations finished per second over the recent samples (the last half hour at most). */

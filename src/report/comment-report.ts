@@ -3,7 +3,7 @@
 // ended, and links that outlive the workflow's credentials.
 
 import { fitSections, linksSection, type Section } from "./comment-parts.ts";
-import { spentText } from "./comment-progress.ts";
+import { plannedText, spentText } from "./comment-progress.ts";
 import type { ReportStage } from "./comment-stage.ts";
 import { formatCount } from "./format.ts";
 import { commentMarker } from "./markdown.ts";
@@ -23,12 +23,16 @@ export function renderReportComment(s: ReportStage): string {
   sections.push({
     name: LEFT_OUT_REPORT,
     text:
-      body.length > 0 ? body : `No report was written (${formatCount(s.counts.realisations)} realisations).`,
+      body.length > 0
+        ? body
+        : s.counts
+          ? `No report was written (${formatCount(s.counts.realisations)} realisations).`
+          : "No report was written for this run.",
     keep: 1,
   });
   sections.push({
     name: "the cost",
-    text: `**Cost:** ${"unknown" in s.spent ? `not known (${s.spent.unknown})` : spentText(s.spent)}`,
+    text: `**Cost:** ${"unknown" in s.spent ? `not known (${s.spent.unknown})` : spentText(s.spent)}${s.estimate ? `; planned ${plannedText(s.estimate)}` : ""}`,
     keep: 8,
   });
   const links = linksSection(s.links);

@@ -3,6 +3,7 @@
 // these from the plan, from `modelfleet watch --json` and `run --json`, and from the run set's
 // report files; comment-*.ts render them. Stored beside the run set, they let any later job
 // pick the comment up where an earlier one was killed.
+import type { RegionStatus } from "../cloud/run-set-status.ts";
 import type { CostEstimate } from "../cost/estimate.ts";
 import type { CostSpent } from "../cost/spent.ts";
 import type { AlertResult, RunSetSummary } from "../results/summary.ts";
@@ -93,17 +94,18 @@ export interface ProgressStage {
   readonly running: number;
   readonly waiting: number;
   readonly workers: number;
-  readonly regions?: ReadonlyArray<{
-    readonly region: string;
-    readonly desired: number;
-    readonly running: number;
-  }>;
+  /** Each region's workers, home first: asked for, running, and whether it can start them. */
+  readonly regions?: ReadonlyArray<
+    Pick<RegionStatus, "region" | "desired" | "running"> & Partial<Pick<RegionStatus, "health" | "why">>
+  >;
   readonly startedAt?: string;
   readonly updatedAt: string;
   /** Earlier figures, oldest first: the rate and the sparkline. */
   readonly history: readonly ProgressSample[];
   /** Cost so far, when the run's JSON lists its worker tasks. */
   readonly spent?: CostSpent;
+  /** The estimate of the plan the run started from: what was planned. */
+  readonly estimate?: CostEstimate;
   /** Set when this job stops following and a later one takes over. */
   readonly handedOver?: string;
   readonly links?: CommentLinks;
@@ -115,10 +117,13 @@ export interface ReportStage {
   readonly scenario: string;
   /** report.md as the run set wrote it (at most 60,000 characters). */
   readonly markdown: string;
-  readonly counts: RunSetSummary["counts"];
+  /** Absent when the run ended without writing its reports (stopped, given up). */
+  readonly counts?: RunSetSummary["counts"];
   readonly alerts: readonly AlertResult[];
   /** What it cost, from the worker tasks' start and stop times; a reason when not known. */
   readonly spent: CostSpent | { readonly unknown: string };
+  /** The estimate of the plan the run started from: what was planned. */
+  readonly estimate?: CostEstimate;
   /** How the run ended when it did not finish: stopped, given up, realisations lost. */
   readonly ended?: { readonly state: string; readonly text: string };
   readonly links?: CommentLinks;

@@ -1,6 +1,7 @@
 // The project/scenario file's schema: the one definition of what a spec may say. The
 // JSON Schema for editors (projects/project.schema.json) is generated from it.
 import { z } from "zod";
+import { archiveSchema } from "./archive-schema.ts";
 import { durationLimitProblem, parseDuration } from "./duration.ts";
 
 const slug = z
@@ -454,6 +455,7 @@ const cloudFields = z.strictObject({
   client: z.string().optional().describe("Client name, tagged on every resource for cost allocation."),
   tags: z.record(z.string(), z.string()).default({}),
   idle_timeout: duration.default(120).describe("Workers exit after the queue has been empty this long."),
+  archive: archiveSchema.optional(),
   storage: z
     .strictObject({
       infrequent_access_after_days: z.number().int().min(1).default(30),

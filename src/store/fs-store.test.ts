@@ -236,6 +236,14 @@ process.stdout.write(JSON.stringify(outcomes));
     await mkdir(path.join(root, "demo", "base", "realisations", "9999")); // running, not yet published
     const listed = await store.listResults(runSet);
     expect(listed.map((r) => r.id).sort()).toEqual([...ids].sort());
+
+    // Versions without reading: one changes when its result is replaced, and only that one.
+    const versions = await store.listResultVersions(runSet);
+    expect(versions.map((v) => v.id).sort()).toEqual([...ids].sort());
+    const before = new Map(versions.map((v) => [v.id, v.version]));
+    await store.publishResult(result({ id: "17", key: "k2" }));
+    const after = await store.listResultVersions(runSet);
+    expect(after.filter((v) => before.get(v.id) !== v.version).map((v) => v.id)).toEqual(["17"]);
   });
 
   it("writes and reads run set files", async () => {

@@ -18,10 +18,11 @@
 // suspended mid-publish, is presumed dead and may be overtaken.)
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { type FileHandle, mkdir, open, readdir, readFile, rm, rmdir } from "node:fs/promises";
+import { type FileHandle, mkdir, open, readdir, readFile, rm, rmdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
+import pLimit from "p-limit";
 import { errorMessage, UserError } from "../errors.ts";
 import type { RealisationResult } from "../results/realisation-result.ts";
 import { type NewPlan, nextPlanRecord, PLAN_FILE, type PlanRecord, parsePlanRecord } from "./plan-record.ts";
@@ -39,6 +40,7 @@ import type {
   AttemptFile,
   PublishOutcome,
   ResultStore,
+  ResultVersion,
   RunSetFileContent,
   RunSetRef,
   StoredFile,
@@ -90,16 +92,25 @@ export class FsResultStore implements ResultStore {
   }
 
   async *eachResult(runSet: RunSetRef): AsyncGenerator<RealisationResult> {
-    const dir = path.join(this.runSetLocation(runSet), "realisations");
-    let entries: string[];
-    try {
-      entries = await readdir(dir);
-    } catch (e) {
-      if (isErrno(e, "ENOENT")) return;
-      throw e;
-    }
-    const names = entries.filter((name) => !name.startsWith("."));
-    yield* readAhead(names, LIST_CONCURRENCY, (name) => readResult(path.join(dir, name, RESULT_FILE)));
+    const dir = this.realisationsDir(runSet);
+    yield* readAhead(await realisationFolders(dir), LIST_CONCURRENCY, (name) =>
+      readResult(path.join(dir, name, RESULT_FILE)),
+    );
+  }
+
+  async listResultVersions(runSet: RunSetRef): Promise<ResultVersion[]> {
+    const dir = this.realisationsDir(runSet);
+    const versions = await pLimit(LIST_CONCURRENCY).map(await realisationFolders(dir), async (id) => {
+      try {
+        const s = await stat(path.join(dir, id, RESULT_FILE), { bigint: true });
+        // A result.json is only ever replaced (a new file renamed over it): a new inode.
+        return { id, version: `${s.ino}:${s.size}:${s.mtimeNs}` };
+      } catch (e) {
+        if (isErrno(e, "ENOENT")) return undefined;
+        throw e;
+      }
+    });
+    return versions.filter((v) => v !== undefined);
   }
 
   async putFile(
@@ -250,8 +261,22 @@ export class FsResultStore implements ResultStore {
     }
   }
 
+  private realisationsDir(runSet: RunSetRef): string {
+    return path.join(this.runSetLocation(runSet), "realisations");
+  }
+
   private realisationDir(runSet: RunSetRef, id: string): string {
     return path.join(this.runSetLocation(runSet), "realisations", checkSegment(id, "realisation id"));
+  }
+}
+
+/** The realisations' folders (their ids), none when the run set has none yet. */
+async function realisationFolders(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir)).filter((name) => !name.startsWith("."));
+  } catch (e) {
+    if (isErrno(e, "ENOENT")) return [];
+    throw e;
   }
 }
 

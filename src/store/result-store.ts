@@ -18,6 +18,12 @@ export interface RunSetRef {
 
 export type PublishOutcome = "published" | "already-published";
 
+/** A published result's id and a version that changes whenever its result.json is rewritten. */
+export interface ResultVersion {
+  readonly id: string;
+  readonly version: string;
+}
+
 /** One file of one attempt of a realisation. */
 export interface AttemptFile {
   readonly runSet: RunSetRef;
@@ -49,6 +55,10 @@ export interface ResultStore {
   /** The same results one at a time, read a few ahead: a caller that lets each go once it
    * has used it holds only those few (aggregating 10,000 results of 1,000 values each). */
   eachResult(runSet: RunSetRef): AsyncIterable<RealisationResult>;
+  /** Every published result's id and version, without reading them: a follower reads only
+   * the results that are new to it (S3: the listing's ETags; on disk: each file's inode, size
+   * and modification time). */
+  listResultVersions(runSet: RunSetRef): Promise<ResultVersion[]>;
   /** Copies a local file into the attempt's folder, as `files/<storedPath(path)>`. */
   putFile(file: AttemptFile & { readonly path: string; readonly localPath: string }): Promise<StoredFile>;
   /** Writes the attempt's log; returns where, relative to the realisation's folder. */

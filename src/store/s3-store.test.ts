@@ -494,6 +494,16 @@ describe("S3 result store: listing", () => {
     expect(s3.count("ListObjectsV2")).toBe(Math.ceil(1036 / 97));
     expect(maxInFlight).toBeLessThanOrEqual(4);
     expect(await storeFor().listResults(runSet)).toEqual([]);
+
+    // Versions come from the listing alone: no result is read.
+    s3.resetCounters();
+    const versions = await store.listResultVersions(runSet);
+    expect(versions.map((v) => v.id).sort()).toEqual(ids);
+    expect(s3.count("GetObject")).toBe(0);
+    const before = new Map(versions.map((v) => [v.id, v.version]));
+    await put(`${base}/r0003/result.json`, JSON.stringify(result({ id: "r0003", status: "failed" })));
+    const after = new Map((await store.listResultVersions(runSet)).map((v) => [v.id, v.version]));
+    expect([...after].filter(([id, v]) => before.get(id) !== v).map(([id]) => id)).toEqual(["r0003"]);
   });
 });
 

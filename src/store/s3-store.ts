@@ -39,6 +39,7 @@ import {
   type S3ClientConfig,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
+import pLimit from "p-limit";
 import { type Clock, systemClock } from "../engine/clock.ts";
 import { errorMessage, UserError } from "../errors.ts";
 import type { RealisationResult } from "../results/realisation-result.ts";
@@ -57,6 +58,7 @@ import type {
   AttemptFile,
   PublishOutcome,
   ResultStore,
+  ResultVersion,
   RunSetFileContent,
   RunSetRef,
   StoredFile,
@@ -264,6 +266,18 @@ export class S3ResultStore implements ResultStore, S3Target {
     yield* readAhead(resultKeys(), this.listConcurrency, (key) => this.readResult(key));
   }
 
+  async listResultVersions(runSet: RunSetRef): Promise<ResultVersion[]> {
+    const prefix = `${this.runSetKey(runSet)}/realisations/`;
+    const versions: ResultVersion[] = [];
+    for await (const objects of this.listObjects(prefix)) {
+      for (const { key, etag } of objects) {
+        const rest = key.slice(prefix.length);
+        if (isResultKey(rest)) versions.push({ id: rest.slice(0, rest.indexOf("/")), version: etag });
+      }
+    }
+    return versions;
+  }
+
   async putFile(
     file: AttemptFile & { readonly path: string; readonly localPath: string },
   ): Promise<StoredFile> {
@@ -370,7 +384,7 @@ export class S3ResultStore implements ResultStore, S3Target {
 
   /** Deletes every object under a prefix (an attempt has a handful). */
   private async deleteUnder(prefix: string): Promise<void> {
-    const limit = createLimiter(8);
+    const limit = pLimit(8);
     for await (const keys of this.listKeys(prefix)) {
       await Promise.all(
         keys.map((key) =>
@@ -386,6 +400,11 @@ export class S3ResultStore implements ResultStore, S3Target {
 
   /** The keys under a prefix, a page at a time. */
   private async *listKeys(prefix: string): AsyncGenerator<string[]> {
+    for await (const objects of this.listObjects(prefix)) yield objects.map((o) => o.key);
+  }
+
+  /** The objects under a prefix with their ETags, a page at a time. */
+  private async *listObjects(prefix: string): AsyncGenerator<Array<{ key: string; etag: string }>> {
     let token: string | undefined;
     do {
       const page = await this.call("list", prefix, () =>
@@ -398,7 +417,9 @@ export class S3ResultStore implements ResultStore, S3Target {
           }),
         ),
       );
-      yield (page.Contents ?? []).flatMap((o) => (o.Key === undefined ? [] : [o.Key]));
+      yield (page.Contents ?? []).flatMap((o) =>
+        o.Key === undefined ? [] : [{ key: o.Key, etag: o.ETag ?? "" }],
+      );
       if (page.IsTruncated && !page.NextContinuationToken) {
         throw new Error(
           `listing ${s3Url(this.bucket, prefix)} failed: S3 said there was more but gave no token`,
@@ -894,22 +915,4 @@ function permissionsFor(action: S3Action): string {
       // S3 requires GetObject as well for If-Match writes.
       return "s3:PutObject and s3:GetObject on it";
   }
-}
-
-/** Runs at most `limit` tasks at once, in the order they were asked for. */
-function createLimiter(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const waiting: Array<() => void> = [];
-  return async (task) => {
-    if (active < limit) active++;
-    // A finishing task hands its slot straight to the next waiter.
-    else await new Promise<void>((resolve) => waiting.push(resolve));
-    try {
-      return await task();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else active--;
-    }
-  };
 }

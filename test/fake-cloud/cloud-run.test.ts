@@ -1,50 +1,28 @@
 // The cloud execution path end to end on the fake cloud: the real CLI and the real agent
 // processes, against s3rver (with conditional writes), a fake SQS and a mocked ECS.
 import { PurgeQueueCommand, SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { memoryIO } from "../../src/cli/io.ts";
 import { main } from "../../src/cli/main.ts";
 import { cloudPieces } from "../../src/cloud/aws-wiring.ts";
 import { runOnCloud } from "../../src/cloud/cloud-run.ts";
 import { runLocal } from "../../src/engine/local-run.ts";
-import type { RealisationResult } from "../../src/results/realisation-result.ts";
 import { loadSpec } from "../../src/spec/load.ts";
 import { createS3ResultStore } from "../../src/store/s3-store.ts";
-import { makeProject, type TestProject } from "../helpers/project.ts";
 import { specParameters } from "../helpers/realisation-results.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { type FakeCloud, killTree, startFakeCloud } from "./harness.ts";
+import { type FakeCloud, killTree } from "./harness.ts";
+import { cloudResults, fakeCloudPerTest, runEcs } from "./session.ts";
 
-let cloud: FakeCloud | undefined;
-let project: TestProject | undefined;
-afterEach(async () => {
-  await cloud?.close();
-  await project?.remove();
-  cloud = undefined;
-  project = undefined;
-});
+const session = fakeCloudPerTest();
 
 const CLOUD_SPEC = "cloud: { max_workers: 3, idle_timeout: 2s }\nresources: { spot: true }\n";
-
-async function runEcs(p: TestProject, c: FakeCloud, extra: string[] = []) {
-  const io = memoryIO(p.dir);
-  const code = await main(
-    ["run", p.spec, "--executor", "ecs", "--infra", c.infraFile, "--json", "--poll", "0.3s", ...extra],
-    io,
-  );
-  return { code, out: io.stdout.join("\n"), err: io.stderr.join("\n") };
-}
-
-async function cloudResults(c: FakeCloud): Promise<Map<string, RealisationResult>> {
-  const store = createS3ResultStore({ bucket: c.infra.bucket, prefix: c.infra.prefix! });
-  return new Map((await store.listResults({ project: "test", scenario: "base" })).map((r) => [r.id, r]));
-}
 
 describe("the ECS path on the fake cloud", () => {
   it("1. runs a full ensemble with the same results as the local engine", async () => {
     const params = Array.from({ length: 8 }, (_, i) => ({ x: i * 1.5 - 2, mode: i === 5 ? 1 : 0 }));
-    project = await makeProject({ params, specExtra: CLOUD_SPEC });
-    cloud = await startFakeCloud();
+    const project = await session.makeProject({ params, specExtra: CLOUD_SPEC });
+    const cloud = await session.startCloud();
     const r = await runEcs(project, cloud);
     expect(r.err).not.toContain("internal error");
     expect(r.code).toBe(0);
@@ -84,8 +62,11 @@ describe("the ECS path on the fake cloud", () => {
 
   it("2. a worker killed mid-run: its realisation runs again once and is published once", async () => {
     const params = [{ x: 1, mode: 8 }, { x: 2 }, { x: 3 }];
-    project = await makeProject({ params, specExtra: "cloud: { max_workers: 2, idle_timeout: 2s }\n" });
-    cloud = await startFakeCloud({ visibilitySeconds: 2 });
+    const project = await session.makeProject({
+      params,
+      specExtra: "cloud: { max_workers: 2, idle_timeout: 2s }\n",
+    });
+    const cloud = await session.startCloud({ visibilitySeconds: 2 });
     const running = runEcs(project, cloud);
     const victim = await waitFor("realisation 1 to start", () => cloud!.taskRunning("1"));
     victim.stoppedByHarness = true;
@@ -100,8 +81,8 @@ describe("the ECS path on the fake cloud", () => {
   });
 
   it("3. the same message delivered to two workers gives exactly one result.json", async () => {
-    project = await makeProject({ params: [{ x: 4, mode: 8 }], specExtra: CLOUD_SPEC });
-    cloud = await startFakeCloud();
+    const project = await session.makeProject({ params: [{ x: 4, mode: 8 }], specExtra: CLOUD_SPEC });
+    const cloud = await session.startCloud();
     // Run once so the bundle, run configuration and keys exist; then deliver its message twice.
     await runEcs(project, cloud);
     await waitFor("the first run's workers to exit", async () =>
@@ -151,8 +132,11 @@ describe("the ECS path on the fake cloud", () => {
   });
 
   it("4. a realisation that crashes its worker every time goes to the DLQ and is reported failed", async () => {
-    project = await makeProject({ params: [{ x: 1 }, { x: 2, mode: 8 }, { x: 3 }], specExtra: CLOUD_SPEC });
-    cloud = await startFakeCloud({ maxReceiveCount: 2, visibilitySeconds: 1 });
+    const project = await session.makeProject({
+      params: [{ x: 1 }, { x: 2, mode: 8 }, { x: 3 }],
+      specExtra: CLOUD_SPEC,
+    });
+    const cloud = await session.startCloud({ maxReceiveCount: 2, visibilitySeconds: 1 });
     cloud.crashWorkersRunning("2");
     const r = await runEcs(project, cloud);
     cloud.crashWorkersRunning(undefined);
@@ -169,11 +153,11 @@ describe("the ECS path on the fake cloud", () => {
   });
 
   it("5. throttled and partly failed RunTask calls still launch every worker exactly once", async () => {
-    project = await makeProject({
+    const project = await session.makeProject({
       params: Array.from({ length: 6 }, (_, i) => ({ x: i })),
       specExtra: CLOUD_SPEC,
     });
-    cloud = await startFakeCloud();
+    const cloud = await session.startCloud();
     cloud.behaviour = {
       throttle: (call) => call === 0 || call === 2,
       partial: (call) => (call === 1 ? 1 : undefined),
@@ -191,8 +175,8 @@ describe("the ECS path on the fake cloud", () => {
   });
 
   it("6. a quota failure ends the run with a clear error in bounded time", async () => {
-    project = await makeProject({ params: [{ x: 1 }], specExtra: CLOUD_SPEC });
-    cloud = await startFakeCloud();
+    const project = await session.makeProject({ params: [{ x: 1 }], specExtra: CLOUD_SPEC });
+    const cloud = await session.startCloud();
     cloud.behaviour = { failAll: "You've reached the limit on the number of vCPUs you can run concurrently" };
     const t0 = Date.now();
     const r = await runEcs(project, cloud);
@@ -203,8 +187,11 @@ describe("the ECS path on the fake cloud", () => {
   });
 
   it("8. workers that crash at start: the run ends after max(3, max_workers) of them, with the reasons", async () => {
-    project = await makeProject({ params: [{ x: 1 }, { x: 2 }, { x: 3 }, { x: 4 }], specExtra: CLOUD_SPEC });
-    cloud = await startFakeCloud();
+    const project = await session.makeProject({
+      params: [{ x: 1 }, { x: 2 }, { x: 3 }, { x: 4 }],
+      specExtra: CLOUD_SPEC,
+    });
+    const cloud = await session.startCloud();
     cloud.behaviour = { brokenWorkers: true };
     const r = await runEcs(project, cloud);
     expect(r.code).toBe(1);
@@ -230,11 +217,11 @@ describe("the ECS path on the fake cloud", () => {
   });
 
   it("9. two runs of one scenario at once: the second refuses, naming the first, and starts nothing", async () => {
-    project = await makeProject({
+    const project = await session.makeProject({
       params: Array.from({ length: 4 }, (_, i) => ({ x: i, mode: 8 })),
       specExtra: CLOUD_SPEC,
     });
-    cloud = await startFakeCloud();
+    const cloud = await session.startCloud();
     const first = runEcs(project, cloud);
     await waitFor("the first run's workers", async () => (cloud!.tasks.length > 0 ? true : undefined));
     const sentBefore = cloud.sqs.stats().SendMessageBatch ?? 0;
@@ -258,8 +245,11 @@ describe("the ECS path on the fake cloud", () => {
 
   it("10. Ctrl-C ends the client only: it says so truthfully, and the workers finish the run set", async () => {
     const params = Array.from({ length: 6 }, (_, i) => ({ x: i, mode: 8 }));
-    project = await makeProject({ params, specExtra: "cloud: { max_workers: 2, idle_timeout: 2s }\n" });
-    cloud = await startFakeCloud();
+    const project = await session.makeProject({
+      params,
+      specExtra: "cloud: { max_workers: 2, idle_timeout: 2s }\n",
+    });
+    const cloud = await session.startCloud();
     const io = memoryIO(project.dir);
     const running = main(
       ["run", project.spec, "--executor", "ecs", "--infra", cloud.infraFile, "--poll", "0.3s"],
@@ -323,8 +313,11 @@ describe("the ECS path on the fake cloud", () => {
 
   it("11. stop mid-way: no new model starts, the queue is emptied, results stay whole, and a new run does the rest", async () => {
     const params = Array.from({ length: 8 }, (_, i) => ({ x: i, mode: 8 }));
-    project = await makeProject({ params, specExtra: "cloud: { max_workers: 2, idle_timeout: 2s }\n" });
-    cloud = await startFakeCloud({ stopTimeoutSeconds: 20 });
+    const project = await session.makeProject({
+      params,
+      specExtra: "cloud: { max_workers: 2, idle_timeout: 2s }\n",
+    });
+    const cloud = await session.startCloud({ stopTimeoutSeconds: 20 });
     const clientIO = memoryIO(project.dir);
     const client = main(
       ["run", project.spec, "--executor", "ecs", "--infra", cloud.infraFile, "--poll", "0.3s"],
@@ -373,8 +366,11 @@ describe("the ECS path on the fake cloud", () => {
   });
 
   it("12. a realisation dead-lettered again over its earlier failure ends the run instead of being waited for", async () => {
-    project = await makeProject({ params: [{ x: 1 }, { x: 2, mode: 8 }], specExtra: CLOUD_SPEC });
-    cloud = await startFakeCloud({ maxReceiveCount: 2, visibilitySeconds: 1 });
+    const project = await session.makeProject({
+      params: [{ x: 1 }, { x: 2, mode: 8 }],
+      specExtra: CLOUD_SPEC,
+    });
+    const cloud = await session.startCloud({ maxReceiveCount: 2, visibilitySeconds: 1 });
     cloud.crashWorkersRunning("2");
     expect((await runEcs(project, cloud)).code).toBe(1);
     const failed = (await cloudResults(cloud)).get("2")!;
@@ -384,16 +380,19 @@ describe("the ECS path on the fake cloud", () => {
     cloud.crashWorkersRunning(undefined);
     expect(again.code).toBe(1);
     expect(JSON.parse(again.out)).toMatchObject({
+      state: "finished",
       deadLettered: 1,
-      unfinished: [],
       counts: { ok: 1, failedInfrastructure: 1 },
     });
   });
 
   it("13. realisations left with no message and no result: the run stops waiting for them and names them", async () => {
     const params = Array.from({ length: 4 }, (_, i) => ({ x: i, mode: 8 }));
-    project = await makeProject({ params, specExtra: "cloud: { max_workers: 1, idle_timeout: 1s }\n" });
-    cloud = await startFakeCloud({ idleSeconds: 1 });
+    const project = await session.makeProject({
+      params,
+      specExtra: "cloud: { max_workers: 1, idle_timeout: 1s }\n",
+    });
+    const cloud = await session.startCloud({ idleSeconds: 1 });
     const resolved = await loadSpec(project.spec);
     const pieces = cloudPieces(cloud.infra, { spot: false, idleSeconds: 1 });
     const running = runOnCloud({
@@ -416,8 +415,11 @@ describe("the ECS path on the fake cloud", () => {
 
   it("14. run --force takes a run set over from a live client: that client ends, the new run adopts its workers", async () => {
     const params = Array.from({ length: 6 }, (_, i) => ({ x: i, mode: 8 }));
-    project = await makeProject({ params, specExtra: "cloud: { max_workers: 2, idle_timeout: 2s }\n" });
-    cloud = await startFakeCloud();
+    const project = await session.makeProject({
+      params,
+      specExtra: "cloud: { max_workers: 2, idle_timeout: 2s }\n",
+    });
+    const cloud = await session.startCloud();
     const first = runEcs(project, cloud);
     await waitFor(
       "a model to start",
@@ -440,8 +442,11 @@ describe("the ECS path on the fake cloud", () => {
   });
 
   it("refuses a spec whose region is not the infrastructure's", async () => {
-    project = await makeProject({ params: [{ x: 1 }], specExtra: "cloud: { region: eu-west-1 }\n" });
-    cloud = await startFakeCloud();
+    const project = await session.makeProject({
+      params: [{ x: 1 }],
+      specExtra: "cloud: { region: eu-west-1 }\n",
+    });
+    const cloud = await session.startCloud();
     const r = await runEcs(project, cloud);
     expect(r.code).toBe(1);
     expect(r.err).toContain("cloud.region is eu-west-1 but the infrastructure in");
@@ -449,8 +454,12 @@ describe("the ECS path on the fake cloud", () => {
   });
 
   it("7. SIGTERM to a worker: its message is back on the queue within 30 s, and no partial result", async () => {
-    project = await makeProject({ params: [{ x: 1, mode: 2 }], specExtra: CLOUD_SPEC, timeout: "10m" });
-    cloud = await startFakeCloud({ visibilitySeconds: 60 });
+    const project = await session.makeProject({
+      params: [{ x: 1, mode: 2 }],
+      specExtra: CLOUD_SPEC,
+      timeout: "10m",
+    });
+    const cloud = await session.startCloud({ visibilitySeconds: 60 });
     const running = main(
       ["run", project.spec, "--executor", "ecs", "--infra", cloud.infraFile, "--json", "--poll", "0.3s"],
       memoryIO(project.dir),

@@ -41,6 +41,8 @@ export interface FakeTask {
   readonly overrides: Array<{ name?: string; value?: string }>;
   readonly startedBy: string | undefined;
   readonly workRoot: string;
+  /** When it was started (ms since the epoch): ECS's createdAt and pullStartedAt. */
+  readonly createdAt: number;
   output: string;
   exitCode: number | null;
   signal: string | null;
@@ -190,6 +192,7 @@ export async function startFakeEcs(options: FakeEcsOptions): Promise<FakeEcs> {
       overrides: args.overrides,
       startedBy: args.startedBy,
       workRoot,
+      createdAt: Date.now(),
       output: "",
       exitCode: null,
       signal: null,
@@ -228,6 +231,14 @@ export async function startFakeEcs(options: FakeEcsOptions): Promise<FakeEcs> {
       startedBy: t.startedBy ?? (t.service ? `ecs-svc/${t.service}` : undefined),
       ...(t.service ? { group: `service:${t.service}` } : {}),
       overrides: { containerOverrides: [{ name: "agent", environment: t.overrides }] },
+      // What Fargate bills: a service's tasks run on Spot, as resources.spot asks by default.
+      cpu: "1024",
+      memory: "2048",
+      ephemeralStorage: { sizeInGiB: 21 },
+      ...(t.service ? { capacityProviderName: "FARGATE_SPOT" } : { launchType: "FARGATE" }),
+      createdAt: new Date(t.createdAt),
+      pullStartedAt: new Date(t.createdAt),
+      startedAt: new Date(t.createdAt),
       lastStatus: stopped ? "STOPPED" : t.stopReason !== undefined ? "STOPPING" : "RUNNING",
       desiredStatus: stopped || t.stopReason !== undefined ? "STOPPED" : "RUNNING",
       ...(stopped

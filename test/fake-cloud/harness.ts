@@ -29,7 +29,8 @@ export interface FakeCloud {
   /** RunTask calls received, with their client tokens. */
   readonly runTaskCalls: Array<{ count: number; clientToken: string | undefined; outcome: string }>;
   behaviour: RunTaskBehaviour;
-  /** The AWS environment of the fake cloud, for a child process (a `modelfleet run`). */
+  /** The AWS environment of the fake cloud, ECS included: this process has it while the cloud
+   * is up, so a child process (a `modelfleet run`, an action) reaches the fakes too. */
   readonly env: Record<string, string>;
   /** Kills (SIGKILL) any worker found running realisation `id`, for as long as it is set. */
   crashWorkersRunning(id: string | undefined): void;
@@ -116,7 +117,9 @@ export async function startFakeCloud(
     AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
   };
-  const saved = Object.fromEntries(Object.keys(awsEnv).map((k) => [k, process.env[k]]));
+  const saved = Object.fromEntries(
+    [...Object.keys(awsEnv), "AWS_ENDPOINT_URL_ECS"].map((k) => [k, process.env[k]]),
+  );
   Object.assign(process.env, awsEnv);
 
   const ecs = await startFakeEcs({
@@ -134,6 +137,8 @@ export async function startFakeCloud(
       };
     },
   });
+  // This process's ECS clients are mocked; its children reach the fake through its endpoint.
+  process.env["AWS_ENDPOINT_URL_ECS"] = ecs.endpoint;
   for (const r of regions) {
     // The task definition's environment (cdktf's scenario-worker.ts sets the same).
     ecs.addService({
@@ -170,7 +175,7 @@ export async function startFakeCloud(
     set behaviour(b: RunTaskBehaviour) {
       ecs.behaviour = b;
     },
-    env: awsEnv,
+    env: { ...awsEnv, AWS_ENDPOINT_URL_ECS: ecs.endpoint },
     crashWorkersRunning: (id) => {
       crashId = id;
     },

@@ -28,6 +28,7 @@ import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { escapeXml, unescapeXml } from "./xml-text.ts";
 
 export type S3Operation =
   | "ListBuckets"
@@ -96,6 +97,11 @@ export interface FakeS3Options {
   /** Bucket created at start (S3 rules: 3 to 63 characters). */
   readonly bucket?: string;
   readonly region?: string;
+  /** A server put between the proxy and s3rver (s3-versions.ts), given s3rver's address. */
+  readonly layer?: (s3rver: { readonly host: string; readonly port: number }) => Promise<{
+    readonly port: number;
+    close(): Promise<void>;
+  }>;
 }
 
 interface S3rverServer {
@@ -126,7 +132,8 @@ export async function startFakeS3(options: FakeS3Options = {}): Promise<FakeS3> 
     await rm(directory, { recursive: true, force: true });
     throw e;
   }
-  const proxy = createProxy({ host: "127.0.0.1", port: backend.port });
+  const layer = options.layer ? await options.layer({ host: "127.0.0.1", port: backend.port }) : undefined;
+  const proxy = createProxy({ host: "127.0.0.1", port: layer?.port ?? backend.port });
   proxy.server.listen(0, "127.0.0.1");
   await once(proxy.server, "listening");
   const { port } = proxy.server.address() as AddressInfo;
@@ -155,6 +162,7 @@ export async function startFakeS3(options: FakeS3Options = {}): Promise<FakeS3> 
       proxy.server.closeAllConnections();
       await new Promise<void>((resolve) => proxy.server.close(() => resolve()));
       proxy.agent.destroy();
+      await layer?.close();
       await s3rver.close();
       await rm(directory, { recursive: true, force: true });
     },
@@ -621,21 +629,4 @@ function encodeToken(lastKey: string): string {
 function decodeToken(token: string): string | undefined {
   const text = Buffer.from(token, "base64url").toString("utf8");
   return text.startsWith("v1:") ? text.slice(3) : undefined;
-}
-
-function escapeXml(text: string): string {
-  return text
-    .replaceAll("&", "&amp;")
-    .replaceAll("<", "&lt;")
-    .replaceAll(">", "&gt;")
-    .replaceAll('"', "&quot;")
-    .replaceAll("'", "&apos;");
-}
-
-function unescapeXml(text: string): string {
-  return text.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|amp|lt|gt|quot|apos);/g, (_, entity: string) => {
-    if (entity.startsWith("#x")) return String.fromCodePoint(Number.parseInt(entity.slice(2), 16));
-    if (entity.startsWith("#")) return String.fromCodePoint(Number.parseInt(entity.slice(1), 10));
-    return { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" }[entity] ?? "";
-  });
 }

@@ -3,45 +3,23 @@
 // ended by `modelfleet watch`, and several regions, one of which can start no worker.
 import { spawn } from "node:child_process";
 import { ECSClient, UpdateServiceCommand } from "@aws-sdk/client-ecs";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { memoryIO } from "../../src/cli/io.ts";
 import { main } from "../../src/cli/main.ts";
 import { parseRunRecord } from "../../src/cloud/run-record.ts";
 import { runLocal } from "../../src/engine/local-run.ts";
-import type { RealisationResult } from "../../src/results/realisation-result.ts";
-import { createS3ResultStore } from "../../src/store/s3-store.ts";
-import { CLI, makeProject, type TestProject } from "../helpers/project.ts";
+import { CLI, type TestProject } from "../helpers/project.ts";
 import { specParameters } from "../helpers/realisation-results.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { type FakeCloud, SERVICE, startFakeCloud } from "./harness.ts";
+import { type FakeCloud, SERVICE } from "./harness.ts";
+import { cli, cloudResults, ecsArgs, fakeCloudPerTest, TEST_RUN_SET as runSet, storeOf } from "./session.ts";
 
-let cloud: FakeCloud | undefined;
-let project: TestProject | undefined;
-afterEach(async () => {
-  await cloud?.close();
-  await project?.remove();
-  cloud = undefined;
-  project = undefined;
-});
+const session = fakeCloudPerTest();
 
 const HOME = "us-east-1";
 const WEST = "us-west-2";
-const runSet = { project: "test", scenario: "base" };
 
-async function cli(p: TestProject, args: string[]) {
-  const io = memoryIO(p.dir);
-  const code = await main(args, io);
-  return { code, out: io.stdout.join("\n"), err: io.stderr.join("\n") };
-}
-
-const ecsArgs = (c: FakeCloud) => ["--executor", "ecs", "--infra", c.infraFile];
 const runArgs = (p: TestProject, c: FakeCloud) => ["run", p.spec, ...ecsArgs(c), "--json", "--poll", "0.3s"];
-
-const storeOf = (c: FakeCloud) => createS3ResultStore({ bucket: c.infra.bucket, prefix: c.infra.prefix! });
-
-async function cloudResults(c: FakeCloud): Promise<Map<string, RealisationResult>> {
-  return new Map((await storeOf(c).listResults(runSet)).map((r) => [r.id, r]));
-}
 
 async function runRecord(c: FakeCloud) {
   const bytes = await storeOf(c).getRunSetFile(runSet, "current-run.json");
@@ -61,8 +39,11 @@ async function waitForTheEnd(c: FakeCloud, count: number) {
 describe("workers as ECS services on the fake cloud", () => {
   it("the starting client killed right after start: the run set completes, and watch --once finishes it", async () => {
     const params = Array.from({ length: 6 }, (_, i) => ({ x: i, mode: 6 }));
-    project = await makeProject({ params, specExtra: "cloud: { max_workers: 2, idle_timeout: 2s }\n" });
-    cloud = await startFakeCloud({ services: { scaler: { max: 2 } } });
+    const project = await session.makeProject({
+      params,
+      specExtra: "cloud: { max_workers: 2, idle_timeout: 2s }\n",
+    });
+    const cloud = await session.startCloud({ services: { scaler: { max: 2 } } });
     // The client is a process of its own, killed (SIGKILL: no goodbye) once it has set the
     // service's desired count.
     const client = spawn(process.execPath, [CLI, ...runArgs(project, cloud)], {
@@ -108,8 +89,11 @@ describe("workers as ECS services on the fake cloud", () => {
 
   it("every worker lost at once: the service replaces them and the run set completes", async () => {
     const params = Array.from({ length: 4 }, (_, i) => ({ x: i, mode: 8 }));
-    project = await makeProject({ params, specExtra: "cloud: { max_workers: 2, idle_timeout: 2s }\n" });
-    cloud = await startFakeCloud({ services: {}, visibilitySeconds: 2 });
+    const project = await session.makeProject({
+      params,
+      specExtra: "cloud: { max_workers: 2, idle_timeout: 2s }\n",
+    });
+    const cloud = await session.startCloud({ services: {}, visibilitySeconds: 2 });
     const running = cli(project, runArgs(project, cloud));
     await waitFor("both workers to run a model", async () =>
       cloud!.tasks.filter((t) => !exited(t) && cloud!.ecs.busy(t)).length === 2 ? true : undefined,
@@ -123,19 +107,19 @@ describe("workers as ECS services on the fake cloud", () => {
     // The realisations the lost workers held ran again, on the workers the service started.
     expect([...results.values()].filter((x) => x.attempts === 2)).toHaveLength(2);
     expect(cloud.tasks.filter((t) => t.service === SERVICE).length).toBeGreaterThan(2);
-    const given = await specParameters(project!.spec);
+    const given = await specParameters(project.spec);
     for (const x of results.values()) expect(x.observations.y).toBe(given.get(x.id)!.x! * 2);
   });
 
   it("scale-in while models run stops only idle workers: protected models run to their end", async () => {
     // Models that run until their 6 s timeout: all three run at once when the count drops.
     const params = Array.from({ length: 3 }, (_, i) => ({ x: i, mode: 2 }));
-    project = await makeProject({
+    const project = await session.makeProject({
       params,
       specExtra: "cloud: { max_workers: 3, idle_timeout: 2s }\n",
       timeout: "6s",
     });
-    cloud = await startFakeCloud({ services: {} });
+    const cloud = await session.startCloud({ services: {} });
     // No client: it would set the count back to the work left.
     const io = memoryIO(project.dir);
     const client = main(["run", project.spec, ...ecsArgs(cloud), "--poll", "0.3s"], io);
@@ -170,8 +154,11 @@ describe("workers as ECS services on the fake cloud", () => {
 
   it("workers that crash-loop: watch gives the run up in bounded time, with their reasons; status shows them", async () => {
     const params = Array.from({ length: 4 }, (_, i) => ({ x: i }));
-    project = await makeProject({ params, specExtra: "cloud: { max_workers: 2, idle_timeout: 2s }\n" });
-    cloud = await startFakeCloud({ services: {} });
+    const project = await session.makeProject({
+      params,
+      specExtra: "cloud: { max_workers: 2, idle_timeout: 2s }\n",
+    });
+    const cloud = await session.startCloud({ services: {} });
     cloud.behaviour = { brokenWorkers: true };
     const client = cli(project, ["run", project.spec, ...ecsArgs(cloud), "--poll", "0.3s"]);
     await waitFor("the service's count", async () => (cloud!.service(HOME).desired > 0 ? true : undefined));
@@ -198,7 +185,9 @@ describe("workers as ECS services on the fake cloud", () => {
     );
     expect(cloud.service(HOME).desired).toBe(0);
     expect(cloud.sqs.messages(cloud.infra.queueUrl)).toEqual([]);
-    expect((await runRecord(cloud))?.failed?.reason).toContain("3 workers in a row stopped without a result");
+    expect((await runRecord(cloud))?.failed?.reason).toContain(
+      `${gaveUp![1]} workers in a row stopped without a result`,
+    );
 
     const status = await cli(project, ["status", project.spec, ...ecsArgs(cloud)]);
     expect(status.out).toMatch(/given up .* by `modelfleet watch .*`: its workers kept dying/);
@@ -213,11 +202,11 @@ describe("workers as ECS services on the fake cloud", () => {
 
   it("two regions share the work, and the results are those of one region", async () => {
     const params = Array.from({ length: 8 }, (_, i) => ({ x: i * 1.5 - 2, mode: i === 5 ? 1 : 6 }));
-    project = await makeProject({
+    const project = await session.makeProject({
       params,
       specExtra: `cloud: { regions: [${HOME}, ${WEST}], max_workers: 2, idle_timeout: 2s }\n`,
     });
-    cloud = await startFakeCloud({ services: { regions: [{ region: HOME }, { region: WEST }] } });
+    const cloud = await session.startCloud({ services: { regions: [{ region: HOME }, { region: WEST }] } });
     const r = await cli(project, runArgs(project, cloud));
     expect(r.err).not.toContain("internal error");
     expect(r.code).toBe(0);
@@ -261,11 +250,11 @@ describe("workers as ECS services on the fake cloud", () => {
 
   it("a region that refuses every launch: the other runs the run set, and status shows each region", async () => {
     const params = Array.from({ length: 6 }, (_, i) => ({ x: i, mode: 8 }));
-    project = await makeProject({
+    const project = await session.makeProject({
       params,
       specExtra: `cloud: { regions: [${HOME}, ${WEST}], max_workers: 4, idle_timeout: 2s }\n`,
     });
-    cloud = await startFakeCloud({
+    const cloud = await session.startCloud({
       services: { regions: [{ region: HOME }, { region: WEST, refuses: true }] },
     });
     const running = cli(project, runArgs(project, cloud));
@@ -315,8 +304,11 @@ describe("workers as ECS services on the fake cloud", () => {
 
   it("stop: every region's service to zero, the workers stopped, the queue emptied", async () => {
     const params = Array.from({ length: 8 }, (_, i) => ({ x: i, mode: 8 }));
-    project = await makeProject({ params, specExtra: "cloud: { max_workers: 2, idle_timeout: 2s }\n" });
-    cloud = await startFakeCloud({ services: {}, stopTimeoutSeconds: 20 });
+    const project = await session.makeProject({
+      params,
+      specExtra: "cloud: { max_workers: 2, idle_timeout: 2s }\n",
+    });
+    const cloud = await session.startCloud({ services: {}, stopTimeoutSeconds: 20 });
     const client = cli(project, ["run", project.spec, ...ecsArgs(cloud), "--poll", "0.3s"]);
     await waitFor("a first result", async () => ((await cloudResults(cloud!)).size > 0 ? true : undefined));
     const stop = await cli(project, ["stop", project.spec, ...ecsArgs(cloud)]);
@@ -335,28 +327,27 @@ describe("workers as ECS services on the fake cloud", () => {
   });
 
   it("refuses a spec whose regions are not those of the infrastructure outputs", async () => {
-    project = await makeProject({
+    const project = await session.makeProject({
       params: [{ x: 1 }],
       specExtra: `cloud: { regions: [${HOME}, ${WEST}] }\n`,
     });
-    cloud = await startFakeCloud({ services: {} });
+    const cloud = await session.startCloud({ services: {} });
     const one = await cli(project, runArgs(project, cloud));
     expect(one.code).toBe(1);
     expect(one.err).toBe(
       `${project.spec}: the workers run in us-east-1, us-west-2 (cloud.regions), but ${cloud.infraFile} has services in us-east-1: apply every region's stack and write the outputs again, or make cloud.regions match`,
     );
-    await cloud.close();
-    cloud = await startFakeCloud();
-    const none = await cli(project, runArgs(project, cloud));
+    const noServices = await session.startCloud();
+    const none = await cli(project, runArgs(project, noServices));
     expect(none.err).toBe(
-      `${project.spec}: cloud.regions names 2 regions, but ${cloud.infraFile} has no workers' services (outputs of the infrastructure stacks): apply the stacks and write the outputs again`,
+      `${project.spec}: cloud.regions names 2 regions, but ${noServices.infraFile} has no workers' services (outputs of the infrastructure stacks): apply the stacks and write the outputs again`,
     );
-    expect(cloud.ecs.updateServiceCalls).toEqual([]);
-    expect(cloud.runTaskCalls).toEqual([]);
+    expect(noServices.ecs.updateServiceCalls).toEqual([]);
+    expect(noServices.runTaskCalls).toEqual([]);
   });
 
   it("watch refuses a local run set and a bad --every, and says when there is nothing to follow", async () => {
-    project = await makeProject({ params: [{ x: 1 }] });
+    const project = await session.makeProject({ params: [{ x: 1 }] });
     const local = await cli(project, ["watch", project.spec]);
     expect(local.code).toBe(2);
     expect(local.err).toMatch(
@@ -365,7 +356,7 @@ describe("workers as ECS services on the fake cloud", () => {
     const every = await cli(project, ["watch", project.spec, "--executor", "ecs", "--every", "soon"]);
     expect(every.code).toBe(2);
     expect(every.err).toBe('watch: --every takes a duration such as 30s, got "soon"');
-    cloud = await startFakeCloud({ services: {} });
+    const cloud = await session.startCloud({ services: {} });
     const none = await cli(project, ["watch", project.spec, ...ecsArgs(cloud), "--once"]);
     expect(none.code).toBe(0);
     expect(none.out).toBe(

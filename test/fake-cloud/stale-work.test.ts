@@ -3,39 +3,20 @@
 import { createHash } from "node:crypto";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { memoryIO } from "../../src/cli/io.ts";
 import { main } from "../../src/cli/main.ts";
 import type { WorkMessage } from "../../src/cloud/cloud-config.ts";
 import type { RealisationResult } from "../../src/results/realisation-result.ts";
-import { createS3ResultStore } from "../../src/store/s3-store.ts";
-import { makeProject, type TestProject } from "../helpers/project.ts";
 import { specParameters } from "../helpers/realisation-results.ts";
 import { waitFor } from "../helpers/wait.ts";
-import { type FakeCloud, startFakeCloud } from "./harness.ts";
+import type { FakeCloud } from "./harness.ts";
+import { fakeCloudPerTest, runEcs, TEST_RUN_SET as runSet, storeOf } from "./session.ts";
 
-let cloud: FakeCloud | undefined;
-let project: TestProject | undefined;
-afterEach(async () => {
-  await cloud?.close();
-  await project?.remove();
-  cloud = undefined;
-  project = undefined;
-});
+const session = fakeCloudPerTest();
 
 const SPEC = "cloud: { max_workers: 2, idle_timeout: 2s }\n";
-const runSet = { project: "test", scenario: "base" };
 
-async function runEcs(p: TestProject, c: FakeCloud, extra: string[] = []) {
-  const io = memoryIO(p.dir);
-  const code = await main(
-    ["run", p.spec, "--executor", "ecs", "--infra", c.infraFile, "--json", "--poll", "0.3s", ...extra],
-    io,
-  );
-  return { code, out: io.stdout.join("\n"), err: io.stderr.join("\n") };
-}
-
-const storeOf = (c: FakeCloud) => createS3ResultStore({ bucket: c.infra.bucket, prefix: c.infra.prefix! });
 const s3 = () => new S3Client({ forcePathStyle: true });
 
 async function objectBytes(c: FakeCloud, key: string): Promise<Buffer> {
@@ -111,8 +92,8 @@ async function runConfigKeys(c: FakeCloud): Promise<string[]> {
 
 describe("report and plan of a cloud run set", () => {
   it("read the results in S3: the CI verdict and what is left to run", async () => {
-    project = await makeProject({ params: [{ x: 1 }, { x: 2 }], specExtra: SPEC });
-    cloud = await startFakeCloud();
+    const project = await session.makeProject({ params: [{ x: 1 }, { x: 2 }], specExtra: SPEC });
+    const cloud = await session.startCloud();
     expect((await runEcs(project, cloud)).code).toBe(0);
     const io = memoryIO(project.dir);
     const code = await main(
@@ -137,8 +118,8 @@ describe("report and plan of a cloud run set", () => {
 
 describe("stale and duplicate work on the fake cloud", () => {
   it("a late message of an earlier run set never replaces the newer result; a stale result is not counted", async () => {
-    project = await makeProject({ params: [{ x: 1 }, { x: 2 }], specExtra: SPEC });
-    cloud = await startFakeCloud();
+    const project = await session.makeProject({ params: [{ x: 1 }, { x: 2 }], specExtra: SPEC });
+    const cloud = await session.startCloud();
     expect((await runEcs(project, cloud)).code).toBe(0);
     const old = (await storeOf(cloud).getResult(runSet, "1"))!;
     const oldValues = (await specParameters(project.spec)).get("1")!;
@@ -167,8 +148,8 @@ describe("stale and duplicate work on the fake cloud", () => {
   });
 
   it("a duplicate delivery that fails never touches the published result's kept files", async () => {
-    project = await makeProject({ params: [{ x: 3 }], specExtra: SPEC });
-    cloud = await startFakeCloud();
+    const project = await session.makeProject({ params: [{ x: 3 }], specExtra: SPEC });
+    const cloud = await session.startCloud();
     expect((await runEcs(project, cloud)).code).toBe(0);
     const won = (await storeOf(cloud).getResult(runSet, "1"))!;
     expect(won.status).toBe("ok");

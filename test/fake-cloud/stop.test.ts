@@ -1,30 +1,14 @@
 // `modelfleet stop`: what it refuses, and what it says when there is little or nothing to stop.
 // (Stopping a run set mid-way: cloud-run.test.ts.)
-import { afterEach, describe, expect, it } from "vitest";
-import { memoryIO } from "../../src/cli/io.ts";
-import { main } from "../../src/cli/main.ts";
-import { makeProject, type TestProject } from "../helpers/project.ts";
+import { describe, expect, it } from "vitest";
 import { waitFor } from "../helpers/wait.ts";
-import { type FakeCloud, startFakeCloud } from "./harness.ts";
+import { cli, fakeCloudPerTest } from "./session.ts";
 
-let cloud: FakeCloud | undefined;
-let project: TestProject | undefined;
-afterEach(async () => {
-  await cloud?.close();
-  await project?.remove();
-  cloud = undefined;
-  project = undefined;
-});
-
-async function cli(p: TestProject, args: string[]) {
-  const io = memoryIO(p.dir);
-  const code = await main(args, io);
-  return { code, out: io.stdout.join("\n"), err: io.stderr.join("\n") };
-}
+const session = fakeCloudPerTest();
 
 describe("modelfleet stop", () => {
   it("refuses without --executor ecs, and a --wait that is not a duration", async () => {
-    project = await makeProject({ params: [{ x: 1 }] });
+    const project = await session.makeProject({ params: [{ x: 1 }] });
     const local = await cli(project, ["stop", project.spec]);
     expect(local.code).toBe(2);
     expect(local.err).toContain(
@@ -36,11 +20,11 @@ describe("modelfleet stop", () => {
   });
 
   it("says so when there is no run to stop, and stops a finished run set twice without harm", async () => {
-    project = await makeProject({
+    const project = await session.makeProject({
       params: [{ x: 1 }, { x: 2 }],
       specExtra: "cloud: { max_workers: 2, idle_timeout: 1s }\n",
     });
-    cloud = await startFakeCloud({ idleSeconds: 1 });
+    const cloud = await session.startCloud({ idleSeconds: 1 });
     const args = ["stop", project.spec, "--executor", "ecs", "--infra", cloud.infraFile];
     const none = await cli(project, args);
     expect(none.code).toBe(0);

@@ -28,6 +28,19 @@ const links = {
   resultsS3: "s3://modelfleet-demo-us-east-1-123456789012/results/demo/base/",
 };
 
+/** The plan's estimate, which the run's progress and report set beside what was spent. */
+function sampleEstimate() {
+  return estimateCost({
+    realisations: 48,
+    resources: { cpu: 1, memory_gb: 2, disk_gb: 21, spot: true },
+    medianWallSeconds: 94,
+    timeoutSeconds: 600,
+    maxWorkers: 20,
+    idleSeconds: 120,
+    prices: pricesFor("us-east-1", [SAMPLE_PRICES]),
+  });
+}
+
 export function samplePlanStage(overrides: Partial<PlanStage> = {}): PlanStage {
   return {
     stage: "plan",
@@ -50,15 +63,7 @@ export function samplePlanStage(overrides: Partial<PlanStage> = {}): PlanStage {
     },
     results: { source: "s3" },
     image: { tag: "agent-3f1d5c0e9a7b4c2d8e6f1a0b9c8d7e6f", status: "present" },
-    estimate: estimateCost({
-      realisations: 48,
-      resources: { cpu: 1, memory_gb: 2, disk_gb: 21, spot: true },
-      medianWallSeconds: 94,
-      timeoutSeconds: 600,
-      maxWorkers: 20,
-      idleSeconds: 120,
-      prices: pricesFor("us-east-1", [SAMPLE_PRICES]),
-    }),
+    estimate: sampleEstimate(),
     smoke: {
       id: "1",
       status: "ok",
@@ -92,9 +97,10 @@ export function sampleProgressStage(overrides: Partial<ProgressStage> = {}): Pro
         memoryGb: 2,
         capacity: "FARGATE_SPOT" as const,
       })),
-      pricesFor("us-east-1", [SAMPLE_PRICES]),
+      () => pricesFor("us-east-1", [SAMPLE_PRICES]),
       new Date(start + 6 * 60_000),
     ),
+    estimate: sampleEstimate(),
     links: {
       workflowRun: links.workflowRun,
       resultsConsole: links.resultsConsole,
@@ -122,9 +128,10 @@ export function sampleReportStage(overrides: Partial<ReportStage> = {}): ReportS
         memoryGb: 2,
         capacity: "FARGATE_SPOT" as const,
       })),
-      pricesFor("us-east-1", [SAMPLE_PRICES]),
+      () => pricesFor("us-east-1", [SAMPLE_PRICES]),
       new Date(end),
     ),
+    estimate: sampleEstimate(),
     links,
     ...overrides,
   };

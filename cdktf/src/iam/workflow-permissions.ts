@@ -34,6 +34,8 @@ export const WORKFLOW_PERMISSIONS: Readonly<Record<WorkflowName, readonly Permis
 export interface WorkflowScope extends Arns {
   readonly stateBucket: string;
   readonly foundationRegion: string;
+  /** Buckets closed projects are archived to (config.yaml `archive.buckets`). */
+  readonly archiveBuckets?: readonly string[];
 }
 
 /** ARNs of everything modelfleet names, in any region of the account. */
@@ -462,7 +464,38 @@ function runSetStatements(scope: WorkflowScope): Statement[] {
 function destroyStatements(scope: WorkflowScope): Statement[] {
   const a = modelfleetArns(scope);
   const state = arn(scope, "s3", "", scope.stateBucket);
+  const archives = (scope.archiveBuckets ?? []).map((b) => arn(scope, "s3", "", b));
   return [
+    ...(archives.length === 0
+      ? []
+      : [
+          {
+            Sid: "BackUpToArchives",
+            Effect: "Allow" as const,
+            Action: [
+              "s3:PutObject",
+              "s3:GetObject",
+              "s3:GetObjectAttributes",
+              "s3:GetObjectVersion",
+              "s3:ListBucket",
+              "s3:ListBucketVersions",
+              "s3:AbortMultipartUpload",
+            ],
+            Resource: [...archives, ...archives.map((b) => `${b}/*`)],
+          },
+        ]),
+    {
+      Sid: "AbortUploadsInProjectBuckets",
+      Effect: "Allow",
+      Action: ["s3:ListBucketMultipartUploads", "s3:AbortMultipartUpload"],
+      Resource: [a.buckets, a.objects],
+    },
+    {
+      Sid: "DeleteUnusedImages",
+      Effect: "Allow",
+      Action: "ecr:BatchDeleteImage",
+      Resource: a.repositories,
+    },
     {
       Sid: "DeleteProjectState",
       Effect: "Allow",

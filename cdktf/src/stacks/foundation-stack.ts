@@ -38,6 +38,7 @@ export class FoundationStack extends TerraformStack {
       ...arns,
       stateBucket: config.state.bucket,
       foundationRegion: config.foundation_region,
+      archiveBuckets: config.archive.buckets,
     };
     const policyArns = new WorkflowPolicies(this, "workflow-permissions", { scope: permissions }).arns;
     const repo = config.github.repository;

@@ -3,12 +3,16 @@
 // Ctrl-C (or SIGTERM) the client ends and the workers finish what is queued (with services,
 // AWS keeps them running and `modelfleet watch` finishes the run set); `modelfleet stop` stops
 // them.
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
+import { refuseClosingProject } from "../../close/closing-marker.ts";
 import { cloudPieces, readInfrastructureOutputs } from "../../cloud/aws-wiring.ts";
 import { type InfrastructureOutputs, serviceRegions } from "../../cloud/cloud-config.ts";
 import { type CloudRunEvent, type CloudRunReport, runOnCloud } from "../../cloud/cloud-run.ts";
 import { finishRunSet, partyOf } from "../../cloud/end-run-set.ts";
+import { type RunSetStatus, runningStatus, type WorkerTask } from "../../cloud/run-set-status.ts";
 import { WorkersFailingError } from "../../cloud/worker-deaths.ts";
+import { type PriceTable, priceTablesFor } from "../../cost/price-table.ts";
+import { type RunSetCost, runSetCost } from "../../cost/run-set-cost.ts";
 import { type Clock, systemClock } from "../../engine/clock.ts";
 import { UserError } from "../../errors.ts";
 import type { IdSelection } from "../../params/id-selection.ts";
@@ -33,6 +37,10 @@ export interface EcsRunOptions {
   readonly stop: AbortSignal;
   /** Take the run lock over even though another run holds it. */
   readonly force?: boolean;
+  /** Exit once the run set is started (services only): `watch` follows and finishes it. */
+  readonly detach?: boolean;
+  /** A prices file over the shipped table, for the cost the JSON status carries. */
+  readonly pricesFile?: string;
   readonly clock?: Clock;
   readonly pollMs?: number;
   readonly poolPollMs?: number;
@@ -43,6 +51,8 @@ export interface EcsRunSet {
   readonly resolved: ResolvedSpec;
   readonly infra: InfrastructureOutputs;
   readonly pieces: ReturnType<typeof cloudPieces>;
+  /** The Fargate prices the run set's cost is figured at. */
+  readonly prices: readonly PriceTable[];
   readonly label: string;
   /** The run set's folder in the bucket. */
   readonly runSetKey: string;
@@ -62,7 +72,12 @@ export async function defaultInfraFile(specFile: string): Promise<string> {
 }
 
 export async function loadEcsRunSet(
-  options: { readonly specFile: string; readonly infraFile: string; readonly clock?: Clock },
+  options: {
+    readonly specFile: string;
+    readonly infraFile: string;
+    readonly pricesFile?: string;
+    readonly clock?: Clock;
+  },
   io: CliIO,
 ): Promise<EcsRunSet> {
   const resolved = await loadSpec(options.specFile);
@@ -98,10 +113,15 @@ export async function loadEcsRunSet(
     ...(options.clock ? { clock: options.clock } : {}),
   });
   const target = `${options.specFile} --executor ecs --infra ${options.infraFile}`;
+  const prices = await priceTablesFor({
+    file: options.pricesFile === undefined ? undefined : resolve(io.cwd, options.pricesFile),
+    projectDir: dirname(resolve(io.cwd, options.specFile)),
+  });
   return {
     resolved,
     infra,
     pieces,
+    prices,
     label: `${resolved.spec.project}/${resolved.spec.scenario}`,
     runSetKey: pieces.store.runSetKey({ project: resolved.spec.project, scenario: resolved.spec.scenario }),
     commands: {
@@ -117,12 +137,28 @@ export async function runOnEcs(options: EcsRunOptions, io: CliIO): Promise<numbe
   const runSet = await loadEcsRunSet(options, io);
   const { resolved, pieces, label, runSetKey, commands } = runSet;
   const cloud = resolved.spec.cloud;
+  if (options.detach && pieces.fleets.length === 0) {
+    throw new UserError(
+      `${label}: --detach needs the workers' services, and ${options.infraFile} names none (infrastructure outputs written by hand): without services this client starts the workers and replaces lost ones, so it must stay; run without --detach, or apply the infrastructure stacks and write their outputs`,
+    );
+  }
   const lock = await acquireCloudLock({
     target: pieces.store,
     key: `${runSetKey}/${CLOUD_LOCK_FILE}`,
     command: `modelfleet run ${options.specFile} --executor ecs`,
     unlockHint: `follow it with \`${commands.status}\``,
     ...(options.force ? { force: true } : {}),
+  });
+  // Under the lock: a close freezes the project before it stops the runs holding it.
+  const { prefix = "", bucket } = runSet.infra;
+  await refuseClosingProject({
+    read: pieces.objects.getTextIfExists,
+    prefix,
+    project: resolved.spec.project,
+    bucket,
+  }).catch(async (e: unknown) => {
+    await lock.release();
+    throw e;
   });
   if (lock.tookOver) {
     io.err(
@@ -149,6 +185,7 @@ export async function runOnEcs(options: EcsRunOptions, io: CliIO): Promise<numbe
       ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
       ...(options.poolPollMs !== undefined ? { poolPollMs: options.poolPollMs } : {}),
       signal: AbortSignal.any([options.stop, lock.lost]),
+      ...(options.detach ? { detach: true } : {}),
       onPlan: (plan) => {
         const regions = cloudRegions(cloud);
         io.err(
@@ -187,6 +224,7 @@ export async function runOnEcs(options: EcsRunOptions, io: CliIO): Promise<numbe
       );
     });
     display?.stop();
+    if (report.detached) return detached({ report, runSet, json: options.json }, io);
     if (report.stopped || report.replacedBy) {
       return endEarly(
         { report, lost: lock.lost, stoppedHere: options.stop.aborted, runSet, json: options.json },
@@ -212,19 +250,43 @@ export async function runOnEcs(options: EcsRunOptions, io: CliIO): Promise<numbe
     const infraFailures = report.results.filter((r) => r.failure?.kind === "infrastructure").length;
     const missing = report.plan.all.length - report.results.length;
     if (options.json) {
+      const c = aggregated.summary.counts;
+      const reported = {
+        project: resolved.spec.project,
+        scenario: resolved.spec.scenario,
+        run: report.runId,
+        ...costOfRun(runSet, {
+          plan: planOf(report),
+          tasks: report.tasks,
+          now: (options.clock ?? systemClock).now(),
+        }),
+        counts: c,
+        alerts: aggregated.summary.alerts,
+        report: `${aggregated.location}/report.html`,
+      };
+      const status: RunSetStatus =
+        report.unfinished.length > 0
+          ? {
+              state: "lost",
+              ...reported,
+              unfinished: report.unfinished,
+              text: `${report.unfinished.length} realisation(s) have neither a message on the queue nor a new result, so this run stopped waiting for them: ${listIds(report.unfinished)}. Run again to queue them.`,
+            }
+          : {
+              state: "finished",
+              ...reported,
+              text: `every one of the ${report.plan.toRun.length} realisation(s) the run queued has a result: ${c.ok} ok, ${c.failedModel} model failures, ${c.failedInfrastructure} infrastructure failures; the workers are set to zero`,
+            };
+      // The status, and what only the client knows: how much it ran, on how many workers.
       io.out(
         JSON.stringify(
           {
-            project: resolved.spec.project,
-            scenario: resolved.spec.scenario,
+            ...status,
             realisations: report.plan.all.length,
             ranNow: report.published + report.deadLettered,
             deadLettered: report.deadLettered,
-            unfinished: report.unfinished,
             workers: report.pool,
             results: aggregated.location,
-            counts: aggregated.summary.counts,
-            alerts: aggregated.summary.alerts,
           },
           null,
           2,
@@ -261,6 +323,67 @@ export async function runOnEcs(options: EcsRunOptions, io: CliIO): Promise<numbe
     options.stop.removeEventListener("abort", onStop);
     await lock.release();
   }
+}
+
+/** The worker tasks a run has used and their cost, as every status that names a run carries
+ * them: spent so far (to `now`, or to the run's end), and the estimate of the plan it started
+ * from. */
+export function costOfRun(
+  runSet: EcsRunSet,
+  args: {
+    readonly plan: { readonly queued: number; readonly medianWallSeconds: number | undefined } | undefined;
+    readonly tasks: readonly WorkerTask[];
+    readonly now: number;
+  },
+): { tasks: readonly WorkerTask[]; cost: RunSetCost } {
+  return {
+    tasks: args.tasks,
+    cost: runSetCost({
+      spec: runSet.resolved.spec,
+      plan: args.plan,
+      tasks: args.tasks,
+      tables: runSet.prices,
+      now: new Date(args.now),
+    }),
+  };
+}
+
+const planOf = (report: CloudRunReport) => ({
+  queued: report.plan.toRun.length,
+  medianWallSeconds: report.plan.medianWallSeconds,
+});
+
+/** A run set started with --detach: what runs it now, and what finishes it. */
+function detached(args: { report: CloudRunReport; runSet: EcsRunSet; json: boolean }, io: CliIO): number {
+  const { report, runSet } = args;
+  const { label, commands } = runSet;
+  const queued = report.plan.toRun.length;
+  const lines = [
+    `${label}: the run set is started: ${queued} realisation(s) queued, and the workers' services set to run them (${report.fleets.map((f) => `${f.region}: ${f.desired}`).join(", ")}); this client exits.`,
+    "  AWS keeps the workers going and replaces lost ones; the workers set their services to zero once the queue is empty.",
+    `  finish it (reports):  ${commands.watch}  (on a schedule, or --every to follow it)`,
+    `  follow it:            ${commands.status}`,
+    `  stop it:              ${commands.stop}`,
+  ];
+  if (args.json) {
+    io.out(
+      JSON.stringify(
+        runningStatus({
+          project: report.plan.runSet.project,
+          scenario: report.plan.runSet.scenario,
+          run: report.runId,
+          text: lines.join("\n"),
+          ...costOfRun(runSet, { plan: planOf(report), tasks: report.tasks, now: Date.now() }),
+          queued,
+          pending: report.pending,
+          queue: report.queue,
+          fleets: report.fleets,
+        }),
+      ),
+    );
+  }
+  io.err(lines.join("\n"));
+  return 0;
 }
 
 /** The end of a run that did not see its work through: what happens to the run set now. */
@@ -319,17 +442,25 @@ function endEarly(
     );
   }
   if (args.json) {
-    io.out(
-      JSON.stringify({
-        project: report.plan.runSet.project,
-        scenario: report.plan.runSet.scenario,
-        realisations: report.plan.all.length,
-        done,
-        pending: report.pending,
-        workersStillRunning: report.pool.live,
-        ended: report.replacedBy?.stopped ? "stopped" : report.replacedBy ? "replaced" : "client-stopped",
-      }),
-    );
+    const ofRun = {
+      project: report.plan.runSet.project,
+      scenario: report.plan.runSet.scenario,
+      run: report.runId,
+      text: lines.join("\n"),
+      ...costOfRun(runSet, { plan: planOf(report), tasks: report.tasks, now: Date.now() }),
+    };
+    const status: RunSetStatus = report.replacedBy?.stopped
+      ? { state: "stopped", ...ofRun }
+      : report.replacedBy || code === RUN_LOCKED_EXIT_CODE
+        ? { state: "replaced", ...ofRun }
+        : runningStatus({
+            ...ofRun,
+            queued: report.plan.toRun.length,
+            pending: report.pending,
+            queue: report.queue,
+            fleets: report.fleets,
+          });
+    io.out(JSON.stringify({ ...status, realisations: report.plan.all.length, done }));
   }
   io.err(lines.join("\n"));
   return code;

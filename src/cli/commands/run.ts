@@ -1,6 +1,7 @@
 // `modelfleet run <spec>`: runs the ensemble on this machine with a live progress display,
 // stops gracefully on Ctrl-C (twice: at once), and prints a summary.
 import { relative } from "node:path";
+import { refuseClosedProject } from "../../close/closed-marker.ts";
 import { defaultWorkers, runLocal } from "../../engine/local-run.ts";
 import { UserError } from "../../errors.ts";
 import { parseIdSelection } from "../../params/id-selection.ts";
@@ -39,6 +40,10 @@ options:
   --image DIGEST     with ecs: the worker image digest (part of every realisation key)
   --poll DURATION    with ecs: how often results and workers are checked (default 10s)
   --force            with ecs: take the run lock over from another run (check that it has ended)
+  --detach           with ecs and the workers' services: exit once the run set is started;
+                     \`modelfleet watch\` follows and finishes it
+  --prices FILE      with ecs and --json: a prices file over src/cost/fargate-prices.json for
+                     the cost (projects/<project>/fargate-prices.json overrides both)
 
 Exit codes: 0 every realisation has a result (some may be model failures); 1 infrastructure
 failures remain, results could not be published, or a problem with the project file; 2 bad
@@ -63,6 +68,8 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
       image: { type: "string" },
       poll: { type: "string" },
       force: { type: "boolean" },
+      detach: { type: "boolean" },
+      prices: { type: "string" },
     },
     USAGE,
   );
@@ -71,6 +78,7 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
     return 0;
   }
   const specFile = singleArgument(positionals, USAGE);
+  await refuseClosedProject(specFile);
   const workers = o.workers === undefined ? undefined : Number(o.workers);
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 1)) {
     throw new UserError(`run: --workers takes a whole number >= 1, got "${o.workers}"`, { exitCode: 2 });
@@ -84,6 +92,9 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
   const stop = new AbortController();
   const kill = new AbortController();
   const poll = o.poll === undefined ? undefined : durationOption("run", "poll", o.poll, 10, "5s");
+  if (o.detach && executor !== "ecs") {
+    throw new UserError("run: --detach is for --executor ecs (a local run is this process)", { exitCode: 2 });
+  }
   if (executor === "ecs") {
     // The run set is not tied to this client: a signal ends the client only (run-ecs says so).
     const onSignal = () => stop.abort();
@@ -100,6 +111,8 @@ export async function runCommand(args: string[], io: CliIO): Promise<number> {
           ...(o.image ? { image: o.image } : {}),
           ...(poll !== undefined ? { pollMs: poll * 1000, poolPollMs: poll * 1000 } : {}),
           ...(o.force ? { force: true } : {}),
+          ...(o.detach ? { detach: true } : {}),
+          ...(o.prices ? { pricesFile: o.prices } : {}),
           stop: stop.signal,
         },
         io,

@@ -9,13 +9,17 @@ import { finishRunSet, giveUpRunSet, partyOf } from "../../cloud/end-run-set.ts"
 import { createRunFollower, type FollowStep } from "../../cloud/follow-run.ts";
 import { parseRunManifest } from "../../cloud/run-manifest.ts";
 import { parseRunRecord, type RunRecord, runRecordKey } from "../../cloud/run-record.ts";
+import { type RunSetStatus, runningStatus, type WorkerTask } from "../../cloud/run-set-status.ts";
+import { createTaskLedger, taskLedgerKey } from "../../cloud/task-ledger.ts";
 import { WorkersFailingError } from "../../cloud/worker-deaths.ts";
 import { systemClock } from "../../engine/clock.ts";
 import { UserError } from "../../errors.ts";
 import { parameterTableOf } from "../../plan/plan.ts";
+import type { RunSetSummary } from "../../results/summary.ts";
+import type { ResultStore, RunSetRef } from "../../store/result-store.ts";
 import { durationOption, parseCommandArgs, singleArgument } from "../args.ts";
 import type { CliIO } from "../io.ts";
-import { defaultInfraFile, describeFleetEvent, type EcsRunSet, loadEcsRunSet } from "./run-ecs.ts";
+import { costOfRun, defaultInfraFile, describeFleetEvent, type EcsRunSet, loadEcsRunSet } from "./run-ecs.ts";
 import { fleetLines } from "./status-ecs.ts";
 
 const USAGE = `usage: modelfleet watch <project.yaml> --executor ecs [options]
@@ -48,6 +52,7 @@ export async function watchCommand(args: string[], io: CliIO): Promise<number> {
       once: { type: "boolean" },
       every: { type: "string" },
       json: { type: "boolean" },
+      prices: { type: "string" },
     },
     USAGE,
   );
@@ -61,7 +66,11 @@ export async function watchCommand(args: string[], io: CliIO): Promise<number> {
   }
   const every = durationOption("watch", "every", o.every, 30, "30s");
   const runSet = await loadEcsRunSet(
-    { specFile, infraFile: o.infra ?? (await defaultInfraFile(specFile)) },
+    {
+      specFile,
+      infraFile: o.infra ?? (await defaultInfraFile(specFile)),
+      ...(o.prices ? { pricesFile: o.prices } : {}),
+    },
     io,
   );
   return watchRunSet(
@@ -79,38 +88,76 @@ async function watchRunSet(
   const clock = systemClock;
   const command = `modelfleet watch ${options.specFile} --executor ecs`;
   const recordKey = runRecordKey(runSetKey);
-  const say = (state: string, text: string, extra: Record<string, unknown> = {}) => {
-    if (options.json)
-      io.out(
-        JSON.stringify({ project: resolved.spec.project, scenario: resolved.spec.scenario, state, ...extra }),
-      );
-    else io.out(`${label}: ${text}`);
+  const ref = { project: resolved.spec.project, scenario: resolved.spec.scenario };
+  const say = (status: RunSetStatus, lines: readonly string[] = []) => {
+    if (options.json) io.out(JSON.stringify(status));
+    else {
+      io.out(`${label}: ${status.text}`);
+      for (const line of lines) io.out(`  ${line}`);
+    }
   };
 
   const text = await pieces.objects.getTextIfExists(recordKey);
   const record = text === undefined ? undefined : parseRunRecord(text);
-  const settled = record === undefined ? undefined : settledState(record);
   if (record === undefined) {
-    say("none", `no run recorded; nothing to follow (\`${commands.run}\` starts one)`);
+    say({
+      state: "none",
+      ...ref,
+      text: `no run recorded; nothing to follow (\`${commands.run}\` starts one)`,
+    });
     return 0;
-  }
-  if (settled) {
-    say(settled.state, settled.text);
-    return settled.code;
   }
   const manifestText = record.manifest ? await pieces.objects.getTextIfExists(record.manifest) : undefined;
   const manifest = manifestText === undefined ? undefined : parseRunManifest(manifestText);
+  const ledger = createTaskLedger({
+    objects: pieces.objects,
+    key: taskLedgerKey(runSetKey, record.run),
+    since: Date.parse(record.started.at) || 0,
+  });
+  const plan = manifest && { queued: manifest.queued.length, medianWallSeconds: manifest.medianWallSeconds };
+  // A run that has ended is billed up to its end; one that goes on, up to now.
+  const endedAt = record.stopped?.at ?? record.failed?.at ?? record.finished?.at;
+  const ofRun = async (tasks?: readonly WorkerTask[]) => ({
+    ...ref,
+    run: record.run,
+    ...costOfRun(runSet, {
+      plan,
+      tasks: tasks ?? (await ledger.known()),
+      now: endedAt ? Date.parse(endedAt) : clock.now(),
+    }),
+  });
+  const settled = settledState(record);
+  if (settled) {
+    if (settled.state !== "finished") {
+      say({ state: settled.state, ...(await ofRun()), text: settled.text });
+      return settled.code;
+    }
+    const summary = await readSummary(pieces.store, ref);
+    if (summary) {
+      say({
+        state: "finished",
+        ...(await ofRun()),
+        text: settled.text,
+        counts: summary.counts,
+        alerts: summary.alerts,
+        report: `${pieces.store.runSetLocation(ref)}/report.html`,
+      });
+      return settled.code;
+    }
+    // Finished, but its reports are gone: they are written again below.
+  }
   if (!manifest) {
-    say(
-      "unknown",
-      `the run started ${record.started.at} left no list of what it queued; \`${commands.status}\` shows where it stands`,
-    );
+    say({
+      state: "unknown",
+      ...(await ofRun()),
+      text: `the run started ${record.started.at} left no list of what it queued; \`${commands.status}\` shows where it stands`,
+    });
     return 0;
   }
   const run = { id: record.run, record: recordKey };
   const maxWorkers = resolved.spec.cloud.max_workers;
   const follower = createRunFollower({
-    runSet: { project: resolved.spec.project, scenario: resolved.spec.scenario },
+    runSet: ref,
     store: pieces.store,
     readRecord: () => pieces.objects.getTextIfExists(recordKey),
     run,
@@ -121,35 +168,16 @@ async function watchRunSet(
     maxWorkers,
     startedAt: Date.parse(record.started.at) || clock.now(),
     clock,
+    ledger,
     onEvent: (e) => {
       if (options.json || e.type === "finished" || e.type === "queue") return;
       const line = describeFleetEvent(e as Extract<CloudRunEvent, { type: "fleet" }>["event"]);
       if (line) io.err(`${label}: ${line}`);
     },
   });
-  for (;;) {
-    const step = await follower.step();
-    const total = manifest.queued.length;
-    const figures = {
-      run: record.run,
-      queued: total,
-      pending: step.pending.size,
-      queue: step.queue ?? null,
-      regions: step.fleets.map((f) => ({
-        region: f.region,
-        service: f.service,
-        desired: f.desired,
-        running: f.running,
-        pending: f.pending,
-        health: f.health.state,
-      })),
-    };
-    if (step.pending.size === 0) {
-      const plan = await pieces.store.currentPlan({
-        project: resolved.spec.project,
-        scenario: resolved.spec.scenario,
-      });
-      const finished = await finishRunSet({
+  const finish = (complete: boolean) =>
+    pieces.store.currentPlan(ref).then((plan) =>
+      finishRunSet({
         spec: resolved.spec,
         store: pieces.store,
         objects: pieces.objects,
@@ -159,26 +187,48 @@ async function watchRunSet(
         plannedIds: resolved.realisations.realisations.map((r) => r.id),
         currentKeys: new Map(Object.entries(plan?.keys ?? {})),
         parameters: parameterTableOf(resolved),
+        complete,
         by: partyOf(command, clock),
-      });
+      }),
+    );
+  for (;;) {
+    const step = await follower.step();
+    const total = manifest.queued.length;
+    const ofStep = await ofRun(step.tasks);
+    if (step.pending.size === 0 || step.unfinished) {
+      const finished = await finish(step.pending.size === 0);
       for (const problem of finished.scaleProblems)
         io.err(`${label}: could not set the workers to zero: ${problem}`);
-      const c = finished.report.summary.counts;
-      say(
-        "finished",
-        `every one of the ${total} realisation(s) the run queued has a result: ${c.ok} ok, ${c.failedModel} model failures, ${c.failedInfrastructure} infrastructure failures; the workers are set to zero\n  report: ${finished.report.location}/report.html`,
-        { ...figures, counts: c, report: `${finished.report.location}/report.html` },
-      );
+      const { summary, location } = finished.report;
+      const c = summary.counts;
+      const reported = { counts: c, alerts: summary.alerts, report: `${location}/report.html` };
+      if (step.unfinished) {
+        say({
+          state: "lost",
+          ...ofStep,
+          ...reported,
+          unfinished: step.unfinished,
+          text: `${step.unfinished.length} realisation(s) have neither a message on the queue nor a result: ${listIds(step.unfinished)}. \`${commands.run}\` queues them again.\n  report: ${reported.report}`,
+        });
+        return 1;
+      }
+      say({
+        state: "finished",
+        ...ofStep,
+        ...reported,
+        text: `every one of the ${total} realisation(s) the run queued has a result: ${c.ok} ok, ${c.failedModel} model failures, ${c.failedInfrastructure} infrastructure failures; the workers are set to zero\n  report: ${reported.report}`,
+      });
       return c.failedInfrastructure > 0 ? 1 : 0;
     }
     if (step.replacedBy) {
-      const now = settledState(step.replacedBy) ?? {
+      // Stopped or given up meanwhile: said as a later watch would say it.
+      if (step.replacedBy.run === record.run) return watchRunSet(options, io);
+      say({
         state: "replaced",
+        ...ofStep,
         text: `another run (started ${step.replacedBy.started.at} by \`${step.replacedBy.started.command}\`) has replaced the one followed; watch again to follow it`,
-        code: 0,
-      };
-      say(now.state, now.text, figures);
-      return now.code;
+      });
+      return 0;
     }
     if (step.crashLoop) {
       const loop = step.crashLoop;
@@ -199,30 +249,33 @@ async function watchRunSet(
         by: partyOf(command, clock),
         drain: pieces.drain,
       });
-      say(
-        "failed",
-        `${error.message}\nRemoved ${given.removed} queued realisation(s); once the cause is fixed, \`${commands.run}\` queues what has no result.`,
-        { ...figures, deaths: loop.deaths.length, groups: loop.groups },
-      );
+      say({
+        state: "failed",
+        ...ofStep,
+        text: `${error.message}\nRemoved ${given.removed} queued realisation(s); once the cause is fixed, \`${commands.run}\` queues what has no result.`,
+      });
       return 1;
     }
-    if (step.unfinished) {
-      say(
-        "lost",
-        `${step.unfinished.length} realisation(s) have neither a message on the queue nor a result: ${listIds(step.unfinished)}. \`${commands.run}\` queues them again.`,
-        { ...figures, unfinished: step.unfinished },
-      );
-      return 1;
-    }
-    say("running", progressText(step, total), figures);
-    if (!options.json) for (const line of fleetLines(step.fleets)) io.out(`  ${line}`);
+    say(
+      runningStatus({
+        ...ofStep,
+        text: progressText(step, total),
+        queued: total,
+        pending: step.pending.size,
+        queue: step.queue,
+        fleets: step.fleets,
+      }),
+      fleetLines(step.fleets),
+    );
     if (options.once) return 0;
     await clock.sleep(options.everyMs);
   }
 }
 
 /** A run that needs no following: stopped, given up or finished. */
-function settledState(record: RunRecord): { state: string; text: string; code: number } | undefined {
+function settledState(
+  record: RunRecord,
+): { state: "stopped" | "failed" | "finished"; text: string; code: number } | undefined {
   if (record.stopped) {
     return {
       state: "stopped",
@@ -245,6 +298,17 @@ function settledState(record: RunRecord): { state: string; text: string; code: n
     };
   }
   return undefined;
+}
+
+/** The run set's summary.json, as the reports wrote it. */
+async function readSummary(store: ResultStore, runSet: RunSetRef): Promise<RunSetSummary | undefined> {
+  const bytes = await store.getRunSetFile(runSet, "summary.json");
+  if (!bytes) return undefined;
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes)) as RunSetSummary;
+  } catch {
+    return undefined;
+  }
 }
 
 function progressText(step: FollowStep, total: number): string {
