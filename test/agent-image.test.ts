@@ -19,6 +19,13 @@ describe("agent-image/Dockerfile", () => {
     expect(text).toContain('ENTRYPOINT ["node", "/opt/modelfleet/bin/modelfleet.js", "agent"]');
     expect(text).toContain("AS agent-wine");
   });
+
+  it("builds PEST++ from a pinned commit of its source, checked after the fetch", async () => {
+    const text = await readFile(join(REPO, "agent-image", "Dockerfile"), "utf8");
+    expect(text).toMatch(/^ARG PESTPP_COMMIT=[0-9a-f]{40}$/m);
+    expect(text).toContain('test "$(git rev-parse HEAD)" = "${PESTPP_COMMIT}"');
+    expect(text).toContain("COPY --from=pestpp /opt/pestpp/bin/ /usr/local/bin/");
+  });
 });
 
 describe("lintDockerfile", () => {

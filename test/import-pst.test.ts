@@ -7,8 +7,10 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { prepareAttempt } from "../src/agent/realisation.ts";
 import { runConfigFromSpec } from "../src/agent/run-config.ts";
+import { loadCalibration } from "../src/calibrate/run-calibration.ts";
 import { memoryIO } from "../src/cli/io.ts";
 import { main } from "../src/cli/main.ts";
+import { readControlFile } from "../src/pest/control-file.ts";
 import { ensembleRowValues, parseEnsembleCsv } from "../src/pest/ensemble-csv.ts";
 import { parseFortranNumber } from "../src/pest/fortran-number.ts";
 import { parseTemplate, renderTemplate } from "../src/pest/template.ts";
@@ -259,5 +261,23 @@ describe("import-pst: where the project file goes", () => {
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
     expect((await loadSpec(join(dir, "projects", "case", "s.yaml"))).spec.model.dir).toBe("../../case");
+  });
+});
+
+describe("import-pst: the observations to match", () => {
+  it("carries the control file's observation data over (values, weights, groups), for modelfleet calibrate", async () => {
+    const r = await cli(["import-pst", "pest/pest.pst", "--out", "projects/p/s.yaml"]);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    const file = join(dir, "projects", "p", "s.yaml");
+    expect(await readFile(file, "utf8")).toMatch(
+      /^# The observations to match .*\nobservations:\n {2}pst: \.\.\/\.\.\/pest\/pest\.pst$/m,
+    );
+    const pst = await readControlFile(join(dir, "pest", "pest.pst"));
+    const { targets } = await loadCalibration(file);
+    expect(targets.map((t) => [t.name, t.value, t.weight, t.group])).toEqual(
+      pst.observations.map((o) => [o.name, o.value, o.weight, o.group]),
+    );
+    expect(targets.some((t) => t.weight > 0)).toBe(true);
   });
 });

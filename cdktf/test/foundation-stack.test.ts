@@ -105,7 +105,11 @@ describe("foundation stack", () => {
         /Delete(Bucket|Queue|Cluster|Service|LogGroup|Topic|Role$|Vpc|ObjectVersion)/.test(a),
       ),
     ).toEqual([]);
-    expect(allowed).not.toContain("ec2:AuthorizeSecurityGroupIngress");
+    // Ingress only on modelfleet's own groups (the calibration port; no-ingress allows no other).
+    const ingress = write.filter((s) => [s.Action].flat().includes("ec2:AuthorizeSecurityGroupIngress"));
+    expect(ingress.map((s) => s.Condition)).toEqual([
+      { StringEquals: { "ec2:ResourceTag/managed-by": "modelfleet" } },
+    ]);
     const createRole = write.find((s) => s.Sid === "CreateWorkerRolesWithinTheBoundary")!;
     expect(createRole.Condition).toEqual({
       StringEquals: {

@@ -227,6 +227,7 @@ describe("project stack", () => {
       to_port: 443,
     });
     expect(only(json, "aws_security_group").ingress).toBeUndefined();
+    expect(json.resource.aws_vpc_security_group_ingress_rule).toBeUndefined();
     expect(json.data.aws_availability_zones.network_zones_2241F3F0.filter).toEqual([
       { name: "opt-in-status", values: ["opt-in-not-required"] },
     ]);
@@ -338,6 +339,22 @@ describe("project stack variants", () => {
       assign_public_ip: false,
     });
     expect(checkStack(json, RULE_CONTEXT)).toEqual([]);
+  });
+
+  it("opens the calibration port from the workers' group to itself when a scenario calibrates", () => {
+    const observations = { values: { h1: { value: 10, sd: 0.1 } } };
+    const json = projectJson(specOf({ observations }));
+    expect(only(json, "aws_vpc_security_group_ingress_rule")).toMatchObject({
+      security_group_id: "${aws_security_group.network_workers_0722DD14.id}",
+      referenced_security_group_id: "${aws_security_group.network_workers_0722DD14.id}",
+      ip_protocol: "tcp",
+      from_port: 4004,
+      to_port: 4004,
+    });
+    expect(checkStack(json, RULE_CONTEXT)).toEqual([]);
+    // The user's own groups are theirs to open.
+    const given = projectJson(specOf({ observations, cloud: { security_groups: ["sg-0c"] } }));
+    expect(given.resource.aws_vpc_security_group_ingress_rule).toBeUndefined();
   });
 
   it("makes the egress-only group in the user's VPC when only subnets are given", () => {

@@ -2,6 +2,7 @@
 // is the one place where errors become messages and exit codes.
 import { errorMessage, UserError } from "../errors.ts";
 import { agentCommand } from "./commands/agent.ts";
+import { calibrateCommand } from "./commands/calibrate.ts";
 import { checkInstructionsCommand } from "./commands/check-instructions.ts";
 import { checkTemplateCommand } from "./commands/check-template.ts";
 import { closeCommand } from "./commands/close.ts";
@@ -40,6 +41,10 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   "check-instructions": {
     run: checkInstructionsCommand,
     summary: "check a PEST instruction file, and read a model output with it",
+  },
+  calibrate: {
+    run: calibrateCommand,
+    summary: "calibrate the parameters against observations (ensemble smoother, or PEST++)",
   },
   "import-pst": { run: importPstCommand, summary: "write a project file from a PEST control file" },
   agent: {

@@ -23,6 +23,8 @@ export const DEFAULT_WORK_ROOT = ".modelfleet/work";
 
 export interface LocalRunOptions {
   readonly specFile: string;
+  /** The spec already loaded (a calibration's iteration: its own realisations and run set). */
+  readonly resolved?: ResolvedSpec;
   readonly resultsRoot?: string;
   readonly workRoot?: string;
   /** Default: the number of cores. */
@@ -62,7 +64,7 @@ export function defaultWorkers(): number {
 }
 
 export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport> {
-  const resolved = await loadSpec(options.specFile);
+  const resolved = options.resolved ?? (await loadSpec(options.specFile));
   const runSet = runSetOf(resolved);
   const store = createFsResultStore(resolve(options.resultsRoot ?? DEFAULT_RESULTS_ROOT));
   const location = store.runSetLocation(runSet);

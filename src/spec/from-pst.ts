@@ -113,6 +113,13 @@ export function projectFromControlFile(pst: ControlFile, options: FromPstOptions
   if (Object.keys(scale).length > 0) parameters.scale = scale;
   if (Object.keys(offset).length > 0) parameters.offset = offset;
   root.set("parameters", doc.createNode(parameters));
+  if (pst.observations.length > 0) {
+    // The control file's observation data is what a calibration matches: read from it as it is.
+    root.set(
+      doc.createNode("observations"),
+      doc.createNode({ pst: `${options.modelDir === "." ? "" : `${options.modelDir}/`}${options.pstName}` }),
+    );
+  }
   if (options.allowExternalPaths) root.set("allow_external_paths", true);
 
   compactFlowMaps(doc);
@@ -133,6 +140,12 @@ export function projectFromControlFile(pst: ControlFile, options: FromPstOptions
   if (isScalar(transformKey)) {
     transformKey.commentBefore =
       " SCALE and OFFSET from the parameter data: the model sees value x scale + offset.";
+  }
+  const observationsKey = root.items.find(
+    (pair) => isScalar(pair.key) && pair.key.value === "observations",
+  )?.key;
+  if (isScalar(observationsKey)) {
+    observationsKey.commentBefore = ` The observations to match (modelfleet calibrate): the ${pst.observations.length} of the control file's observation data, with their weights and groups.`;
   }
   if (notes.length > 0) doc.comment = ` Notes from the import:\n${notes.map((n) => `  - ${n}`).join("\n")}`;
   return { yaml: doc.toString({ lineWidth: 0 }), notes };

@@ -2,6 +2,7 @@
 // JSON Schema for editors (projects/project.schema.json) is generated from it.
 import { z } from "zod";
 import { archiveSchema } from "./archive-schema.ts";
+import { calibrationSchema, observationsSchema } from "./calibration-schema.ts";
 import { durationLimitProblem, parseDuration } from "./duration.ts";
 
 const slug = z
@@ -533,6 +534,8 @@ export const projectSpecSchema = z
     retries: retriesSchema.default({ infrastructure: 3, model: 0 }),
     slow_runs: slowRunsSchema.optional(),
     alerts: z.array(alertSchema).default([]),
+    observations: observationsSchema.optional(),
+    calibration: calibrationSchema.optional(),
     report: reportSchema.default({
       quantiles: [0.1, 0.5, 0.9],
       key_observations: [],

@@ -30,6 +30,7 @@ import { readAhead } from "./read-ahead.ts";
 import {
   attemptFolder,
   checkRelativePath,
+  checkScenarioPath,
   checkSegment,
   type PublishOptions,
   parseResult,
@@ -77,7 +78,7 @@ export class FsResultStore implements ResultStore {
     return path.join(
       this.location,
       checkSegment(runSet.project, "project name"),
-      checkSegment(runSet.scenario, "scenario name"),
+      ...checkScenarioPath(runSet.scenario),
     );
   }
 

@@ -122,6 +122,13 @@ export function checkSegment(value: string, what: string): string {
   return value;
 }
 
+/** A run set's scenario as a path of segments: a scenario's own run set is one segment
+ * (`base`); run sets nested under it (a calibration's iterations, `base/calibration/iter-1`)
+ * live in its folder, which a worker's role already reaches. */
+export function checkScenarioPath(scenario: string): string[] {
+  return scenario.split("/").map((s) => checkSegment(s, "scenario name"));
+}
+
 /** The segments of a relative, forward-slash path that stays inside its folder (a stored
  * path: see storedPath for what a model's own file names become). */
 export function checkRelativePath(relPath: string, what: string): string[] {

@@ -48,6 +48,7 @@ import { readAhead } from "./read-ahead.ts";
 import {
   attemptFolder,
   checkRelativePath,
+  checkScenarioPath,
   checkSegment,
   type PublishOptions,
   parseResult,
@@ -495,7 +496,7 @@ export class S3ResultStore implements ResultStore, S3Target {
 
   /** The object key of a run set's folder (no trailing slash). */
   runSetKey(runSet: RunSetRef): string {
-    return `${this.prefix}${checkSegment(runSet.project, "project name")}/${checkSegment(runSet.scenario, "scenario name")}`;
+    return `${this.prefix}${checkSegment(runSet.project, "project name")}/${checkScenarioPath(runSet.scenario).join("/")}`;
   }
 
   private realisationKey(runSet: RunSetRef, id: string): string {

@@ -37,6 +37,9 @@ export interface FakeTask {
   readonly service: string | undefined;
   readonly process: ChildProcess;
   readonly env: Record<string, string>;
+  /** Its private IPv4 address: a loopback address of its own (127.0.0.N), so tasks reach each
+   * other by address as awsvpc tasks in one VPC do. */
+  readonly address: string;
   /** The RunTask overrides and startedBy, as DescribeTasks shows them. */
   readonly overrides: Array<{ name?: string; value?: string }>;
   readonly startedBy: string | undefined;
@@ -189,6 +192,7 @@ export async function startFakeEcs(options: FakeEcsOptions): Promise<FakeEcs> {
       service: args.service?.name,
       process: child,
       env,
+      address: `127.0.${Math.floor(n / 250)}.${(n % 250) + 2}`,
       overrides: args.overrides,
       startedBy: args.startedBy,
       workRoot,
@@ -250,6 +254,13 @@ export async function startFakeEcs(options: FakeEcsOptions): Promise<FakeEcs> {
             containers: [{ name: "agent", exitCode: t.exitCode ?? (t.signal === "SIGKILL" ? 137 : 143) }],
           }
         : {}),
+      // The task's network interface, while it runs: its private IP, as awsvpc tasks have.
+      attachments: [
+        {
+          type: "ElasticNetworkInterface",
+          details: stopped ? [] : [{ name: "privateIPv4Address", value: t.address }],
+        },
+      ],
     };
   };
 

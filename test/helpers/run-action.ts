@@ -115,7 +115,11 @@ export async function demoRepository(): Promise<string> {
     ".dockerignore",
   ])
     await cp(join(REPO, path), join(dir, path), { recursive: true });
-  await cp(join(REPO, "projects", "demo"), join(dir, "projects", "demo"), { recursive: true });
+  // The demo's base scenario alone (its calibration scenario is not part of these flows).
+  await cp(join(REPO, "projects", "demo"), join(dir, "projects", "demo"), {
+    recursive: true,
+    filter: (source) => !source.endsWith(join("demo", "calibrate.yaml")),
+  });
   await cp(join(REPO, "projects", "project.schema.json"), join(dir, "projects", "project.schema.json"));
   return dir;
 }

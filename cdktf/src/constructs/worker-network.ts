@@ -34,6 +34,8 @@ export class WorkerNetwork extends Construct {
   readonly subnetIds: string[];
   readonly securityGroupIds: string[];
   readonly assignPublicIp: boolean;
+  /** The workers' group when it is modelfleet's own (not one the user gave). */
+  readonly ownSecurityGroupId: string | undefined;
 
   constructor(scope: Construct, id: string, props: WorkerNetworkProps) {
     super(scope, id);
@@ -50,6 +52,7 @@ export class WorkerNetwork extends Construct {
     }
     if (choice.securityGroups.length > 0) {
       this.securityGroupIds = [...choice.securityGroups];
+      this.ownSecurityGroupId = undefined;
       return;
     }
     const group = new SecurityGroup(this, "workers", {
@@ -66,6 +69,7 @@ export class WorkerNetwork extends Construct {
       cidrIpv4: "0.0.0.0/0",
     });
     this.securityGroupIds = [group.id];
+    this.ownSecurityGroupId = group.id;
   }
 
   private ownVpc(props: WorkerNetworkProps): { vpcId: string; subnetIds: string[] } {

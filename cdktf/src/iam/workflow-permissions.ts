@@ -344,7 +344,8 @@ function applyStatements(scope: WorkflowScope): Statement[] {
     {
       Sid: "ApplyNetwork",
       Effect: "Allow",
-      // No AuthorizeSecurityGroupIngress: the workers take no inbound traffic.
+      // No AuthorizeSecurityGroupIngress here: the workers take no inbound traffic but the
+      // calibration port, opened below on modelfleet's own groups alone.
       Action: [
         "ec2:CreateVpc",
         "ec2:ModifyVpcAttribute",
@@ -364,6 +365,15 @@ function applyStatements(scope: WorkflowScope): Statement[] {
         "ec2:CreateTags",
       ],
       Resource: "*",
+    },
+    {
+      // PEST++'s agents reach its manager on the calibration port: a rule from the workers'
+      // group to itself (the policy rule no-ingress allows no other), on groups modelfleet made.
+      Sid: "OpenTheCalibrationPortOnModelfleetGroups",
+      Effect: "Allow",
+      Action: "ec2:AuthorizeSecurityGroupIngress",
+      Resource: "*",
+      Condition: { StringEquals: { "ec2:ResourceTag/managed-by": NAME_PREFIX } },
     },
     {
       Sid: "ApplyTopics",

@@ -10,8 +10,10 @@ import { DataAwsCallerIdentity } from "@cdktn/provider-aws/lib/data-aws-caller-i
 import { DataAwsPartition } from "@cdktn/provider-aws/lib/data-aws-partition/index.js";
 import { TerraformOutput, TerraformStack, TerraformVariable } from "cdktn";
 import type { Construct } from "constructs";
+import { PESTPP_PORT } from "../../../src/calibrate/pestpp/pestpp-port.ts";
 import type { InfraConfig } from "../config.ts";
 import { AlertsTopic } from "../constructs/alerts-topic.ts";
+import { CalibrationPort } from "../constructs/calibration-port.ts";
 import { ExecutionRole } from "../constructs/execution-role.ts";
 import { ResultsBucket } from "../constructs/results-bucket.ts";
 import { ScenarioQueues } from "../constructs/scenario-queues.ts";
@@ -72,6 +74,12 @@ export class ProjectStack extends TerraformStack {
       region,
       choice: input.network,
     });
+    if (network.ownSecurityGroupId && input.scenarios.some((s) => s.spec.observations !== undefined)) {
+      new CalibrationPort(this, "calibration-port", {
+        securityGroupId: network.ownSecurityGroupId,
+        port: PESTPP_PORT,
+      });
+    }
     const boundaryArn = `arn:${partition}:iam::${account}:policy/${WORKLOAD_BOUNDARY_POLICY}`;
     const scenarioNamesOf = (s: ProjectStackInput["scenarios"][number]) => ({
       ...s,

@@ -16,6 +16,43 @@ describe("no-ingress", () => {
     expect(noIngress.check(json, RULE_CONTEXT)).toEqual([]);
   });
 
+  it("passes the calibration port: TCP 4004 from the group to itself", () => {
+    const json = stackOf({
+      aws_vpc_security_group_ingress_rule: {
+        pestpp: {
+          security_group_id: "${aws_security_group.w.id}",
+          referenced_security_group_id: "${aws_security_group.w.id}",
+          ip_protocol: "tcp",
+          from_port: 4004,
+          to_port: 4004,
+        },
+      },
+    });
+    expect(noIngress.check(json, RULE_CONTEXT)).toEqual([]);
+  });
+
+  it("finds the calibration port opened to another group, another port or an address range", () => {
+    const rule = {
+      security_group_id: "${aws_security_group.w.id}",
+      referenced_security_group_id: "${aws_security_group.w.id}",
+      ip_protocol: "tcp",
+      from_port: 4004,
+      to_port: 4004,
+    };
+    const json = stackOf({
+      aws_vpc_security_group_ingress_rule: {
+        other: { ...rule, referenced_security_group_id: "sg-0other" },
+        ports: { ...rule, to_port: 4010 },
+        world: { ...rule, cidr_ipv4: "0.0.0.0/0" },
+      },
+    });
+    expect(noIngress.check(json, RULE_CONTEXT).map((f) => f.address)).toEqual([
+      "aws_vpc_security_group_ingress_rule.other",
+      "aws_vpc_security_group_ingress_rule.ports",
+      "aws_vpc_security_group_ingress_rule.world",
+    ]);
+  });
+
   it("finds every way of letting traffic in", () => {
     const json = stackOf({
       aws_security_group: {

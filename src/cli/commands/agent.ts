@@ -8,6 +8,7 @@ import { agentPiecesFromEnvironment } from "../../cloud/aws-wiring.ts";
 import { AGENT_ENV } from "../../cloud/cloud-config.ts";
 import { parseCommandArgs } from "../args.ts";
 import type { CliIO } from "../io.ts";
+import { isPestppTask, pestppTaskCommand } from "./pestpp-task.ts";
 
 const USAGE = `usage: modelfleet agent
 
@@ -18,6 +19,8 @@ standard AWS variables (AWS_REGION, credentials, AWS_ENDPOINT_URL...).
 Under an ECS service: ${AGENT_ENV.service}, ${AGENT_ENV.cluster} and ${AGENT_ENV.serviceRegion}
 (the task definition sets them): the worker protects itself from scale-in while it runs a
 realisation (through ECS_AGENT_URI), and sets its service to zero once the queue stays empty.
+With MODELFLEET_PESTPP_ROLE (manager or agent): one task of \`calibrate --engine pestpp-ies
+--executor ecs\`, running pestpp-ies instead of the queue loop.
 
 Exit codes: 0 the queue stayed empty (or the service was set to zero); 1 a setting is missing,
 or SQS never answered (so the run counts this worker as lost); 143 stopped by SIGTERM (its
@@ -32,6 +35,7 @@ export async function agentCommand(args: string[], io: CliIO): Promise<number> {
     io.out(USAGE);
     return 0;
   }
+  if (isPestppTask(process.env)) return pestppTaskCommand(io);
   const worker = process.env.ECS_CONTAINER_METADATA_URI_V4
     ? `ecs-${hostname()}`
     : `${hostname()}-${process.pid}`;

@@ -27,6 +27,7 @@ export const TAGGABLE: ReadonlySet<string> = new Set([
   "aws_vpc",
   "aws_vpc_endpoint",
   "aws_vpc_security_group_egress_rule",
+  "aws_vpc_security_group_ingress_rule",
 ]);
 
 /** Resource types AWS does not tag: settings of another resource, or attachments. */

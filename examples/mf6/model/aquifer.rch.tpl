@@ -1,0 +1,9 @@
+ptf ~
+BEGIN options
+  READASARRAYS
+END options
+
+BEGIN period  1
+  recharge
+    CONSTANT  ~       rch        ~
+END period
