@@ -8,6 +8,7 @@ import { runLocal } from "../src/engine/local-run.ts";
 import { formatDiagnostic } from "../src/spec/diagnostics.ts";
 import { loadSpec, validateSpecFile } from "../src/spec/load.ts";
 import { makeProject, type TestProject } from "./helpers/project.ts";
+import { hashOfValues, specParameters } from "./helpers/realisation-results.ts";
 
 let project: TestProject;
 let dir: string;
@@ -40,10 +41,13 @@ describe("scale and offset", () => {
     const byId = new Map(report.results.map((r) => [r.id, r]));
     expect(byId.get("r1")).toMatchObject({
       status: "ok",
-      parameters: { x: 2, mode: 0 },
+      parametersHash: hashOfValues({ x: 2, mode: 0 }),
       observations: { y: 16, z: 9 },
     });
-    expect(byId.get("r2")).toMatchObject({ parameters: { x: -3.5 }, observations: { y: 27, z: 14.5 } });
+    expect(byId.get("r2")).toMatchObject({
+      parametersHash: hashOfValues({ x: -3.5, mode: 0 }),
+      observations: { y: 27, z: 14.5 },
+    });
     const csv = await readFile(join(report.location, "parameters.csv"), "utf8");
     expect(csv).toBe("real_name,x,mode\nr1,2,0\nr2,-3.5,0\n");
 
@@ -68,11 +72,14 @@ describe("scale and offset", () => {
       (await readFile(file, "utf8")).replace("mode: 0 }\n  offset", "mode: 2 }\n  offset"),
     );
     const report = await run(file);
+    const given = await specParameters(file);
     for (const r of report.results) {
+      const values = given.get(r.id)!;
       expect(r.status).toBe("ok");
-      expect(r.parameters.mode).toBe(0.5);
+      expect(values.mode).toBe(0.5);
+      expect(r.parametersHash).toBe(hashOfValues(values));
       expect(r.logTail).toContain("mode=6");
-      expect(r.observations.y).toBeCloseTo(2 * 100 * r.parameters.x!, 9);
+      expect(r.observations.y).toBeCloseTo(2 * 100 * values.x!, 9);
     }
   });
 
@@ -84,8 +91,14 @@ describe("scale and offset", () => {
     expect([...resolved.realisations.transforms]).toEqual([["x", { scale: 2, offset: 1 }]]);
     const report = await run(file);
     const byId = new Map(report.results.map((r) => [r.id, r]));
-    expect(byId.get("1")).toMatchObject({ parameters: { x: 3, mode: 0 }, observations: { y: 14, z: 8 } });
-    expect(byId.get("2")).toMatchObject({ parameters: { x: 4 }, observations: { y: 18, z: 10 } });
+    expect(byId.get("1")).toMatchObject({
+      parametersHash: hashOfValues({ x: 3, mode: 0 }),
+      observations: { y: 14, z: 8 },
+    });
+    expect(byId.get("2")).toMatchObject({
+      parametersHash: hashOfValues({ x: 4, mode: 0 }),
+      observations: { y: 18, z: 10 },
+    });
   });
 
   it("par files that disagree with each other or with the project file are errors", async () => {

@@ -155,7 +155,7 @@ async function main(): Promise<void> {
   sample();
 
   const t0 = performance.now();
-  const { summary, matrices } = aggregator.finish();
+  const { summary, matrices, parameters } = aggregator.finish();
   const finishMs = performance.now() - t0;
   sample();
 
@@ -167,7 +167,10 @@ async function main(): Promise<void> {
       ["summary.json", () => summaryJson(summary)],
       ["summary.csv", () => summaryCsv(summary)],
       ["observations.csv", () => observationsCsv(matrices)],
-      ["parameters.csv", () => parametersCsv(matrices)],
+      [
+        "parameters.csv",
+        () => Buffer.concat([...parametersCsv(parameters, matrices.observations.ids)]).toString("latin1"),
+      ],
     ];
     for (const [name, build] of files) {
       const t = performance.now();

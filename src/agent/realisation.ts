@@ -22,12 +22,14 @@ import { type InstructionFile, readObservations } from "../pest/instructions.ts"
 import { renderTemplate, type Template, writeTemplateFile } from "../pest/template.ts";
 import { byteString, indexOfText, readableText } from "../pest/text.ts";
 import type { BundleFile } from "../plan/bundle.ts";
+import { parameterValuesHash } from "../results/parameter-hash.ts";
 import type { Failure, FailureReason, KeptFile, RealisationResult } from "../results/realisation-result.ts";
 import { isInside } from "../spec/paths.ts";
 import type { PublishOutcome, ResultStore } from "../store/result-store.ts";
 import { type DiskSpace, formatBytes, isNearlyFull, systemDiskSpace } from "./disk-space.ts";
 import { type ModelProcessResult, OUTPUT_LOG, readOutput, runModelProcess } from "./model-process.ts";
 import type { ShellLauncher } from "./shell-launcher.ts";
+import { modelOutputs, normalRelative, type WorkFolders } from "./work-folders.ts";
 
 /** When a run counts as successful (model.success in the spec). */
 export interface SuccessSpec {
@@ -79,6 +81,8 @@ export interface AttemptInput {
   readonly launcher?: ShellLauncher;
   /** How full the work folder's disk is (default: the real file system). */
   readonly diskSpace?: DiskSpace;
+  /** Work folders used again (work-folders.ts); without, each attempt copies the model folder. */
+  readonly folders?: WorkFolders;
 }
 
 export interface AttemptOutcome {
@@ -111,7 +115,8 @@ export async function prepareAttempt(
   input: AttemptInput,
 ): Promise<EarlyOutcome | undefined> {
   try {
-    await makeWorkdir(config, input.workdir);
+    if (input.folders) await input.folders.take(input.workdir);
+    else await makeWorkdir(config, input.workdir);
   } catch (e) {
     return {
       status: "failed",
@@ -385,7 +390,7 @@ export async function publishAttempt(
     exitCode: p?.exitCode ?? null,
     signal: p?.signal ?? null,
     timeoutSeconds: config.timeoutSeconds,
-    parameters: Object.fromEntries(input.values),
+    parametersHash: parameterValuesHash(input.values),
     observations: outcome.observations,
     files,
     ...(notKept.length > 0 ? { notKept } : {}),
@@ -424,9 +429,7 @@ async function makeWorkdir(config: RunConfig, workdir: string) {
     await mkdir(workdir, { recursive: true });
   }
   for (const d of config.bundle.dirs) await mkdir(join(workdir, d), { recursive: true });
-  // The files the model must write (what instruction files read, the success check's file)
-  // are left out, as PEST++ deletes them before each run: an old copy in the model folder
-  // would otherwise be read as this realisation's output when the model writes none.
+  // The files the model must write are left out (see modelOutputs).
   const outputs = modelOutputs(config);
   // Copies, not links: a model that writes to one of its inputs must not change the bundle.
   // FICLONE makes the copy a cheap reflink where the file system supports it.
@@ -435,20 +438,6 @@ async function makeWorkdir(config: RunConfig, workdir: string) {
       .filter((f) => !outputs.has(normalRelative(f.path)))
       .map((f) => copyFile(join(config.modelDir, f.path), join(workdir, f.path), constants.COPYFILE_FICLONE)),
   );
-}
-
-/** The work-folder paths the model is to write, as forward-slash relative paths. */
-function modelOutputs(config: RunConfig): Set<string> {
-  const out = new Set(config.instructions.map((i) => normalRelative(i.reads)));
-  if (config.success.file !== undefined) out.add(normalRelative(config.success.file));
-  return out;
-}
-
-function normalRelative(p: string): string {
-  return p
-    .split(/[\\/]+/)
-    .filter((s) => s !== "" && s !== ".")
-    .join("/");
 }
 
 /** The files `keep` matches: regular files, and links to regular files inside the work

@@ -10,6 +10,7 @@ import { hostname } from "node:os";
 import type { Clock } from "../engine/clock.ts";
 import { errorMessage } from "../errors.ts";
 import { type RunSetReport, reportRunSet } from "../report/report-run-set.ts";
+import type { ParameterTable } from "../results/parameter-table.ts";
 import type { ProjectSpec } from "../spec/schema.ts";
 import type { ResultStore } from "../store/result-store.ts";
 import type { WorkMessage } from "./cloud-config.ts";
@@ -50,6 +51,8 @@ export async function finishRunSet(options: {
   /** Every realisation id of the spec, and the current key of each. */
   readonly plannedIds: readonly string[];
   readonly currentKeys: ReadonlyMap<string, string>;
+  /** The spec's parameter values of each realisation (parameters.csv). */
+  readonly parameters: ParameterTable;
   readonly by: RunRecordParty;
   /** False when realisations were given up as lost: the reports are written, the record
    * does not say finished (`watch` then reports them). */
@@ -61,6 +64,7 @@ export async function finishRunSet(options: {
     store: options.store,
     plannedIds: options.plannedIds,
     currentKeys: options.currentKeys,
+    parameters: options.parameters,
   });
   if (options.complete !== false) {
     await updateRunRecord(options.objects, options.recordKey, (r) =>

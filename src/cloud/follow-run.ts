@@ -17,6 +17,7 @@ import pLimit from "p-limit";
 import type { Clock } from "../engine/clock.ts";
 import type { WorkQueue } from "../engine/work-queue.ts";
 import { errorMessage } from "../errors.ts";
+import { parameterValuesHash } from "../results/parameter-hash.ts";
 import type { RealisationResult } from "../results/realisation-result.ts";
 import { attemptOf, isInfrastructureFailure } from "../store/result-rules.ts";
 import type { ResultStore, RunSetRef } from "../store/result-store.ts";
@@ -368,7 +369,7 @@ export function deadLetterResult(
     peakMemoryMb: null,
     exitCode: null,
     signal: null,
-    parameters: item.values,
+    parametersHash: parameterValuesHash(new Map(Object.entries(item.values))),
     observations: {},
     files: [],
     logTail: "",

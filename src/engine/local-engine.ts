@@ -20,6 +20,7 @@ import {
   runAttempt,
 } from "../agent/realisation.ts";
 import { createShellLauncher, type ShellLauncher, shellLauncherAvailable } from "../agent/shell-launcher.ts";
+import { createWorkFolders } from "../agent/work-folders.ts";
 import { workdirName } from "../agent/workdir-name.ts";
 import { errorMessage } from "../errors.ts";
 import { type LongTimeout, setLongTimeout } from "../long-timeout.ts";
@@ -185,6 +186,19 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
 
   const trash = createTrash(options.workRoot);
   const removeLater = (dir: string) => cleanups.push(trash.discard(dir));
+  // A finished realisation's folder is restored for another rather than removed, so the model
+  // folder is copied once per folder, not once per realisation.
+  const folders = createWorkFolders({
+    config: options.config,
+    root: options.workRoot,
+    spare: Math.max(1, options.workers) + 2,
+  });
+  const reuseLater = (dir: string) =>
+    cleanups.push(
+      folders.giveBack(dir).then((taken) => {
+        if (!taken) return trash.discard(dir);
+      }),
+    );
   const killAll = () => {
     for (const r of running.values()) for (const c of r.controllers) c.abort();
   };
@@ -236,6 +250,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
       attempt,
       worker,
       workdir: join(options.workRoot, workdirName(item.id, attempt)),
+      folders,
       signal: controller.signal,
       ...generation,
       ...(item.replaces === undefined ? {} : { replaces: item.replaces }),
@@ -272,7 +287,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
         failure?.kind === "infrastructure" ? options.retries.infrastructure : options.retries.model;
       if (failure && input.attempt <= allowed && !stopping && !record?.settled) {
         emit({ type: "retrying", id: input.id, attempt: input.attempt + 1, failure });
-        removeLater(input.workdir);
+        reuseLater(input.workdir);
         await queue.release(lease);
         return;
       }
@@ -327,7 +342,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
       }
       emit({ type: "finished", id: input.id, result, duplicate });
     }
-    if (!keepDir) removeLater(input.workdir);
+    if (!keepDir) reuseLater(input.workdir);
     if (record?.duplicated) running.delete(input.id);
   };
 
@@ -436,6 +451,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
   options.stop?.removeEventListener("abort", onStop);
   options.kill?.removeEventListener("abort", onKill);
   await Promise.all(cleanups);
+  await folders.close();
   await trash.drain();
   return {
     published: ok + failed,

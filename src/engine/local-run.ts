@@ -7,7 +7,7 @@ import type { DiskSpace } from "../agent/disk-space.ts";
 import { runConfigFromSpec } from "../agent/run-config.ts";
 import { errorMessage, UserError } from "../errors.ts";
 import type { IdSelection } from "../params/id-selection.ts";
-import { planRun, type RunPlan, runSetOf } from "../plan/plan.ts";
+import { parameterTableOf, planRun, type RunPlan, runSetOf } from "../plan/plan.ts";
 import { type RunSetReport, reportRunSet } from "../report/report-run-set.ts";
 import type { RealisationResult } from "../results/realisation-result.ts";
 import { loadSpec, type ResolvedSpec } from "../spec/load.ts";
@@ -147,6 +147,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
           store,
           plannedIds: everyId,
           currentKeys: plan.keys,
+          parameters: parameterTableOf(resolved),
         });
       } catch (e) {
         reportError = errorMessage(e);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { UserError } from "../errors.ts";
 import { parseFortranNumber } from "./fortran-number.ts";
-import { FieldTooNarrowError, formatForField, minimumFieldWidth } from "./number-format.ts";
+import { FieldTooNarrowError, fitsField, formatForField, minimumFieldWidth } from "./number-format.ts";
 
 /** A seeded generator, so a failing case can be reproduced. */
 function random(seed: number): () => number {
@@ -185,5 +185,124 @@ describe("formatForField", () => {
     expect(minimumFieldWidth(-1.5e-20)).toBe(7);
     expect(minimumFieldWidth(1e300)).toBe(6);
     expect(minimumFieldWidth(1e300, { point: false })).toBe(5);
+  });
+});
+
+/** The search formatForField makes, written the plain way (every digit count from the exact one
+ * down, each layout tried): the fast path must give what this gives, character for character. */
+function plainFormat(value: number, width: number, point: boolean): string | undefined {
+  const negative = value < 0;
+  const room = negative ? width - 1 : width;
+  if (value === 0) {
+    const zero = point ? (width >= 3 ? "0.0" : "0.") : "0";
+    return zero.length <= width ? zero.padStart(width) : undefined;
+  }
+  const split = (s: string) => {
+    const e = s.indexOf("e");
+    const m = s
+      .slice(0, e)
+      .replace(".", "")
+      .replace(/(?<=.)0+$/, "");
+    return { digits: m, exponent: Number(s.slice(e + 1)) };
+  };
+  const fixed = (d: string, x: number) =>
+    x < 0
+      ? `.${"0".repeat(-x - 1)}${d}`
+      : x >= d.length - 1
+        ? `${d}${"0".repeat(x - d.length + 1)}${point ? "." : ""}`
+        : `${d.slice(0, x + 1)}.${d.slice(x + 1)}`;
+  const expo = (d: string, x: number, at: number) =>
+    `${at >= d.length ? (point ? `${d}.` : d) : `${d.slice(0, at)}.${d.slice(at)}`}E${x - at + 1}`;
+  const magnitude = Math.abs(value);
+  const exact = split(magnitude.toExponential());
+  for (let p = exact.digits.length; p >= 1; p--) {
+    const r = p === exact.digits.length ? exact : split(magnitude.toExponential(p - 1));
+    const f = fixed(r.digits, r.exponent);
+    let best: string | undefined;
+    if (f.length <= room && r.exponent >= -5 && r.exponent <= 15) best = f;
+    else {
+      let shortest = expo(r.digits, r.exponent, 1);
+      if (shortest.length > room)
+        for (let at = 0; at <= r.digits.length; at++) {
+          const t = expo(r.digits, r.exponent, at);
+          if (t.length < shortest.length) shortest = t;
+        }
+      if (f.length <= room && f.length <= shortest.length) best = f;
+      else if (shortest.length <= room) best = shortest;
+    }
+    if (best === undefined) continue;
+    let out = best;
+    if (out.startsWith(".") && out.length < room && !out.includes("E")) out = `0${out}`;
+    if (point && out.length < room) {
+      const e = out.indexOf("E");
+      const end = e < 0 ? out.length : e;
+      if (out[end - 1] === ".") out = `${out.slice(0, end)}0${out.slice(end)}`;
+    }
+    return ((negative ? "-" : "") + out).padStart(width);
+  }
+  return undefined;
+}
+
+/** Values of every kind: random doubles over the whole range, subnormals, round numbers, and
+ * numbers whose rounding carries into another power of ten (9.9996, 99999.7). */
+function awkwardValues(next: () => number, count: number): number[] {
+  const out: number[] = [0, 5e-324, 2.2250738585072014e-308, 2.225073858507201e-308, 1.7976931348623157e308];
+  for (let i = 0; i < count; i++) {
+    const kind = i % 6;
+    const e = Math.floor(next() * 60) - 30;
+    let v: number;
+    if (kind === 0) v = next() * 10 ** e;
+    else if (kind === 1) v = (next() - 0.5) * 10 ** Math.floor(next() * 616 - 308);
+    else if (kind === 2) v = 10 ** e * (1 - 10 ** -Math.floor(1 + next() * 16));
+    else if (kind === 3) v = Number((next() * 10 ** e).toPrecision(1 + Math.floor(next() * 6)));
+    else if (kind === 4) v = next() * 1e-310;
+    else v = Math.round(next() * 10 ** Math.floor(next() * 18));
+    out.push(next() < 0.3 ? -v : v);
+  }
+  return out;
+}
+
+describe("formatForField, fast path", () => {
+  for (const point of [true, false]) {
+    it(`writes every value as the plain search over digit counts does (point: ${point})`, () => {
+      const next = random(point ? 11 : 12);
+      for (const v of awkwardValues(next, 5_000)) {
+        for (const width of [1, 2, 3, 5, 7, 9, 12, 14, 16, 18, 20, 24, 30]) {
+          const plain = plainFormat(v, width, point);
+          let ours: string | undefined;
+          try {
+            ours = formatForField(v, width, { point });
+          } catch (e) {
+            expect(e, `${v} in ${width}`).toBeInstanceOf(FieldTooNarrowError);
+          }
+          expect(ours, `${v} in ${width}`).toBe(plain);
+        }
+      }
+    });
+  }
+});
+
+describe("fitsField", () => {
+  for (const point of [true, false]) {
+    it(`says whether formatForField can write the value (point: ${point})`, () => {
+      const next = random(point ? 21 : 22);
+      const values = awkwardValues(next, 5_000);
+      // Round numbers at the edges of what each width holds.
+      for (let e = -320; e <= 308; e++)
+        for (const m of [1, 9, 9.4, 9.5, 9.6, 9.99, 0.95]) values.push(m * 10 ** e, -m * 10 ** e);
+      for (const v of values) {
+        if (!Number.isFinite(v)) continue;
+        for (let width = 1; width <= 26; width++) {
+          const fits = plainFormat(v, width, point) !== undefined;
+          expect(fitsField(v, width, { point }), `${v} in ${width}`).toBe(fits);
+        }
+      }
+    });
+  }
+
+  it("holds no value that is not finite, and no width that is not a positive integer", () => {
+    expect(fitsField(Number.NaN, 10)).toBe(false);
+    expect(fitsField(Number.POSITIVE_INFINITY, 30)).toBe(false);
+    expect(() => fitsField(1, 0)).toThrow("field width must be a positive integer, not 0");
   });
 });

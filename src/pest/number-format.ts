@@ -61,6 +61,59 @@ export function minimumFieldWidth(value: number, options?: FormatOptions): numbe
   for (let w = 1; ; w++) if (formatAtMost(value, w, point) !== undefined) return w;
 }
 
+/**
+ * Whether formatForField can write `value` in `width` characters, without writing it: for a
+ * value whose first digit, rounded, keeps it within the powers of ten the width holds, a look
+ * at its size is enough; only values at the edges go through the full search. False for a value
+ * that is not finite.
+ */
+export function fitsField(value: number, width: number, options?: FormatOptions): boolean {
+  if (!Number.isInteger(width) || width < 1)
+    throw new RangeError(`field width must be a positive integer, not ${width}`);
+  if (!Number.isFinite(value)) return false;
+  const point = options?.point ?? true;
+  const range = sureRange(width, value < 0, point);
+  const magnitude = Math.abs(value);
+  if (magnitude >= range.low && magnitude < range.high) return true;
+  return formatAtMost(value, width, point) !== undefined;
+}
+
+/** Magnitudes that surely fit: those whose one-digit rounding has a power of ten that fits. */
+interface SureRange {
+  readonly low: number;
+  readonly high: number;
+}
+
+/** By width, sign and point (see sureRange): asked for once per value checked, so a number. */
+const sureRanges: Array<SureRange | undefined> = [];
+/** Every one-digit layout is written within these powers of ten (normal doubles only). */
+const LOWEST_POWER = -307;
+const HIGHEST_POWER = 308;
+
+function sureRange(width: number, negative: boolean, point: boolean): SureRange {
+  const key = width * 4 + (negative ? 2 : 0) + (point ? 1 : 0);
+  let range = sureRanges[key];
+  if (range !== undefined) return range;
+  // A one-digit layout's length depends on its power of ten alone (and the sign): the powers
+  // that fit make a run around 10^0, since every layout grows as the power moves away from it.
+  const fits = (k: number) =>
+    formatAtMost((negative ? -1 : 1) * Number(`1e${k}`), width, point) !== undefined;
+  range = { low: 1, high: 0 };
+  if (fits(0)) {
+    let low = 0;
+    while (low > LOWEST_POWER && fits(low - 1)) low--;
+    let high = 0;
+    while (high < HIGHEST_POWER && fits(high + 1)) high++;
+    // Below 9 x 10^high the first digit cannot round up into the next power of ten.
+    range = { low: Number(`1e${low}`), high: Number(`9e${high}`) };
+  }
+  sureRanges[key] = range;
+  return range;
+}
+
+/** Below this, doubles are subnormal and carry fewer digits than 15 (see formatAtMost). */
+const MIN_NORMAL = 2.2250738585072014e-308;
+
 /** The best text of at most `width` characters, unpadded; undefined when nothing fits. */
 function formatAtMost(value: number, width: number, point: boolean): string | undefined {
   if (!Number.isFinite(value)) throw new RangeError(`${value} cannot be written into a model input file`);
@@ -72,16 +125,30 @@ function formatAtMost(value: number, width: number, point: boolean): string | un
     const zero = point ? (width >= 3 ? "0.0" : "0.") : "0";
     return zero.length <= width ? zero : undefined;
   }
+  // Every layout writes each of its digits, and the point when one is required, so no more
+  // digits than `most` can fit: the search starts there rather than at the 17 a double may need.
+  const most = point ? room - 1 : room;
+  if (most < 1) return undefined;
   const magnitude = Math.abs(value);
   // toExponential() without an argument gives the shortest digits that read back exactly, so
-  // more digits than that never help; fewer are tried until a layout fits.
-  const exact = splitExponential(magnitude.toExponential());
-  for (let p = exact.digits.length; p >= 1; p--) {
-    const rounded = p === exact.digits.length ? exact : splitExponential(magnitude.toExponential(p - 1));
-    const best = layout(rounded.digits, rounded.exponent, room, point);
-    if (best !== undefined) return sign + decorate(best, room, point);
+  // more digits than that never help; fewer are tried until a layout fits. Rounding a normal
+  // double to at most 15 digits gives those shortest digits (padded with zeros) whenever they
+  // are that few, so the first rounding can be made at `most` digits directly.
+  let digits: Digits;
+  if (most <= 15 && magnitude >= MIN_NORMAL) digits = splitExponential(magnitude.toExponential(most - 1));
+  else {
+    const exact = splitExponential(magnitude.toExponential());
+    digits = exact.digits.length <= most ? exact : splitExponential(magnitude.toExponential(most - 1));
   }
-  return undefined;
+  for (;;) {
+    const best = layout(digits.digits, digits.exponent, room, point);
+    if (best !== undefined) return sign + decorate(best, room, point);
+    // Rounded to p digits, the value has digits.length of them (zeros dropped): rounding it to
+    // any count between the two gives the same digits, so the next to try is one fewer.
+    const p = digits.digits.length - 1;
+    if (p < 1) return undefined;
+    digits = splitExponential(magnitude.toExponential(p - 1));
+  }
 }
 
 interface Digits {

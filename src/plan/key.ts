@@ -2,6 +2,7 @@
 // same result, so a published result with the key is done and never run again.
 import { createHash } from "node:crypto";
 import { type ParameterTransforms, transformList } from "../params/transforms.ts";
+import { sortedNames } from "../results/parameter-hash.ts";
 
 export interface KeyInputs {
   readonly bundleHash: string;
@@ -44,7 +45,10 @@ export function runSetFingerprint(inputs: KeyInputs): string {
 /** Key of one realisation: the run-set fingerprint plus its parameter values. Values are
  * written in shortest round-trip form, so any change to a double changes the key. */
 export function realisationKey(fingerprint: string, values: ReadonlyMap<string, number>): string {
-  const h = createHash("sha256").update(fingerprint);
-  for (const name of [...values.keys()].sort()) h.update(`\n${name}=${String(values.get(name))}`);
-  return h.digest("hex");
+  const names = sortedNames(values);
+  const lines = new Array<string>(names.length);
+  for (let i = 0; i < names.length; i++) lines[i] = `\n${names[i]}=${String(values.get(names[i]!))}`;
+  // One update of the joined text hashes the same bytes as one per line, at a fraction of the
+  // calls (8,000 parameters x 10,000 realisations).
+  return createHash("sha256").update(fingerprint).update(lines.join("")).digest("hex");
 }

@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { type IdSelection, selectIds } from "../params/id-selection.ts";
 import type { Realisation } from "../params/types.ts";
+import { type ParameterTable, tableOfValues } from "../results/parameter-table.ts";
 import { isSettled, type RealisationResult } from "../results/realisation-result.ts";
 import type { ResolvedSpec } from "../spec/load.ts";
 import { attemptOf } from "../store/result-rules.ts";
@@ -58,6 +59,11 @@ export interface PlanOptions {
 
 export function runSetOf(resolved: ResolvedSpec): RunSetRef {
   return { project: resolved.spec.project, scenario: resolved.spec.scenario };
+}
+
+/** Each realisation's parameter values, as the spec's parameter source gives them. */
+export function parameterTableOf(resolved: ResolvedSpec): ParameterTable {
+  return tableOfValues(new Map(resolved.realisations.realisations.map((r) => [r.id, r.values])));
 }
 
 export async function planRun(

@@ -25,6 +25,7 @@ import {
   orderedAlerts,
   quantileLabel,
 } from "./format.ts";
+import { sensitivityScopeNote } from "./markdown.ts";
 import { renderSvg } from "./svg.ts";
 
 export interface HtmlReportOptions extends ChartOptions {
@@ -309,7 +310,7 @@ function sensitivitySection(
     )
     .join("");
   return `<h2>Sensitivity</h2>
-<p class="muted">Spearman rank correlation between parameters and observations across successful realisations; the strongest pairs are plotted.</p>
+<p class="muted">Spearman rank correlation between parameters and observations across successful realisations; the strongest pairs are plotted.${summary.sensitivityScope ? ` ${h(sensitivityScopeNote(summary.sensitivityScope))}` : ""}</p>
 <div class="grid-3">${charts.map(figure).join("\n")}</div>
 ${rows ? `<details class="more"><summary>Strongest correlations (${formatCount(summary.sensitivities.length)})</summary><div class="table-wrap"><table class="data compact"><thead><tr><th>Parameter</th><th>Observation</th><th class="num">ρ</th><th></th></tr></thead><tbody>${rows}</tbody></table></div></details>` : ""}`;
 }

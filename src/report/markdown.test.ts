@@ -260,3 +260,19 @@ describe("sampleSteps", () => {
     expect(sampleSteps([1, 2, 3], 25)).toEqual([1, 2, 3]);
   });
 });
+
+describe("sensitivities of a large run set", () => {
+  it("say how many observations every parameter was correlated with, when not all", () => {
+    const { summary } = buildSummary();
+    const all = renderMarkdownReport(summary, { fullReportLink: LINK });
+    expect(all).toContain("### Strongest sensitivities");
+    expect(all).not.toContain("was correlated with");
+    const some = renderMarkdownReport(
+      { ...summary, sensitivityScope: { observations: 24, ofObservations: 1025 } },
+      { fullReportLink: LINK },
+    );
+    expect(some).toContain(
+      "Every parameter was correlated with 24 of the 1,025 observations (the key observations, those with alerts, then others spread evenly)",
+    );
+  });
+});

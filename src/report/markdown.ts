@@ -250,7 +250,13 @@ function sensitivitiesSection(summary: RunSetSummary): string {
     "| Parameter | Observation | Spearman ρ |",
     "| :-- | :-- | --: |",
     ...top.map((s) => `| ${cell(s.parameter)} | ${cell(s.observation)} | ${formatRho(s.rho)} |`),
+    ...(summary.sensitivityScope ? ["", sensitivityScopeNote(summary.sensitivityScope)] : []),
   ].join("\n");
+}
+
+/** What a run set too large for every pair was correlated over. */
+export function sensitivityScopeNote(scope: NonNullable<RunSetSummary["sensitivityScope"]>): string {
+  return `Every parameter was correlated with ${formatCount(scope.observations)} of the ${formatCount(scope.ofObservations)} observations (the key observations, those with alerts, then others spread evenly): too many realisations × parameters × observations to correlate every pair.`;
 }
 
 function seriesSection(summary: RunSetSummary, shown: number): string {

@@ -2,6 +2,8 @@
 // whose key differs was made with other parameter values, or (same values) with other inputs of
 // the run set: the model folder, the command, templates, instruction files or the worker image.
 import type { RunPlan } from "../plan/plan.ts";
+import { parameterValuesHash } from "../results/parameter-hash.ts";
+import type { RealisationResult } from "../results/realisation-result.ts";
 import type { PlanChanges } from "./comment-stage.ts";
 
 export function planChanges(plan: RunPlan): PlanChanges {
@@ -13,7 +15,7 @@ export function planChanges(plan: RunPlan): PlanChanges {
     const prior = plan.published.get(p.id);
     if (!prior) fresh++;
     else if (prior.key !== p.key) {
-      if (sameValues(p.values, prior.parameters)) inputsChanged++;
+      if (sameValues(p.values, prior)) inputsChanged++;
       else parametersChanged++;
     }
   }
@@ -30,10 +32,11 @@ export function planChanges(plan: RunPlan): PlanChanges {
   };
 }
 
-function sameValues(
-  values: ReadonlyMap<string, number>,
-  recorded: Readonly<Record<string, number>>,
-): boolean {
+/** Whether the result ran with these values: by its hash of them, or (results written before
+ * they carried a hash) by the values it recorded. */
+function sameValues(values: ReadonlyMap<string, number>, prior: RealisationResult): boolean {
+  if (prior.parametersHash !== undefined) return prior.parametersHash === parameterValuesHash(values);
+  const recorded = prior.parameters ?? {};
   const names = Object.keys(recorded);
   if (names.length !== values.size) return false;
   return names.every((n) => values.has(n) && Object.is(values.get(n), recorded[n]));

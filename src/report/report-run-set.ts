@@ -4,6 +4,9 @@
 import { createAggregator } from "../results/aggregate.ts";
 import { observationsCsv, parametersCsv, summaryCsv, summaryJson } from "../results/files.ts";
 import type { RunSetMatrices } from "../results/matrix.ts";
+import { parameterValuesHash } from "../results/parameter-hash.ts";
+import type { ParameterTable } from "../results/parameter-table.ts";
+import type { RealisationResult } from "../results/realisation-result.ts";
 import type { RunSetSummary } from "../results/summary.ts";
 import type { ProjectSpec } from "../spec/schema.ts";
 import type { ResultStore } from "../store/result-store.ts";
@@ -34,6 +37,10 @@ export async function reportRunSet(options: {
   readonly plannedIds: readonly string[];
   /** Only results with these keys count (the current inputs); stale results are left out. */
   readonly currentKeys?: ReadonlyMap<string, string>;
+  /** The spec's parameter values of each realisation: parameters.csv is written from them
+   * (results carry only their hash). A result whose key is not checked against currentKeys
+   * takes them only when its hash matches. */
+  readonly parameters?: ParameterTable;
   /** Link or path to the full HTML report, named in the markdown when it is shortened. */
   readonly fullReportLink?: string;
 }): Promise<RunSetReport> {
@@ -47,13 +54,16 @@ export async function reportRunSet(options: {
     alerts: spec.alerts,
     report: spec.report,
     plannedIds: options.plannedIds,
+    ...(options.parameters ? { parameters: options.parameters } : {}),
+    sensitivityObservations: spec.report.key_observations,
   });
-  for (const result of await store.listResults(runSet)) {
+  // One result at a time: each is let go once added, whatever the number of realisations.
+  for await (const result of store.eachResult(runSet)) {
     if (!planned.has(result.id)) continue;
     if (options.currentKeys && options.currentKeys.get(result.id) !== result.key) continue;
-    aggregator.add(result);
+    aggregator.add(options.currentKeys ? result : withCheckedValues(result, options.parameters));
   }
-  const { summary, matrices } = aggregator.finish();
+  const { summary, matrices, parameters } = aggregator.finish();
   const location = store.runSetLocation(runSet);
   const keyObservations = spec.report.key_observations.length > 0 ? spec.report.key_observations : undefined;
   const markdown = renderMarkdownReport(summary, {
@@ -79,9 +89,26 @@ export async function reportRunSet(options: {
     store.putRunSetFile(runSet, "summary.json", summaryJson(summary)),
     store.putRunSetFile(runSet, "summary.csv", summaryCsv(summary)),
     store.putRunSetFile(runSet, "observations.csv", observationsCsv(matrices)),
-    store.putRunSetFile(runSet, "parameters.csv", parametersCsv(matrices)),
+    store.putRunSetFile(runSet, "parameters.csv", parametersCsv(parameters, matrices.observations.ids)),
     store.putRunSetFile(runSet, "report.md", markdown),
     store.putRunSetFile(runSet, "report.html", html),
   ]);
   return { summary, matrices, markdown, location };
+}
+
+/** Without current keys to vouch for them, the spec's values stand for a result's only when
+ * their hash is the one it ran with: otherwise its parameters are left empty. */
+function withCheckedValues(result: RealisationResult, table: ParameterTable | undefined): RealisationResult {
+  if (result.parameters !== undefined || table === undefined) return result;
+  const row = new Float64Array(table.names.length);
+  table.fill(
+    result.id,
+    Int32Array.from(row, (_, i) => i),
+    row,
+  );
+  const values = new Map<string, number>();
+  table.names.forEach((name, i) => {
+    if (!Number.isNaN(row[i]!)) values.set(name, row[i]!);
+  });
+  return result.parametersHash === parameterValuesHash(values) ? result : { ...result, parameters: {} };
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { testResult } from "../../test/helpers/realisation-results.ts";
 import type { AlertSpec } from "../spec/schema.ts";
 import { type AggregatorOptions, createAggregator } from "./aggregate.ts";
+import { tableColumns, tableOfValues } from "./parameter-table.ts";
 import type { Failure } from "./realisation-result.ts";
 
 const timeout: Failure = { kind: "model", reason: "timeout", message: "ran longer than 10m" };
@@ -105,6 +106,25 @@ describe("createAggregator", () => {
       failedInfrastructure: 1,
       notRun: 3,
     });
+  });
+
+  it("takes the spec's parameter values for results that carry their hash, a result's own where it has them", () => {
+    const spec = new Map([
+      ["r1", new Map([["k", 0.5]])],
+      ["r2", new Map([["k", 0.25]])],
+      ["old", new Map([["k", 7]])],
+    ]);
+    const agg = aggregator({ parameters: tableOfValues(spec) });
+    agg.add(testResult("r1", { observations: { a: 1 } }));
+    agg.add(testResult("r2", { observations: { a: 2 } }));
+    // Written before results carried only a hash: its own values are the ones it ran with.
+    agg.add(testResult("old", { observations: { a: 3 }, parameters: { k: 0.125 } }));
+    agg.add(testResult("r9", { observations: { a: 4 } }));
+    const { matrices, parameters } = agg.finish();
+    expect(parameters.names).toEqual(["k"]);
+    const [k] = tableColumns(parameters, matrices.observations.ids, Int32Array.of(0));
+    expect(matrices.observations.ids).toEqual(["r1", "r2", "old", "r9"]);
+    expect([...k!]).toEqual([0.5, 0.25, 0.125, Number.NaN]);
   });
 
   it("keeps successful realisations' values in matrices, NaN where one has no value", () => {

@@ -12,8 +12,9 @@ import { type AlertThreshold, alertThreshold, evaluateAlerts } from "./alerts.ts
 import { byNaturalOrder, createFailureGrouper } from "./failures.ts";
 import { createGroupResolver, groupObservations } from "./groups.ts";
 import type { RunSetMatrices } from "./matrix.ts";
+import { EMPTY_TABLE, type ParameterTable, tableColumns, withRecordedValues } from "./parameter-table.ts";
 import type { RealisationResult } from "./realisation-result.ts";
-import { DEFAULT_SENSITIVITIES, strongestSensitivities } from "./sensitivity.ts";
+import { DEFAULT_SENSITIVITIES, sensitivitiesFromTable } from "./sensitivity.ts";
 import { findSeries, seriesBands } from "./series.ts";
 import { describe, describePooled, exceedanceOf } from "./statistics.ts";
 import {
@@ -42,6 +43,13 @@ export interface AggregatorOptions {
   readonly expected?: number;
   /** How many parameter-observation pairs to report. Default 12. */
   readonly sensitivities?: number;
+  /** The parameter values of the realisations whose results carry only their hash: the
+   * spec's. The caller adds only results of the current plan (whose keys hash these values).
+   * Results written before results carried a hash bring their own values. */
+  readonly parameters?: ParameterTable;
+  /** Observations correlated with the parameters first, when not every one can be (see
+   * sensitivitiesFromTable); the alerts' observations follow them. */
+  readonly sensitivityObservations?: readonly string[];
   /** The clock for `generatedAt`. */
   readonly now?: () => Date;
   /** Told how long each step of finish() took. */
@@ -54,13 +62,23 @@ export interface Aggregator {
   add(result: RealisationResult): void;
   /** The summary and matrices of everything added. Later calls return the same objects; add()
    * after finish() is an error. */
-  finish(): { summary: RunSetSummary; matrices: RunSetMatrices };
+  finish(): AggregatedRunSet;
+}
+
+export interface AggregatedRunSet {
+  readonly summary: RunSetSummary;
+  /** The observations of the successful realisations, and the parameters the summary's
+   * sensitivities name (not every parameter: those are in `parameters`). */
+  readonly matrices: RunSetMatrices;
+  /** Every parameter value of every realisation, read from the spec or recorded results. */
+  readonly parameters: ParameterTable;
 }
 
 export function createAggregator(options: AggregatorOptions): Aggregator {
   const planned = options.plannedIds?.length ?? options.expected ?? 0;
   const observations = createValueColumns(Math.max(16, planned));
-  const parameters = createValueColumns(Math.max(16, planned));
+  // Values of the results that recorded their own (written before results carried a hash).
+  const recorded = new Map<string, Readonly<Record<string, number>>>();
   const okIds: string[] = [];
   const okWallSeconds: number[] = [];
   const seen = new Set<string>();
@@ -70,7 +88,7 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
   let failedInfrastructure = 0;
   let cpuSeconds = 0;
   let cpuMeasured = 0;
-  let finished: { summary: RunSetSummary; matrices: RunSetMatrices } | undefined;
+  let finished: AggregatedRunSet | undefined;
 
   return {
     add(result) {
@@ -79,7 +97,7 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
       seen.add(result.id);
       if (result.status === "ok") {
         observations.addRow(result.observations);
-        parameters.addRow(result.parameters);
+        if (result.parameters !== undefined) recorded.set(result.id, result.parameters);
         okIds.push(result.id);
         okWallSeconds.push(result.wallSeconds);
       } else {
@@ -111,7 +129,7 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
     },
   };
 
-  function summarise(): { summary: RunSetSummary; matrices: RunSetMatrices } {
+  function summarise(): AggregatedRunSet {
     const { quantiles, profile } = options;
     let clock = performance.now();
     const lap = (phase: AggregationPhase) => {
@@ -120,12 +138,10 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
       clock = now;
     };
 
-    const matrices: RunSetMatrices = {
-      observations: observations.toMatrix(okIds),
-      parameters: parameters.toMatrix(okIds),
-    };
-    const names = matrices.observations.names;
-    const columnOf = new Map(names.map((n, i) => [n, matrices.observations.columns[i]!]));
+    const observationMatrix = observations.toMatrix(okIds);
+    const parameterTable = withRecordedValues(options.parameters ?? EMPTY_TABLE, recorded);
+    const names = observationMatrix.names;
+    const columnOf = new Map(names.map((n, i) => [n, observationMatrix.columns[i]!]));
     lap("matrices");
 
     // Alerts name observations as the spec spells them; PEST names ignore case.
@@ -149,7 +165,7 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
     const groupOf = createGroupResolver(options.report.groups);
     const scratch = new Float64Array(okIds.length);
     const observationStats: ObservationStats[] = names.map((name, i) => {
-      const column = matrices.observations.columns[i]!;
+      const column = observationMatrix.columns[i]!;
       return {
         name,
         group: groupOf(name),
@@ -178,11 +194,27 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
     const series = seriesBands(findSeries(names, options.report.series), (o) => statsOf.get(o));
     lap("series");
 
-    const sensitivities = strongestSensitivities(
-      matrices.parameters,
-      matrices.observations,
-      options.sensitivities ?? DEFAULT_SENSITIVITIES,
-    );
+    const { sensitivities, scope } = sensitivitiesFromTable({
+      parameters: parameterTable,
+      observations: observationMatrix,
+      count: options.sensitivities ?? DEFAULT_SENSITIVITIES,
+      preferred: [...(options.sensitivityObservations ?? []), ...alerts.map((a) => a.observation)],
+    });
+    // The charts plot the pairs found: their parameters' columns, not every parameter's.
+    const shown = [...new Set(sensitivities.map((s) => s.parameter))];
+    const parameterIndex = new Map(parameterTable.names.map((n, i) => [n, i]));
+    const matrices: RunSetMatrices = {
+      observations: observationMatrix,
+      parameters: {
+        ids: [...okIds],
+        names: shown,
+        columns: tableColumns(
+          parameterTable,
+          okIds,
+          Int32Array.from(shown, (n) => parameterIndex.get(n)!),
+        ),
+      },
+    };
     lap("sensitivity");
 
     let notRun = 0;
@@ -216,13 +248,14 @@ export function createAggregator(options: AggregatorOptions): Aggregator {
       series,
       failures: failures.groups(),
       sensitivities,
+      ...(scope === undefined ? {} : { sensitivityScope: scope }),
       alerts: alertResults,
       // By start time (timestamps may carry different offsets, so compared as instants).
       realisations: [...timeline]
         .sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : byNaturalOrder(a.row.id, b.row.id)))
         .map((t) => t.row),
     };
-    return { summary, matrices };
+    return { summary, matrices, parameters: parameterTable };
   }
 }
 

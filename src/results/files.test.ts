@@ -3,6 +3,7 @@ import { testResult } from "../../test/helpers/realisation-results.ts";
 import { parseEnsembleCsv } from "../pest/ensemble-csv.ts";
 import { createAggregator } from "./aggregate.ts";
 import { ensembleCsv, observationsCsv, parametersCsv, summaryCsv, summaryJson } from "./files.ts";
+import { tableOfValues } from "./parameter-table.ts";
 
 function aggregated() {
   const agg = createAggregator({
@@ -46,24 +47,52 @@ describe("summaryCsv", () => {
   });
 });
 
+/** parameters.csv of the successful realisations, its chunks joined. */
+function parametersText(run: ReturnType<typeof aggregated>): string {
+  return Buffer.concat([...parametersCsv(run.parameters, run.matrices.observations.ids)]).toString("utf8");
+}
+
 describe("observationsCsv and parametersCsv", () => {
   it("write the ensemble layout: real_name, then a column per name, a row per successful realisation", () => {
-    const { matrices } = aggregated();
-    expect(observationsCsv(matrices)).toBe("real_name,h_w1,h_w2\nr1,1,10\nr3,2,20\nr4,3,\n");
-    expect(parametersCsv(matrices)).toBe(
+    const run = aggregated();
+    expect(observationsCsv(run.matrices)).toBe("real_name,h_w1,h_w2\nr1,1,10\nr3,2,20\nr4,3,\n");
+    expect(parametersText(run)).toBe(
       "real_name,hk,rch\nr1,0.1,0.0001\nr3,0.2,0.0002\nr4,0.3333333333333333,0\n",
     );
   });
 
   it("reads back with the PEST++ ensemble reader", () => {
-    const { matrices } = aggregated();
-    const csv = parseEnsembleCsv(parametersCsv(matrices), "parameters.csv");
+    const csv = parseEnsembleCsv(parametersText(aggregated()), "parameters.csv");
     expect(csv.columns).toEqual(["hk", "rch"]);
     expect(csv.rows.map((r) => [r.name, ...r.values])).toEqual([
       ["r1", 0.1, 1e-4],
       ["r3", 0.2, 2e-4],
       ["r4", 1 / 3, 0],
     ]);
+  });
+
+  it("writes the spec's values, in chunks of rows, an empty cell where a realisation has none", () => {
+    const values = new Map(
+      Array.from({ length: 150 }, (_, r) => [
+        `r${r}`,
+        new Map(
+          r === 7
+            ? [["a", r]]
+            : [
+                ["a", r],
+                ["b", -r / 4],
+              ],
+        ),
+      ]),
+    );
+    const chunks = [...parametersCsv(tableOfValues(values), [...values.keys()])];
+    // A header, then rows 64 at a time.
+    expect(chunks).toHaveLength(4);
+    const lines = Buffer.concat(chunks).toString("utf8").split("\n");
+    expect(lines.slice(0, 3)).toEqual(["real_name,a,b", "r0,0,0", "r1,1,-0.25"]);
+    expect(lines[8]).toBe("r7,7,");
+    expect(lines[150]).toBe("r149,149,-37.25");
+    expect(lines).toHaveLength(152);
   });
 
   it("quotes names that need it and writes numbers in shortest round-trip form", () => {

@@ -3,6 +3,8 @@
 // ensembles in the CSV layout pyemu and PEST++ read (first column `real_name`, then one column
 // per name, one row per successful realisation; see ../pest/ensemble-csv.ts).
 //
+// parameters.csv is made in chunks from a ParameterTable (the spec's values), as it is written.
+//
 // The ensembles are written here rather than with writeEnsembleCsv: that one rejects missing
 // values, and an observation a realisation did not report is written as an empty cell (pandas
 // reads it as NaN); and at 2,000 x 5,000 values the per-number strings it makes take most of
@@ -10,6 +12,7 @@
 import { Buffer } from "node:buffer";
 import type { RunSetMatrices, ValueMatrix } from "./matrix.ts";
 import { MAX_NUMBER_BYTES, writeShortestNumber } from "./number-bytes.ts";
+import type { ParameterTable } from "./parameter-table.ts";
 import { quantileKey, type RunSetSummary } from "./summary.ts";
 
 /** summary.json: the summary as indented JSON; JSON.parse gives back an equal object. */
@@ -68,9 +71,34 @@ export function observationsCsv(matrices: RunSetMatrices): string {
   return ensembleCsv(matrices.observations);
 }
 
-/** The parameters of the successful realisations as an ensemble CSV. */
-export function parametersCsv(matrices: RunSetMatrices): string {
-  return ensembleCsv(matrices.parameters);
+/** Rows of parameters.csv made into one chunk. */
+const CHUNK_ROWS = 64;
+
+/** The parameters of the realisations `ids` as an ensemble CSV, in chunks of rows made as they
+ * are taken: at 10,000 x 8,000 values the file is larger than a string may be. */
+export function* parametersCsv(table: ParameterTable, ids: readonly string[]): Generator<Uint8Array> {
+  const names = table.names;
+  yield Buffer.from(`${["real_name", ...names].map(csvCell).join(",")}\n`, "utf8");
+  const all = Int32Array.from(names, (_, i) => i);
+  const row = new Float64Array(names.length);
+  const rowBytes = (MAX_NUMBER_BYTES + 1) * names.length + 1;
+  for (let first = 0; first < ids.length; first += CHUNK_ROWS) {
+    const parts: Buffer[] = [];
+    for (let r = first; r < Math.min(ids.length, first + CHUNK_ROWS); r++) {
+      const id = ids[r]!;
+      table.fill(id, all, row);
+      const bytes = Buffer.allocUnsafe(rowBytes);
+      let at = 0;
+      for (let k = 0; k < row.length; k++) {
+        bytes[at++] = 44;
+        const v = row[k]!;
+        if (!Number.isNaN(v)) at = writeShortestNumber(bytes, at, v);
+      }
+      bytes[at++] = 10;
+      parts.push(Buffer.from(csvCell(id), "utf8"), bytes.subarray(0, at));
+    }
+    yield Buffer.concat(parts);
+  }
 }
 
 /** Rows written together: each column is read for that many rows at a time rather than one

@@ -64,7 +64,11 @@ export interface RealisationResult {
   readonly signal: string | null;
   /** The model timeout it ran with: a timeout under a shorter one runs again once it is raised. */
   readonly timeoutSeconds?: number;
-  readonly parameters: Readonly<Record<string, number>>;
+  /** SHA-256 of the parameter values it ran with (parameter-hash.ts). The values themselves
+   * are the spec's: parameters.csv is written from its parameter source. */
+  readonly parametersHash?: string;
+  /** The values themselves, in results written before they carried only their hash. */
+  readonly parameters?: Readonly<Record<string, number>>;
   readonly observations: Readonly<Record<string, number>>;
   readonly files: readonly KeptFile[];
   /** Files `model.keep` matched that were not kept, with why (a name no store can hold, a

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ValueMatrix } from "./matrix.ts";
-import { averageRanks, spearman, strongestSensitivities } from "./sensitivity.ts";
+import { tableOfValues } from "./parameter-table.ts";
+import { averageRanks, sensitivitiesFromTable, spearman, strongestSensitivities } from "./sensitivity.ts";
 
 function seeded(seed: number): () => number {
   let s = seed;
@@ -170,5 +171,65 @@ describe("strongestSensitivities", () => {
 
   it("refuses matrices of different rows", () => {
     expect(() => strongestSensitivities(matrix({ a: [1, 2, 3] }), matrix({ o: [1, 2] }))).toThrow(RangeError);
+  });
+});
+
+describe("sensitivitiesFromTable", () => {
+  /** Parameters p0..p(n-1) over realisations r0..r(rows-1), from a seeded generator, and
+   * observations that each follow one parameter with noise. */
+  function ensemble(parameterCount: number, observationCount: number, rows: number) {
+    const next = seeded(7);
+    const ids = Array.from({ length: rows }, (_, r) => `r${r}`);
+    const parameters: ValueMatrix = {
+      ids,
+      names: Array.from({ length: parameterCount }, (_, p) => `p${p}`),
+      columns: Array.from({ length: parameterCount }, () => Float64Array.from(ids, () => next())),
+    };
+    const observations: ValueMatrix = {
+      ids,
+      names: Array.from({ length: observationCount }, (_, o) => `o${o}`),
+      columns: Array.from({ length: observationCount }, (_, o) =>
+        Float64Array.from(
+          ids,
+          (_, r) => parameters.columns[(o * 37) % parameterCount]![r]! + (o % 3) * next(),
+        ),
+      ),
+    };
+    const values = new Map(
+      ids.map((id, r) => [id, new Map(parameters.names.map((n, p) => [n, parameters.columns[p]![r]!]))]),
+    );
+    return { parameters, observations, table: tableOfValues(values) };
+  }
+
+  it("finds what strongestSensitivities finds over every pair, reading parameters a block at a time", () => {
+    // More parameters than one block, so the blocks' strongest pairs are merged.
+    const { parameters, observations, table } = ensemble(600, 40, 30);
+    const all = strongestSensitivities(parameters, observations, 25);
+    const { sensitivities, scope } = sensitivitiesFromTable({ parameters: table, observations, count: 25 });
+    expect(scope).toBeUndefined();
+    expect(sensitivities).toEqual(all);
+  });
+
+  it("over budget, correlates the preferred observations and every k-th of the others, and says so", () => {
+    const { parameters, observations, table } = ensemble(50, 100, 20);
+    // Room for 10 observations: 50 parameters x 20 realisations x 10.
+    const { sensitivities, scope } = sensitivitiesFromTable({
+      parameters: table,
+      observations,
+      count: 500,
+      preferred: ["o99", "o42", "nowhere"],
+      budget: 50 * 20 * 10,
+    });
+    expect(scope).toEqual({ observations: 10, ofObservations: 100 });
+    const used = [...new Set(sensitivities.map((s) => s.observation))].sort(
+      (a, b) => Number(a.slice(1)) - Number(b.slice(1)),
+    );
+    expect(used).toEqual(["o0", "o12", "o24", "o36", "o42", "o50", "o62", "o74", "o86", "o99"]);
+    const chosen: ValueMatrix = {
+      ids: observations.ids,
+      names: used,
+      columns: used.map((n) => observations.columns[observations.names.indexOf(n)]!),
+    };
+    expect(sensitivities).toEqual(strongestSensitivities(parameters, chosen, 500));
   });
 });

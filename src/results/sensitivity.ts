@@ -9,6 +9,7 @@
 // distinct set of missing rows. A constant column correlates with nothing and is skipped, as is
 // any pair with fewer than MIN_PAIRS realisations.
 import type { ValueMatrix } from "./matrix.ts";
+import { type ParameterTable, tableColumns } from "./parameter-table.ts";
 import type { Sensitivity } from "./summary.ts";
 
 export const DEFAULT_SENSITIVITIES = 12;
@@ -338,4 +339,89 @@ function comparisonOrder(values: Float64Array, n: number, order: Int32Array): vo
   const view = order.subarray(0, n);
   for (let i = 0; i < n; i++) view[i] = i;
   view.sort((a, b) => (values[a]! < values[b]! ? -1 : values[a]! > values[b]! ? 1 : 0));
+}
+
+/** Parameter x observation x realisation products computed at most (a few seconds): beyond
+ * it, every parameter is correlated with a selection of the observations. */
+export const SENSITIVITY_BUDGET = 2e9;
+/** Parameters whose columns are read from the table at a time. */
+const PARAMETER_BLOCK = 256;
+
+export interface SensitivityOptions {
+  readonly parameters: ParameterTable;
+  /** The rows of `observations`, whose parameter values are read from the table. */
+  readonly observations: ValueMatrix;
+  readonly count: number;
+  /** Observations correlated first when not all can be (key observations, alerts' ones). */
+  readonly preferred?: readonly string[];
+  readonly budget?: number;
+}
+
+/** How many observations the sensitivities were computed for, when not every one. */
+export interface SensitivityScope {
+  readonly observations: number;
+  readonly ofObservations: number;
+}
+
+/**
+ * strongestSensitivities with the parameters read from a table a block of columns at a time,
+ * so memory does not grow with realisations x parameters. When every pair would cost more than
+ * the budget, each parameter is correlated with as many observations as the budget allows:
+ * the preferred ones, then others spread evenly over the rest (every k-th), in their order.
+ */
+export function sensitivitiesFromTable(options: SensitivityOptions): {
+  readonly sensitivities: Sensitivity[];
+  readonly scope?: SensitivityScope;
+} {
+  const { parameters, observations, count } = options;
+  const ids = observations.ids;
+  const total = observations.names.length;
+  const pairsPerObservation = Math.max(1, parameters.names.length * ids.length);
+  const affordable = Math.max(1, Math.floor((options.budget ?? SENSITIVITY_BUDGET) / pairsPerObservation));
+  const chosen =
+    affordable >= total
+      ? undefined
+      : chooseObservations(observations.names, options.preferred ?? [], affordable);
+  const shown: ValueMatrix =
+    chosen === undefined
+      ? observations
+      : {
+          ids,
+          names: chosen.map((o) => observations.names[o]!),
+          columns: chosen.map((o) => observations.columns[o]!),
+        };
+  const found: Sensitivity[] = [];
+  for (let first = 0; first < parameters.names.length; first += PARAMETER_BLOCK) {
+    const which = Int32Array.from(
+      { length: Math.min(PARAMETER_BLOCK, parameters.names.length - first) },
+      (_, k) => first + k,
+    );
+    const block: ValueMatrix = {
+      ids,
+      names: Array.from(which, (p) => parameters.names[p]!),
+      columns: tableColumns(parameters, ids, which),
+    };
+    found.push(...strongestSensitivities(block, shown, count));
+  }
+  // Each block's pairs come strongest first, ties in parameter then observation order; blocks
+  // are in parameter order, so a stable sort by strength keeps that order for ties.
+  const sensitivities = found.sort((a, b) => Math.abs(b.rho) - Math.abs(a.rho)).slice(0, Math.max(0, count));
+  return chosen === undefined
+    ? { sensitivities }
+    : { sensitivities, scope: { observations: chosen.length, ofObservations: total } };
+}
+
+/** Indices of `limit` observations: the preferred ones there are, then every k-th of the others. */
+function chooseObservations(names: readonly string[], preferred: readonly string[], limit: number): number[] {
+  const index = new Map(names.map((n, i) => [n, i]));
+  const picked = new Set<number>();
+  for (const name of preferred) {
+    const i = index.get(name);
+    if (i !== undefined && picked.size < limit) picked.add(i);
+  }
+  const others = names.flatMap((_, i) => (picked.has(i) ? [] : [i]));
+  const wanted = limit - picked.size;
+  for (let k = 0; k < wanted && k < others.length; k++)
+    picked.add(others[Math.floor((k * others.length) / wanted)]!);
+  return [...picked].sort((a, b) => a - b);
 }

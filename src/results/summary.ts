@@ -146,6 +146,9 @@ export interface RunSetSummary {
   readonly failures: readonly FailureSummary[];
   /** The strongest parameter-observation rank correlations, strongest first. */
   readonly sensitivities: readonly Sensitivity[];
+  /** Set when the sensitivities were computed for some of the observations only (too many
+   * parameter x observation x realisation products for all): how many, of how many. */
+  readonly sensitivityScope?: { readonly observations: number; readonly ofObservations: number };
   readonly alerts: readonly AlertResult[];
   /** Per realisation timing (for the timeline and run-time charts). */
   readonly realisations: readonly RealisationRow[];

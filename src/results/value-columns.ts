@@ -6,7 +6,7 @@ import type { ValueMatrix } from "./matrix.ts";
 
 export interface ValueColumns {
   /** Appends one row. Names never seen before add a column, NaN in the earlier rows. */
-  addRow(values: Readonly<Record<string, number>>): void;
+  addRow(values: Readonly<Record<string, number>> | ReadonlyMap<string, number>): void;
   readonly rowCount: number;
   /** Names in order of first appearance. */
   readonly names: readonly string[];
@@ -48,9 +48,7 @@ export function createValueColumns(initialCapacity = 64): ValueColumns {
     addRow(values) {
       if (rows === capacity) grow();
       const row = rows;
-      const keys = Object.keys(values);
-      for (let k = 0; k < keys.length; k++) {
-        const name = keys[k]!;
+      const put = (k: number, name: string, v: number | undefined) => {
         let c: number;
         if (lastKeys[k] === name) c = lastColumns[k]!;
         else {
@@ -58,8 +56,15 @@ export function createValueColumns(initialCapacity = 64): ValueColumns {
           lastKeys[k] = name;
           lastColumns[k] = c;
         }
-        const v = values[name];
         columns[c]![row] = typeof v === "number" ? v : Number.NaN;
+      };
+      if (values instanceof Map) {
+        let k = 0;
+        for (const [name, v] of values) put(k++, name, v);
+      } else {
+        const record = values as Readonly<Record<string, number>>;
+        const keys = Object.keys(record);
+        for (let k = 0; k < keys.length; k++) put(k, keys[k]!, record[keys[k]!]);
       }
       rows++;
     },

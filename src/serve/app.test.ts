@@ -58,6 +58,7 @@ describe("createResultsApp", () => {
       location: fs.location,
       runSetLocation: (r) => fs.runSetLocation(r),
       listResults: (r) => fs.listResults(r),
+      eachResult: (r) => fs.eachResult(r),
       listResultVersions: (r) => fs.listResultVersions(r),
       getRunSetFile: (r, n) => fs.getRunSetFile(r, n),
       putFile: writes,

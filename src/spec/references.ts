@@ -3,7 +3,7 @@
 
 import { NO_TRANSFORMS, type ParameterTransforms } from "../params/transforms.ts";
 import type { Realisation } from "../params/types.ts";
-import { formatForField } from "../pest/number-format.ts";
+import { fitsField } from "../pest/number-format.ts";
 import { closest, type KeyPath } from "./diagnostics.ts";
 import type { ResolvedTemplate } from "./load.ts";
 import type { AlertSpec } from "./schema.ts";
@@ -77,8 +77,8 @@ function checkTemplate(
 ): ReferenceProblem[] {
   const problems: ReferenceProblem[] = [];
   for (const name of t.parsed.parameters) {
+    if (realisations.every((r) => r.values.has(name))) continue;
     const lacking = realisations.filter((r) => !r.values.has(name));
-    if (lacking.length === 0) continue;
     const known = lacking[0]!.values.keys();
     const suggestion = closest(name, known);
     problems.push({
@@ -148,9 +148,7 @@ function checkFieldWidths(
         overflowFrom ??= given;
         continue;
       }
-      try {
-        formatForField(v, width);
-      } catch {
+      if (!fitsField(v, width)) {
         bad.push(r.id);
         example ??= v;
       }

@@ -26,6 +26,7 @@ import pLimit from "p-limit";
 import { errorMessage, UserError } from "../errors.ts";
 import type { RealisationResult } from "../results/realisation-result.ts";
 import { type NewPlan, nextPlanRecord, PLAN_FILE, type PlanRecord, parsePlanRecord } from "./plan-record.ts";
+import { readAhead } from "./read-ahead.ts";
 import {
   attemptFolder,
   checkRelativePath,
@@ -41,6 +42,7 @@ import type {
   PublishOutcome,
   ResultStore,
   ResultVersion,
+  RunSetFileContent,
   RunSetRef,
   StoredFile,
 } from "./result-store.ts";
@@ -85,11 +87,16 @@ export class FsResultStore implements ResultStore {
   }
 
   async listResults(runSet: RunSetRef): Promise<RealisationResult[]> {
+    const results: RealisationResult[] = [];
+    for await (const r of this.eachResult(runSet)) results.push(r);
+    return results;
+  }
+
+  async *eachResult(runSet: RunSetRef): AsyncGenerator<RealisationResult> {
     const dir = this.realisationsDir(runSet);
-    const results = await pLimit(LIST_CONCURRENCY).map(await realisationFolders(dir), (name) =>
+    yield* readAhead(await realisationFolders(dir), LIST_CONCURRENCY, (name) =>
       readResult(path.join(dir, name, RESULT_FILE)),
     );
-    return results.filter((r) => r !== undefined);
   }
 
   async listResultVersions(runSet: RunSetRef): Promise<ResultVersion[]> {
@@ -239,7 +246,7 @@ export class FsResultStore implements ResultStore {
     }
   }
 
-  async putRunSetFile(runSet: RunSetRef, name: string, content: string | Uint8Array): Promise<void> {
+  async putRunSetFile(runSet: RunSetRef, name: string, content: RunSetFileContent): Promise<void> {
     const segments = checkRelativePath(name, `run set file "${name}"`);
     await writeFileAtomic(path.join(this.runSetLocation(runSet), ...segments), content);
   }
@@ -332,7 +339,7 @@ async function readSnapshot(file: string): Promise<Snapshot | undefined> {
 }
 
 /** Writes `target` via a temp file beside it, so it is replaced whole or not at all. */
-async function writeFileAtomic(target: string, content: string | Uint8Array): Promise<void> {
+async function writeFileAtomic(target: string, content: RunSetFileContent): Promise<void> {
   await mkdir(path.dirname(target), { recursive: true });
   const tmp = tempPathFor(target);
   try {
@@ -346,7 +353,7 @@ async function writeFileAtomic(target: string, content: string | Uint8Array): Pr
 
 /** Creates `file` and flushes it to disk, so a rename after it cannot leave an empty file
  * after a power cut. */
-async function writeDurably(file: string, content: string | Uint8Array): Promise<void> {
+async function writeDurably(file: string, content: RunSetFileContent): Promise<void> {
   const handle = await open(file, "wx");
   try {
     await handle.writeFile(content);

@@ -39,6 +39,10 @@ export interface StoredFile {
   readonly stored: string;
 }
 
+/** A run-set file's content: whole, or in chunks made as they are written (a file larger
+ * than a string may be, such as parameters.csv of 10,000 x 8,000 values). */
+export type RunSetFileContent = string | Uint8Array | Iterable<Uint8Array>;
+
 export interface ResultStore {
   /** Human-readable location, e.g. a folder or s3://bucket/prefix. */
   readonly location: string;
@@ -48,6 +52,9 @@ export interface ResultStore {
   getResult(runSet: RunSetRef, id: string): Promise<RealisationResult | undefined>;
   /** Every published result of a run set (order not defined). */
   listResults(runSet: RunSetRef): Promise<RealisationResult[]>;
+  /** The same results one at a time, read a few ahead: a caller that lets each go once it
+   * has used it holds only those few (aggregating 10,000 results of 1,000 values each). */
+  eachResult(runSet: RunSetRef): AsyncIterable<RealisationResult>;
   /** Every published result's id and version, without reading them: a follower reads only
    * the results that are new to it (S3: the listing's ETags; on disk: each file's inode, size
    * and modification time). */
@@ -71,6 +78,6 @@ export interface ResultStore {
   /** The run set's current plan, if a run has started one. */
   currentPlan(runSet: RunSetRef): Promise<PlanRecord | undefined>;
   /** Writes a run-set level file (summary.json, report.md, ...), atomically. */
-  putRunSetFile(runSet: RunSetRef, name: string, content: string | Uint8Array): Promise<void>;
+  putRunSetFile(runSet: RunSetRef, name: string, content: RunSetFileContent): Promise<void>;
   getRunSetFile(runSet: RunSetRef, name: string): Promise<Uint8Array | undefined>;
 }

@@ -44,6 +44,7 @@ import { type Clock, systemClock } from "../engine/clock.ts";
 import { errorMessage, UserError } from "../errors.ts";
 import type { RealisationResult } from "../results/realisation-result.ts";
 import { type NewPlan, nextPlanRecord, PLAN_FILE, type PlanRecord, parsePlanRecord } from "./plan-record.ts";
+import { readAhead } from "./read-ahead.ts";
 import {
   attemptFolder,
   checkRelativePath,
@@ -59,6 +60,7 @@ import type {
   PublishOutcome,
   ResultStore,
   ResultVersion,
+  RunSetFileContent,
   RunSetRef,
   StoredFile,
 } from "./result-store.ts";
@@ -245,23 +247,24 @@ export class S3ResultStore implements ResultStore, S3Target {
   }
 
   async listResults(runSet: RunSetRef): Promise<RealisationResult[]> {
+    const results: RealisationResult[] = [];
+    for await (const r of this.eachResult(runSet)) results.push(r);
+    return results;
+  }
+
+  async *eachResult(runSet: RunSetRef): AsyncGenerator<RealisationResult> {
     // Listing every key under realisations/ (results, logs, kept files) and keeping the
     // result.json ones costs a few more pages than listing by delimiter, but asks no GET of
     // a realisation that has no result yet; and pages are cheap next to the GETs.
     const prefix = `${this.runSetKey(runSet)}/realisations/`;
-    const limit = pLimit(this.listConcurrency);
-    const reads: Promise<RealisationResult | undefined>[] = [];
-    for await (const keys of this.listKeys(prefix)) {
-      for (const key of keys) {
-        if (!isResultKey(key.slice(prefix.length))) continue;
-        // Reads start while later pages are fetched; a failure is reported once, below.
-        const read = limit(() => this.readResult(key));
-        read.catch(() => {});
-        reads.push(read);
+    const listKeys = this.listKeys(prefix);
+    async function* resultKeys(): AsyncGenerator<string> {
+      for await (const keys of listKeys) {
+        for (const key of keys) if (isResultKey(key.slice(prefix.length))) yield key;
       }
     }
-    const results = await Promise.all(reads);
-    return results.filter((r) => r !== undefined);
+    // Reads start while later pages are fetched.
+    yield* readAhead(resultKeys(), this.listConcurrency, (key) => this.readResult(key));
   }
 
   async listResultVersions(runSet: RunSetRef): Promise<ResultVersion[]> {
@@ -453,9 +456,26 @@ export class S3ResultStore implements ResultStore, S3Target {
     }
   }
 
-  async putRunSetFile(runSet: RunSetRef, name: string, content: string | Uint8Array): Promise<void> {
+  async putRunSetFile(runSet: RunSetRef, name: string, content: RunSetFileContent): Promise<void> {
     const segments = checkRelativePath(name, `run set file "${name}"`);
     const key = `${this.runSetKey(runSet)}/${segments.join("/")}`;
+    if (typeof content !== "string" && !(content instanceof Uint8Array)) {
+      // Made as it is sent: in parts (multipart above one part), never whole in memory.
+      await this.call("write", key, () =>
+        new Upload({
+          client: this.client,
+          params: {
+            Bucket: this.bucket,
+            Key: key,
+            Body: Readable.from(content),
+            ContentType: contentTypeOf(key),
+          },
+          partSize: PART_SIZE,
+          queueSize: UPLOAD_QUEUE_SIZE,
+        }).done(),
+      );
+      return;
+    }
     await this.call("write", key, () =>
       this.client.send(
         new PutObjectCommand({

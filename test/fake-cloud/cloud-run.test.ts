@@ -9,6 +9,7 @@ import { runOnCloud } from "../../src/cloud/cloud-run.ts";
 import { runLocal } from "../../src/engine/local-run.ts";
 import { loadSpec } from "../../src/spec/load.ts";
 import { createS3ResultStore } from "../../src/store/s3-store.ts";
+import { specParameters } from "../helpers/realisation-results.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { type FakeCloud, killTree } from "./harness.ts";
 import { cloudResults, fakeCloudPerTest, runEcs } from "./session.ts";
@@ -93,7 +94,7 @@ describe("the ECS path on the fake cloud", () => {
       id: "1",
       key: first.key,
       runConfigKey: (await findRunConfigKey(cloud))!,
-      values: first.parameters,
+      values: (await specParameters(project.spec)).get("1"),
     });
     await deleteResult(cloud, "1");
     const sqs = new SQSClient({});
@@ -345,9 +346,10 @@ describe("the ECS path on the fake cloud", () => {
     const atStop = await cloudResults(cloud);
     expect(atStop.size).toBeGreaterThan(0);
     expect(atStop.size).toBeLessThan(8);
+    const given = await specParameters(project.spec);
     for (const r of atStop.values()) {
       expect(r.status).toBe("ok");
-      expect(r.observations.y).toBe(r.parameters.x! * 2);
+      expect(r.observations.y).toBe(given.get(r.id)!.x! * 2);
     }
     const tasksAtStop = cloud.tasks.length;
     await new Promise((r) => setTimeout(r, 1500));

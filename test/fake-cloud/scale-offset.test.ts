@@ -3,6 +3,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { hashOfValues, specParameters } from "../helpers/realisation-results.ts";
 import { cloudResults, fakeCloudPerTest, runEcs } from "./session.ts";
 
 const session = fakeCloudPerTest();
@@ -25,7 +26,16 @@ describe("scale and offset on the fake cloud", () => {
     expect(run.code).toBe(0);
     const results = await cloudResults(cloud);
     // x = 1 → model sees -2.5: y = 2x, z = x + 1
-    expect(results.get("1")).toMatchObject({ parameters: { x: 1 }, observations: { y: -5, z: -1.5 } });
-    expect(results.get("2")).toMatchObject({ parameters: { x: 2 }, observations: { y: -11, z: -4.5 } });
+    const given = await specParameters(project.spec);
+    expect(given.get("1")).toMatchObject({ x: 1 });
+    expect(given.get("2")).toMatchObject({ x: 2 });
+    expect(results.get("1")).toMatchObject({
+      parametersHash: hashOfValues(given.get("1")!),
+      observations: { y: -5, z: -1.5 },
+    });
+    expect(results.get("2")).toMatchObject({
+      parametersHash: hashOfValues(given.get("2")!),
+      observations: { y: -11, z: -4.5 },
+    });
   });
 });

@@ -9,6 +9,7 @@ import { main } from "../../src/cli/main.ts";
 import { parseRunRecord } from "../../src/cloud/run-record.ts";
 import { runLocal } from "../../src/engine/local-run.ts";
 import { CLI, type TestProject } from "../helpers/project.ts";
+import { specParameters } from "../helpers/realisation-results.ts";
 import { waitFor } from "../helpers/wait.ts";
 import { type FakeCloud, SERVICE } from "./harness.ts";
 import { cli, cloudResults, ecsArgs, fakeCloudPerTest, TEST_RUN_SET as runSet, storeOf } from "./session.ts";
@@ -106,7 +107,8 @@ describe("workers as ECS services on the fake cloud", () => {
     // The realisations the lost workers held ran again, on the workers the service started.
     expect([...results.values()].filter((x) => x.attempts === 2)).toHaveLength(2);
     expect(cloud.tasks.filter((t) => t.service === SERVICE).length).toBeGreaterThan(2);
-    for (const x of results.values()) expect(x.observations.y).toBe(x.parameters.x! * 2);
+    const given = await specParameters(project.spec);
+    for (const x of results.values()) expect(x.observations.y).toBe(given.get(x.id)!.x! * 2);
   });
 
   it("scale-in while models run stops only idle workers: protected models run to their end", async () => {

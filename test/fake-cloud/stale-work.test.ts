@@ -8,6 +8,7 @@ import { memoryIO } from "../../src/cli/io.ts";
 import { main } from "../../src/cli/main.ts";
 import type { WorkMessage } from "../../src/cloud/cloud-config.ts";
 import type { RealisationResult } from "../../src/results/realisation-result.ts";
+import { specParameters } from "../helpers/realisation-results.ts";
 import { waitFor } from "../helpers/wait.ts";
 import type { FakeCloud } from "./harness.ts";
 import { fakeCloudPerTest, runEcs, TEST_RUN_SET as runSet, storeOf } from "./session.ts";
@@ -70,13 +71,17 @@ async function deliver(c: FakeCloud, messages: WorkMessage[]) {
     .join("\n");
 }
 
-/** What a message of the run that published `r` looked like. */
-function messageOf(r: RealisationResult, runConfigKey: string): WorkMessage {
+/** What a message of the run that published `r` (with these parameter values) looked like. */
+function messageOf(
+  r: RealisationResult,
+  runConfigKey: string,
+  values: Readonly<Record<string, number>>,
+): WorkMessage {
   return {
     id: r.id,
     key: r.key,
     runConfigKey,
-    values: r.parameters,
+    values,
     ...(r.generation === undefined ? {} : { generation: r.generation }),
   };
 }
@@ -117,6 +122,7 @@ describe("stale and duplicate work on the fake cloud", () => {
     const cloud = await session.startCloud();
     expect((await runEcs(project, cloud)).code).toBe(0);
     const old = (await storeOf(cloud).getResult(runSet, "1"))!;
+    const oldValues = (await specParameters(project.spec)).get("1")!;
     const [oldConfig] = await runConfigKeys(cloud);
     // Inputs change; the next run set, of realisation 1 only, publishes a newer result for it.
     await project.setParams(1, { x: 10 });
@@ -131,7 +137,7 @@ describe("stale and duplicate work on the fake cloud", () => {
     expect(JSON.parse(second.out).counts).toMatchObject({ ok: 1, notRun: 1 });
 
     // A duplicate of the earlier run set's message arrives late and is run by a worker.
-    const output = await deliver(cloud, [messageOf(old, oldConfig!)]);
+    const output = await deliver(cloud, [messageOf(old, oldConfig!, oldValues)]);
     expect(output).toContain("already published");
     const after = (await storeOf(cloud).getResult(runSet, "1"))!;
     expect(after).toMatchObject({
@@ -150,7 +156,8 @@ describe("stale and duplicate work on the fake cloud", () => {
     const [config] = await runConfigKeys(cloud);
     // The same realisation (same key) delivered again; this time the model writes a failure
     // into the kept file (mode 5: out.txt says FAILED).
-    const duplicate = { ...messageOf(won, config!), values: { ...won.parameters, mode: 5 } };
+    const wonValues = (await specParameters(project.spec)).get("1")!;
+    const duplicate = { ...messageOf(won, config!, wonValues), values: { ...wonValues, mode: 5 } };
     await deliver(cloud, [duplicate]);
 
     const published = (await storeOf(cloud).getResult(runSet, "1"))!;

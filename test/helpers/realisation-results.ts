@@ -1,5 +1,7 @@
 // Realisation results for tests, with only what a test cares about spelled out.
+import { parameterValuesHash } from "../../src/results/parameter-hash.ts";
 import type { Failure, RealisationResult } from "../../src/results/realisation-result.ts";
+import { loadSpec } from "../../src/spec/load.ts";
 
 export interface TestResultOptions {
   readonly observations?: Readonly<Record<string, number>>;
@@ -33,7 +35,8 @@ export function testResult(id: string, o: TestResultOptions = {}): RealisationRe
     peakMemoryMb: null,
     exitCode: o.failure === undefined ? 0 : 1,
     signal: null,
-    parameters: o.parameters ?? {},
+    // Results carry their values' hash; a test that gives values makes one written before.
+    ...(o.parameters === undefined ? { parametersHash: "0".repeat(64) } : { parameters: o.parameters }),
     observations: o.failure === undefined ? (o.observations ?? {}) : {},
     files: [],
     logTail: o.logTail ?? "",
@@ -64,4 +67,16 @@ export function storedResult(fields: Partial<RealisationResult> = {}): Realisati
     logTail: "",
     ...fields,
   };
+}
+
+/** The parameter values the spec gives each realisation, by id: what a result's
+ * `parametersHash` stands for. */
+export async function specParameters(specFile: string): Promise<Map<string, Record<string, number>>> {
+  const resolved = await loadSpec(specFile);
+  return new Map(resolved.realisations.realisations.map((r) => [r.id, Object.fromEntries(r.values)]));
+}
+
+/** The hash a result carries of these values. */
+export function hashOfValues(values: Readonly<Record<string, number>>): string {
+  return parameterValuesHash(new Map(Object.entries(values)));
 }

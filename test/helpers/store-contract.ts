@@ -187,5 +187,28 @@ export function describeStoreContract(name: string, make: () => Promise<StoreUnd
       expect(second.generation).toBe(2);
       expect(await s.store.currentPlan(runSet)).toEqual(second);
     });
+
+    it("hands over every published result one at a time, as listResults lists them", async () => {
+      const s = await make();
+      const ids = Array.from({ length: 150 }, (_, i) => String(i + 1));
+      for (const id of ids) await s.store.publishResult(storedResult({ id, attempt: `a${id}` }));
+      const each: string[] = [];
+      for await (const r of s.store.eachResult(runSet)) each.push(r.id);
+      const listed = (await s.store.listResults(runSet)).map((r) => r.id);
+      expect([...each].sort()).toEqual([...ids].sort());
+      expect([...listed].sort()).toEqual([...ids].sort());
+    });
+
+    it("writes a run-set file given in chunks as the chunks joined", async () => {
+      const s = await make();
+      const chunks = function* () {
+        yield Buffer.from("real_name,a\n");
+        // More than one multipart part in all (S3's parts are 5 MiB at least).
+        for (let i = 0; i < 12; i++) yield Buffer.alloc(1 << 20, 48 + i);
+      };
+      await s.store.putRunSetFile(runSet, "parameters.csv", chunks());
+      const back = Buffer.from((await s.store.getRunSetFile(runSet, "parameters.csv"))!);
+      expect(back.equals(Buffer.concat([...chunks()]))).toBe(true);
+    });
   });
 }

@@ -3,7 +3,7 @@
 // and 5 when the run set is incomplete, so alerts judged on part of it pass nothing.
 import { relative } from "node:path";
 import { DEFAULT_RESULTS_ROOT } from "../../engine/local-run.ts";
-import { planRun } from "../../plan/plan.ts";
+import { parameterTableOf, planRun } from "../../plan/plan.ts";
 import { REPORT_FILES, reportRunSet } from "../../report/report-run-set.ts";
 import { formatTextReport } from "../../report/text-report.ts";
 import { unfinishedCount } from "../../results/summary.ts";
@@ -57,6 +57,7 @@ export async function reportCommand(args: string[], io: CliIO): Promise<number> 
     store,
     plannedIds: plan.all.map((p) => p.id),
     currentKeys: new Map(plan.all.map((p) => [p.id, p.key])),
+    parameters: parameterTableOf(resolved),
   });
   const fired = report.summary.alerts.filter((a) => a.fired);
   const unfinished = unfinishedCount(report.summary.counts);

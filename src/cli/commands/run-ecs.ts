@@ -16,6 +16,7 @@ import { type RunSetCost, runSetCost } from "../../cost/run-set-cost.ts";
 import { type Clock, systemClock } from "../../engine/clock.ts";
 import { UserError } from "../../errors.ts";
 import type { IdSelection } from "../../params/id-selection.ts";
+import { parameterTableOf } from "../../plan/plan.ts";
 import { formatRunSummary } from "../../report/run-summary.ts";
 import { formatTextReport } from "../../report/text-report.ts";
 import { loadSpec, type ResolvedSpec } from "../../spec/load.ts";
@@ -239,6 +240,7 @@ export async function runOnEcs(options: EcsRunOptions, io: CliIO): Promise<numbe
       fleets: pieces.fleets,
       plannedIds: resolved.realisations.realisations.map((r) => r.id),
       currentKeys: report.plan.keys,
+      parameters: parameterTableOf(resolved),
       complete: report.unfinished.length === 0,
       by: partyOf(`modelfleet run ${options.specFile} --executor ecs`, options.clock ?? systemClock),
     });

@@ -14,6 +14,7 @@ import { createTaskLedger, taskLedgerKey } from "../../cloud/task-ledger.ts";
 import { WorkersFailingError } from "../../cloud/worker-deaths.ts";
 import { systemClock } from "../../engine/clock.ts";
 import { UserError } from "../../errors.ts";
+import { parameterTableOf } from "../../plan/plan.ts";
 import type { RunSetSummary } from "../../results/summary.ts";
 import type { ResultStore, RunSetRef } from "../../store/result-store.ts";
 import { durationOption, parseCommandArgs, singleArgument } from "../args.ts";
@@ -185,6 +186,7 @@ async function watchRunSet(
         fleets: pieces.fleets,
         plannedIds: resolved.realisations.realisations.map((r) => r.id),
         currentKeys: new Map(Object.entries(plan?.keys ?? {})),
+        parameters: parameterTableOf(resolved),
         complete,
         by: partyOf(command, clock),
       }),
