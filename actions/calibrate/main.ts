@@ -1,27 +1,20 @@
 // The calibrate action: inputs → settings → src/github/calibrate-flow.ts → outputs.
 import { resolve } from "node:path";
 import * as core from "@actions/core";
-import { infraOutputsFile, readInfrastructureOutputs } from "../../src/cloud/aws-wiring.ts";
 import { systemClock } from "../../src/engine/clock.ts";
 import { errorMessage } from "../../src/errors.ts";
 import { githubClient, input, numberInput } from "../../src/github/action-io.ts";
 import { type CalibrateSettings, calibrateScenario } from "../../src/github/calibrate-flow.ts";
 import { type CliTarget, calibrateOnEcs } from "../../src/github/cli-runner.ts";
 import { readWorkflowEnvironment } from "../../src/github/environment.ts";
-import { loadSpec } from "../../src/spec/load.ts";
+import { readScenarioInputs } from "../../src/github/scenario-inputs.ts";
 import { createS3Client, createS3ResultStore } from "../../src/store/s3-store.ts";
 
 export async function run(): Promise<void> {
   try {
     const env = await readWorkflowEnvironment();
     const root = process.env["GITHUB_WORKSPACE"] ?? process.cwd();
-    const specFile = input("spec");
-    if (!specFile)
-      throw new Error("input `spec` is required: the project file, projects/<project>/<scenario>.yaml");
-    const { spec } = await loadSpec(resolve(root, specFile));
-    const name = `${spec.project}-${spec.scenario}`;
-    const infraFile = input("infra") || infraOutputsFile(spec);
-    const infra = await readInfrastructureOutputs(resolve(root, infraFile));
+    const { specFile, spec, name, infraFile, infra } = await readScenarioInputs(root);
     const pr = input("pull-request");
     const settings: CalibrateSettings = {
       spec,
