@@ -100,6 +100,18 @@ interface Ensemble {
 }
 
 /** The inflation factors of ES-MDA, scaled so that their inverses sum to one. */
+/** The realisations an ies iteration tests its lambdas on (PEST++'s ies_subset_size). */
+export function lambdaSubsetSize(
+  settings: Pick<CalibrationSpec, "subset">,
+  ensemble: number,
+  candidates: number,
+): number {
+  if (candidates === 1) return ensemble;
+  const size =
+    settings.subset < 0 ? Math.max(4, Math.floor((ensemble * -settings.subset) / 100)) : settings.subset;
+  return Math.min(size, ensemble);
+}
+
 export function esmdaAlphas(settings: Pick<CalibrationSpec, "alphas" | "iterations">): number[] {
   // PEST++'s default schedule when none is given: 10, halving, then scaled (solve_mda).
   const raw = settings.alphas ?? Array.from({ length: settings.iterations }, (_, i) => 10 * 0.5 ** i);
@@ -292,10 +304,7 @@ export async function calibrate(input: CalibrationInput): Promise<CalibrationRes
         candidates.push({ lambda: lam, scale, values: candidate(upgrade, scale) });
     }
     const size = current.reals.length;
-    let subsetSize =
-      settings.subset < 0 ? Math.max(4, Math.floor((size * -settings.subset) / 100)) : settings.subset;
-    if (candidates.length === 1) subsetSize = size;
-    subsetSize = Math.min(subsetSize, size);
+    const subsetSize = lambdaSubsetSize(settings, size, candidates.length);
     const subset =
       settings.subset_how === "first"
         ? current.reals.slice(0, subsetSize)

@@ -1,6 +1,7 @@
 // The plan against earlier results: what is done, what runs again and why.
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { demoRepository } from "../../test/helpers/run-action.ts";
 import { runLocal } from "../engine/local-run.ts";
@@ -9,6 +10,7 @@ import { createFsResultStore } from "../store/fs-store.ts";
 import { FakeGitHub } from "./fake-github.ts";
 import { type PlanSettings, planProjects } from "./plan-flow.ts";
 
+const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 let repo: string;
 const results = () => join(repo, "fake-s3");
 
@@ -101,5 +103,21 @@ describe("planProjects against earlier results", () => {
       reason: `the project's infrastructure has not been applied yet (no nowhere/demo-base.json), so nothing has run`,
     });
     expect(plan!.stage.toRun).toBe(200);
+  });
+
+  it("plans a scenario that calibrates as its iterations' model runs, and costs those", async () => {
+    const file = "projects/demo/calibrate.yaml";
+    await writeFile(join(repo, file), await readFile(join(REPO_ROOT, file), "utf8"));
+    try {
+      const github = new FakeGitHub();
+      const [planned] = await planProjects({ ...settings(), files: [file] }, deps(github));
+      const stage = planned!.stage;
+      expect(stage.problems).toEqual([]);
+      expect(stage.calibration).toEqual({ method: "esmda", iterations: 4, ensemble: 50, runs: 250 });
+      expect(stage.estimate?.realisations).toBe(250);
+      expect([...github.comments.values()].at(-1)?.body).toContain("a calibration runs on AWS");
+    } finally {
+      await rm(join(repo, file), { force: true });
+    }
   });
 });

@@ -4,6 +4,7 @@
 import { access, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { plannedCalibration } from "../calibrate/planned-runs.ts";
 import { readInfrastructureOutputs } from "../cloud/aws-wiring.ts";
 import { priceTablesFor } from "../cost/price-table.ts";
 import { planEstimate } from "../cost/run-set-cost.ts";
@@ -12,6 +13,7 @@ import { renderComment } from "../report/comment.ts";
 import type { CommentLinks, PlanStage, SmokeRun } from "../report/comment-stage.ts";
 import { commentMarker } from "../report/markdown.ts";
 import { planChanges } from "../report/plan-changes.ts";
+import { defaultCalibration } from "../spec/calibration-schema.ts";
 import { formatKeyPath } from "../spec/diagnostics.ts";
 import { validateSpecFile } from "../spec/load.ts";
 import { createFsResultStore } from "../store/fs-store.ts";
@@ -124,9 +126,13 @@ async function planOne(
   const plan = await planRun(resolved, store, { image: s.image?.digest ?? "" });
   const projectDir = join(s.root, "projects", spec.project);
   const tables = await priceTablesFor({ file: s.pricesFile, projectDir });
+  // A calibration runs its iterations' ensembles, resuming from its own results.
+  const calibration = spec.observations
+    ? plannedCalibration(spec.calibration ?? defaultCalibration(), plan.all.length)
+    : undefined;
   const estimate = planEstimate({
     spec,
-    realisations: plan.toRun.length,
+    realisations: calibration ? calibration.runs : plan.toRun.length,
     medianWallSeconds: plan.medianWallSeconds,
     tables,
   });
@@ -143,6 +149,7 @@ async function planOne(
     results,
     ...(s.image ? { image: { tag: s.image.tag, status: s.image.status } } : {}),
     estimate,
+    ...(calibration ? { calibration } : {}),
   };
   return { stage, smokeId: plan.toRun[0]?.id ?? plan.all[0]?.id };
 }

@@ -33,11 +33,16 @@ export function renderPlanComment(s: PlanStage): string {
   const icon = s.smoke?.status === "failed" ? "🟡" : "🟢";
   sections.push({
     name: "heading",
-    text: `### ${icon} modelfleet plan: ${s.project} / ${s.scenario}\n\n\`${s.file}\`${commit}: on merge, **${formatCount(toRun)}** of ${formatCount(s.realisations ?? 0)} realisations run on AWS.`,
+    text: `### ${icon} modelfleet plan: ${s.project} / ${s.scenario}\n\n\`${s.file}\`${commit}: on merge, ${
+      s.calibration
+        ? `a calibration runs on AWS: ${s.calibration.method}, ${s.calibration.iterations} iterations of ${formatCount(s.calibration.ensemble)} realisations, at most **${formatCount(s.calibration.runs)}** model runs.`
+        : `**${formatCount(toRun)}** of ${formatCount(s.realisations ?? 0)} realisations run on AWS.`
+    }`,
     keep: Number.POSITIVE_INFINITY,
   });
   sections.push({ name: "the plan", text: planTable(s), keep: 10 });
-  const changes = s.changes ? changesList(s.changes, s) : undefined;
+  // A calibration's runs are its iterations': what an earlier run set did does not carry over.
+  const changes = s.changes && !s.calibration ? changesList(s.changes, s) : undefined;
   if (changes) sections.push({ name: "what changed", text: changes, keep: 8 });
   if (s.smoke) sections.push({ name: "the smoke run", text: smokeSection(s), keep: 9 });
   if (s.estimate) {
@@ -56,14 +61,22 @@ export function renderPlanComment(s: PlanStage): string {
 
 function planTable(s: PlanStage): string {
   const done = s.done ?? { ok: 0, modelFailed: 0 };
-  const rows = [
-    "| | |",
-    "| --- | --- |",
-    `| realisations | ${formatCount(s.realisations ?? 0)} |`,
-    `| done | ${formatCount(done.ok)} ok, ${formatCount(done.modelFailed)} model failures |`,
-    `| to run | **${formatCount(s.toRun ?? 0)}** |`,
-  ];
-  if (s.estimate && (s.toRun ?? 0) > 0) {
+  const c = s.calibration;
+  const rows = c
+    ? [
+        "| | |",
+        "| --- | --- |",
+        `| calibration | ${c.method}: the prior and ${c.iterations} iterations of ${formatCount(c.ensemble)} realisations |`,
+        `| model runs | at most **${formatCount(c.runs)}** |`,
+      ]
+    : [
+        "| | |",
+        "| --- | --- |",
+        `| realisations | ${formatCount(s.realisations ?? 0)} |`,
+        `| done | ${formatCount(done.ok)} ok, ${formatCount(done.modelFailed)} model failures |`,
+        `| to run | **${formatCount(s.toRun ?? 0)}** |`,
+      ];
+  if (s.estimate && (c ? c.runs : (s.toRun ?? 0)) > 0) {
     rows.push(
       `| estimated wall time | ${formatSeconds(s.estimate.wallSeconds)} on ${formatCount(s.estimate.workers)} worker(s)${s.estimate.basis === "timeout" ? " (at most: the timeout)" : ""} |`,
     );

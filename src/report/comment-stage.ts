@@ -71,8 +71,18 @@ export interface PlanStage {
   /** The worker image: whether its tag is built, which changes every realisation's key. */
   readonly image?: { readonly tag: string; readonly status: "present" | "build" | "unknown" };
   readonly estimate?: CostEstimate;
+  /** A scenario that calibrates: what runs on merge is its iterations, not one run set. */
+  readonly calibration?: PlannedCalibrationRuns;
   readonly smoke?: SmokeRun;
   readonly links?: CommentLinks;
+}
+
+/** A calibration's method, iterations, ensemble size and model runs at most (the prior's too). */
+export interface PlannedCalibrationRuns {
+  readonly method: string;
+  readonly iterations: number;
+  readonly ensemble: number;
+  readonly runs: number;
 }
 
 export interface ProgressSample {

@@ -42,6 +42,24 @@ describe("the plan comment", () => {
     expect(md).toContain("so each realisation is taken to run its full timeout (10 min): an upper bound");
   });
 
+  it("plans a calibration as its iterations' model runs, at most, and costs those", () => {
+    const md = renderComment(
+      samplePlanStage({
+        scenario: "calibrate",
+        file: "projects/demo/calibrate.yaml",
+        calibration: { method: "esmda", iterations: 4, ensemble: 50, runs: 250 },
+      }),
+    );
+    expect(md).toContain(
+      "on merge, a calibration runs on AWS: esmda, 4 iterations of 50 realisations, at most **250** model runs",
+    );
+    expect(md).toContain("| calibration | esmda: the prior and 4 iterations of 50 realisations |");
+    expect(md).toContain("| model runs | at most **250** |");
+    expect(md).not.toContain("| to run |");
+    expect(md).not.toContain("because their parameter values changed");
+    expect(md).toMatch(/\| \*\*estimated cost\*\* \|/);
+  });
+
   it("lists the problems instead of a plan when the project file is invalid", () => {
     const md = renderComment(
       samplePlanStage({
