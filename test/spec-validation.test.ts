@@ -604,6 +604,28 @@ describe("symlinks", () => {
     }
   });
 
+  it("the cloud bundle holds the model folder's empty folders too, as a local work folder does", async () => {
+    const { dir } = await tempProject(base, async (d) => {
+      await mkdir(join(d, "model", "output", "heads"), { recursive: true });
+      await mkdir(join(d, "model", "empty"));
+    });
+    const bundle = await hashModelBundle(join(dir, "model"), await projectRoot(dir, false));
+    const archive = await createBundleArchive(bundle, []);
+    try {
+      const into = join(dir, "extracted");
+      await extractBundleArchive(archive.file, into);
+      for (const folder of ["output", "output/heads", "empty"])
+        expect((await lstat(join(into, folder))).isDirectory(), folder).toBe(true);
+      // A bundle with empty folders is not stored under the name an archive without them had.
+      const files = await hashModelBundle(join(dir, "model"), await projectRoot(dir, false));
+      const without = await createBundleArchive({ ...files, dirs: [] }, []);
+      expect(without.hash).not.toBe(archive.hash);
+      await without.cleanup();
+    } finally {
+      await archive.cleanup();
+    }
+  });
+
   it("with allow_external_paths: true, links may lead anywhere", async () => {
     const outside = await outsideFolder();
     const { file } = await tempProject(`${base}allow_external_paths: true\n`, (d) =>

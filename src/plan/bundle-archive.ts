@@ -49,15 +49,23 @@ export async function createBundleArchive(
     placed.set(file, rel);
     extraHashes.push(`${rel}\0${await sha256File(file)}`);
   }
-  const hash = createHash("sha256").update(bundle.hash).update(extraHashes.join("\n")).digest("hex");
+  // The folders go in too (an empty one is part of the model folder, as locally); a bundle that
+  // has any gets another name than an archive made before folders travelled.
+  const dirs = [...bundle.dirs].sort();
+  const hash = createHash("sha256")
+    .update(bundle.hash)
+    .update(extraHashes.join("\n"))
+    .update(dirs.length > 0 ? `\ndirs\0${dirs.join("\0")}` : "")
+    .digest("hex");
   const file = join(staging, `${hash}.tar.gz`);
   // Two folders go into one archive: write it plain, append the extras, then compress.
   // `follow`: a symlinked file of the bundle goes in as a regular file with its target's
   // content, as the local engine copies it (a link would point nowhere on a worker).
   const plain = join(staging, "bundle.tar");
+  // `noDirRecurse`: a folder's entry alone; its files are listed themselves.
   await tar.c(
-    { file: plain, cwd: bundle.dir, portable: true, noMtime: true, follow: true },
-    bundle.files.map((f) => f.path),
+    { file: plain, cwd: bundle.dir, portable: true, noMtime: true, follow: true, noDirRecurse: true },
+    [...dirs, ...bundle.files.map((f) => f.path)],
   );
   if (outside.length > 0)
     await tar.r({ file: plain, cwd: staging, portable: true, noMtime: true }, [EXTRA_DIR]);
