@@ -28,6 +28,7 @@ import { hashModelBundle } from "../plan/bundle.ts";
 import { extractBundleArchive } from "../plan/bundle-archive.ts";
 import type { ResultStore } from "../store/result-store.ts";
 import { type AttemptInput, publishAttempt, type RunConfig, runAttempt } from "./realisation.ts";
+import { createWorkFolders, type WorkFolders } from "./work-folders.ts";
 import { workdirName } from "./workdir-name.ts";
 
 /** Where run configurations and bundles are fetched from (S3 in the cloud). */
@@ -106,6 +107,19 @@ export async function runAgent(options: AgentOptions): Promise<AgentSummary> {
   let dropped = 0;
   let idleSince = clock.now();
 
+  // A worker's work folder is restored for its next realisation rather than copied again
+  // (work-folders.ts); one pool, for the run configuration of the latest message.
+  let pool: { key: string; folders: WorkFolders } | undefined;
+  const foldersFor = async (key: string, run: RunConfig): Promise<WorkFolders> => {
+    if (pool?.key === key) return pool.folders;
+    await pool?.folders.close().catch(() => {});
+    pool = {
+      key,
+      folders: createWorkFolders({ config: run, root: join(options.workRoot, "work"), spare: 1 }),
+    };
+    return pool.folders;
+  };
+
   const configFor = (key: string) => {
     let c = configs.get(key);
     if (!c) {
@@ -144,6 +158,7 @@ export async function runAgent(options: AgentOptions): Promise<AgentSummary> {
     if (outcome !== "dropped") idleSince = clock.now();
   }
   if (options.stop.aborted) emit({ type: "stopping" });
+  await pool?.folders.close().catch(() => {});
   return { received, published, alreadyPublished, released, dropped, stoppedBySignal: options.stop.aborted };
 
   /** The queue stayed empty for this worker: is it empty for every worker? Then this region's
@@ -187,6 +202,8 @@ export async function runAgent(options: AgentOptions): Promise<AgentSummary> {
     );
     const workdir = join(options.workRoot, "work", workdirName(message.id, lease.receiveCount));
     let renewal: ReturnType<typeof setInterval> | undefined;
+    /** Set once the model ran well: its folder is restored for the next realisation. */
+    let reuseIn: WorkFolders | undefined;
     const protect = (minutes: number) =>
       protection.protect(minutes).catch((e: unknown) => {
         emit({ type: "protection-failed", message: errorMessage(e) });
@@ -210,6 +227,7 @@ export async function runAgent(options: AgentOptions): Promise<AgentSummary> {
       const minutes = protectionMinutes(cloud.timeoutSeconds);
       await protect(minutes);
       renewal = setInterval(() => void protect(minutes), protectionRenewalMs(minutes));
+      const folders = await foldersFor(message.runConfigKey, run);
       const input: AttemptInput = {
         id: message.id,
         key: message.key,
@@ -220,8 +238,10 @@ export async function runAgent(options: AgentOptions): Promise<AgentSummary> {
         signal: options.stop,
         ...(message.generation === undefined ? {} : { generation: message.generation }),
         ...(message.replaces === undefined ? {} : { replaces: message.replaces }),
+        folders,
       };
       const outcome = await runAttempt(run, input);
+      if (outcome.status === "ok") reuseIn = folders;
       if (outcome.status === "aborted") {
         await options.queue.release(lease, 0);
         emit({ type: "released", id: message.id, why: "the worker is stopping" });
@@ -258,7 +278,8 @@ export async function runAgent(options: AgentOptions): Promise<AgentSummary> {
     } finally {
       clearInterval(heartbeat);
       clearInterval(renewal);
-      await rm(workdir, { recursive: true, force: true }).catch(() => {});
+      const reused = reuseIn ? await reuseIn.giveBack(workdir).catch(() => false) : false;
+      if (!reused) await rm(workdir, { recursive: true, force: true }).catch(() => {});
       // Released last: a worker that may be scaled in holds nothing, not even a work folder.
       await protection.release().catch((e: unknown) => {
         emit({ type: "protection-failed", message: errorMessage(e) });

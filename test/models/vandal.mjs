@@ -2,7 +2,8 @@
 // its type, permissions, size and content hash) into listing.txt, then it does everything a
 // model may do to its folder: appends to an input, deletes one, makes one read-only, replaces
 // a file with a folder and a folder with a file, links to an input, and leaves new files and
-// folders behind. Finally it writes out.txt. The inode of its folder goes to where.txt.
+// folders behind. Finally it writes out.txt. The inode of its folder and the change time of a
+// file it leaves alone go to where.txt: the same in a folder used again, new in a fresh copy.
 import { createHash } from "node:crypto";
 import {
   appendFileSync,
@@ -36,7 +37,7 @@ const walk = (dir) => {
 };
 walk(".");
 writeFileSync("listing.txt", `${lines.join("\n")}\n`);
-writeFileSync("where.txt", `${statSync(".").ino}\n`);
+writeFileSync("where.txt", `${statSync(".").ino} ${statSync("vandal.mjs", { bigint: true }).ctimeNs}\n`);
 
 appendFileSync("input.dat", "changed by the model\n");
 rmSync("data/b.dat");
