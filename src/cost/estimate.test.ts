@@ -1,17 +1,13 @@
 import { describe, expect, it } from "vitest";
+import { SAMPLE_PRICES } from "../../test/helpers/comment-stages.ts";
 import { estimateCost } from "./estimate.ts";
 import { type PriceTable, pricesFor } from "./price-table.ts";
 
+// The sample table (us-east-1 as AWS priced it on its date), and a region with no Spot price.
 const table: PriceTable = {
-  date: "2026-03-10",
-  source: "https://aws.amazon.com/fargate/pricing/",
-  currency: "USD",
+  ...SAMPLE_PRICES,
   regions: {
-    "us-east-1": {
-      onDemand: { vcpuHour: 0.04048, gbHour: 0.004445 },
-      spot: { vcpuHour: 0.01264, gbHour: 0.001388 },
-      storageGbHour: 0.000111,
-    },
+    ...SAMPLE_PRICES.regions,
     "ap-south-2": { onDemand: { vcpuHour: 0.05, gbHour: 0.005 }, storageGbHour: 0 },
   },
 };
