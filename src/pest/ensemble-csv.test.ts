@@ -2,7 +2,8 @@ import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { errorMessage, PestFormatError, UserError } from "../errors.ts";
-import { ensembleRowValues, parseEnsembleCsv, writeEnsembleCsv } from "./ensemble-csv.ts";
+import { ensembleRowValues, parseEnsembleCsv, readEnsembleRows, writeEnsembleCsv } from "./ensemble-csv.ts";
+import { FormatProblems } from "./format-problems.ts";
 
 const sweep = fileURLToPath(new URL("../../test/fixtures/pest/tplins/sweep_in.csv", import.meta.url));
 
@@ -133,6 +134,50 @@ describe("parseEnsembleCsv", () => {
     }
     expect(caught).toBeInstanceOf(PestFormatError);
     expect(errorMessage(caught)).toBe(message);
+  });
+});
+
+describe("readEnsembleRows", () => {
+  it("reads rows of plain numbers and every other kind of row alike, each at its line", () => {
+    const text = [
+      "\uFEFFreal_name,a,b,c",
+      "r1,1.5,-2,3e-7",
+      " r2 , 0.1 ,\t0.30000000000000004, 1E+300 ",
+      "r3,1.0D+03,2.5-05,.5",
+      '"r,4",1,2,3',
+      "",
+      "r5,1,2",
+      "r6,1,x,3",
+      "r1,9,9,9",
+      "r7,123456789012345678901,5.,+7\r",
+      "r8,9007199254740993,0,-0",
+    ].join("\n");
+    const problems = new FormatProblems("e.csv");
+    const read = readEnsembleRows(Buffer.from(text), "e.csv", problems);
+    expect(read.columns).toEqual(["a", "b", "c"]);
+    expect(read.names).toEqual(["r1", "r2", "r3", "r,4", "r7", "r8"]);
+    expect(read.lines).toEqual([2, 3, 4, 5, 10, 11]);
+    expect(read.rows.map((r) => [...r])).toEqual([
+      [1.5, -2, 3e-7],
+      [0.1, 0.30000000000000004, 1e300],
+      [1000, 2.5e-5, 0.5],
+      [1, 2, 3],
+      [Number("123456789012345678901"), 5, 7],
+      [9007199254740992, 0, -0],
+    ]);
+    expect(Object.is(read.rows[5]![2], -0)).toBe(true);
+    expect(problems.kept.map((p) => p.message)).toEqual([
+      "e.csv:7: expected 4 cells (the realisation name and 3 parameters), found 3",
+      'e.csv:8: column "b" of realisation "r6" "x" is not a number',
+      'e.csv:9: realisation "r1" appears twice (also on line 2)',
+    ]);
+  });
+
+  it("reads every value exactly as Number() reads its text", () => {
+    const values = Array.from({ length: 2000 }, (_, i) => Math.sin(i + 1) * 10 ** ((i % 40) - 20));
+    const text = `real_name,${values.map((_, i) => `p${i}`).join(",")}\nr1,${values.map(String).join(",")}\n`;
+    const read = readEnsembleRows(Buffer.from(text), "e.csv");
+    expect([...read.rows[0]!]).toEqual(values);
   });
 });
 

@@ -4,10 +4,12 @@
 // column is a parameter. Every column after the first is taken as a parameter: the tplins
 // fixture's sweep_in.csv has only parameter columns (`stage` is a fixed parameter of its
 // control file), and matching columns against a control file is the caller's business.
+import { isUtf8 } from "node:buffer";
 import { PestFormatError, UserError } from "../errors.ts";
 import { type FormatProblems, reportOrThrow } from "./format-problems.ts";
 import { parseFortranNumber } from "./fortran-number.ts";
 import { numberText } from "./par-file.ts";
+import { readPlainRow } from "./plain-row.ts";
 import { MAX_PARAMETER_NAME_LENGTH } from "./template.ts";
 import { decodeText, decodeUtf8 } from "./text.ts";
 
@@ -31,15 +33,14 @@ export interface WriteEnsembleOptions {
   readonly eol?: "\n" | "\r\n";
 }
 
-interface CsvRecord {
-  readonly line: number;
-  readonly cells: string[];
-}
-
 /** Reads an ensemble CSV: its bytes, which must be UTF-8 (NotUtf8Error otherwise, with the
  * line), or its text. `file` names it in errors. Blank lines are ignored. */
 export function parseEnsembleCsv(source: Uint8Array | string, file: string): EnsembleCsv {
-  return readEnsembleCsv(source, file).csv;
+  const read = readEnsembleRows(source, file);
+  return {
+    columns: read.columns,
+    rows: read.rows.map((values, i) => ({ name: read.names[i]!, values: [...values] })),
+  };
 }
 
 /** Reads an ensemble CSV with the line each row starts on. With `problems`, every bad cell
@@ -49,12 +50,45 @@ export function readEnsembleCsv(
   file: string,
   problems?: FormatProblems,
 ): { csv: EnsembleCsv; lines: number[] } {
+  const read = readEnsembleRows(source, file, problems);
+  return {
+    csv: {
+      columns: read.columns,
+      rows: read.rows.map((values, i) => ({ name: read.names[i]!, values: [...values] })),
+    },
+    lines: read.lines,
+  };
+}
+
+/** An ensemble's rows as they are read: each row's values a Float64Array (views of one
+ * buffer), with its name and the line it starts on. */
+export interface EnsembleRows {
+  /** Lower-case parameter names, in file order, without the realisation-name column. */
+  readonly columns: string[];
+  readonly names: string[];
+  readonly lines: number[];
+  readonly rows: Float64Array[];
+}
+
+/**
+ * As readEnsembleCsv, straight from the bytes: a row of plain decimal numbers (the usual
+ * case) is read without making a string of its cells (decimal-bytes.ts); any other row (quoted
+ * cells, Fortran numbers, a bad cell) is read cell by cell as text, with the same rules and
+ * messages. 10,000 realisations × 8,000 parameters are a 1.5 GB file: more than a string holds.
+ */
+export function readEnsembleRows(
+  source: Uint8Array | string,
+  file: string,
+  problems?: FormatProblems,
+): EnsembleRows {
   const fail = (line: number | undefined, detail: string) =>
     reportOrThrow(problems, new PestFormatError(file, line, detail));
-  const text = typeof source === "string" ? decodeText(source) : decodeUtf8(source, file);
-  const records = readRecords(text, file).filter((r) => !(r.cells.length === 1 && r.cells[0] === ""));
-  const none = { csv: { columns: [], rows: [] }, lines: [] };
-  const header = records[0];
+  const bytes = typeof source === "string" ? Buffer.from(decodeText(source), "utf8") : source;
+  if (!isUtf8(bytes)) decodeUtf8(bytes, file); // throws, naming the line and column
+  const reader = new RecordReader(bytes, file);
+  const none: EnsembleRows = { columns: [], names: [], lines: [], rows: [] };
+  let header = reader.next();
+  while (header !== undefined && isBlank(header)) header = reader.next();
   if (header === undefined) throw new PestFormatError(file, undefined, "empty ensemble CSV: no header row");
   const columns = header.cells.slice(1).map((c) => c.toLowerCase());
   if (columns.length === 0) {
@@ -77,31 +111,50 @@ export function readEnsembleCsv(
   // Rows are read by the header's columns: with a bad header, what they hold is unknown.
   if (!headerOk) return none;
 
-  const rows: EnsembleRow[] = [];
+  const width = columns.length;
+  const values = new Float64Array(countLines(bytes, reader.pos) * width);
+  const names: string[] = [];
   const lines: number[] = [];
   const rowLine = new Map<string, number>();
-  for (const r of records.slice(1)) {
-    if (r.cells.length !== header.cells.length) {
-      fail(
-        r.line,
-        `expected ${header.cells.length} cells (the realisation name and ${columns.length} parameter${columns.length === 1 ? "" : "s"}), found ${r.cells.length}`,
-      );
-      continue;
-    }
-    const name = r.cells[0]!;
+  /** Where the next row's values go: a row left out is written over. */
+  let at = 0;
+  const accept = (name: string, line: number): boolean => {
     if (name === "") {
-      fail(r.line, "the realisation name (first cell) is empty");
-      continue;
+      fail(line, "the realisation name (first cell) is empty");
+      return false;
     }
     // Exact repeats only: names that differ in case are different names here (as ids, that
     // they would share a folder is checked where they become ids, and said in those words).
     const seen = rowLine.get(name);
     if (seen !== undefined) {
-      fail(r.line, `realisation "${name}" appears twice (also on line ${seen})`);
+      fail(line, `realisation "${name}" appears twice (also on line ${seen})`);
+      return false;
+    }
+    rowLine.set(name, line);
+    return true;
+  };
+  while (!reader.done) {
+    const line = reader.line;
+    const fast = reader.plainRow(width, values, at * width);
+    if (fast !== undefined) {
+      if (accept(fast, line)) {
+        names.push(fast);
+        lines.push(line);
+        at++;
+      }
       continue;
     }
-    rowLine.set(name, r.line);
-    const values: number[] = [];
+    const r = reader.next()!;
+    if (isBlank(r)) continue;
+    if (r.cells.length !== header.cells.length) {
+      fail(
+        r.line,
+        `expected ${header.cells.length} cells (the realisation name and ${width} parameter${width === 1 ? "" : "s"}), found ${r.cells.length}`,
+      );
+      continue;
+    }
+    const name = r.cells[0]!;
+    if (!accept(name, r.line)) continue;
     let rowOk = true;
     for (const [i, c] of columns.entries()) {
       const cell = r.cells[i + 1]!;
@@ -115,15 +168,30 @@ export function readEnsembleCsv(
         rowOk = false;
         continue;
       }
-      values.push(v);
+      values[at * width + i] = v;
     }
     if (!rowOk) continue;
-    rows.push({ name, values });
+    names.push(name);
     lines.push(r.line);
+    at++;
   }
-  if (rows.length === 0 && (problems === undefined || problems.count === 0))
+  if (at === 0 && (problems === undefined || problems.count === 0))
     fail(header.line, "no realisations: the CSV has only a header row");
-  return { csv: { columns, rows }, lines };
+  const rows: Float64Array[] = new Array(at);
+  for (let r = 0; r < at; r++) rows[r] = values.subarray(r * width, (r + 1) * width);
+  return { columns, names, lines, rows };
+}
+
+/** A blank line: one empty cell. */
+function isBlank(r: CsvRecord): boolean {
+  return r.cells.length === 1 && r.cells[0] === "";
+}
+
+/** Line breaks after `from`, plus one: at least the number of records left. */
+function countLines(bytes: Uint8Array, from: number): number {
+  let count = 1;
+  for (let i = bytes.indexOf(10, from); i >= 0; i = bytes.indexOf(10, i + 1)) count++;
+  return count;
 }
 
 function columnProblem(c: string, i: number, earlier: ReadonlyMap<string, number>): string | undefined {
@@ -191,83 +259,123 @@ function quote(cell: string): string {
   return `"${cell.replaceAll('"', '""')}"`;
 }
 
-/** Splits CSV text into records of trimmed cells: commas separate, double quotes enclose
- * cells holding commas, quotes (doubled) or line breaks, and lines end in LF or CRLF. */
-function readRecords(text: string, file: string): CsvRecord[] {
-  const records: CsvRecord[] = [];
-  let cells: string[] = [];
-  let cell = "";
-  let quoted = false;
-  let line = 1;
-  let recordLine = 1;
-  let i = 0;
-  const n = text.length;
-  const endCell = (): void => {
-    cells.push(quoted ? cell : cell.trim());
-    cell = "";
-    quoted = false;
-  };
-  while (i < n) {
-    const c = text[i]!;
-    if (c === '"' && cell.trim() === "" && !quoted) {
-      // A quoted cell: read to the closing quote; "" inside is a literal quote.
-      const opened = line;
-      cell = "";
-      i++;
-      for (;;) {
-        if (i >= n)
-          throw new PestFormatError(
-            file,
-            opened,
-            "a quoted cell is never closed (missing closing double quote)",
-          );
-        const q = text[i]!;
-        if (q === '"') {
-          if (text[i + 1] === '"') {
-            cell += '"';
-            i += 2;
-            continue;
+interface CsvRecord {
+  readonly line: number;
+  readonly cells: string[];
+}
+
+const text = new TextDecoder("utf-8");
+
+/** Reads CSV bytes a record at a time: commas separate cells, double quotes enclose cells
+ * holding commas, quotes (doubled) or line breaks, lines end in LF or CRLF, and cells are
+ * trimmed unless quoted. `plainRow` reads a row of plain numbers without making strings. */
+class RecordReader {
+  readonly #bytes: Uint8Array;
+  readonly #file: string;
+  /** The next record starts here, on this line. */
+  pos: number;
+  line = 1;
+
+  constructor(bytes: Uint8Array, file: string) {
+    this.#bytes = bytes;
+    this.#file = file;
+    this.pos = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  }
+
+  get done(): boolean {
+    return this.pos >= this.#bytes.length;
+  }
+
+  #cell(start: number, end: number): string {
+    return text.decode(this.#bytes.subarray(start, end)).trim();
+  }
+
+  /** The next record, or undefined at the end. */
+  next(): CsvRecord | undefined {
+    const b = this.#bytes;
+    const n = b.length;
+    if (this.pos >= n) return undefined;
+    const cells: string[] = [];
+    const recordLine = this.line;
+    let i = this.pos;
+    let start = i;
+    for (;;) {
+      if (i >= n) {
+        cells.push(this.#cell(start, i));
+        break;
+      }
+      const c = b[i]!;
+      if (c === 34 && this.#cell(start, i) === "") {
+        // A quoted cell: read to the closing quote; "" inside is a literal quote.
+        const opened = this.line;
+        const parts: string[] = [];
+        let from = ++i;
+        for (;;) {
+          if (i >= n) {
+            throw new PestFormatError(
+              this.#file,
+              opened,
+              "a quoted cell is never closed (missing closing double quote)",
+            );
           }
+          const q = b[i]!;
+          if (q === 34) {
+            parts.push(text.decode(b.subarray(from, i)));
+            if (b[i + 1] === 34) {
+              parts.push('"');
+              i += 2;
+              from = i;
+              continue;
+            }
+            i++;
+            break;
+          }
+          if (q === 10) this.line++;
           i++;
+        }
+        const cell = parts.join("");
+        cells.push(cell);
+        while (i < n && (b[i] === 32 || b[i] === 9)) i++;
+        if (i >= n) break;
+        if (b[i] === 44) {
+          start = ++i;
+          continue;
+        }
+        if (b[i] === 10 || (b[i] === 13 && b[i + 1] === 10)) {
+          i += b[i] === 13 ? 2 : 1;
+          this.line++;
           break;
         }
-        if (q === "\n") line++;
-        cell += q;
-        i++;
+        throw new PestFormatError(this.#file, this.line, `unexpected text after the quoted cell "${cell}"`);
       }
-      quoted = true;
-      while (i < n && (text[i] === " " || text[i] === "\t")) i++;
-      const after = text[i];
-      if (
-        after !== undefined &&
-        after !== "," &&
-        after !== "\n" &&
-        !(after === "\r" && text[i + 1] === "\n")
-      ) {
-        throw new PestFormatError(file, line, `unexpected text after the quoted cell "${cell}"`);
+      if (c === 44) {
+        cells.push(this.#cell(start, i));
+        start = ++i;
+        continue;
       }
-      continue;
-    }
-    if (c === ",") {
-      endCell();
+      if (c === 10 || (c === 13 && b[i + 1] === 10)) {
+        cells.push(this.#cell(start, i));
+        i += c === 13 ? 2 : 1;
+        this.line++;
+        break;
+      }
       i++;
-      continue;
     }
-    if (c === "\n" || (c === "\r" && text[i + 1] === "\n")) {
-      endCell();
-      records.push({ line: recordLine, cells });
-      cells = [];
-      i += c === "\r" ? 2 : 1;
-      line++;
-      recordLine = line;
-      continue;
-    }
-    cell += c;
-    i++;
+    this.pos = i;
+    return { line: recordLine, cells };
   }
-  if (cell !== "" || quoted || cells.length > 0) {
-    endCell();
-    records.push({ line: recordLine, cells });
+
+  /**
+   * Reads the next record when it is a name and `width` plain decimal numbers on one line
+   * (plain-row.ts): the numbers go to `out` from `offset`, and the trimmed name is returned.
+   * Anything else returns undefined and reads nothing: `next` reads it instead.
+   */
+  plainRow(width: number, out: Float64Array, offset: number): string | undefined {
+    const end = readPlainRow(this.#bytes, this.pos, width, out, offset);
+    if (end < 0) return undefined;
+    const name = this.#cell(this.pos, this.#bytes.indexOf(44, this.pos));
+    this.pos = end;
+    this.line++;
+    return name;
   }
-  return records;
 }
