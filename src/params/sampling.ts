@@ -12,6 +12,7 @@
 // in software (fdlibm), so samples match byte for byte across machines. A golden test pins them.
 
 import { UserError } from "../errors.ts";
+import { ColumnIndex, RowValues } from "./parameter-matrix.ts";
 import type { Prior, Realisation, SamplingOptions } from "./types.ts";
 
 /** Beyond this a sample no longer fits comfortably in memory; nobody runs a model that often. */
@@ -92,11 +93,20 @@ export function sampleRealisations(options: SamplingOptions): Realisation[] {
     columns.push({ name, values: drawColumn(name, rawName, prior, n, method, seed) });
   }
 
-  const realisations: Realisation[] = [];
+  // One row per realisation (parameter-matrix.ts), the parameters in the order of the priors.
+  const index = new ColumnIndex(columns.map((c) => c.name));
+  const width = columns.length;
+  const all = new Float64Array(n * width);
+  for (let c = 0; c < width; c++) {
+    const drawn = columns[c]!.values;
+    for (let i = 0; i < n; i++) all[i * width + c] = drawn[i]!;
+  }
+  const realisations: Realisation[] = new Array(n);
   for (let i = 0; i < n; i++) {
-    const values = new Map<string, number>();
-    for (const column of columns) values.set(column.name, column.values[i]!);
-    realisations.push({ id: String(firstId + i), values });
+    realisations[i] = {
+      id: String(firstId + i),
+      values: new RowValues(index, all.subarray(i * width, (i + 1) * width)),
+    };
   }
   return realisations;
 }

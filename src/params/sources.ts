@@ -3,7 +3,7 @@
 import { readFile } from "node:fs/promises";
 import { relative } from "node:path";
 import { errorMessage, PestFormatError } from "../errors.ts";
-import { readEnsembleCsv } from "../pest/ensemble-csv.ts";
+import { readEnsembleRows } from "../pest/ensemble-csv.ts";
 import { FormatProblems, moreProblems, PROBLEMS_SHOWN_PER_FILE } from "../pest/format-problems.ts";
 import { parseParFile } from "../pest/par-file.ts";
 import { decodeUtf8 } from "../pest/text.ts";
@@ -13,6 +13,7 @@ import { findInProject, projectRoot } from "../spec/project-files.ts";
 import type { PriorSpec, ProjectSpec } from "../spec/schema.ts";
 import { checkIds, type IdList, idsFromFileText, idsFromList, idsFromText, looksLikeRanges } from "./ids.ts";
 import { sameNameProblems } from "./names.ts";
+import { ColumnIndex, RowValues, rowsOf, withColumns } from "./parameter-matrix.ts";
 import { PriorError, priorProblem, sampleRealisations } from "./sampling.ts";
 import { applyTies, missingParents, type Ties, tiesFromSpec } from "./ties.ts";
 import {
@@ -94,7 +95,7 @@ export async function loadRealisations(
   const fromSpec = transformsFromSpec(p.scale, p.offset);
   const specNames = new Set([...Object.keys(p.scale), ...Object.keys(p.offset)].map((n) => n.toLowerCase()));
   const withParFiles = transformsFromParFiles(set.parFiles ?? [], fromSpec, specNames);
-  const names = new Set(set.realisations.flatMap((r) => [...r.values.keys()]));
+  const names = parameterNames(set.realisations);
   return {
     realisations: set.realisations,
     transforms: withParFiles.transforms,
@@ -108,6 +109,13 @@ export async function loadRealisations(
     ],
     files: set.files,
   };
+}
+
+/** Every parameter name some realisation has. */
+function parameterNames(realisations: readonly Realisation[]): Set<string> {
+  const matrix = rowsOf(realisations.map((r) => r.values));
+  if (matrix !== undefined) return new Set(matrix.columns.names);
+  return new Set(realisations.flatMap((r) => [...r.values.keys()]));
 }
 
 /** The spec without priors for tied parameters, which the tie replaces. */
@@ -138,6 +146,21 @@ async function loadSource(spec: Pick<ProjectSpec, "parameters">, ctx: SourceCont
     };
   const fixed = Object.entries(p.fixed).map(([k, v]) => [k.toLowerCase(), v] as const);
   if (fixed.length === 0) return set;
+  const matrix = rowsOf(set.realisations.map((r) => r.values));
+  if (matrix !== undefined) {
+    const added = withColumns(
+      matrix.columns,
+      matrix.rows,
+      fixed.map(([name, value]) => ({ name, value: () => value })),
+    );
+    return {
+      ...set,
+      realisations: set.realisations.map((r, i) => ({
+        id: r.id,
+        values: new RowValues(added.columns, added.rows[i]!),
+      })),
+    };
+  }
   return {
     ...set,
     realisations: set.realisations.map((r) => ({ id: r.id, values: new Map([...r.values, ...fixed]) })),
@@ -335,14 +358,17 @@ async function fromCsv(
   const found = new FormatProblems(read.shown);
   let all: Realisation[] = [];
   try {
-    const { csv, lines } = readEnsembleCsv(read.bytes, read.shown, found);
+    const csv = readEnsembleRows(read.bytes, read.shown, found);
     // Row names are realisation ids: each must be a valid one.
-    const checked = checkIds(csv.rows.map((row, i) => ({ id: row.name, line: lines[i]! })));
+    const checked = checkIds(csv.names.map((name, i) => ({ id: name, line: csv.lines[i]! })));
     for (const p of checked.problems) found.at(p.line, `${p.message}${p.fix ? `; ${p.fix}` : ""}`);
     const valid = new Set(checked.accepted.map((a) => a.id));
-    all = csv.rows
-      .filter((row) => valid.has(row.name))
-      .map((row) => ({ id: row.name, values: new Map(csv.columns.map((c, i) => [c, row.values[i]!])) }));
+    const columns = new ColumnIndex(csv.columns);
+    all = [];
+    for (let i = 0; i < csv.names.length; i++) {
+      const id = csv.names[i]!;
+      if (valid.has(id)) all.push({ id, values: new RowValues(columns, csv.rows[i]!) });
+    }
   } catch (e) {
     return { realisations: [], problems: [problemFrom(path, e)], files: [] };
   }

@@ -4,6 +4,7 @@
 // is replaced, as PEST++ replaces it; a value the project file itself gives (`fixed`, a prior)
 // contradicts the tie and is refused.
 import { closest, type KeyPath } from "../spec/diagnostics.ts";
+import { RowValues, rowsOf, withColumns } from "./parameter-matrix.ts";
 import type { Realisation } from "./types.ts";
 
 export interface Tie {
@@ -112,6 +113,18 @@ export function missingParents(
 /** Every realisation with its tied parameters set from their parents. */
 export function applyTies(realisations: readonly Realisation[], ties: Ties): Realisation[] {
   if (ties.size === 0) return [...realisations];
+  const matrix = rowsOf(realisations.map((r) => r.values));
+  if (matrix !== undefined) {
+    const added = withColumns(
+      matrix.columns,
+      matrix.rows,
+      [...ties].map(([name, tie]) => {
+        const parent = matrix.columns.columnOf(tie.to)!;
+        return { name, value: (row: Float64Array) => row[parent]! * tie.ratio };
+      }),
+    );
+    return realisations.map((r, i) => ({ id: r.id, values: new RowValues(added.columns, added.rows[i]!) }));
+  }
   return realisations.map((r) => {
     const values = new Map(r.values);
     for (const [name, tie] of ties) values.set(name, r.values.get(tie.to)! * tie.ratio);

@@ -79,7 +79,7 @@ export function fitsField(value: number, width: number, options?: FormatOptions)
 }
 
 /** Magnitudes that surely fit: those whose one-digit rounding has a power of ten that fits. */
-interface SureRange {
+export interface SureRange {
   readonly low: number;
   readonly high: number;
 }
@@ -90,7 +90,9 @@ const sureRanges: Array<SureRange | undefined> = [];
 const LOWEST_POWER = -307;
 const HIGHEST_POWER = 308;
 
-function sureRange(width: number, negative: boolean, point: boolean): SureRange {
+/** The magnitudes [low, high) that surely fit `width` (for a value of that sign): checking a
+ * column of values against it skips fitsField for nearly all of them. */
+export function sureRange(width: number, negative: boolean, point: boolean): SureRange {
   const key = width * 4 + (negative ? 2 : 0) + (point ? 1 : 0);
   let range = sureRanges[key];
   if (range !== undefined) return range;

@@ -1,9 +1,10 @@
 // Cross-checks between a spec's parts once each has parsed: every parameter a template uses
 // is in every parameter set and fits its fields, alerts name real observations.
 
+import { rowsOf } from "../params/parameter-matrix.ts";
 import { NO_TRANSFORMS, type ParameterTransforms } from "../params/transforms.ts";
 import type { Realisation } from "../params/types.ts";
-import { fitsField } from "../pest/number-format.ts";
+import { fitsField, sureRange } from "../pest/number-format.ts";
 import { closest, type KeyPath } from "./diagnostics.ts";
 import type { ResolvedTemplate } from "./load.ts";
 import type { AlertSpec } from "./schema.ts";
@@ -76,8 +77,14 @@ function checkTemplate(
   path: KeyPath,
 ): ReferenceProblem[] {
   const problems: ReferenceProblem[] = [];
+  // Realisations that share their names (a CSV, a sample) have every name or none.
+  const matrix = rowsOf(realisations.map((r) => r.values));
+  const hasAll = (name: string) =>
+    matrix !== undefined
+      ? matrix.columns.columnOf(name) !== undefined
+      : realisations.every((r) => r.values.has(name));
   for (const name of t.parsed.parameters) {
-    if (realisations.every((r) => r.values.has(name))) continue;
+    if (hasAll(name)) continue;
     const lacking = realisations.filter((r) => !r.values.has(name));
     const known = lacking[0]!.values.keys();
     const suggestion = closest(name, known);
@@ -93,7 +100,7 @@ function checkTemplate(
         : "add it to the parameter sets, or give it a value under `parameters.fixed`",
     });
   }
-  problems.push(...checkFieldWidths(t, realisations, transforms, path));
+  problems.push(...checkFieldWidths(t, realisations, matrix, transforms, path));
   return problems;
 }
 
@@ -124,10 +131,13 @@ function checkObservations(input: ReferenceInput, observations: readonly string[
   return problems;
 }
 
-/** A value that cannot be written in its field stops a run before it starts, not in a worker. */
+/** A value that cannot be written in its field stops a run before it starts, not in a worker.
+ * Values of a matrix are read by column: one comparison each with the magnitudes that surely
+ * fit, and the full check only for the few outside them. */
 function checkFieldWidths(
   t: ResolvedTemplate,
   realisations: readonly Realisation[],
+  matrix: ReturnType<typeof rowsOf>,
   transforms: ParameterTransforms,
   path: KeyPath,
 ): ReferenceProblem[] {
@@ -138,19 +148,39 @@ function checkFieldWidths(
     const overflowed: string[] = [];
     let overflowFrom: number | undefined;
     const tr = transforms.get(name);
-    for (const r of realisations) {
-      const given = r.values.get(name);
-      if (given === undefined) continue;
+    const judge = (id: string, given: number) => {
       const v = tr === undefined ? given : given * tr.scale + tr.offset;
       // No field is wide enough for Infinity: the value or its scale is what is wrong.
       if (!Number.isFinite(v) && tr !== undefined) {
-        overflowed.push(r.id);
+        overflowed.push(id);
         overflowFrom ??= given;
-        continue;
+        return;
       }
       if (!fitsField(v, width)) {
-        bad.push(r.id);
+        bad.push(id);
         example ??= v;
+      }
+    };
+    const column = matrix?.columns.columnOf(name);
+    if (matrix !== undefined && column !== undefined) {
+      const positive = sureRange(width, false, true);
+      const negative = sureRange(width, true, true);
+      const scale = tr?.scale ?? 1;
+      const offset = tr?.offset ?? 0;
+      const rows = matrix.rows;
+      for (let r = 0; r < rows.length; r++) {
+        const given = rows[r]![column]!;
+        const v = given * scale + offset;
+        if (
+          v > 0 ? v >= positive.low && v < positive.high : v < 0 && -v >= negative.low && -v < negative.high
+        )
+          continue;
+        judge(realisations[r]!.id, given);
+      }
+    } else {
+      for (const r of realisations) {
+        const given = r.values.get(name);
+        if (given !== undefined) judge(r.id, given);
       }
     }
     if (overflowed.length > 0 && tr !== undefined) {
