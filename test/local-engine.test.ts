@@ -9,6 +9,7 @@ import { runConfigFromSpec } from "../src/agent/run-config.ts";
 import { type EngineEvent, runEngine } from "../src/engine/local-engine.ts";
 import { runLocal } from "../src/engine/local-run.ts";
 import { parseIdSelection } from "../src/params/id-selection.ts";
+import { legacyRealisationKey } from "../src/plan/key.ts";
 import { planRun } from "../src/plan/plan.ts";
 import { formatUnpublished } from "../src/report/unpublished.ts";
 import type { RealisationResult } from "../src/results/realisation-result.ts";
@@ -77,6 +78,41 @@ describe("a run of good realisations", () => {
     await writeFile(project.spec, (await readFile(project.spec, "utf8")).replace('ids: "1-3"', 'ids: "1-4"'));
     const added = await run(project);
     expect(added.plan.toRun.map((p) => p.id)).toEqual(["4"]);
+  });
+
+  it("keeps results published under the earlier keys: none runs again; a failed one runs under today's key", async () => {
+    project = await makeProject({ params: [{ x: 1 }, { x: 2 }, { x: 3 }] });
+    const first = await run(project);
+    // Rewrite the published results as the earlier version of modelfleet wrote them: the key
+    // of their values as text; realisation 3 an infrastructure failure.
+    const values = new Map(first.plan.all.map((p) => [p.id, p.values]));
+    for (const id of ["1", "2", "3"]) {
+      const file = join(first.location, "realisations", id, "result.json");
+      const result = JSON.parse(await readFile(file, "utf8")) as RealisationResult;
+      const key = legacyRealisationKey(first.plan.fingerprint, values.get(id)!);
+      expect(key).not.toBe(result.key);
+      const old =
+        id === "3"
+          ? {
+              ...result,
+              key,
+              status: "failed",
+              failure: { kind: "infrastructure", reason: "workdir", message: "x" },
+            }
+          : { ...result, key };
+      await writeFile(file, JSON.stringify(old));
+    }
+    const again = await run(project);
+    expect(again.plan.done.ok).toBe(2);
+    expect(again.plan.stale).toBe(0);
+    expect(again.plan.infraRetry).toBe(1);
+    expect(again.plan.toRun.map((p) => p.id)).toEqual(["3"]);
+    expect(again.plan.keys.get("1")).toBe(legacyRealisationKey(first.plan.fingerprint, values.get("1")!));
+    const rerun = byId(again.results).get("3")!;
+    expect(rerun.status).toBe("ok");
+    expect(rerun.key).toBe(first.plan.keys.get("3"));
+    // The report counts all three under the keys the plan gives them.
+    expect(again.results.filter((r) => r.status === "ok")).toHaveLength(3);
   });
 
   it("changing the model re-runs everything", async () => {

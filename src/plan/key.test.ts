@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { type KeyInputs, realisationKey, runSetFingerprint } from "./key.ts";
+import { ColumnIndex, RowValues } from "../params/parameter-matrix.ts";
+import { type KeyInputs, legacyRealisationKey, realisationKey, runSetFingerprint } from "./key.ts";
 
 const inputs: KeyInputs = {
   bundleHash: "b",
@@ -23,7 +24,26 @@ describe("runSetFingerprint", () => {
 });
 
 describe("realisationKey", () => {
-  it("is the key published results were made under, whatever order the values come in", () => {
+  it("hashes the exact doubles, whatever order the values come in and however they are held", () => {
+    const a = new Map([
+      ["rch", 1e-4],
+      ["hk1", 12.5],
+      ["b", -0.3],
+    ]);
+    const key = "db9e836aaf11c2b78b4b5def236ac5a3d185004b77ae940a1081e12c24da627d";
+    expect(realisationKey("f", a)).toBe(key);
+    expect(realisationKey("f", new Map([...a].reverse()))).toBe(key);
+    const row = new RowValues(new ColumnIndex(["hk1", "b", "rch"]), Float64Array.from([12.5, -0.3, 1e-4]));
+    expect(realisationKey("f", row)).toBe(key);
+    expect(realisationKey("g", row)).not.toBe(key);
+    expect(realisationKey("f", new Map([...a, ["hk1", 12.500000000000002]]))).not.toBe(key);
+    // -0 is 0, as it is wherever values are written.
+    expect(realisationKey("f", new Map([["x", -0]]))).toBe(realisationKey("f", new Map([["x", 0]])));
+  });
+});
+
+describe("legacyRealisationKey", () => {
+  it("is the key results were published under before, whatever order the values come in", () => {
     // Keys of published results decide what runs again: they must not change.
     const a = new Map([
       ["rch", 1e-4],
@@ -40,10 +60,11 @@ describe("realisationKey", () => {
       ["alpha", 2],
     ]);
     const key = "f12877f79c5023d7516b2ea59fd1254c7b2a747d2066886d23c0e616c9529a53";
-    expect(realisationKey("f", a)).toBe(key);
-    expect(realisationKey("f", b)).toBe(key);
-    expect(realisationKey("f", c)).toBe("3d86d4645e88e4438019cb18ec9a08074bbf7985e8e711c91dda17133cb4edbd");
-    expect(realisationKey("f", a)).toBe(key);
-    expect(realisationKey("f", new Map([...a, ["hk1", 12.500000000000002]]))).not.toBe(key);
+    expect(legacyRealisationKey("f", a)).toBe(key);
+    expect(legacyRealisationKey("f", b)).toBe(key);
+    expect(legacyRealisationKey("f", c)).toBe(
+      "3d86d4645e88e4438019cb18ec9a08074bbf7985e8e711c91dda17133cb4edbd",
+    );
+    expect(legacyRealisationKey("f", new Map([...a, ["hk1", 12.500000000000002]]))).not.toBe(key);
   });
 });

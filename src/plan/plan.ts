@@ -10,7 +10,7 @@ import type { ResolvedSpec } from "../spec/load.ts";
 import { attemptOf } from "../store/result-rules.ts";
 import type { ResultStore, RunSetRef } from "../store/result-store.ts";
 import { bundleExclusions, hashModelBundle, type ModelBundle } from "./bundle.ts";
-import { realisationKey, runSetFingerprint } from "./key.ts";
+import { legacyRealisationKey, realisationKey, runSetFingerprint } from "./key.ts";
 
 export interface PlannedRealisation {
   readonly id: string;
@@ -109,8 +109,12 @@ export async function planRun(
     );
     selected = selected.filter((r) => ids.has(r.id));
   }
-  const all = selected.map((r) => ({ id: r.id, key: keys.get(r.id)!, values: r.values }));
+  // A result published under the earlier way of keying (key.ts) still counts when that key
+  // matches: upgrading does not run anything again. It keeps its key until it runs again.
+  const sameKey = (prior: RealisationResult, r: Realisation, key: string) =>
+    prior.key === key || prior.key === legacyRealisationKey(fingerprint, r.values);
 
+  const all: PlannedRealisation[] = [];
   const toRun: PlannedRealisation[] = [];
   let ok = 0;
   let modelFailed = 0;
@@ -118,14 +122,15 @@ export async function planRun(
   let infraRetry = 0;
   let retryFailed = 0;
   let longerTimeout = 0;
-  for (const p of all) {
+  for (const r of selected) {
+    const p: PlannedRealisation = { id: r.id, key: keys.get(r.id)!, values: r.values };
     const prior = byId.get(p.id);
     if (!prior) {
       toRun.push(p);
-    } else if (prior.key !== p.key) {
+    } else if (!sameKey(prior, r, p.key)) {
       stale++;
       toRun.push(p);
-    } else if (!isSettled(prior, p.key)) {
+    } else if (!isSettled(prior, prior.key)) {
       infraRetry++;
       toRun.push(p);
     } else if (ranOutOfTime(prior, resolved.spec.model.timeout)) {
@@ -134,8 +139,16 @@ export async function planRun(
     } else if (prior.status === "failed" && options.retryFailed) {
       retryFailed++;
       toRun.push({ ...p, replaces: attemptOf(prior) });
-    } else if (prior.status === "ok") ok++;
-    else modelFailed++;
+    } else {
+      if (prior.status === "ok") ok++;
+      else modelFailed++;
+      if (prior.key !== p.key) {
+        keys.set(p.id, prior.key);
+        all.push({ ...p, key: prior.key });
+        continue;
+      }
+    }
+    all.push(p);
   }
   const walls = published.filter((r) => r.status === "ok").map((r) => r.wallSeconds);
   return {

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { ColumnIndex, RowValues } from "../params/parameter-matrix.ts";
 import { parameterValuesHash } from "./parameter-hash.ts";
 
 const hashOf = (entries: Array<[string, number]>) => parameterValuesHash(new Map(entries));
@@ -19,6 +20,17 @@ describe("parameterValuesHash", () => {
     ];
     expect(hashOf(values)).toBe(expected);
     expect(hashOf([values[2]!, values[0]!, values[1]!])).toBe(expected);
+    // A row of a matrix (an ensemble CSV, a sample) hashes the same, for every row.
+    const columns = new ColumnIndex(["k", "a", "b"]);
+    expect(parameterValuesHash(new RowValues(columns, Float64Array.from([12.5, -0.5, 1e-7])))).toBe(expected);
+    expect(parameterValuesHash(new RowValues(columns, Float64Array.from([12.5, -0.5, 1e-7])))).toBe(expected);
+    expect(parameterValuesHash(new RowValues(columns, Float64Array.from([12.5, -0, 0])))).toBe(
+      hashOf([
+        ["k", 12.5],
+        ["a", 0],
+        ["b", 0],
+      ]),
+    );
   });
 
   it("changes with any name or any bit of a value, and takes -0 for 0", () => {
