@@ -75,18 +75,46 @@ export interface EnsembleRows {
  * case) is read without making a string of its cells (decimal-bytes.ts); any other row (quoted
  * cells, Fortran numbers, a bad cell) is read cell by cell as text, with the same rules and
  * messages. 10,000 realisations × 8,000 parameters are a 1.5 GB file: more than a string holds.
+ * ensemble-rows-parallel.ts reads large files on several threads.
  */
 export function readEnsembleRows(
   source: Uint8Array | string,
   file: string,
   problems?: FormatProblems,
 ): EnsembleRows {
-  const fail = (line: number | undefined, detail: string) =>
-    reportOrThrow(problems, new PestFormatError(file, line, detail));
   const bytes = typeof source === "string" ? Buffer.from(decodeText(source), "utf8") : source;
+  const start = startEnsemble(bytes, file, problems);
+  if (!("reader" in start)) return start;
+  const { reader, width } = start;
+  const rows = new RowCollector(start, new Float64Array(countLines(bytes, reader.pos) * width));
+  while (!reader.done) {
+    const slot = rows.count;
+    const line = reader.line;
+    const name = reader.plainRow(width, rows.values, slot * width);
+    if (name !== undefined) rows.plain(name, line, slot);
+    else rows.record(reader.next()!, slot);
+  }
+  return rows.finish();
+}
+
+/** The header read: its columns, and the reader at the first row. */
+export interface EnsembleStart {
+  readonly reader: RecordReader;
+  readonly file: string;
+  readonly header: CsvRecord;
+  readonly columns: string[];
+  readonly width: number;
+  readonly problems: FormatProblems | undefined;
+}
+
+/** Checks the encoding and reads the header; a header with problems gives no rows. */
+export function startEnsemble(
+  bytes: Uint8Array,
+  file: string,
+  problems: FormatProblems | undefined,
+): EnsembleStart | EnsembleRows {
   if (!isUtf8(bytes)) decodeUtf8(bytes, file); // throws, naming the line and column
   const reader = new RecordReader(bytes, file);
-  const none: EnsembleRows = { columns: [], names: [], lines: [], rows: [] };
   let header = reader.next();
   while (header !== undefined && isBlank(header)) header = reader.next();
   if (header === undefined) throw new PestFormatError(file, undefined, "empty ensemble CSV: no header row");
@@ -105,56 +133,78 @@ export function readEnsembleRows(
     if (problem === undefined) columnAt.set(c, i);
     else {
       headerOk = false;
-      fail(header.line, problem);
+      reportOrThrow(problems, new PestFormatError(file, header.line, problem));
     }
   });
   // Rows are read by the header's columns: with a bad header, what they hold is unknown.
-  if (!headerOk) return none;
+  if (!headerOk) return { columns: [], names: [], lines: [], rows: [] };
+  return { reader, file, header, columns, width: columns.length, problems };
+}
 
-  const width = columns.length;
-  const values = new Float64Array(countLines(bytes, reader.pos) * width);
-  const names: string[] = [];
-  const lines: number[] = [];
-  const rowLine = new Map<string, number>();
-  /** Where the next row's values go: a row left out is written over. */
-  let at = 0;
-  const accept = (name: string, line: number): boolean => {
+/** The rows kept, each in its slot of `values`; every problem said as it is found. */
+export class RowCollector {
+  readonly values: Float64Array;
+  readonly #start: EnsembleStart;
+  readonly #names: string[] = [];
+  readonly #lines: number[] = [];
+  readonly #rows: Float64Array[] = [];
+  readonly #rowLine = new Map<string, number>();
+
+  constructor(start: EnsembleStart, values: Float64Array) {
+    this.#start = start;
+    this.values = values;
+  }
+
+  /** Rows kept so far. */
+  get count(): number {
+    return this.#rows.length;
+  }
+
+  #fail(line: number | undefined, detail: string): void {
+    reportOrThrow(this.#start.problems, new PestFormatError(this.#start.file, line, detail));
+  }
+
+  #keep(name: string, line: number, slot: number): void {
+    const w = this.#start.width;
+    this.#names.push(name);
+    this.#lines.push(line);
+    this.#rows.push(this.values.subarray(slot * w, (slot + 1) * w));
+  }
+
+  #accept(name: string, line: number): boolean {
     if (name === "") {
-      fail(line, "the realisation name (first cell) is empty");
+      this.#fail(line, "the realisation name (first cell) is empty");
       return false;
     }
     // Exact repeats only: names that differ in case are different names here (as ids, that
     // they would share a folder is checked where they become ids, and said in those words).
-    const seen = rowLine.get(name);
+    const seen = this.#rowLine.get(name);
     if (seen !== undefined) {
-      fail(line, `realisation "${name}" appears twice (also on line ${seen})`);
+      this.#fail(line, `realisation "${name}" appears twice (also on line ${seen})`);
       return false;
     }
-    rowLine.set(name, line);
+    this.#rowLine.set(name, line);
     return true;
-  };
-  while (!reader.done) {
-    const line = reader.line;
-    const fast = reader.plainRow(width, values, at * width);
-    if (fast !== undefined) {
-      if (accept(fast, line)) {
-        names.push(fast);
-        lines.push(line);
-        at++;
-      }
-      continue;
-    }
-    const r = reader.next()!;
-    if (isBlank(r)) continue;
+  }
+
+  /** A row read by readPlainRow, its values already in `slot`. */
+  plain(name: string, line: number, slot: number): void {
+    if (this.#accept(name, line)) this.#keep(name, line, slot);
+  }
+
+  /** A row read as text: its values go to `slot` when every cell is a number. */
+  record(r: CsvRecord, slot: number): void {
+    if (isBlank(r)) return;
+    const { header, columns, width } = this.#start;
     if (r.cells.length !== header.cells.length) {
-      fail(
+      this.#fail(
         r.line,
         `expected ${header.cells.length} cells (the realisation name and ${width} parameter${width === 1 ? "" : "s"}), found ${r.cells.length}`,
       );
-      continue;
+      return;
     }
     const name = r.cells[0]!;
-    if (!accept(name, r.line)) continue;
+    if (!this.#accept(name, r.line)) return;
     let rowOk = true;
     for (const [i, c] of columns.entries()) {
       const cell = r.cells[i + 1]!;
@@ -164,22 +214,21 @@ export function readEnsembleRows(
           cell === ""
             ? "is empty"
             : `"${cell.length > 40 ? `${cell.slice(0, 37)}...` : cell}" is not a number`;
-        fail(r.line, `column "${c}" of realisation "${name}" ${what}`);
+        this.#fail(r.line, `column "${c}" of realisation "${name}" ${what}`);
         rowOk = false;
         continue;
       }
-      values[at * width + i] = v;
+      this.values[slot * width + i] = v;
     }
-    if (!rowOk) continue;
-    names.push(name);
-    lines.push(r.line);
-    at++;
+    if (rowOk) this.#keep(name, r.line, slot);
   }
-  if (at === 0 && (problems === undefined || problems.count === 0))
-    fail(header.line, "no realisations: the CSV has only a header row");
-  const rows: Float64Array[] = new Array(at);
-  for (let r = 0; r < at; r++) rows[r] = values.subarray(r * width, (r + 1) * width);
-  return { columns, names, lines, rows };
+
+  finish(): EnsembleRows {
+    const problems = this.#start.problems;
+    if (this.#rows.length === 0 && (problems === undefined || problems.count === 0))
+      this.#fail(this.#start.header.line, "no realisations: the CSV has only a header row");
+    return { columns: this.#start.columns, names: this.#names, lines: this.#lines, rows: this.#rows };
+  }
 }
 
 /** A blank line: one empty cell. */
@@ -259,7 +308,7 @@ function quote(cell: string): string {
   return `"${cell.replaceAll('"', '""')}"`;
 }
 
-interface CsvRecord {
+export interface CsvRecord {
   readonly line: number;
   readonly cells: string[];
 }
@@ -269,7 +318,7 @@ const text = new TextDecoder("utf-8");
 /** Reads CSV bytes a record at a time: commas separate cells, double quotes enclose cells
  * holding commas, quotes (doubled) or line breaks, lines end in LF or CRLF, and cells are
  * trimmed unless quoted. `plainRow` reads a row of plain numbers without making strings. */
-class RecordReader {
+export class RecordReader {
   readonly #bytes: Uint8Array;
   readonly #file: string;
   /** The next record starts here, on this line. */

@@ -4,8 +4,9 @@
 import { rowsOf } from "../params/parameter-matrix.ts";
 import { NO_TRANSFORMS, type ParameterTransforms } from "../params/transforms.ts";
 import type { Realisation } from "../params/types.ts";
-import { fitsField, sureRange } from "../pest/number-format.ts";
+import { fitsField } from "../pest/number-format.ts";
 import { closest, type KeyPath } from "./diagnostics.ts";
+import { type FieldToCheck, fieldSuspects } from "./field-suspects.ts";
 import type { ResolvedTemplate } from "./load.ts";
 import type { AlertSpec } from "./schema.ts";
 
@@ -41,14 +42,51 @@ export function checkReferences(input: ReferenceInput): ReferenceProblem[] {
   const realisations = input.realisations ?? [];
   const transforms = input.transforms ?? NO_TRANSFORMS;
   if (realisations.length > 0) {
-    for (const { index, template } of input.templates ?? [])
+    const templates = input.templates ?? [];
+    // Realisations that share their names (a CSV, a sample) have every name or none, and their
+    // values are checked against every field in one pass over the rows.
+    const matrix = rowsOf(realisations.map((r) => r.values));
+    const suspects = matrix && suspectsByField(templates, matrix, transforms);
+    for (const { index, template } of templates)
       problems.push(
-        ...checkTemplate(template, realisations, transforms, ["model", "templates", index, "template"]),
+        ...checkTemplate(template, realisations, matrix, suspects?.get(template), transforms, [
+          "model",
+          "templates",
+          index,
+          "template",
+        ]),
       );
   }
   problems.push(...checkFixedUsed(input));
   if (input.observations !== undefined) problems.push(...checkObservations(input, input.observations));
   return problems;
+}
+
+type Matrix = NonNullable<ReturnType<typeof rowsOf>>;
+
+/** Per template and parameter, the rows whose value might not fit its narrowest field. */
+function suspectsByField(
+  templates: NonNullable<ReferenceInput["templates"]>,
+  matrix: Matrix,
+  transforms: ParameterTransforms,
+): Map<ResolvedTemplate, Map<string, number[]>> {
+  const fields: Array<FieldToCheck & { template: ResolvedTemplate; name: string }> = [];
+  for (const { template } of templates) {
+    for (const [name, { width }] of template.parsed.narrowest) {
+      const column = matrix.columns.columnOf(name);
+      if (column === undefined) continue;
+      const tr = transforms.get(name);
+      fields.push({ template, name, column, width, scale: tr?.scale ?? 1, offset: tr?.offset ?? 0 });
+    }
+  }
+  const found = fieldSuspects(fields, matrix.rows);
+  const out = new Map<ResolvedTemplate, Map<string, number[]>>();
+  fields.forEach((f, k) => {
+    const byName = out.get(f.template) ?? new Map<string, number[]>();
+    out.set(f.template, byName);
+    byName.set(f.name, found[k]!);
+  });
+  return out;
 }
 
 /** A fixed value no template writes is most likely a misspelt name, which leaves the
@@ -73,12 +111,12 @@ function checkFixedUsed(input: ReferenceInput): ReferenceProblem[] {
 function checkTemplate(
   t: ResolvedTemplate,
   realisations: readonly Realisation[],
+  matrix: Matrix | undefined,
+  suspects: ReadonlyMap<string, readonly number[]> | undefined,
   transforms: ParameterTransforms,
   path: KeyPath,
 ): ReferenceProblem[] {
   const problems: ReferenceProblem[] = [];
-  // Realisations that share their names (a CSV, a sample) have every name or none.
-  const matrix = rowsOf(realisations.map((r) => r.values));
   const hasAll = (name: string) =>
     matrix !== undefined
       ? matrix.columns.columnOf(name) !== undefined
@@ -100,7 +138,7 @@ function checkTemplate(
         : "add it to the parameter sets, or give it a value under `parameters.fixed`",
     });
   }
-  problems.push(...checkFieldWidths(t, realisations, matrix, transforms, path));
+  problems.push(...checkFieldWidths(t, realisations, suspects, transforms, path));
   return problems;
 }
 
@@ -132,12 +170,11 @@ function checkObservations(input: ReferenceInput, observations: readonly string[
 }
 
 /** A value that cannot be written in its field stops a run before it starts, not in a worker.
- * Values of a matrix are read by column: one comparison each with the magnitudes that surely
- * fit, and the full check only for the few outside them. */
+ * For a matrix, only the rows fieldSuspects found are checked in full. */
 function checkFieldWidths(
   t: ResolvedTemplate,
   realisations: readonly Realisation[],
-  matrix: ReturnType<typeof rowsOf>,
+  suspects: ReadonlyMap<string, readonly number[]> | undefined,
   transforms: ParameterTransforms,
   path: KeyPath,
 ): ReferenceProblem[] {
@@ -148,41 +185,23 @@ function checkFieldWidths(
     const overflowed: string[] = [];
     let overflowFrom: number | undefined;
     const tr = transforms.get(name);
-    const judge = (id: string, given: number) => {
+    const judge = (r: Realisation) => {
+      const given = r.values.get(name);
+      if (given === undefined) return;
       const v = tr === undefined ? given : given * tr.scale + tr.offset;
       // No field is wide enough for Infinity: the value or its scale is what is wrong.
       if (!Number.isFinite(v) && tr !== undefined) {
-        overflowed.push(id);
+        overflowed.push(r.id);
         overflowFrom ??= given;
         return;
       }
       if (!fitsField(v, width)) {
-        bad.push(id);
+        bad.push(r.id);
         example ??= v;
       }
     };
-    const column = matrix?.columns.columnOf(name);
-    if (matrix !== undefined && column !== undefined) {
-      const positive = sureRange(width, false, true);
-      const negative = sureRange(width, true, true);
-      const scale = tr?.scale ?? 1;
-      const offset = tr?.offset ?? 0;
-      const rows = matrix.rows;
-      for (let r = 0; r < rows.length; r++) {
-        const given = rows[r]![column]!;
-        const v = given * scale + offset;
-        if (
-          v > 0 ? v >= positive.low && v < positive.high : v < 0 && -v >= negative.low && -v < negative.high
-        )
-          continue;
-        judge(realisations[r]!.id, given);
-      }
-    } else {
-      for (const r of realisations) {
-        const given = r.values.get(name);
-        if (given !== undefined) judge(r.id, given);
-      }
-    }
+    if (suspects !== undefined) for (const r of suspects.get(name) ?? []) judge(realisations[r]!);
+    else for (const r of realisations) judge(r);
     if (overflowed.length > 0 && tr !== undefined) {
       problems.push({
         path,
