@@ -1,9 +1,9 @@
 // Reads a spec's parameter source (par files + ids, an ensemble CSV, or priors to sample) into
 // realisations, collecting every problem instead of stopping at the first.
-import { open, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { relative } from "node:path";
-import { errorMessage, PestFormatError } from "../errors.ts";
-import { readEnsembleRowsInParallel } from "../pest/ensemble-rows-parallel.ts";
+import { errorMessage, PestFormatError, UserError } from "../errors.ts";
+import { readEnsembleFile } from "../pest/ensemble-file.ts";
 import { FormatProblems, moreProblems, PROBLEMS_SHOWN_PER_FILE } from "../pest/format-problems.ts";
 import { parseParFile } from "../pest/par-file.ts";
 import { decodeUtf8 } from "../pest/text.ts";
@@ -243,8 +243,24 @@ async function readSourceFile(
   kind: string,
   ctx: SourceContext,
   notFoundFix = "check the path (relative to this file)",
-  options: { shared?: boolean } = {},
 ): Promise<{ path: string; shown: string; bytes: Uint8Array } | { problem: ParameterProblem }> {
+  const found = await findSourceFile(path, rel, kind, ctx, notFoundFix);
+  if ("problem" in found) return found;
+  try {
+    return { ...found, bytes: await readFile(found.path) };
+  } catch (e) {
+    return { problem: unreadable(path, rel, kind, e) };
+  }
+}
+
+/** Where a file the spec names is (see readSourceFile), without reading it. */
+async function findSourceFile(
+  path: KeyPath,
+  rel: string,
+  kind: string,
+  ctx: SourceContext,
+  notFoundFix = "check the path (relative to this file)",
+): Promise<{ path: string; shown: string } | { problem: ParameterProblem }> {
   const where = resolveInside(ctx.specDir, ctx.specDir, rel, { allowExternal: ctx.allowExternal });
   if (!where.ok) return { problem: { path, message: where.message, fix: where.fix } };
   const root = await projectRoot(ctx.specDir, ctx.allowExternal);
@@ -257,33 +273,11 @@ async function readSourceFile(
         : { path, message: found.message, fix: found.fix },
     };
   }
-  try {
-    return {
-      path: where.path,
-      shown,
-      bytes: options.shared ? await readFileShared(where.path) : await readFile(where.path),
-    };
-  } catch (e) {
-    return { problem: { path, message: `${kind} "${rel}": ${errorMessage(e)}`, fix: "check the file" } };
-  }
+  return { path: where.path, shown };
 }
 
-/** A file's bytes in shared memory, which threads read without a copy. */
-async function readFileShared(path: string): Promise<Uint8Array> {
-  const file = await open(path, "r");
-  try {
-    const size = (await file.stat()).size;
-    const bytes = new Uint8Array(new SharedArrayBuffer(size));
-    let at = 0;
-    while (at < size) {
-      const { bytesRead } = await file.read(bytes, at, Math.min(size - at, 64 * 1024 * 1024), at);
-      if (bytesRead === 0) break;
-      at += bytesRead;
-    }
-    return at === size ? bytes : bytes.subarray(0, at);
-  } finally {
-    await file.close();
-  }
+function unreadable(path: KeyPath, rel: string, kind: string, e: unknown): ParameterProblem {
+  return { path, message: `${kind} "${rel}": ${errorMessage(e)}`, fix: "check the file" };
 }
 
 /** How messages name a file: relative to the spec's folder when inside it. */
@@ -376,13 +370,13 @@ async function fromCsv(
   ctx: SourceContext,
 ): Promise<SourceSet> {
   const path: KeyPath = ["parameters", "csv"];
-  // In shared memory: a large ensemble is read on several threads.
-  const read = await readSourceFile(path, csvPath, "ensemble CSV", ctx, undefined, { shared: true });
+  const read = await findSourceFile(path, csvPath, "ensemble CSV", ctx);
   if ("problem" in read) return { realisations: [], problems: [read.problem], files: [] };
   const found = new FormatProblems(read.shown);
   let all: Realisation[] = [];
   try {
-    const csv = await readEnsembleRowsInParallel(read.bytes, read.shown, found);
+    // A large ensemble is read on several threads.
+    const csv = await readEnsembleFile(read.path, read.shown, found);
     // Row names are realisation ids: each must be a valid one.
     const checked = checkIds(csv.names.map((name, i) => ({ id: name, line: csv.lines[i]! })));
     for (const p of checked.problems) found.at(p.line, `${p.message}${p.fix ? `; ${p.fix}` : ""}`);
@@ -394,7 +388,11 @@ async function fromCsv(
       if (valid.has(id)) all.push({ id, values: new RowValues(columns, csv.rows[i]!) });
     }
   } catch (e) {
-    return { realisations: [], problems: [problemFrom(path, e)], files: [] };
+    const problem =
+      e instanceof PestFormatError || e instanceof UserError
+        ? problemFrom(path, e)
+        : unreadable(path, csvPath, "ensemble CSV", e);
+    return { realisations: [], problems: [problem], files: [] };
   }
   const problems = fromFormatProblems(path, found);
   if (rows === undefined) return { realisations: all, problems, files: [read.path] };

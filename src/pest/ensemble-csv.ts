@@ -75,7 +75,7 @@ export interface EnsembleRows {
  * case) is read without making a string of its cells (decimal-bytes.ts); any other row (quoted
  * cells, Fortran numbers, a bad cell) is read cell by cell as text, with the same rules and
  * messages. 10,000 realisations × 8,000 parameters are a 1.5 GB file: more than a string holds.
- * ensemble-rows-parallel.ts reads large files on several threads.
+ * ensemble-file.ts reads large files on several threads.
  */
 export function readEnsembleRows(
   source: Uint8Array | string,
@@ -88,11 +88,12 @@ export function readEnsembleRows(
   const { reader, width } = start;
   const rows = new RowCollector(start, new Float64Array(countLines(bytes, reader.pos) * width));
   while (!reader.done) {
-    const slot = rows.count;
+    // A row left out is written over by the next.
+    const row = rows.values.subarray(rows.count * width, (rows.count + 1) * width);
     const line = reader.line;
-    const name = reader.plainRow(width, rows.values, slot * width);
-    if (name !== undefined) rows.plain(name, line, slot);
-    else rows.record(reader.next()!, slot);
+    const name = reader.plainRow(width, row, 0);
+    if (name !== undefined) rows.plain(name, line, row);
+    else rows.record(reader.next()!, row);
   }
   return rows.finish();
 }
@@ -141,8 +142,9 @@ export function startEnsemble(
   return { reader, file, header, columns, width: columns.length, problems };
 }
 
-/** The rows kept, each in its slot of `values`; every problem said as it is found. */
+/** The rows kept, in order; every problem said as it is found. */
 export class RowCollector {
+  /** Where the one-thread reader puts its rows. */
   readonly values: Float64Array;
   readonly #start: EnsembleStart;
   readonly #names: string[] = [];
@@ -150,7 +152,7 @@ export class RowCollector {
   readonly #rows: Float64Array[] = [];
   readonly #rowLine = new Map<string, number>();
 
-  constructor(start: EnsembleStart, values: Float64Array) {
+  constructor(start: EnsembleStart, values = new Float64Array(0)) {
     this.#start = start;
     this.values = values;
   }
@@ -164,11 +166,10 @@ export class RowCollector {
     reportOrThrow(this.#start.problems, new PestFormatError(this.#start.file, line, detail));
   }
 
-  #keep(name: string, line: number, slot: number): void {
-    const w = this.#start.width;
+  #keep(name: string, line: number, row: Float64Array): void {
     this.#names.push(name);
     this.#lines.push(line);
-    this.#rows.push(this.values.subarray(slot * w, (slot + 1) * w));
+    this.#rows.push(row);
   }
 
   #accept(name: string, line: number): boolean {
@@ -187,13 +188,13 @@ export class RowCollector {
     return true;
   }
 
-  /** A row read by readPlainRow, its values already in `slot`. */
-  plain(name: string, line: number, slot: number): void {
-    if (this.#accept(name, line)) this.#keep(name, line, slot);
+  /** A row read by readPlainRow, its values already in `row`. */
+  plain(name: string, line: number, row: Float64Array): void {
+    if (this.#accept(name, line)) this.#keep(name, line, row);
   }
 
-  /** A row read as text: its values go to `slot` when every cell is a number. */
-  record(r: CsvRecord, slot: number): void {
+  /** A row read as text: its values go to `row` when every cell is a number. */
+  record(r: CsvRecord, row: Float64Array): void {
     if (isBlank(r)) return;
     const { header, columns, width } = this.#start;
     if (r.cells.length !== header.cells.length) {
@@ -218,9 +219,9 @@ export class RowCollector {
         rowOk = false;
         continue;
       }
-      this.values[slot * width + i] = v;
+      row[i] = v;
     }
-    if (rowOk) this.#keep(name, r.line, slot);
+    if (rowOk) this.#keep(name, r.line, row);
   }
 
   finish(): EnsembleRows {

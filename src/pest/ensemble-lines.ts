@@ -1,29 +1,93 @@
-// Plain rows of an ensemble read line by line: what each thread of the parallel reader does
-// with its share of the lines (ensemble-rows-parallel.ts). Imports only what it needs, so a
-// worker thread starts quickly.
+// One thread's share of a large ensemble CSV (ensemble-file.ts): read its bytes of the file
+// into shared memory, wait until every thread has read its own, then read the lines that start
+// in its share as plain rows (plain-row.ts). Imports only what it needs, so a worker thread
+// starts quickly.
+import { isUtf8 } from "node:buffer";
+import { readSync } from "node:fs";
 import { readPlainRow } from "./plain-row.ts";
 
 const text = new TextDecoder("utf-8");
 
-/**
- * Reads lines `from` to `to` (indexes into `starts`, each a line's first byte) as plain rows
- * (plain-row.ts), line i's values into `values` at i × width. Returns each line's realisation
- * name (trimmed), or null for a line that is not a plain row (the caller reads it as text).
- */
-export function readPlainLines(
-  bytes: Uint8Array,
-  starts: Float64Array,
-  from: number,
-  to: number,
-  width: number,
-  values: Float64Array,
-): Array<string | null> {
-  const names: Array<string | null> = new Array(to - from);
-  const search = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let i = from; i < to; i++) {
-    const pos = starts[i]!;
-    const end = readPlainRow(bytes, pos, width, values, i * width);
-    names[i - from] = end < 0 ? null : text.decode(bytes.subarray(pos, search.indexOf(44, pos))).trim();
+export interface ShareJob {
+  /** An open file descriptor of the file (shared by the threads: reads name their position). */
+  readonly fd: number;
+  /** The whole file, in shared memory: each thread fills its share. */
+  readonly bytes: Uint8Array;
+  /** This thread's share: the bytes from `from` to `to`. Lines that start in it are its own. */
+  readonly from: number;
+  readonly to: number;
+  /** Where the rows start (after the header): the first share's first line starts there. */
+  readonly dataStart: number;
+  readonly width: number;
+  /** Counts the threads done reading: [0]; every thread waits for all of them. */
+  readonly readers: Int32Array;
+  readonly threads: number;
+}
+
+export interface ShareRows {
+  /** The first byte of each of the share's lines. */
+  readonly starts: Float64Array;
+  /** Each line's realisation name (trimmed), or null when it is not a plain row. */
+  readonly names: Array<string | null>;
+  /** Line i's values at i × width (a line that is not a plain row: to be written there). */
+  readonly values: Float64Array;
+  /** The share's lines hold a double quote (a quoted cell may span lines), or are not UTF-8. */
+  readonly needsText: boolean;
+}
+
+/** Reads the share's bytes, waits for the others, and reads its lines. */
+export function readShare(job: ShareJob): ShareRows {
+  const { bytes, from, to } = job;
+  let failed: unknown;
+  try {
+    for (let at = from; at < to; ) {
+      const read = readSync(job.fd, bytes, at, Math.min(to - at, 64 * 1024 * 1024), at);
+      if (read === 0)
+        throw new Error(`the file ended at byte ${at} of ${bytes.length}: it changed while being read`);
+      at += read;
+    }
+  } catch (e) {
+    failed = e;
+  } finally {
+    // Counted even when the read failed, so no thread waits for it forever.
+    Atomics.add(job.readers, 0, 1);
+    Atomics.notify(job.readers, 0);
   }
-  return names;
+  if (failed !== undefined) throw failed;
+  for (let done = Atomics.load(job.readers, 0); done < job.threads; done = Atomics.load(job.readers, 0))
+    Atomics.wait(job.readers, 0, done);
+  return readLines(job);
+}
+
+function readLines(job: ShareJob): ShareRows {
+  const { bytes, from, to, width } = job;
+  // Buffer's indexOf searches natively; a Uint8Array's goes byte by byte.
+  const search = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const starts: number[] = [];
+  let at = from <= job.dataStart ? job.dataStart : search.indexOf(10, from - 1) + 1;
+  while (at > 0 && at < to && at < bytes.length) {
+    starts.push(at);
+    const nl = search.indexOf(10, at);
+    if (nl < 0) break;
+    at = nl + 1;
+  }
+  const end = starts.length === 0 ? from : lineEnd(search, starts[starts.length - 1]!);
+  const first = starts[0] ?? from;
+  const quote = search.indexOf(34, first);
+  const needsText = (quote >= 0 && quote < end) || !isUtf8(bytes.subarray(first, end));
+  const values = new Float64Array(starts.length * width);
+  const names: Array<string | null> = new Array(starts.length);
+  if (!needsText) {
+    for (let i = 0; i < starts.length; i++) {
+      const pos = starts[i]!;
+      const next = readPlainRow(bytes, pos, width, values, i * width);
+      names[i] = next < 0 ? null : text.decode(bytes.subarray(pos, search.indexOf(44, pos))).trim();
+    }
+  }
+  return { starts: Float64Array.from(starts), names, values, needsText };
+}
+
+function lineEnd(search: Buffer, start: number): number {
+  const nl = search.indexOf(10, start);
+  return nl < 0 ? search.length : nl + 1;
 }

@@ -1,16 +1,7 @@
-// A worker thread of the parallel ensemble reader: reads its lines into the shared values and
-// sends back the names (ensemble-lines.ts).
+// A worker thread of the parallel ensemble reader (ensemble-file.ts): reads its share of the
+// file and sends back its lines, their names and values (ensemble-lines.ts).
 import { parentPort, workerData } from "node:worker_threads";
-import { readPlainLines } from "./ensemble-lines.ts";
+import { readShare, type ShareJob } from "./ensemble-lines.ts";
 
-export interface LinesJob {
-  readonly bytes: Uint8Array;
-  readonly starts: Float64Array;
-  readonly from: number;
-  readonly to: number;
-  readonly width: number;
-  readonly values: Float64Array;
-}
-
-const job = workerData as LinesJob;
-parentPort!.postMessage(readPlainLines(job.bytes, job.starts, job.from, job.to, job.width, job.values));
+const rows = readShare(workerData as ShareJob);
+parentPort!.postMessage(rows, [rows.values.buffer as ArrayBuffer, rows.starts.buffer as ArrayBuffer]);
