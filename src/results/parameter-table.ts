@@ -3,6 +3,8 @@
 // parameters a matrix of them would be most of a gigabyte. Reports read them a row (the CSV)
 // or a few columns (sensitivities, scatter plots) at a time.
 
+import { type RowValues, rowsOf } from "../params/parameter-matrix.ts";
+
 export interface ParameterTable {
   /** Every parameter, in order. */
   readonly names: readonly string[];
@@ -13,6 +15,18 @@ export interface ParameterTable {
 
 /** A table over values held by id (a spec's realisations). Names in order of first appearance. */
 export function tableOfValues(values: ReadonlyMap<string, ReadonlyMap<string, number>>): ParameterTable {
+  // Rows of one matrix (an ensemble CSV, a sample) share their names: no row is gone through.
+  const matrix = rowsOf([...values.values()]);
+  if (matrix !== undefined) {
+    const rows = values as ReadonlyMap<string, RowValues>;
+    return {
+      names: matrix.columns.names,
+      fill(id, which, out) {
+        const row = rows.get(id)?.row;
+        for (let k = 0; k < which.length; k++) out[k] = row === undefined ? Number.NaN : row[which[k]!]!;
+      },
+    };
+  }
   const names: string[] = [];
   const seen = new Set<string>();
   for (const row of values.values()) {
