@@ -23,6 +23,19 @@ export function fieldSuspects(fields: readonly FieldToCheck[], rows: readonly Fl
   const negLow = Float64Array.from(fields, (f) => sureRange(f.width, true, true).low);
   const negHigh = Float64Array.from(fields, (f) => sureRange(f.width, true, true).high);
   const suspects: number[][] = Array.from({ length: n }, () => []);
+  if (fields.every((f) => f.scale === 1 && f.offset === 0)) {
+    // Without scale and offset (the usual case): the value is the one written.
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r]!;
+      for (let k = 0; k < n; k++) {
+        const v = row[column[k]!]!;
+        if (v > 0 ? v >= posLow[k]! && v < posHigh[k]! : v < 0 && -v >= negLow[k]! && -v < negHigh[k]!)
+          continue;
+        suspects[k]!.push(r);
+      }
+    }
+    return suspects;
+  }
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r]!;
     for (let k = 0; k < n; k++) {
