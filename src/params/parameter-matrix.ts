@@ -7,14 +7,19 @@
 // reads values by name works unchanged; code that goes over every value of every realisation
 // (field checks, keys) reads the rows directly (`rowsOf`).
 
+import { addValue, type ColumnBounds, emptyBounds } from "../pest/column-bounds.ts";
+
 /** The names of a matrix's columns, lower-case, and where each is. */
 export class ColumnIndex {
   readonly names: readonly string[];
+  /** The range of each column's values over every row, when known (column-bounds.ts). */
+  readonly bounds: ColumnBounds | undefined;
   readonly #at: Map<string, number>;
   #sorted: Int32Array | undefined;
 
-  constructor(names: readonly string[]) {
+  constructor(names: readonly string[], bounds?: ColumnBounds) {
     this.names = names;
+    this.bounds = bounds;
     this.#at = new Map(names.map((n, i) => [n, i]));
   }
 
@@ -124,14 +129,23 @@ export function withColumns(
     if (existing >= 0) target.push(existing);
     else target.push(names.push(a.name) - 1);
   }
-  const next = new ColumnIndex(names);
   const out = new Float64Array(rows.length * names.length);
   const result: Float64Array[] = new Array(rows.length);
+  // The bounds of the columns kept carry over; those of the added ones are worked out here.
+  const bounds = columns.bounds === undefined ? undefined : emptyBounds(names.length);
+  if (bounds !== undefined) {
+    bounds.set(columns.bounds!);
+    for (const t of target) bounds.set(emptyBounds(1), t * 5);
+  }
   for (let r = 0; r < rows.length; r++) {
     const row = out.subarray(r * names.length, (r + 1) * names.length);
     row.set(rows[r]!);
-    for (let k = 0; k < added.length; k++) row[target[k]!] = added[k]!.value(rows[r]!);
+    for (let k = 0; k < added.length; k++) {
+      const v = added[k]!.value(rows[r]!);
+      row[target[k]!] = v;
+      if (bounds !== undefined) addValue(bounds, target[k]!, v);
+    }
     result[r] = row;
   }
-  return { columns: next, rows: result };
+  return { columns: new ColumnIndex(names, bounds), rows: result };
 }

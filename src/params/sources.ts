@@ -381,7 +381,7 @@ async function fromCsv(
     const checked = checkIds(csv.names.map((name, i) => ({ id: name, line: csv.lines[i]! })));
     for (const p of checked.problems) found.at(p.line, `${p.message}${p.fix ? `; ${p.fix}` : ""}`);
     const valid = new Set(checked.accepted.map((a) => a.id));
-    const columns = new ColumnIndex(csv.columns);
+    const columns = new ColumnIndex(csv.columns, csv.bounds);
     all = [];
     for (let i = 0; i < csv.names.length; i++) {
       const id = csv.names[i]!;

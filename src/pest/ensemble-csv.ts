@@ -6,6 +6,7 @@
 // control file), and matching columns against a control file is the caller's business.
 import { isUtf8 } from "node:buffer";
 import { PestFormatError, UserError } from "../errors.ts";
+import type { ColumnBounds } from "./column-bounds.ts";
 import { type FormatProblems, reportOrThrow } from "./format-problems.ts";
 import { parseFortranNumber } from "./fortran-number.ts";
 import { numberText } from "./par-file.ts";
@@ -68,6 +69,8 @@ export interface EnsembleRows {
   readonly names: string[];
   readonly lines: number[];
   readonly rows: Float64Array[];
+  /** The range of each column's values, when the reader worked it out (column-bounds.ts). */
+  readonly bounds?: ColumnBounds;
 }
 
 /**

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { errorMessage } from "../errors.ts";
+import { addRow, emptyBounds } from "./column-bounds.ts";
 import { type EnsembleRows, readEnsembleRows } from "./ensemble-csv.ts";
 import { readEnsembleFile } from "./ensemble-file.ts";
 import { FormatProblems } from "./format-problems.ts";
@@ -81,6 +82,26 @@ describe("readEnsembleFile", () => {
       thrown: expect.stringContaining("e.csv:3: column 2: byte 0xE9 is not valid UTF-8"),
     });
     expect(latin1.many).toEqual(latin1.one);
+  });
+
+  it("works out each column's bounds: those of every row read", async () => {
+    const text = mixedEnsemble(500).replaceAll("oops", "7").replaceAll("1.5D+03", "-0");
+    const file = join(dir, "bounds.csv");
+    await writeFile(file, text);
+    const read = await readEnsembleFile(file, "e.csv", new FormatProblems("e.csv", 1000), {
+      threads: 2,
+      minBytes: 0,
+    });
+    const expected = emptyBounds(3);
+    for (const row of read.rows) addRow(expected, row);
+    // Rows left out (a repeated name, a short row) may widen them: never narrower.
+    for (let c = 0; c < 3; c++) {
+      expect(read.bounds![c * 5]!).toBeLessThanOrEqual(expected[c * 5]!);
+      expect(read.bounds![c * 5 + 1]!).toBeGreaterThanOrEqual(expected[c * 5 + 1]!);
+      expect(read.bounds![c * 5 + 2]!).toBeLessThanOrEqual(expected[c * 5 + 2]!);
+      expect(read.bounds![c * 5 + 3]!).toBeGreaterThanOrEqual(expected[c * 5 + 3]!);
+    }
+    expect(read.bounds![4]).toBeGreaterThanOrEqual(1); // the -0
   });
 
   it("reads files with fewer lines than threads, and with a header alone", async () => {

@@ -8,6 +8,7 @@
 import { open } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
+import { addBounds, addRow, emptyBounds } from "./column-bounds.ts";
 import {
   type EnsembleRows,
   RecordReader,
@@ -63,6 +64,8 @@ export async function readEnsembleFile(
     if (shares.some((s) => s.needsText)) return readEnsembleRows(bytes, shown, problems);
 
     const rows = new RowCollector(start);
+    const bounds = emptyBounds(start.width);
+    for (const s of shares) addBounds(bounds, s.bounds);
     const reader = new RecordReader(bytes, shown);
     const width = start.width;
     let line = start.reader.line;
@@ -75,10 +78,11 @@ export async function readEnsembleFile(
           reader.pos = s.starts[i]!;
           reader.line = line;
           rows.record(reader.next()!, row);
+          addRow(bounds, row);
         }
       }
     }
-    return rows.finish();
+    return { ...rows.finish(), bounds };
   } finally {
     await file.close();
   }

@@ -4,6 +4,7 @@
 // starts quickly.
 import { isUtf8 } from "node:buffer";
 import { readSync } from "node:fs";
+import { addRow, type ColumnBounds, emptyBounds } from "./column-bounds.ts";
 import { readPlainRow } from "./plain-row.ts";
 
 const text = new TextDecoder("utf-8");
@@ -31,6 +32,8 @@ export interface ShareRows {
   readonly names: Array<string | null>;
   /** Line i's values at i × width (a line that is not a plain row: to be written there). */
   readonly values: Float64Array;
+  /** The magnitudes of the plain rows' values (column-bounds.ts). */
+  readonly bounds: ColumnBounds;
   /** The share's lines hold a double quote (a quoted cell may span lines), or are not UTF-8. */
   readonly needsText: boolean;
 }
@@ -73,18 +76,23 @@ function readLines(job: ShareJob): ShareRows {
   }
   const end = starts.length === 0 ? from : lineEnd(search, starts[starts.length - 1]!);
   const first = starts[0] ?? from;
-  const quote = search.indexOf(34, first);
-  const needsText = (quote >= 0 && quote < end) || !isUtf8(bytes.subarray(first, end));
+  const lines = search.subarray(first, end);
+  const needsText = lines.includes(34) || !isUtf8(lines);
   const values = new Float64Array(starts.length * width);
   const names: Array<string | null> = new Array(starts.length);
+  const bounds = emptyBounds(width);
   if (!needsText) {
     for (let i = 0; i < starts.length; i++) {
       const pos = starts[i]!;
       const next = readPlainRow(bytes, pos, width, values, i * width);
-      names[i] = next < 0 ? null : text.decode(bytes.subarray(pos, search.indexOf(44, pos))).trim();
+      if (next < 0) names[i] = null;
+      else {
+        names[i] = text.decode(bytes.subarray(pos, search.indexOf(44, pos))).trim();
+        addRow(bounds, values.subarray(i * width, (i + 1) * width));
+      }
     }
   }
-  return { starts: Float64Array.from(starts), names, values, needsText };
+  return { starts: Float64Array.from(starts), names, values, bounds, needsText };
 }
 
 function lineEnd(search: Buffer, start: number): number {

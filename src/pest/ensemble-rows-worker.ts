@@ -4,4 +4,8 @@ import { parentPort, workerData } from "node:worker_threads";
 import { readShare, type ShareJob } from "./ensemble-lines.ts";
 
 const rows = readShare(workerData as ShareJob);
-parentPort!.postMessage(rows, [rows.values.buffer as ArrayBuffer, rows.starts.buffer as ArrayBuffer]);
+parentPort!.postMessage(rows, [
+  rows.values.buffer as ArrayBuffer,
+  rows.starts.buffer as ArrayBuffer,
+  rows.bounds.buffer as ArrayBuffer,
+]);

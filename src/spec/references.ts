@@ -4,7 +4,8 @@
 import { rowsOf } from "../params/parameter-matrix.ts";
 import { NO_TRANSFORMS, type ParameterTransforms } from "../params/transforms.ts";
 import type { Realisation } from "../params/types.ts";
-import { fitsField } from "../pest/number-format.ts";
+import { columnWithin } from "../pest/column-bounds.ts";
+import { fitsField, sureRange } from "../pest/number-format.ts";
 import { closest, type KeyPath } from "./diagnostics.ts";
 import { type FieldToCheck, fieldSuspects } from "./field-suspects.ts";
 import type { ResolvedTemplate } from "./load.ts";
@@ -76,11 +77,20 @@ function suspectsByField(
       const column = matrix.columns.columnOf(name);
       if (column === undefined) continue;
       const tr = transforms.get(name);
+      // A column whose every value surely fits (by the bounds the reader worked out) has no
+      // value to look at.
+      const bounds = matrix.columns.bounds;
+      if (
+        tr === undefined &&
+        bounds !== undefined &&
+        columnWithin(bounds, column, sureRange(width, false, true), sureRange(width, true, true))
+      )
+        continue;
       fields.push({ template, name, column, width, scale: tr?.scale ?? 1, offset: tr?.offset ?? 0 });
     }
   }
   const found = fieldSuspects(fields, matrix.rows);
-  const out = new Map<ResolvedTemplate, Map<string, number[]>>();
+  const out = new Map<ResolvedTemplate, Map<string, number[]>>(templates.map((t) => [t.template, new Map()]));
   fields.forEach((f, k) => {
     const byName = out.get(f.template) ?? new Map<string, number[]>();
     out.set(f.template, byName);
