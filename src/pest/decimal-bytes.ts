@@ -111,14 +111,20 @@ export function scanDecimal(bytes: Uint8Array, start: number, out: Float64Array,
     out[at] = negative ? -0 : 0;
     return i;
   }
-  const v = magnitude(head, tail, tailDigits, exponent);
-  if (Number.isNaN(v)) return -1; // unsure
-  out[at] = negative ? -v : v;
-  return i;
+  return magnitude(head, tail, tailDigits, exponent, negative, out, at) ? i : -1;
 }
 
-/** (head × 10^tailDigits + tail) × 10^exponent, correctly rounded, or NaN when unsure. */
-function magnitude(head: number, tail: number, tailDigits: number, exponent: number): number {
+/** Writes ±(head × 10^tailDigits + tail) × 10^exponent, correctly rounded, to out[at]; false
+ * (nothing written) when unsure. (Written, not returned: a returned double is boxed.) */
+function magnitude(
+  head: number,
+  tail: number,
+  tailDigits: number,
+  exponent: number,
+  negative: boolean,
+  out: Float64Array,
+  at: number,
+): boolean {
   let wh = head;
   let wl = 0;
   if (tailDigits > 0) {
@@ -134,9 +140,11 @@ function magnitude(head: number, tail: number, tailDigits: number, exponent: num
     wl = t - (wh - s);
   }
   if (wl === 0 && wh <= TWO_53 && exponent >= -22 && exponent <= 22) {
-    return exponent >= 0 ? wh * EXACT_POW[exponent]! : wh / EXACT_POW[-exponent]!;
+    const v = exponent >= 0 ? wh * EXACT_POW[exponent]! : wh / EXACT_POW[-exponent]!;
+    out[at] = negative ? -v : v;
+    return true;
   }
-  if (exponent < MIN_EXPONENT || exponent > MAX_EXPONENT) return Number.NaN;
+  if (exponent < MIN_EXPONENT || exponent > MAX_EXPONENT) return false;
   const th = POW_HI[exponent - MIN_EXPONENT]!;
   const tl = POW_LO[exponent - MIN_EXPONENT]!;
   const ph = wh * th;
@@ -144,11 +152,12 @@ function magnitude(head: number, tail: number, tailDigits: number, exponent: num
   const r = ph + t;
   const d = t - (r - ph); // r + d = ph + t exactly
   const size = r < 0 ? -r : r;
-  if (!(size > SMALLEST && size < LARGEST)) return Number.NaN;
+  if (!(size > SMALLEST && size < LARGEST)) return false;
   // The exact value lies within m of r + d; if both ends of that interval round to r, so does it.
   const m = size * MARGIN;
-  if (r + (d - m) !== r || r + (d + m) !== r) return Number.NaN;
-  return r;
+  if (r + (d - m) !== r || r + (d + m) !== r) return false;
+  out[at] = negative ? -r : r;
+  return true;
 }
 
 /** a × b − fl(a × b), exactly (Dekker), for products far from overflow and underflow. */
