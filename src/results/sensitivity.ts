@@ -10,6 +10,7 @@
 // any pair with fewer than MIN_PAIRS realisations.
 import type { ValueMatrix } from "./matrix.ts";
 import { type ParameterTable, tableColumns } from "./parameter-table.ts";
+import { eachProduct } from "./rank-products.ts";
 import type { Sensitivity } from "./summary.ts";
 
 export const DEFAULT_SENSITIVITIES = 12;
@@ -73,12 +74,27 @@ export function strongestSensitivities(
   const sums = new Float64Array(4);
   const allRows = Int32Array.from({ length: rows }, (_, i) => i);
   const top = createTop(count);
+  // Observations and parameters without missing values (the usual case): ranked over every
+  // row, packed, and multiplied as two matrices (rank-products.ts).
+  const packed = packedObservations(observations, prepare, allRows);
+  const packedParameters = new Float64Array(complete.length * rows);
+  const parameterAt: number[] = [];
+  for (const p of complete) {
+    const v = parameterVector("", allRows, p);
+    if (v === null) continue;
+    packedParameters.set(v, parameterAt.length * rows);
+    parameterAt.push(p);
+  }
+  eachProduct(packedParameters, parameterAt.length, packed.values, packed.at.length, rows, (a, b, product) =>
+    top.offer(parameterAt[a]!, packed.at[b]!, product),
+  );
   observations.columns.forEach((column, o) => {
     const obsMissing = missingRows(column);
-    // Parameters without missing values are ranked over the observation's rows.
+    // Parameters without missing values are ranked over the observation's rows (done above
+    // for an observation with none missing).
     const sharedKey = obsMissing.join(",");
     const sharedRows = obsMissing.length === 0 ? allRows : keptRows(rows, obsMissing);
-    if (sharedRows.length >= MIN_PAIRS) {
+    if (obsMissing.length > 0 && sharedRows.length >= MIN_PAIRS) {
       const observation = prepare(column, sharedRows);
       if (observation !== null) {
         const usable: Float64Array[] = [];
@@ -120,6 +136,33 @@ export function strongestSensitivities(
     observation: observations.names[o]!,
     rho,
   }));
+}
+
+/** The observations without missing values, ranked over every row and packed a row each, with
+ * the index of each: made once for a matrix of observations, however many blocks of
+ * parameters are correlated with it. */
+const packedCache = new WeakMap<ValueMatrix, { readonly values: Float64Array; readonly at: number[] }>();
+
+function packedObservations(
+  observations: ValueMatrix,
+  prepare: ReturnType<typeof createPreparer>,
+  allRows: Int32Array,
+): { readonly values: Float64Array; readonly at: number[] } {
+  const cached = packedCache.get(observations);
+  if (cached !== undefined) return cached;
+  const rows = allRows.length;
+  const at: number[] = [];
+  const values = new Float64Array(observations.columns.length * rows);
+  observations.columns.forEach((column, o) => {
+    if (missingRows(column).length > 0) return;
+    const v = prepare(column, allRows);
+    if (v === null) return;
+    values.set(v, at.length * rows);
+    at.push(o);
+  });
+  const packed = { values: values.subarray(0, at.length * rows), at };
+  packedCache.set(observations, packed);
+  return packed;
 }
 
 function missingRows(column: Float64Array): number[] {
