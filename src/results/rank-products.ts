@@ -74,3 +74,24 @@ function rowProduct(left: Float64Array, a: number, right: Float64Array, b: numbe
   for (let i = 0; i < n; i++) s += left[l + i]! * right[r + i]!;
   return s;
 }
+
+/** Rows `from` to `to` of `left` times every row of `right`, written to `out` (a row of
+ * products per row of left, at (a - from) × rightRows). */
+export interface ProductsJob {
+  readonly left: Float64Array;
+  readonly right: Float64Array;
+  readonly rightRows: number;
+  readonly n: number;
+  readonly from: number;
+  readonly to: number;
+  readonly out: Float64Array;
+  /** Set to 1 when done (by a thread: parallel-products.ts). */
+  readonly done: Int32Array;
+}
+
+export function productsInto(job: ProductsJob): void {
+  const { n, from, rightRows, out } = job;
+  eachProduct(job.left.subarray(from * n, job.to * n), job.to - from, job.right, rightRows, n, (a, b, p) => {
+    out[a * rightRows + b] = p;
+  });
+}

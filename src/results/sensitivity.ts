@@ -9,8 +9,8 @@
 // distinct set of missing rows. A constant column correlates with nothing and is skipped, as is
 // any pair with fewer than MIN_PAIRS realisations.
 import type { ValueMatrix } from "./matrix.ts";
+import { allProducts, sharedMatrix } from "./parallel-products.ts";
 import { type ParameterTable, tableColumns } from "./parameter-table.ts";
-import { eachProduct } from "./rank-products.ts";
 import type { Sensitivity } from "./summary.ts";
 
 export const DEFAULT_SENSITIVITIES = 12;
@@ -77,7 +77,7 @@ export function strongestSensitivities(
   // Observations and parameters without missing values (the usual case): ranked over every
   // row, packed, and multiplied as two matrices (rank-products.ts).
   const packed = packedObservations(observations, prepare, allRows);
-  const packedParameters = new Float64Array(complete.length * rows);
+  const packedParameters = sharedMatrix(complete.length * rows);
   const parameterAt: number[] = [];
   for (const p of complete) {
     const v = parameterVector("", allRows, p);
@@ -85,9 +85,11 @@ export function strongestSensitivities(
     packedParameters.set(v, parameterAt.length * rows);
     parameterAt.push(p);
   }
-  eachProduct(packedParameters, parameterAt.length, packed.values, packed.at.length, rows, (a, b, product) =>
-    top.offer(parameterAt[a]!, packed.at[b]!, product),
-  );
+  const products = allProducts(packedParameters, parameterAt.length, packed.values, packed.at.length, rows);
+  for (let a = 0; a < parameterAt.length; a++) {
+    for (let b = 0; b < packed.at.length; b++)
+      top.offer(parameterAt[a]!, packed.at[b]!, products[a * packed.at.length + b]!);
+  }
   observations.columns.forEach((column, o) => {
     const obsMissing = missingRows(column);
     // Parameters without missing values are ranked over the observation's rows (done above
@@ -152,7 +154,7 @@ function packedObservations(
   if (cached !== undefined) return cached;
   const rows = allRows.length;
   const at: number[] = [];
-  const values = new Float64Array(observations.columns.length * rows);
+  const values = sharedMatrix(observations.columns.length * rows);
   observations.columns.forEach((column, o) => {
     if (missingRows(column).length > 0) return;
     const v = prepare(column, allRows);
