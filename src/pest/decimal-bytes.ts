@@ -11,12 +11,12 @@
 // range) the caller falls back to Number() on the text. With at most 15 digits and a power of
 // ten up to 22, one IEEE operation is already exact (Clinger's fast path).
 
-const MIN_EXPONENT = -280;
+export const MIN_EXPONENT = -280;
 const MAX_EXPONENT = 280;
-const POW_HI = new Float64Array(MAX_EXPONENT - MIN_EXPONENT + 1);
-const POW_LO = new Float64Array(MAX_EXPONENT - MIN_EXPONENT + 1);
+export const POW_HI = new Float64Array(MAX_EXPONENT - MIN_EXPONENT + 1);
+export const POW_LO = new Float64Array(MAX_EXPONENT - MIN_EXPONENT + 1);
 /** 10^0 ... 10^22: exact doubles. */
-const EXACT_POW = new Float64Array(23).map((_, k) => 10 ** k);
+export const EXACT_POW = new Float64Array(23).map((_, k) => 10 ** k);
 const SPLITTER = 134217729; // 2^27 + 1
 const TWO_53 = 2 ** 53;
 const SMALLEST = 2 ** -900;

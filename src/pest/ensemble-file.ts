@@ -8,6 +8,7 @@
 import { open } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
+import { siblingModule } from "../worker-url.ts";
 import { addBounds, addRow, emptyBounds } from "./column-bounds.ts";
 import {
   type EnsembleRows,
@@ -18,6 +19,7 @@ import {
 } from "./ensemble-csv.ts";
 import type { ShareJob, ShareRows } from "./ensemble-lines.ts";
 import type { FormatProblems } from "./format-problems.ts";
+import { FILE_AT, plainRowModule, rowMemory } from "./plain-row-wasm.ts";
 
 export interface EnsembleFileOptions {
   /** Threads to read on. Default: the machine's cores, at most 8. */
@@ -43,13 +45,25 @@ export async function readEnsembleFile(
     if (threads < 2 || size < (options.minBytes ?? MIN_BYTES))
       return readEnsembleRows(await file.readFile(), shown, problems);
 
-    const bytes = new Uint8Array(new SharedArrayBuffer(size));
-    const headerEnd = await readHeader(file, bytes);
-    const header = bytes.subarray(0, headerEnd);
-    if (header.includes(34)) return readEnsembleRows(await readRest(file, bytes, headerEnd), shown, problems);
+    const first = await readHeader(file, size);
+    const header = first.bytes.subarray(0, first.end);
+    if (header.includes(34)) {
+      const all = new Uint8Array(size);
+      all.set(first.bytes);
+      return readEnsembleRows(await readRest(file, all, first.bytes.length), shown, problems);
+    }
     const start = startEnsemble(header, shown, problems);
     if (!("reader" in start)) return start;
     const dataStart = start.reader.pos;
+    // The file goes into shared memory: WebAssembly's, for plain-row-wat.ts to read, when it can.
+    const module = await plainRowModule();
+    const memory = module && rowMemory(size, threads, start.width);
+    const bytes =
+      memory !== undefined
+        ? new Uint8Array(memory.buffer, FILE_AT, size)
+        : new Uint8Array(new SharedArrayBuffer(size));
+    bytes.set(first.bytes);
+    const wasm = module !== undefined && memory !== undefined ? { module, memory } : undefined;
 
     const share = Math.ceil((size - dataStart) / threads);
     const readers = new Int32Array(new SharedArrayBuffer(4));
@@ -57,7 +71,18 @@ export async function readEnsembleFile(
     for (let t = 0; t < threads; t++) {
       const from = Math.min(size, dataStart + t * share);
       const to = Math.min(size, from + share);
-      jobs.push({ fd: file.fd, bytes, from, to, dataStart, width: start.width, readers, threads });
+      jobs.push({
+        fd: file.fd,
+        bytes,
+        from,
+        to,
+        dataStart,
+        width: start.width,
+        readers,
+        threads,
+        thread: t,
+        wasm,
+      });
     }
     const shares = await onThreads(jobs);
     // The shares hold every byte after the header now; the header's are here already.
@@ -90,23 +115,29 @@ export async function readEnsembleFile(
 
 type Handle = Awaited<ReturnType<typeof open>>;
 
-/** Reads from the start until the first line that is not blank has ended (or the file has);
- * returns where that line ends. */
-async function readHeader(file: Handle, bytes: Uint8Array): Promise<number> {
+/** Reads from the start until the first line that is not blank has ended (or the file has):
+ * the bytes read, and where that line ends. */
+async function readHeader(file: Handle, size: number): Promise<{ bytes: Uint8Array; end: number }> {
+  let bytes = new Uint8Array(Math.min(size, CHUNK));
   let have = 0;
   let scanned = 0;
   let seenText = false;
-  while (have < bytes.length) {
-    const { bytesRead } = await file.read(bytes, have, Math.min(CHUNK, bytes.length - have), have);
+  while (have < size) {
+    if (have === bytes.length) {
+      const more = new Uint8Array(Math.min(size, bytes.length * 2));
+      more.set(bytes);
+      bytes = more;
+    }
+    const { bytesRead } = await file.read(bytes, have, bytes.length - have, have);
     if (bytesRead === 0) break;
     have += bytesRead;
     for (; scanned < have; scanned++) {
       const c = bytes[scanned]!;
-      if (c === 10 && seenText) return scanned + 1;
+      if (c === 10 && seenText) return { bytes: bytes.subarray(0, have), end: scanned + 1 };
       if (c !== 10 && c !== 13 && c !== 32 && c !== 9) seenText = true;
     }
   }
-  return have;
+  return { bytes: bytes.subarray(0, have), end: have };
 }
 
 async function readRest(file: Handle, bytes: Uint8Array, from: number): Promise<Uint8Array> {
@@ -120,7 +151,7 @@ async function readRest(file: Handle, bytes: Uint8Array, from: number): Promise<
 
 function onThreads(jobs: readonly ShareJob[]): Promise<ShareRows[]> {
   const workers = jobs.map(
-    (job) => new Worker(new URL("./ensemble-rows-worker.ts", import.meta.url), { workerData: job }),
+    (job) => new Worker(siblingModule(import.meta.url, "ensemble-rows-worker"), { workerData: job }),
   );
   const done = workers.map(
     (worker) =>

@@ -6,6 +6,7 @@ import { isUtf8 } from "node:buffer";
 import { readSync } from "node:fs";
 import { addRow, type ColumnBounds, emptyBounds } from "./column-bounds.ts";
 import { readPlainRow } from "./plain-row.ts";
+import { rowReader, scratchAt } from "./plain-row-wasm.ts";
 
 const text = new TextDecoder("utf-8");
 
@@ -23,6 +24,10 @@ export interface ShareJob {
   /** Counts the threads done reading: [0]; every thread waits for all of them. */
   readonly readers: Int32Array;
   readonly threads: number;
+  /** This thread's number, 0 to threads - 1. */
+  readonly thread: number;
+  /** The WebAssembly row reader (plain-row-wat.ts), when it could be compiled: `bytes` is then its memory's file. */
+  readonly wasm?: { readonly module: WebAssembly.Module; readonly memory: WebAssembly.Memory };
 }
 
 export interface ShareRows {
@@ -82,9 +87,16 @@ function readLines(job: ShareJob): ShareRows {
   const names: Array<string | null> = new Array(starts.length);
   const bounds = emptyBounds(width);
   if (!needsText) {
+    const wasm = job.wasm && rowReader(job.wasm.module, job.wasm.memory, bytes.length);
+    const scratch = scratchAt(bytes.length, job.thread, width);
+    const scratchRow = job.wasm && new Float64Array(job.wasm.memory.buffer, scratch, width);
     for (let i = 0; i < starts.length; i++) {
       const pos = starts[i]!;
-      const next = readPlainRow(bytes, pos, width, values, i * width);
+      let next = -1;
+      if (wasm !== undefined && wasm(pos, width, scratch) > 0) {
+        values.set(scratchRow!, i * width);
+        next = 0;
+      } else next = readPlainRow(bytes, pos, width, values, i * width);
       if (next < 0) names[i] = null;
       else {
         names[i] = text.decode(bytes.subarray(pos, search.indexOf(44, pos))).trim();

@@ -5,6 +5,7 @@
 // needed, and do not keep the process alive.
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
+import { siblingModule } from "../worker-url.ts";
 import { eachProduct, type ProductsJob, productsInto } from "./rank-products.ts";
 
 /** Below this many multiply-adds one thread is quicker than handing work out. */
@@ -20,7 +21,7 @@ let broken = false;
 function helpers(count: number): Worker[] {
   if (broken) return [];
   while (pool.length < count - 1) {
-    const worker = new Worker(new URL("./products-worker.ts", import.meta.url));
+    const worker = new Worker(siblingModule(import.meta.url, "products-worker"));
     worker.unref();
     pool.push(worker);
   }
