@@ -91,15 +91,18 @@ describe("a run of good realisations", () => {
       const result = JSON.parse(await readFile(file, "utf8")) as RealisationResult;
       const key = legacyRealisationKey(first.plan.fingerprint, values.get(id)!);
       expect(key).not.toBe(result.key);
+      // Earlier results did not say how their key was made.
+      const { keyScheme, ...earlier } = result;
+      expect(keyScheme).toBe(2);
       const old =
         id === "3"
           ? {
-              ...result,
+              ...earlier,
               key,
               status: "failed",
               failure: { kind: "infrastructure", reason: "workdir", message: "x" },
             }
-          : { ...result, key };
+          : { ...earlier, key };
       await writeFile(file, JSON.stringify(old));
     }
     const again = await run(project);
@@ -113,6 +116,14 @@ describe("a run of good realisations", () => {
     expect(rerun.key).toBe(first.plan.keys.get("3"));
     // The report counts all three under the keys the plan gives them.
     expect(again.results.filter((r) => r.status === "ok")).toHaveLength(3);
+
+    // A result that says it was keyed today's way is not taken for an earlier one.
+    const file = join(first.location, "realisations", "1", "result.json");
+    const one = JSON.parse(await readFile(file, "utf8")) as RealisationResult;
+    await writeFile(file, JSON.stringify({ ...one, keyScheme: 2 }));
+    const third = await run(project);
+    expect(third.plan.stale).toBe(1);
+    expect(third.plan.toRun.map((p) => p.id)).toEqual(["1"]);
   });
 
   it("changing the model re-runs everything", async () => {

@@ -22,6 +22,7 @@ import { type InstructionFile, readObservations } from "../pest/instructions.ts"
 import { renderTemplate, type Template, writeTemplateFile } from "../pest/template.ts";
 import { byteString, indexOfText, readableText } from "../pest/text.ts";
 import type { BundleFile } from "../plan/bundle.ts";
+import { KEY_SCHEME } from "../plan/key.ts";
 import { parameterValuesHash } from "../results/parameter-hash.ts";
 import type { Failure, FailureReason, KeptFile, RealisationResult } from "../results/realisation-result.ts";
 import { isInside } from "../spec/paths.ts";
@@ -391,6 +392,7 @@ export async function publishAttempt(
     signal: p?.signal ?? null,
     timeoutSeconds: config.timeoutSeconds,
     parametersHash: parameterValuesHash(input.values),
+    keyScheme: KEY_SCHEME,
     observations: outcome.observations,
     files,
     ...(notKept.length > 0 ? { notKept } : {}),

@@ -17,6 +17,7 @@ import pLimit from "p-limit";
 import type { Clock } from "../engine/clock.ts";
 import type { WorkQueue } from "../engine/work-queue.ts";
 import { errorMessage } from "../errors.ts";
+import { KEY_SCHEME } from "../plan/key.ts";
 import { parameterValuesHash } from "../results/parameter-hash.ts";
 import type { RealisationResult } from "../results/realisation-result.ts";
 import { attemptOf, isInfrastructureFailure } from "../store/result-rules.ts";
@@ -370,6 +371,7 @@ export function deadLetterResult(
     exitCode: null,
     signal: null,
     parametersHash: parameterValuesHash(new Map(Object.entries(item.values))),
+    keyScheme: KEY_SCHEME,
     observations: {},
     files: [],
     logTail: "",

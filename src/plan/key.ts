@@ -42,6 +42,9 @@ export function runSetFingerprint(inputs: KeyInputs): string {
     .digest("hex");
 }
 
+/** Results record the scheme their key was made with: one without is from before this one. */
+export const KEY_SCHEME = 2;
+
 /** Key of one realisation: the run-set fingerprint plus the hash of its parameter values
  * (their names and exact doubles, results/parameter-hash.ts), so any change to a double
  * changes the key. No value is turned into text: 10,000 realisations × 8,000 parameters key

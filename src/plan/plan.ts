@@ -109,10 +109,12 @@ export async function planRun(
     );
     selected = selected.filter((r) => ids.has(r.id));
   }
-  // A result published under the earlier way of keying (key.ts) still counts when that key
-  // matches: upgrading does not run anything again. It keeps its key until it runs again.
+  // A result published under the earlier way of keying (key.ts; it says no keyScheme) still
+  // counts when that key matches: upgrading does not run anything again. It keeps its key until
+  // it runs again.
   const sameKey = (prior: RealisationResult, r: Realisation, key: string) =>
-    prior.key === key || prior.key === legacyRealisationKey(fingerprint, r.values);
+    prior.key === key ||
+    (prior.keyScheme === undefined && prior.key === legacyRealisationKey(fingerprint, r.values));
 
   const all: PlannedRealisation[] = [];
   const toRun: PlannedRealisation[] = [];

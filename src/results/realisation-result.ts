@@ -67,6 +67,8 @@ export interface RealisationResult {
   /** SHA-256 of the parameter values it ran with (parameter-hash.ts). The values themselves
    * are the spec's: parameters.csv is written from its parameter source. */
   readonly parametersHash?: string;
+  /** How `key` was made (plan/key.ts KEY_SCHEME); absent in results keyed the earlier way. */
+  readonly keyScheme?: 2;
   /** The values themselves, in results written before they carried only their hash. */
   readonly parameters?: Readonly<Record<string, number>>;
   readonly observations: Readonly<Record<string, number>>;
