@@ -19,7 +19,8 @@ import {
 } from "./ensemble-csv.ts";
 import type { ShareJob, ShareRows } from "./ensemble-lines.ts";
 import type { FormatProblems } from "./format-problems.ts";
-import { FILE_AT, plainRowModule, rowMemory } from "./plain-row-wasm.ts";
+import { FILE_AT, rowMemory } from "./plain-row-memory.ts";
+import { plainRowModule } from "./plain-row-wasm.ts";
 
 export interface EnsembleFileOptions {
   /** Threads to read on. Default: the machine's cores, at most 8. */
@@ -45,6 +46,7 @@ export async function readEnsembleFile(
     if (threads < 2 || size < (options.minBytes ?? MIN_BYTES))
       return readEnsembleRows(await file.readFile(), shown, problems);
 
+    const compiling = plainRowModule(); // while the header is read
     const first = await readHeader(file, size);
     const header = first.bytes.subarray(0, first.end);
     if (header.includes(34)) {
@@ -56,7 +58,7 @@ export async function readEnsembleFile(
     if (!("reader" in start)) return start;
     const dataStart = start.reader.pos;
     // The file goes into shared memory: WebAssembly's, for plain-row-wat.ts to read, when it can.
-    const module = await plainRowModule();
+    const module = await compiling;
     const memory = module && rowMemory(size, threads, start.width);
     const bytes =
       memory !== undefined

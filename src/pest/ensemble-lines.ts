@@ -6,7 +6,7 @@ import { isUtf8 } from "node:buffer";
 import { readSync } from "node:fs";
 import { addRow, type ColumnBounds, emptyBounds } from "./column-bounds.ts";
 import { readPlainRow } from "./plain-row.ts";
-import { rowReader, scratchAt } from "./plain-row-wasm.ts";
+import { rowReader, scratchAt } from "./plain-row-memory.ts";
 
 const text = new TextDecoder("utf-8");
 

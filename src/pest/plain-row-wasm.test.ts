@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { readPlainRow } from "./plain-row.ts";
-import { FILE_AT, plainRowModule, rowMemory, rowReader, scratchAt } from "./plain-row-wasm.ts";
+import { FILE_AT, rowMemory, rowReader, scratchAt } from "./plain-row-memory.ts";
+import { plainRowModule } from "./plain-row-wasm.ts";
 
 /** Reads every line of `text` as a row of `width` in WebAssembly and with plain-row.ts. */
 async function bothWays(text: string, width: number) {
