@@ -12,6 +12,10 @@
 // - Everything outside fields is copied unchanged, byte for byte, line endings included:
 //   a template is bytes, whatever its encoding (Latin-1 from Windows tools, UTF-8), and
 //   columns and widths count bytes, as in PEST and PEST++.
+//
+// A value's text is exactly as wide as its field, so no byte outside the fields ever moves:
+// parseTemplate compiles a template into its bytes and the offset of each field, and rendering
+// copies those bytes and writes each value over its fields, with no scanning.
 import { randomBytes } from "node:crypto";
 import { type FileHandle, open, rename, unlink } from "node:fs/promises";
 import { PestFormatError, UserError } from "../errors.ts";
@@ -48,8 +52,22 @@ export interface Template {
   /** In order of appearance. */
   readonly fields: TemplateField[];
   /** The template's bytes without byte-order mark, one character per byte (text.ts
-   * byteString); renderTemplate writes from it. */
+   * byteString). */
   readonly text: string;
+  /** What renderTemplate writes from, made once by parseTemplate. */
+  readonly compiled: CompiledTemplate;
+}
+
+/** A template ready to render many times: the bytes it writes, less the values. */
+export interface CompiledTemplate {
+  /** The bytes after the header line; fields hold their template text until written over. */
+  readonly body: Buffer;
+  /** Each distinct (name, width) pair, in order of first use: a value is written once per
+   * pair, and a problem is reported at the pair's first field, as the fields are read. */
+  readonly slots: readonly TemplateField[];
+  /** Per field, in order of appearance: its offset in `body`, and its slot. */
+  readonly offsets: Int32Array;
+  readonly slotOfField: Int32Array;
 }
 
 /** What a streamed scan of a template learns: enough to validate it against parameter sets
@@ -194,8 +212,30 @@ function formatField(
   }
 }
 
+/**
+ * A parameter set's values, checked once for names given twice in different cases with
+ * different values, to render several templates with: renderTemplate and writeTemplateFile
+ * then look names up without checking every name again. It reads the map it is given, which
+ * must not change while it is in use.
+ */
+export class TemplateValues {
+  readonly byName: ReadonlyMap<string, number>;
+  private constructor(byName: ReadonlyMap<string, number>) {
+    this.byName = byName;
+  }
+  static of(values: ReadonlyMap<string, number> | TemplateValues): TemplateValues {
+    return values instanceof TemplateValues ? values : new TemplateValues(lowerCaseKeys(values));
+  }
+}
+
+/** Values keyed by lower-case name, checked once for all the templates of a parameter set. */
+export function templateValues(values: ReadonlyMap<string, number>): TemplateValues {
+  return TemplateValues.of(values);
+}
+
 /** Values keyed by lower-case name; the caller's map is used as is when it already is. */
-function lowerCaseKeys(values: ReadonlyMap<string, number>): ReadonlyMap<string, number> {
+function lowerCaseKeys(values: ReadonlyMap<string, number> | TemplateValues): ReadonlyMap<string, number> {
+  if (values instanceof TemplateValues) return values.byName;
   let lower = true;
   for (const k of values.keys()) {
     if (k !== k.toLowerCase()) {
@@ -252,7 +292,42 @@ export function parseTemplate(source: Uint8Array | string, file: string): Templa
     }
     pos = next;
   }
-  return { file, delimiter, eol: detectEol(body), parameters, fields, text: body };
+  const bodyStart = headerEnd < 0 ? body.length : headerEnd + 1;
+  return {
+    file,
+    delimiter,
+    eol: detectEol(body),
+    parameters,
+    fields,
+    text: body,
+    compiled: compile(body, bodyStart, fields),
+  };
+}
+
+function compile(text: string, bodyStart: number, fields: readonly TemplateField[]): CompiledTemplate {
+  const offsets = new Int32Array(fields.length);
+  const slotOfField = new Int32Array(fields.length);
+  const slots: TemplateField[] = [];
+  const slotByKey = new Map<string, number>();
+  let lineStart = bodyStart;
+  let line = 2;
+  fields.forEach((f, i) => {
+    while (line < f.line) {
+      lineStart = text.indexOf("\n", lineStart) + 1;
+      line++;
+    }
+    offsets[i] = lineStart + f.column - 1 - bodyStart;
+    // A name holds no space, so a space cannot join two pairs into one key.
+    const key = `${f.width} ${f.name}`;
+    let slot = slotByKey.get(key);
+    if (slot === undefined) {
+      slot = slots.length;
+      slots.push(f);
+      slotByKey.set(key, slot);
+    }
+    slotOfField[i] = slot;
+  });
+  return { body: bytesOf(text.slice(bodyStart)), slots, offsets, slotOfField };
 }
 
 /**
@@ -261,7 +336,7 @@ export function parseTemplate(source: Uint8Array | string, file: string): Templa
  */
 export function renderTemplate(
   template: Template | Uint8Array | string,
-  values: ReadonlyMap<string, number>,
+  values: ReadonlyMap<string, number> | TemplateValues,
   options: RenderOptions = {},
 ): Buffer {
   const t =
@@ -269,34 +344,18 @@ export function renderTemplate(
       ? parseTemplate(template, options.file ?? "template")
       : template;
   const byName = lowerCaseKeys(values);
-  const text = t.text;
-  const cache = new Map<string, string[]>();
-  const parts: string[] = [];
-  const headerEnd = text.indexOf("\n");
-  let copyFrom = headerEnd < 0 ? text.length : headerEnd + 1;
-  let lineStart = copyFrom;
-  let line = 2;
-  for (const f of t.fields) {
-    while (line < f.line) {
-      lineStart = text.indexOf("\n", lineStart) + 1;
-      line++;
-    }
-    let byWidth = cache.get(f.name);
-    if (byWidth === undefined) {
-      byWidth = [];
-      cache.set(f.name, byWidth);
-    }
-    let s = byWidth[f.width];
-    if (s === undefined) {
-      s = formatField(t.file, f.line, f.column, f.name, f.width, byName, options);
-      byWidth[f.width] = s;
-    }
-    const start = lineStart + f.column - 1;
-    parts.push(text.slice(copyFrom, start), s);
-    copyFrom = start + f.width;
+  const { body, slots, offsets, slotOfField } = t.compiled;
+  const texts: string[] = [];
+  for (const f of slots) texts.push(formatField(t.file, f.line, f.column, f.name, f.width, byName, options));
+  const out = Buffer.allocUnsafe(body.length);
+  body.copy(out);
+  for (let i = 0; i < offsets.length; i++) {
+    // A value's text is ASCII and as wide as its field.
+    const text = texts[slotOfField[i]!]!;
+    const at = offsets[i]!;
+    for (let k = 0; k < text.length; k++) out[at + k] = text.charCodeAt(k);
   }
-  parts.push(text.slice(copyFrom));
-  return bytesOf(parts.join(""));
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -553,7 +612,7 @@ async function streamTemplate(
 export async function writeTemplateFile(
   templatePath: string,
   outputPath: string,
-  values: ReadonlyMap<string, number>,
+  values: ReadonlyMap<string, number> | TemplateValues,
   options: RenderOptions = {},
 ): Promise<void> {
   const byName = lowerCaseKeys(values);
