@@ -9,7 +9,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { parseTemplate, renderTemplate, type Template, templateValues } from "../../src/pest/template.ts";
+import { parseTemplate, renderTemplate, type Template, TemplateValues } from "../../src/pest/template.ts";
 import { cachedMf6Case } from "./lib/cases.ts";
 import { findProgram, load, median } from "./lib/measure.ts";
 
@@ -41,7 +41,7 @@ let bytes = 0;
 /** As a worker prepares a realisation (agent/realisation.ts): names checked once, then every
  * template rendered. */
 function renderAll(values: ReadonlyMap<string, number>): void {
-  const checked = templateValues(values);
+  const checked = new TemplateValues(values);
   for (const t of templates) bytes += renderTemplate(t, checked).length;
 }
 

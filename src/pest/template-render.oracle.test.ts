@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { scannedRender } from "../../test/helpers/template-render-scan.ts";
 import { errorMessage } from "../errors.ts";
-import { parseTemplate, renderTemplate, templateValues } from "./template.ts";
+import { parseTemplate, renderTemplate, TemplateValues } from "./template.ts";
 
 /** A seeded generator (mulberry32), so a failing case can be reproduced. */
 function random(seed: number): () => number {
@@ -88,7 +88,7 @@ describe("renderTemplate against the scanning renderer", () => {
         `case ${i}`,
       ).toBe(expected);
       expect(outcome(() => renderTemplate(c.bytes, c.values, { ...options, file: "t.tpl" }))).toBe(expected);
-      expect(outcome(() => renderTemplate(t, templateValues(c.values), options))).toBe(expected);
+      expect(outcome(() => renderTemplate(t, new TemplateValues(c.values), options))).toBe(expected);
       if (expected.startsWith("bytes ")) rendered += t.fields.length;
     }
     expect(rendered).toBeGreaterThan(10_000);
@@ -113,7 +113,7 @@ describe("renderTemplate against the scanning renderer", () => {
         outcome(() => renderTemplate(t, values, { point: c.point })),
         `case ${i}`,
       ).toBe(expected);
-      expect(outcome(() => renderTemplate(t, templateValues(values), { point: c.point }))).toBe(expected);
+      expect(outcome(() => renderTemplate(t, new TemplateValues(values), { point: c.point }))).toBe(expected);
       if (!expected.startsWith("bytes ")) failures.add(expected.replace(/ .*/, ""));
     }
     expect([...failures].sort()).toEqual(["PestFormatError:", "UserError:"]);

@@ -213,24 +213,16 @@ function formatField(
 }
 
 /**
- * A parameter set's values, checked once for names given twice in different cases with
- * different values, to render several templates with: renderTemplate and writeTemplateFile
- * then look names up without checking every name again. It reads the map it is given, which
- * must not change while it is in use.
+ * A parameter set's values by lower-case name, its names checked once (for a name given twice
+ * in different cases with different values): renderTemplate and writeTemplateFile then use
+ * them as they are, for every template of the set. The map given is used as is when its names
+ * are lower-case already, and must not change while these are in use.
  */
 export class TemplateValues {
   readonly byName: ReadonlyMap<string, number>;
-  private constructor(byName: ReadonlyMap<string, number>) {
-    this.byName = byName;
+  constructor(values: ReadonlyMap<string, number>) {
+    this.byName = lowerCaseKeys(values);
   }
-  static of(values: ReadonlyMap<string, number> | TemplateValues): TemplateValues {
-    return values instanceof TemplateValues ? values : new TemplateValues(lowerCaseKeys(values));
-  }
-}
-
-/** Values keyed by lower-case name, checked once for all the templates of a parameter set. */
-export function templateValues(values: ReadonlyMap<string, number>): TemplateValues {
-  return TemplateValues.of(values);
 }
 
 /** Values keyed by lower-case name; the caller's map is used as is when it already is. */
@@ -268,7 +260,10 @@ export function parseTemplate(source: Uint8Array | string, file: string): Templa
   const parameters: string[] = [];
   const seen = new Set<string>();
   const fields: TemplateField[] = [];
-  let pos = headerEnd < 0 ? body.length : headerEnd + 1;
+  const bodyStart = headerEnd < 0 ? body.length : headerEnd + 1;
+  /** Each field's offset after the header. */
+  const offsets: number[] = [];
+  let pos = bodyStart;
   // Found once and carried over lines without fields, so long runs of plain lines are not
   // searched again for each line.
   let at = body.indexOf(delimiter, pos);
@@ -284,6 +279,7 @@ export function parseTemplate(source: Uint8Array | string, file: string): Templa
       const got = fieldName(body.slice(at + 1, close));
       if ("problem" in got) throw badName(file, line, column, got.problem);
       fields.push({ name: got.name, line, column, width: close - at + 1 });
+      offsets.push(at - bodyStart);
       if (!seen.has(got.name)) {
         seen.add(got.name);
         parameters.push(got.name);
@@ -292,7 +288,6 @@ export function parseTemplate(source: Uint8Array | string, file: string): Templa
     }
     pos = next;
   }
-  const bodyStart = headerEnd < 0 ? body.length : headerEnd + 1;
   return {
     file,
     delimiter,
@@ -300,34 +295,34 @@ export function parseTemplate(source: Uint8Array | string, file: string): Templa
     parameters,
     fields,
     text: body,
-    compiled: compile(body, bodyStart, fields),
+    compiled: compile(body.slice(bodyStart), fields, offsets),
   };
 }
 
-function compile(text: string, bodyStart: number, fields: readonly TemplateField[]): CompiledTemplate {
-  const offsets = new Int32Array(fields.length);
+function compile(
+  body: string,
+  fields: readonly TemplateField[],
+  offsets: readonly number[],
+): CompiledTemplate {
   const slotOfField = new Int32Array(fields.length);
   const slots: TemplateField[] = [];
-  const slotByKey = new Map<string, number>();
-  let lineStart = bodyStart;
-  let line = 2;
+  /** Name, then width: the slot. */
+  const slotOf = new Map<string, number[]>();
   fields.forEach((f, i) => {
-    while (line < f.line) {
-      lineStart = text.indexOf("\n", lineStart) + 1;
-      line++;
+    let byWidth = slotOf.get(f.name);
+    if (byWidth === undefined) {
+      byWidth = [];
+      slotOf.set(f.name, byWidth);
     }
-    offsets[i] = lineStart + f.column - 1 - bodyStart;
-    // A name holds no space, so a space cannot join two pairs into one key.
-    const key = `${f.width} ${f.name}`;
-    let slot = slotByKey.get(key);
+    let slot = byWidth[f.width];
     if (slot === undefined) {
       slot = slots.length;
       slots.push(f);
-      slotByKey.set(key, slot);
+      byWidth[f.width] = slot;
     }
     slotOfField[i] = slot;
   });
-  return { body: bytesOf(text.slice(bodyStart)), slots, offsets, slotOfField };
+  return { body: bytesOf(body), slots, offsets: Int32Array.from(offsets), slotOfField };
 }
 
 /**
