@@ -1,11 +1,11 @@
-// formatForField and fitsField against the layout search they replaced (the oracle in
+// formatForField, writeForField and fitsField against the layout search they replaced (the oracle in
 // test/helpers/number-format-search.ts): the same text, character for character, for values of
 // every kind in every width from 1 to 25, with and without `point`. FORMAT_ORACLE_VALUES sets
 // how many values are drawn (each written in all 50 width and point settings), and
 // FORMAT_ORACLE_SEED where the draw starts.
 import { describe, expect, it } from "vitest";
 import { searchedFormat } from "../../test/helpers/number-format-search.ts";
-import { FieldTooNarrowError, fitsField, formatForField } from "./number-format.ts";
+import { FieldTooNarrowError, fitsField, formatForField, writeForField } from "./number-format.ts";
 
 const VALUES = Number(process.env.FORMAT_ORACLE_VALUES ?? 20_000);
 const SEED = Number(process.env.FORMAT_ORACLE_SEED ?? 20_240_611);
@@ -108,21 +108,33 @@ function formatted(value: number, width: number, point: boolean): string | undef
   }
 }
 
+/** writeForField's bytes between two markers, as text; undefined when it wrote nothing. */
+const buffer = Buffer.alloc(WIDTHS + 2);
+function written(value: number, width: number, point: boolean): string | undefined {
+  buffer.fill(0x23);
+  const wrote = writeForField(buffer, 1, value, width, { point });
+  const untouched = buffer[0] === 0x23 && buffer[width + 1] === 0x23;
+  if (!wrote) return buffer.every((b) => b === 0x23) ? undefined : "(wrote but said it did not fit)";
+  return untouched ? buffer.toString("latin1", 1, width + 1) : "(wrote outside the field)";
+}
+
 /** Compares one value in every width and point setting; the first difference, if any. */
 function firstDifference(value: number): string | undefined {
   for (const point of [true, false]) {
     for (let width = 1; width <= WIDTHS; width++) {
       const expected = searchedFormat(value, width, point);
       const got = formatted(value, width, point);
-      if (got !== expected || fitsField(value, width, { point }) !== (expected !== undefined)) {
-        return `${value} in ${width} (point: ${point}): ${JSON.stringify(got)}, fits ${fitsField(value, width, { point })}; the search writes ${JSON.stringify(expected)}`;
+      const bytes = written(value, width, point);
+      const fits = fitsField(value, width, { point });
+      if (got !== expected || bytes !== expected || fits !== (expected !== undefined)) {
+        return `${value} in ${width} (point: ${point}): ${JSON.stringify(got)}, written ${JSON.stringify(bytes)}, fits ${fits}; the search writes ${JSON.stringify(expected)}`;
       }
     }
   }
   return undefined;
 }
 
-describe("formatForField against the layout search", () => {
+describe("formatForField and writeForField against the layout search", () => {
   it(
     `writes ${VALUES} values of every kind as the search does, in every width and point setting`,
     () => {

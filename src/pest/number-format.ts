@@ -14,6 +14,8 @@
 // Each layout's length follows from the digit count and the power of ten alone, so the digit
 // count that fits is computed before any text is made, and the value is rounded once
 // (directLayout); a search over digit counts remains for the few values it leaves alone.
+// writeForField writes the common case, fixed notation, as bytes straight into a renderer's
+// buffer.
 import { UserError } from "../errors.ts";
 
 export interface FormatOptions {
@@ -57,6 +59,99 @@ export function formatForField(value: number, width: number, options?: FormatOpt
   const text = formatAtMost(value, width, options?.point ?? true);
   if (text === undefined) throw new FieldTooNarrowError(value, width, minimumFieldWidth(value, options));
   return text.length === width ? text : " ".repeat(width - text.length) + text;
+}
+
+/**
+ * Writes what formatForField returns into `out[at, at + width)`, without making a string in
+ * the common case (fixed notation): for a renderer writing thousands of values into a buffer.
+ * False, writing nothing, when the value does not fit (formatForField would throw
+ * FieldTooNarrowError); RangeError as formatForField.
+ */
+export function writeForField(
+  out: Uint8Array,
+  at: number,
+  value: number,
+  width: number,
+  options?: FormatOptions,
+): boolean {
+  if (!Number.isInteger(width) || width < 1)
+    throw new RangeError(`field width must be a positive integer, not ${width}`);
+  const point = options?.point ?? true;
+  if (Number.isFinite(value) && value !== 0 && writeFixed(out, at, value, width, point)) return true;
+  const text = formatAtMost(value, width, point);
+  if (text === undefined) return false;
+  const pad = width - text.length;
+  out.fill(32, at, at + pad);
+  for (let k = 0; k < text.length; k++) out[at + pad + k] = text.charCodeAt(k);
+  return true;
+}
+
+/**
+ * directLayout and decorate for a value written in fixed notation, in bytes: false, writing
+ * nothing, for any other value (formatAtMost writes it).
+ */
+function writeFixed(out: Uint8Array, at: number, value: number, width: number, point: boolean): boolean {
+  const negative = value < 0;
+  const room = negative ? width - 1 : width;
+  const most = point ? room - 1 : room;
+  if (most < 1) return false;
+  const magnitude = Math.abs(value);
+  if (magnitude < MIN_NORMAL) return false;
+  const pointChars = point ? 1 : 0;
+  let exponent = Math.floor(Math.log10(magnitude));
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const count = mostDigitsFitting(exponent, room, most, point);
+    // Longer roundings may take the shortest digits instead (roundedDigits).
+    if (count < 1 || count > 15) return false;
+    const s = magnitude.toExponential(count - 1);
+    const e = s.indexOf("e");
+    let rounded = 0;
+    for (let i = e + 2; i < s.length; i++) rounded = rounded * 10 + s.charCodeAt(i) - 48;
+    if (s.charCodeAt(e + 1) === 45) rounded = -rounded;
+    if (rounded !== exponent) {
+      exponent = rounded;
+      continue;
+    }
+    // The digits are s[0] and s[2, end), trailing zeros left out (splitExponential).
+    let end = e;
+    while (end > 2 && s.charCodeAt(end - 1) === 48) end--;
+    const n = end <= 2 ? 1 : end - 1;
+    if (n === 1 && s.charCodeAt(0) === 49) return false;
+    // layout() writes fixed notation when it fits at this power of ten; else the exponent
+    // forms are weighed (formatAtMost).
+    if (exponent < FIXED_MIN_EXPONENT || exponent > FIXED_MAX_EXPONENT) return false;
+    const fixed = fixedLength(n, exponent, pointChars);
+    if (fixed > room) return false;
+    // decorate(): `0` before a leading point, `0` after a trailing one, with room to spare.
+    const leadingZero = exponent < 0 && fixed < room ? 1 : 0;
+    const trailingZero = point && exponent >= n - 1 && fixed < room ? 1 : 0;
+    const length = fixed + leadingZero + trailingZero + (negative ? 1 : 0);
+    let w = at;
+    for (const stop = at + width - length; w < stop; w++) out[w] = 32;
+    if (negative) out[w++] = 45;
+    if (exponent < 0) {
+      if (leadingZero) out[w++] = 48;
+      out[w++] = 46;
+      for (let z = -exponent - 1; z > 0; z--) out[w++] = 48;
+      out[w++] = s.charCodeAt(0);
+      for (let i = 2; i < end; i++) out[w++] = s.charCodeAt(i);
+    } else if (exponent >= n - 1) {
+      out[w++] = s.charCodeAt(0);
+      for (let i = 2; i < end; i++) out[w++] = s.charCodeAt(i);
+      for (let z = exponent - n + 1; z > 0; z--) out[w++] = 48;
+      if (point) out[w++] = 46;
+      if (trailingZero) out[w++] = 48;
+    } else {
+      // The point after digit exponent + 1 (s[exponent + 1] in s's own numbering).
+      out[w++] = s.charCodeAt(0);
+      for (let i = 2; i < end; i++) {
+        if (i === exponent + 2) out[w++] = 46;
+        out[w++] = s.charCodeAt(i);
+      }
+    }
+    return true;
+  }
+  return false;
 }
 
 /** The narrowest field `value` can be written in (with one significant digit if need be). */

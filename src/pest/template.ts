@@ -25,6 +25,7 @@ import {
   type FormatOptions,
   formatForField,
   minimumFieldWidth,
+  writeForField,
 } from "./number-format.ts";
 import { byteString, bytesOf, detectEol, readableText } from "./text.ts";
 
@@ -68,6 +69,8 @@ export interface CompiledTemplate {
   /** Per field, in order of appearance: its offset in `body`, and its slot. */
   readonly offsets: Int32Array;
   readonly slotOfField: Int32Array;
+  /** Per slot: the offset of its first field. */
+  readonly firstOffsets: Int32Array;
 }
 
 /** What a streamed scan of a template learns: enough to validate it against parameter sets
@@ -174,42 +177,59 @@ function badName(file: string, line: number, column: number, problem: string): P
   return new PestFormatError(file, line, `column ${column}: ${problem}`);
 }
 
+/** What writing a template's fields needs besides the fields. */
+interface FieldContext {
+  /** The template, as errors name it. */
+  readonly file: string;
+  /** By lower-case name. */
+  readonly values: ReadonlyMap<string, number>;
+  readonly options: FormatOptions;
+}
+
 /** The value text for a field, or the error that names the file, line, parameter and fix. */
-function formatField(
-  file: string,
-  line: number,
-  column: number,
-  name: string,
-  width: number,
-  values: ReadonlyMap<string, number>,
-  options: FormatOptions,
-): string {
-  const value = values.get(name);
+function formatField(f: TemplateField, ctx: FieldContext): string {
+  const value = fieldValue(f, ctx);
+  try {
+    return formatForField(value, f.width, ctx.options);
+  } catch (e) {
+    if (!(e instanceof FieldTooNarrowError)) throw e;
+    throw tooNarrow(f, value, ctx);
+  }
+}
+
+/** formatField's text, written into `out` at `at`. */
+function writeField(out: Uint8Array, at: number, f: TemplateField, ctx: FieldContext): void {
+  const value = fieldValue(f, ctx);
+  if (!writeForField(out, at, value, f.width, ctx.options)) throw tooNarrow(f, value, ctx);
+}
+
+/** The field's parameter's value, finite, or the error that says why there is none. */
+function fieldValue(f: TemplateField, { file, values }: FieldContext): number {
+  const value = values.get(f.name);
   if (value === undefined) {
     throw new PestFormatError(
       file,
-      line,
-      `column ${column}: parameter "${name}" has no value in the parameter set`,
+      f.line,
+      `column ${f.column}: parameter "${f.name}" has no value in the parameter set`,
     );
   }
   if (!Number.isFinite(value)) {
     throw new PestFormatError(
       file,
-      line,
-      `column ${column}: parameter "${name}" is ${value}, which cannot be written to a model input file`,
+      f.line,
+      `column ${f.column}: parameter "${f.name}" is ${value}, which cannot be written to a model input file`,
     );
   }
-  try {
-    return formatForField(value, width, options);
-  } catch (e) {
-    if (!(e instanceof FieldTooNarrowError)) throw e;
-    throw new PestFormatError(
-      file,
-      line,
-      `column ${column}: value ${value} of parameter "${name}" does not fit its ${width}-character field ` +
-        `(delimiters included; it needs ${minimumFieldWidth(value, options)}): widen the field in the template`,
-    );
-  }
+  return value;
+}
+
+function tooNarrow(f: TemplateField, value: number, { file, options }: FieldContext): PestFormatError {
+  return new PestFormatError(
+    file,
+    f.line,
+    `column ${f.column}: value ${value} of parameter "${f.name}" does not fit its ${f.width}-character field ` +
+      `(delimiters included; it needs ${minimumFieldWidth(value, options)}): widen the field in the template`,
+  );
 }
 
 /**
@@ -306,6 +326,7 @@ function compile(
 ): CompiledTemplate {
   const slotOfField = new Int32Array(fields.length);
   const slots: TemplateField[] = [];
+  const firstOffsets: number[] = [];
   /** Name, then width: the slot. */
   const slotOf = new Map<string, number[]>();
   fields.forEach((f, i) => {
@@ -318,11 +339,18 @@ function compile(
     if (slot === undefined) {
       slot = slots.length;
       slots.push(f);
+      firstOffsets.push(offsets[i]!);
       byWidth[f.width] = slot;
     }
     slotOfField[i] = slot;
   });
-  return { body: bytesOf(body), slots, offsets: Int32Array.from(offsets), slotOfField };
+  return {
+    body: bytesOf(body),
+    slots,
+    offsets: Int32Array.from(offsets),
+    slotOfField,
+    firstOffsets: Int32Array.from(firstOffsets),
+  };
 }
 
 /**
@@ -338,17 +366,19 @@ export function renderTemplate(
     typeof template === "string" || template instanceof Uint8Array
       ? parseTemplate(template, options.file ?? "template")
       : template;
-  const byName = lowerCaseKeys(values);
-  const { body, slots, offsets, slotOfField } = t.compiled;
-  const texts: string[] = [];
-  for (const f of slots) texts.push(formatField(t.file, f.line, f.column, f.name, f.width, byName, options));
+  const ctx: FieldContext = { file: t.file, values: lowerCaseKeys(values), options };
+  const { body, slots, offsets, slotOfField, firstOffsets } = t.compiled;
   const out = Buffer.allocUnsafe(body.length);
   body.copy(out);
+  // Fields in order, so the first field of each slot comes first, in the order of the slots:
+  // the value is written there, and copied from there into the slot's other fields.
   for (let i = 0; i < offsets.length; i++) {
-    // A value's text is ASCII and as wide as its field.
-    const text = texts[slotOfField[i]!]!;
+    const slot = slotOfField[i]!;
     const at = offsets[i]!;
-    for (let k = 0; k < text.length; k++) out[at + k] = text.charCodeAt(k);
+    const first = firstOffsets[slot]!;
+    const f = slots[slot]!;
+    if (first === at) writeField(out, at, f, ctx);
+    else for (let k = 0; k < f.width; k++) out[at + k] = out[first + k]!;
   }
   return out;
 }
@@ -494,7 +524,12 @@ function addEntry(
   const text =
     st.values === undefined
       ? new Uint8Array(0)
-      : bytesOf(formatField(st.file, line, column, name, width, st.values, st.options));
+      : bytesOf(
+          formatField(
+            { name, line, column, width },
+            { file: st.file, values: st.values, options: st.options },
+          ),
+        );
   if (st.cached >= CACHE_LIMIT) {
     st.cache.clear();
     st.cached = 0;
