@@ -9,6 +9,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { ColumnIndex, RowValues } from "../../src/params/parameter-matrix.ts";
 import { parseTemplate, renderTemplate, type Template, TemplateValues } from "../../src/pest/template.ts";
 import { cachedMf6Case } from "./lib/cases.ts";
 import { findProgram, load, median } from "./lib/measure.ts";
@@ -29,13 +30,14 @@ const templates: Template[] = [];
 for (const f of templateFiles) templates.push(parseTemplate(await readFile(join(c.modelDir, f)), f));
 const fields = templates.reduce((s, t) => s + t.fields.length, 0);
 
-// Realisations' values from the case's ensemble CSV, as the engine holds them: a map per set.
+// Realisations' values from the case's ensemble CSV, as the engine holds them: a row of one
+// matrix each, read as a map (params/parameter-matrix.ts).
 const csv = (await readFile(join(c.specFile, "..", "prior.csv"), "utf8")).trimEnd().split("\n");
 const names = csv[0]!.split(",").slice(1);
-const sets = csv.slice(1, n + 1).map((line) => {
-  const cells = line.split(",");
-  return new Map(names.map((name, i) => [name, Number(cells[i + 1])]));
-});
+const columns = new ColumnIndex(names);
+const sets = csv
+  .slice(1, n + 1)
+  .map((line) => new RowValues(columns, Float64Array.from(line.split(",").slice(1), Number)));
 
 let bytes = 0;
 /** As a worker prepares a realisation (agent/realisation.ts): names checked once, then every
