@@ -19,7 +19,7 @@ import picomatch from "picomatch";
 import { errorMessage, UserError } from "../errors.ts";
 import { modelValues, NO_TRANSFORMS, type ParameterTransforms } from "../params/transforms.ts";
 import { type InstructionFile, readObservations } from "../pest/instructions.ts";
-import { renderTemplate, type Template, writeTemplateFile } from "../pest/template.ts";
+import { renderTemplate, type Template, TemplateValues, writeTemplateFile } from "../pest/template.ts";
 import { byteString, indexOfText, readableText } from "../pest/text.ts";
 import type { BundleFile } from "../plan/bundle.ts";
 import { KEY_SCHEME } from "../plan/key.ts";
@@ -126,7 +126,8 @@ export async function prepareAttempt(
     };
   }
   try {
-    const values = modelValues(input.values, config.transforms ?? NO_TRANSFORMS);
+    // Names checked once for all the templates, not once per template.
+    const values = new TemplateValues(modelValues(input.values, config.transforms ?? NO_TRANSFORMS));
     for (const t of config.templates) {
       const out = join(input.workdir, t.writes);
       if (t.parsed) await writeFile(out, renderTemplate(t.parsed, values));

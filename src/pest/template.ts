@@ -12,6 +12,10 @@
 // - Everything outside fields is copied unchanged, byte for byte, line endings included:
 //   a template is bytes, whatever its encoding (Latin-1 from Windows tools, UTF-8), and
 //   columns and widths count bytes, as in PEST and PEST++.
+//
+// A value's text is exactly as wide as its field, so no byte outside the fields ever moves:
+// parseTemplate compiles a template into its bytes and the offset of each field, and rendering
+// copies those bytes and writes each value over its fields, with no scanning.
 import { randomBytes } from "node:crypto";
 import { type FileHandle, open, rename, unlink } from "node:fs/promises";
 import { PestFormatError, UserError } from "../errors.ts";
@@ -21,6 +25,7 @@ import {
   type FormatOptions,
   formatForField,
   minimumFieldWidth,
+  writeForField,
 } from "./number-format.ts";
 import { byteString, bytesOf, detectEol, readableText } from "./text.ts";
 
@@ -48,8 +53,24 @@ export interface Template {
   /** In order of appearance. */
   readonly fields: TemplateField[];
   /** The template's bytes without byte-order mark, one character per byte (text.ts
-   * byteString); renderTemplate writes from it. */
+   * byteString). */
   readonly text: string;
+  /** What renderTemplate writes from, made once by parseTemplate. */
+  readonly compiled: CompiledTemplate;
+}
+
+/** A template ready to render many times: the bytes it writes, less the values. */
+export interface CompiledTemplate {
+  /** The bytes after the header line; fields hold their template text until written over. */
+  readonly body: Buffer;
+  /** Each distinct (name, width) pair, in order of first use: a value is written once per
+   * pair, and a problem is reported at the pair's first field, as the fields are read. */
+  readonly slots: readonly TemplateField[];
+  /** Per field, in order of appearance: its offset in `body`, and its slot. */
+  readonly offsets: Int32Array;
+  readonly slotOfField: Int32Array;
+  /** Per slot: the offset of its first field. */
+  readonly firstOffsets: Int32Array;
 }
 
 /** What a streamed scan of a template learns: enough to validate it against parameter sets
@@ -156,46 +177,77 @@ function badName(file: string, line: number, column: number, problem: string): P
   return new PestFormatError(file, line, `column ${column}: ${problem}`);
 }
 
+/** What writing a template's fields needs besides the fields. */
+interface FieldContext {
+  /** The template, as errors name it. */
+  readonly file: string;
+  /** By lower-case name. */
+  readonly values: ReadonlyMap<string, number>;
+  readonly options: FormatOptions;
+}
+
 /** The value text for a field, or the error that names the file, line, parameter and fix. */
-function formatField(
-  file: string,
-  line: number,
-  column: number,
-  name: string,
-  width: number,
-  values: ReadonlyMap<string, number>,
-  options: FormatOptions,
-): string {
-  const value = values.get(name);
+function formatField(f: TemplateField, ctx: FieldContext): string {
+  const value = fieldValue(f, ctx);
+  try {
+    return formatForField(value, f.width, ctx.options);
+  } catch (e) {
+    if (!(e instanceof FieldTooNarrowError)) throw e;
+    throw tooNarrow(f, value, ctx);
+  }
+}
+
+/** formatField's text, written into `out` at `at`. */
+function writeField(out: Uint8Array, at: number, f: TemplateField, ctx: FieldContext): void {
+  const value = fieldValue(f, ctx);
+  if (!writeForField(out, at, value, f.width, ctx.options)) throw tooNarrow(f, value, ctx);
+}
+
+/** The field's parameter's value, finite, or the error that says why there is none. */
+function fieldValue(f: TemplateField, { file, values }: FieldContext): number {
+  const value = values.get(f.name);
   if (value === undefined) {
     throw new PestFormatError(
       file,
-      line,
-      `column ${column}: parameter "${name}" has no value in the parameter set`,
+      f.line,
+      `column ${f.column}: parameter "${f.name}" has no value in the parameter set`,
     );
   }
   if (!Number.isFinite(value)) {
     throw new PestFormatError(
       file,
-      line,
-      `column ${column}: parameter "${name}" is ${value}, which cannot be written to a model input file`,
+      f.line,
+      `column ${f.column}: parameter "${f.name}" is ${value}, which cannot be written to a model input file`,
     );
   }
-  try {
-    return formatForField(value, width, options);
-  } catch (e) {
-    if (!(e instanceof FieldTooNarrowError)) throw e;
-    throw new PestFormatError(
-      file,
-      line,
-      `column ${column}: value ${value} of parameter "${name}" does not fit its ${width}-character field ` +
-        `(delimiters included; it needs ${minimumFieldWidth(value, options)}): widen the field in the template`,
-    );
+  return value;
+}
+
+function tooNarrow(f: TemplateField, value: number, { file, options }: FieldContext): PestFormatError {
+  return new PestFormatError(
+    file,
+    f.line,
+    `column ${f.column}: value ${value} of parameter "${f.name}" does not fit its ${f.width}-character field ` +
+      `(delimiters included; it needs ${minimumFieldWidth(value, options)}): widen the field in the template`,
+  );
+}
+
+/**
+ * A parameter set's values by lower-case name, its names checked once (for a name given twice
+ * in different cases with different values): renderTemplate and writeTemplateFile then use
+ * them as they are, for every template of the set. The map given is used as is when its names
+ * are lower-case already, and must not change while these are in use.
+ */
+export class TemplateValues {
+  readonly byName: ReadonlyMap<string, number>;
+  constructor(values: ReadonlyMap<string, number>) {
+    this.byName = lowerCaseKeys(values);
   }
 }
 
 /** Values keyed by lower-case name; the caller's map is used as is when it already is. */
-function lowerCaseKeys(values: ReadonlyMap<string, number>): ReadonlyMap<string, number> {
+function lowerCaseKeys(values: ReadonlyMap<string, number> | TemplateValues): ReadonlyMap<string, number> {
+  if (values instanceof TemplateValues) return values.byName;
   let lower = true;
   for (const k of values.keys()) {
     if (k !== k.toLowerCase()) {
@@ -228,7 +280,10 @@ export function parseTemplate(source: Uint8Array | string, file: string): Templa
   const parameters: string[] = [];
   const seen = new Set<string>();
   const fields: TemplateField[] = [];
-  let pos = headerEnd < 0 ? body.length : headerEnd + 1;
+  const bodyStart = headerEnd < 0 ? body.length : headerEnd + 1;
+  /** Each field's offset after the header. */
+  const offsets: number[] = [];
+  let pos = bodyStart;
   // Found once and carried over lines without fields, so long runs of plain lines are not
   // searched again for each line.
   let at = body.indexOf(delimiter, pos);
@@ -244,6 +299,7 @@ export function parseTemplate(source: Uint8Array | string, file: string): Templa
       const got = fieldName(body.slice(at + 1, close));
       if ("problem" in got) throw badName(file, line, column, got.problem);
       fields.push({ name: got.name, line, column, width: close - at + 1 });
+      offsets.push(at - bodyStart);
       if (!seen.has(got.name)) {
         seen.add(got.name);
         parameters.push(got.name);
@@ -252,7 +308,49 @@ export function parseTemplate(source: Uint8Array | string, file: string): Templa
     }
     pos = next;
   }
-  return { file, delimiter, eol: detectEol(body), parameters, fields, text: body };
+  return {
+    file,
+    delimiter,
+    eol: detectEol(body),
+    parameters,
+    fields,
+    text: body,
+    compiled: compile(body.slice(bodyStart), fields, offsets),
+  };
+}
+
+function compile(
+  body: string,
+  fields: readonly TemplateField[],
+  offsets: readonly number[],
+): CompiledTemplate {
+  const slotOfField = new Int32Array(fields.length);
+  const slots: TemplateField[] = [];
+  const firstOffsets: number[] = [];
+  /** Name, then width: the slot. */
+  const slotOf = new Map<string, number[]>();
+  fields.forEach((f, i) => {
+    let byWidth = slotOf.get(f.name);
+    if (byWidth === undefined) {
+      byWidth = [];
+      slotOf.set(f.name, byWidth);
+    }
+    let slot = byWidth[f.width];
+    if (slot === undefined) {
+      slot = slots.length;
+      slots.push(f);
+      firstOffsets.push(offsets[i]!);
+      byWidth[f.width] = slot;
+    }
+    slotOfField[i] = slot;
+  });
+  return {
+    body: bytesOf(body),
+    slots,
+    offsets: Int32Array.from(offsets),
+    slotOfField,
+    firstOffsets: Int32Array.from(firstOffsets),
+  };
 }
 
 /**
@@ -261,42 +359,28 @@ export function parseTemplate(source: Uint8Array | string, file: string): Templa
  */
 export function renderTemplate(
   template: Template | Uint8Array | string,
-  values: ReadonlyMap<string, number>,
+  values: ReadonlyMap<string, number> | TemplateValues,
   options: RenderOptions = {},
 ): Buffer {
   const t =
     typeof template === "string" || template instanceof Uint8Array
       ? parseTemplate(template, options.file ?? "template")
       : template;
-  const byName = lowerCaseKeys(values);
-  const text = t.text;
-  const cache = new Map<string, string[]>();
-  const parts: string[] = [];
-  const headerEnd = text.indexOf("\n");
-  let copyFrom = headerEnd < 0 ? text.length : headerEnd + 1;
-  let lineStart = copyFrom;
-  let line = 2;
-  for (const f of t.fields) {
-    while (line < f.line) {
-      lineStart = text.indexOf("\n", lineStart) + 1;
-      line++;
-    }
-    let byWidth = cache.get(f.name);
-    if (byWidth === undefined) {
-      byWidth = [];
-      cache.set(f.name, byWidth);
-    }
-    let s = byWidth[f.width];
-    if (s === undefined) {
-      s = formatField(t.file, f.line, f.column, f.name, f.width, byName, options);
-      byWidth[f.width] = s;
-    }
-    const start = lineStart + f.column - 1;
-    parts.push(text.slice(copyFrom, start), s);
-    copyFrom = start + f.width;
+  const ctx: FieldContext = { file: t.file, values: lowerCaseKeys(values), options };
+  const { body, slots, offsets, slotOfField, firstOffsets } = t.compiled;
+  const out = Buffer.allocUnsafe(body.length);
+  body.copy(out);
+  // Fields in order, so the first field of each slot comes first, in the order of the slots:
+  // the value is written there, and copied from there into the slot's other fields.
+  for (let i = 0; i < offsets.length; i++) {
+    const slot = slotOfField[i]!;
+    const at = offsets[i]!;
+    const first = firstOffsets[slot]!;
+    const f = slots[slot]!;
+    if (first === at) writeField(out, at, f, ctx);
+    else for (let k = 0; k < f.width; k++) out[at + k] = out[first + k]!;
   }
-  parts.push(text.slice(copyFrom));
-  return bytesOf(parts.join(""));
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -440,7 +524,12 @@ function addEntry(
   const text =
     st.values === undefined
       ? new Uint8Array(0)
-      : bytesOf(formatField(st.file, line, column, name, width, st.values, st.options));
+      : bytesOf(
+          formatField(
+            { name, line, column, width },
+            { file: st.file, values: st.values, options: st.options },
+          ),
+        );
   if (st.cached >= CACHE_LIMIT) {
     st.cache.clear();
     st.cached = 0;
@@ -553,7 +642,7 @@ async function streamTemplate(
 export async function writeTemplateFile(
   templatePath: string,
   outputPath: string,
-  values: ReadonlyMap<string, number>,
+  values: ReadonlyMap<string, number> | TemplateValues,
   options: RenderOptions = {},
 ): Promise<void> {
   const byName = lowerCaseKeys(values);
