@@ -19,7 +19,7 @@ import {
   type RunConfig,
   runAttempt,
 } from "../agent/realisation.ts";
-import { createShellLauncher, type ShellLauncher, shellLauncherAvailable } from "../agent/shell-launcher.ts";
+import { createShellLauncher, shellLauncherAvailable } from "../agent/shell-launcher.ts";
 import { createWorkFolders } from "../agent/work-folders.ts";
 import { workdirName } from "../agent/workdir-name.ts";
 import { errorMessage } from "../errors.ts";
@@ -383,18 +383,13 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
     return false;
   };
 
-  const useLauncher = shellLauncherAvailable();
+  // One shell starts every worker's models (see shell-launcher.ts).
+  const launcher = shellLauncherAvailable()
+    ? createShellLauncher({ ...process.env, ...options.config.env })
+    : undefined;
+
   const workerLoop = async (n: number) => {
     const worker = `${options.workerName ?? "local"}-${n}`;
-    const launcher = useLauncher ? createShellLauncher({ ...process.env, ...options.config.env }) : undefined;
-    try {
-      await workerJobs(worker, launcher);
-    } finally {
-      launcher?.close();
-    }
-  };
-
-  const workerJobs = async (worker: string, launcher: ShellLauncher | undefined) => {
     const pending = new Set<Promise<void>>();
     const track = (p: Promise<void>) => {
       pending.add(p);
@@ -446,7 +441,11 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
     await Promise.all(pending);
   };
 
-  await Promise.all(Array.from({ length: Math.max(1, options.workers) }, (_, i) => workerLoop(i + 1)));
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, options.workers) }, (_, i) => workerLoop(i + 1)));
+  } finally {
+    launcher?.close();
+  }
   graceTimer?.clear();
   options.stop?.removeEventListener("abort", onStop);
   options.kill?.removeEventListener("abort", onKill);
