@@ -233,6 +233,18 @@ describe("one launcher shell", () => {
     expect(results.map((r) => r.exitCode)).toEqual([0, 1, 2]);
   });
 
+  it.runIf(shellLauncherAvailable())("tells each model's start time as the system has it", async () => {
+    const own = createShellLauncher(process.env);
+    const launched = await own.launch({ argv: ["sleep", "5"], cwd: dir, logFile: "/dev/null" });
+    const stat = readFileSync(`/proc/${launched.pid}/stat`, "utf8");
+    // Field 22 of proc(5): ticks since boot when the process started.
+    const startTime = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+    process.kill(launched.pid, "SIGKILL");
+    await launched.exit;
+    own.close();
+    expect(launched.startTime).toBe(startTime);
+  });
+
   it.runIf(shellLauncherAvailable())("does not keep the models it started as zombies", async () => {
     const own = createShellLauncher(process.env);
     const start = () =>

@@ -1,7 +1,7 @@
 // Runs the model command for one realisation: its own process group (so a timeout or a
 // cancel kills the whole tree), the tail of its output kept, CPU and peak memory sampled.
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readSync } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { platform } from "node:os";
 import { join } from "node:path";
@@ -18,7 +18,8 @@ export interface ModelProcessOptions {
   readonly signal?: AbortSignal;
   /** Bytes of stdout+stderr kept (the tail). */
   readonly tailBytes?: number;
-  readonly onSpawn?: (pid: number) => void;
+  /** Told each model's pid as it starts, with its start time when the launcher read it. */
+  readonly onSpawn?: (pid: number, startTime?: string) => void;
   /** Start through this shell launcher (cheaper than forking the engine); output goes to
    * OUTPUT_LOG in the work folder. Without one, the model is spawned directly. */
   readonly launcher?: ShellLauncher;
@@ -86,9 +87,9 @@ class ProcessSupervisor {
     options.signal?.addEventListener("abort", this.#onAbort, { once: true });
   }
 
-  started(pid: number) {
+  started(pid: number, startTime?: string) {
     this.pid = pid;
-    this.#options.onSpawn?.(pid);
+    this.#options.onSpawn?.(pid, startTime);
     this.usage.start(pid);
     if (this.#options.signal?.aborted) this.#onAbort();
   }
@@ -215,7 +216,7 @@ async function runThroughLauncher(
   let exit: LaunchExit;
   try {
     const launched = await launcher.launch({ argv: [file, ...args], cwd: options.cwd, logFile });
-    sup.started(launched.pid);
+    sup.started(launched.pid, launched.startTime);
     exit = await launched.exit;
   } catch {
     sup.finish();
@@ -387,25 +388,39 @@ class TreeUsageSampler {
 
 /** Field 22 of /proc/<pid>/stat: when the process started, in ticks since boot. */
 function startTimeOf(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return fields[0] === "Z" ? undefined : fields[19];
-  } catch {
-    return undefined;
-  }
+  const stat = readProc(`/proc/${pid}/stat`);
+  if (stat === "") return undefined;
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return fields[0] === "Z" ? undefined : fields[19];
 }
+
+const procBuffer = Buffer.allocUnsafe(4096);
 
 /**
  * A /proc file's text, or "" when the process is gone. Read synchronously: /proc is made in
  * memory on demand and never waits on a disk, and a synchronous read is one system call where
  * readFile() is four trips through the thread pool, which 128 models sampled at once queue on.
+ * Read into one buffer kept for it: readFileSync would also stat the file (a /proc file says
+ * it is empty) and gather its chunks.
  */
 function readProc(path: string): string {
+  let fd: number;
   try {
-    return readFileSync(path, "latin1");
+    fd = openSync(path, "r");
   } catch {
     return "";
+  }
+  try {
+    let text = "";
+    for (;;) {
+      const n = readSync(fd, procBuffer, 0, procBuffer.length, null);
+      if (n === 0) return text;
+      text += procBuffer.toString("latin1", 0, n);
+    }
+  } catch {
+    return "";
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -9,10 +9,14 @@
 // folder.
 //
 // Protocol, one line each way per model and event (N numbers the launch):
-//   engine -> sh : ( (cd DIR && exec setsid CMD ARGS... >LOG 2>&1 </dev/null) & p=$!; echo "S N $p"; wait $p; echo "E N $?" ) & :
-//   sh -> engine : S N <pid>      the model started (its pid is its process group)
-//                  E N <status>   it ended: exit code, or 128 + signal number
-// A subshell per model waits for it, so the shell itself goes straight on to the next line;
+//   engine -> sh : ( (cd DIR && exec setsid CMD ARGS... >LOG 2>&1 </dev/null) & p=$!; read -r s </proc/$p/stat; echo "S N $p $s"; wait $p; echo "E N $?" ) & :
+//   sh -> engine : S N <pid> <stat>   the model started (its pid is its process group), with its
+//                                     /proc/<pid>/stat line
+//                  E N <status>       it ended: exit code, or 128 + signal number
+// The subshell reads the model's start time (for the engine's journal, model-journal.ts): a
+// read of /proc/<pid>/stat while the process is still starting waits on it, so the engine
+// leaves that wait to the shell. A subshell per model waits for it, so the shell itself goes
+// straight on to the next line;
 // the `:` after it has the shell collect the subshells that have ended (dash does so before
 // a command, not while it waits for input), so they do not pile up as zombies. Each line the
 // subshells print is one short write, which a pipe never interleaves with another.
@@ -29,6 +33,9 @@ export interface LaunchRequest {
 
 export interface LaunchedProcess {
   readonly pid: number;
+  /** When it started, in clock ticks since boot (field 22 of /proc/<pid>/stat), as its shell
+   * read it; undefined when it had ended already. */
+  readonly startTime: string | undefined;
   readonly exit: Promise<LaunchExit>;
 }
 
@@ -79,7 +86,10 @@ export function createShellLauncher(env: NodeJS.ProcessEnv): ShellLauncher {
   let closed = false;
   let seq = 0;
   /** Launches whose model has not been told started yet. */
-  const starting = new Map<number, { resolve(pid: number): void; reject(e: Error): void }>();
+  const starting = new Map<
+    number,
+    { resolve(pid: number, startTime: string | undefined): void; reject(e: Error): void }
+  >();
   /** Launches whose model runs: told its exit when the shell tells it. */
   const exits = new Map<number, (exit: LaunchExit) => void>();
   /** Lines (and their launches) to go to the shell at the end of this turn of the event loop. */
@@ -87,14 +97,15 @@ export function createShellLauncher(env: NodeJS.ProcessEnv): ShellLauncher {
   let batchIds: number[] = [];
 
   const onLine = (line: string) => {
-    const [tag, n, value] = line.split(" ");
+    const [tag, n, value] = line.split(" ", 3);
     const id = Number(n);
     if (tag === "S") {
       const waiting = starting.get(id);
       starting.delete(id);
-      if (waiting) waiting.resolve(Number(value));
+      const pid = Number(value);
+      if (waiting) waiting.resolve(pid, startTimeIn(line));
       // Told after its shell was given up for dead (and it was started another way): ended.
-      else killGroup(Number(value));
+      else killGroup(pid);
     } else if (tag === "E") {
       shell?.launches.delete(id);
       exits.get(id)?.(decodeStatus(Number(value)));
@@ -158,11 +169,12 @@ export function createShellLauncher(env: NodeJS.ProcessEnv): ShellLauncher {
       const id = ++seq;
       const cmd = [SETSID, ...request.argv].map(quote).join(" ");
       if (batch === "") setImmediate(flush);
-      batch += `( (cd ${quote(request.cwd)} && exec ${cmd} >${quote(request.logFile)} 2>&1 </dev/null) & p=$!; echo "S ${id} $p"; wait $p; echo "E ${id} $?" ) & :\n`;
+      batch += `( (cd ${quote(request.cwd)} && exec ${cmd} >${quote(request.logFile)} 2>&1 </dev/null) & p=$!; read -r s </proc/$p/stat; echo "S ${id} $p $s"; wait $p; echo "E ${id} $?" ) & :\n`;
       batchIds.push(id);
       return new Promise((resolve, reject) => {
         starting.set(id, {
-          resolve: (pid) => resolve({ pid, exit: new Promise((done) => exits.set(id, done)) }),
+          resolve: (pid, startTime) =>
+            resolve({ pid, startTime, exit: new Promise((done) => exits.set(id, done)) }),
           reject,
         });
       });
@@ -180,6 +192,15 @@ export function createShellLauncher(env: NodeJS.ProcessEnv): ShellLauncher {
       shell = undefined;
     },
   };
+}
+
+/** Field 22 of the stat line an `S` line ends with; undefined for a process that has ended (a
+ * zombie) or when there is none. */
+function startTimeIn(line: string): string | undefined {
+  const close = line.lastIndexOf(")");
+  if (close < 0) return undefined;
+  const fields = line.slice(close + 2).split(" ");
+  return fields[0] === "Z" ? undefined : fields[19];
 }
 
 function killGroup(pid: number) {

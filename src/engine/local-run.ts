@@ -129,7 +129,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       ...(options.stop ? { stop: options.stop } : {}),
       ...(options.kill ? { kill: options.kill } : {}),
       graceMs: options.graceMs ?? 10_000,
-      onModelStarted: (pid) => journal?.record(pid),
+      onModelStarted: (pid, startTime) => journal?.record(pid, startTime),
       generation: current.generation,
       ...(options.diskSpace ? { diskSpace: options.diskSpace } : {}),
     });
