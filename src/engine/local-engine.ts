@@ -193,6 +193,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
     config: options.config,
     root: options.workRoot,
     spare: Math.max(1, options.workers) + 2,
+    discardNow: (path) => trash.discardNow(path),
   });
   const reuseLater = (dir: string) =>
     cleanups.push(

@@ -5,12 +5,16 @@
 // pile up on a disk that models are filling (a retried attempt's folder is gone before the
 // retry has gone far).
 import { execFile } from "node:child_process";
+import { mkdirSync, renameSync } from "node:fs";
 import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 
 export interface Trash {
   /** Moves a folder out of the way; it is deleted shortly. */
   discard(dir: string): Promise<void>;
+  /** Moves a file or folder out of the way at once (a rename: no data is freed on the
+   * caller's thread); it is deleted shortly. False when it could not be moved. */
+  discardNow(path: string): boolean;
   /** Deletes everything discarded so far. */
   drain(): Promise<void>;
 }
@@ -39,6 +43,12 @@ export function createTrash(root: string): Trash {
     count = 0;
   };
 
+  const added = () => {
+    count++;
+    if (count >= BATCH) flush();
+    else timer ??= setTimeout(flush, BATCH_WAIT_MS);
+  };
+
   return {
     async discard(dir) {
       try {
@@ -46,13 +56,23 @@ export function createTrash(root: string): Trash {
           current = join(root, `${TRASH_PREFIX}${process.pid}-${batch++}`);
           await mkdir(current, { recursive: true });
         }
-        const target = join(current, String(seq++));
-        count++;
-        await rename(dir, target);
-        if (count >= BATCH) flush();
-        else timer ??= setTimeout(flush, BATCH_WAIT_MS);
+        await rename(dir, join(current, String(seq++)));
+        added();
       } catch {
         await rm(dir, { recursive: true, force: true }).catch(() => {});
+      }
+    },
+    discardNow(path) {
+      try {
+        if (current === undefined) {
+          current = join(root, `${TRASH_PREFIX}${process.pid}-${batch++}`);
+          mkdirSync(current, { recursive: true });
+        }
+        renameSync(path, join(current, String(seq++)));
+        added();
+        return true;
+      } catch {
+        return false;
       }
     },
     async drain() {
