@@ -17,11 +17,22 @@
 // are removed. (A publisher stalled for over 10 s while holding a claim, e.g. a laptop
 // suspended mid-publish, is presumed dead and may be overtaken.)
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
-import { type FileHandle, mkdir, open, readdir, readFile, rm, rmdir, stat } from "node:fs/promises";
+import {
+  closeSync,
+  createReadStream,
+  createWriteStream,
+  fsync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { mkdir, open, readdir, readFile, rm, rmdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
+import { promisify } from "node:util";
 import pLimit from "p-limit";
 import { errorMessage, UserError } from "../errors.ts";
 import type { RealisationResult } from "../results/realisation-result.ts";
@@ -195,10 +206,10 @@ export class FsResultStore implements ResultStore {
     const dir = this.realisationDir(result, result.id);
     const final = path.join(dir, RESULT_FILE);
     // The common repeat (a re-run of a settled realisation) needs no temp file or fsync.
-    const existing = await readSnapshot(final);
+    const existing = readSnapshot(final);
     if (existing && !supersedes(result, existing.result, options))
       return { published: false, current: existing.result };
-    await mkdir(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true });
     const tmp = tempPathFor(final);
     await writeDurably(tmp, `${JSON.stringify(result, null, 2)}\n`);
     const giveUpAt = Date.now() + PUBLISH_WAIT_MS;
@@ -208,7 +219,7 @@ export class FsResultStore implements ResultStore {
           await syncDir(dir);
           return { published: true, replaced: undefined };
         }
-        const current = await readSnapshot(final);
+        const current = readSnapshot(final);
         if (!current) continue; // deleted by hand meanwhile: try again
         if (!supersedes(result, current.result, options))
           return { published: false, current: current.result };
@@ -222,7 +233,7 @@ export class FsResultStore implements ResultStore {
           try {
             // Only a holder of this claim may replace this content, so if it is still in
             // place it stays until our rename.
-            const again = await readSnapshot(final);
+            const again = readSnapshot(final);
             if (again?.digest === current.digest) {
               await replaceFile(tmp, final);
               await syncDir(dir);
@@ -242,7 +253,7 @@ export class FsResultStore implements ResultStore {
         }
       }
     } finally {
-      await rm(tmp, { force: true });
+      removeIfThere(tmp);
     }
   }
 
@@ -323,10 +334,12 @@ interface Snapshot {
   readonly result: RealisationResult | undefined;
 }
 
-async function readSnapshot(file: string): Promise<Snapshot | undefined> {
+/** The result file as it is now. Read synchronously, as the other small steps of a publish
+ * are (see writeDurably). */
+function readSnapshot(file: string): Snapshot | undefined {
   let bytes: Buffer;
   try {
-    bytes = await readFile(file);
+    bytes = readFileSync(file);
   } catch (e) {
     if (isErrno(e, "ENOENT")) return undefined;
     throw e;
@@ -340,39 +353,65 @@ async function readSnapshot(file: string): Promise<Snapshot | undefined> {
 
 /** Writes `target` via a temp file beside it, so it is replaced whole or not at all. */
 async function writeFileAtomic(target: string, content: RunSetFileContent): Promise<void> {
-  await mkdir(path.dirname(target), { recursive: true });
+  mkdirSync(path.dirname(target), { recursive: true });
   const tmp = tempPathFor(target);
   try {
     await writeDurably(tmp, content);
     await replaceFile(tmp, target);
   } catch (e) {
-    await rm(tmp, { force: true });
+    removeIfThere(tmp);
     throw e;
   }
 }
 
-/** Creates `file` and flushes it to disk, so a rename after it cannot leave an empty file
- * after a power cut. */
+const fsyncFd = promisify(fsync);
+
+/**
+ * Creates `file` and flushes it to disk, so a rename after it cannot leave an empty file
+ * after a power cut. Creating and writing a file of one piece are synchronous calls: they go
+ * to the page cache, not the disk, and take microseconds, where each call through Node's
+ * thread pool costs the event loop some 20 µs and a thread hop (an engine publishes hundreds
+ * of results a second). Only the flush, which waits on the disk, goes to the thread pool.
+ */
 async function writeDurably(file: string, content: RunSetFileContent): Promise<void> {
-  const handle = await open(file, "wx");
+  if (typeof content !== "string" && !(content instanceof Uint8Array)) {
+    const handle = await open(file, "wx");
+    try {
+      await handle.writeFile(content);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    return;
+  }
+  const fd = openSync(file, "wx");
   try {
-    await handle.writeFile(content);
-    await handle.sync();
+    writeFileSync(fd, content);
+    await fsyncFd(fd);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
 /** Flushes a folder's entries, so a published result.json survives a power cut. Not
  * possible everywhere (Windows cannot open folders); there, the rename is all we have. */
 async function syncDir(dir: string): Promise<void> {
-  let handle: FileHandle | undefined;
+  let fd: number | undefined;
   try {
-    handle = await open(dir, "r");
-    await handle.sync();
+    fd = openSync(dir, "r");
+    await fsyncFd(fd);
   } catch (e) {
     if (!isErrno(e, "EISDIR", "EPERM", "EACCES", "EINVAL", "ENOTSUP", "EBADF")) throw e;
   } finally {
-    await handle?.close();
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Deletes a file of ours if it is there (a temp file left by a publish that failed). */
+function removeIfThere(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // not there, or not ours to delete any more
   }
 }
