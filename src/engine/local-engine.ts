@@ -19,7 +19,7 @@ import {
   type RunConfig,
   runAttempt,
 } from "../agent/realisation.ts";
-import { createShellLauncher, shellLauncherAvailable } from "../agent/shell-launcher.ts";
+import { createShellLauncher, type ShellLauncher, shellLauncherAvailable } from "../agent/shell-launcher.ts";
 import { createWorkFolders } from "../agent/work-folders.ts";
 import { workdirName } from "../agent/workdir-name.ts";
 import { errorMessage } from "../errors.ts";
@@ -31,6 +31,12 @@ import { type Clock, systemClock } from "./clock.ts";
 import { createMemoryQueue } from "./memory-queue.ts";
 import { createTrash } from "./trash.ts";
 import type { Lease, WorkQueue } from "./work-queue.ts";
+
+/** Runs a command (the trash's `rm -rf`) through the launcher shell, to its end. */
+async function runThrough(launcher: ShellLauncher, argv: readonly string[]): Promise<void> {
+  const launched = await launcher.launch({ argv, cwd: "/", logFile: "/dev/null" });
+  if ((await launched.exit).lost) throw new Error("the launcher shell exited");
+}
 
 /** Errors that say the store cannot take writes at all, rather than this one. */
 const STORE_REFUSALS = new Set(["ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM", "ENOTDIR"]);
@@ -185,7 +191,12 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
   );
   const generation = options.generation === undefined ? {} : { generation: options.generation };
 
-  const trash = createTrash(options.workRoot);
+  // One shell starts every worker's models (see shell-launcher.ts), and the trash's `rm -rf`
+  // too: forking the engine's own large process for each would block its event loop.
+  const launcher = shellLauncherAvailable()
+    ? createShellLauncher({ ...process.env, ...options.config.env })
+    : undefined;
+  const trash = createTrash(options.workRoot, launcher ? { run: (argv) => runThrough(launcher, argv) } : {});
   const removeLater = (dir: string) => cleanups.push(trash.discard(dir));
   // A finished realisation's folder is restored for another rather than removed, so the model
   // folder is copied once per folder, not once per realisation.
@@ -324,7 +335,9 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
     if (record?.settled) return;
     if (record) {
       record.settled = true;
-      for (const c of record.controllers) c.abort(); // the other copy of a duplicated run
+      // The other copy of a duplicated run (this one's own has ended: aborting it would only
+      // cost an AbortError made for nobody).
+      for (const c of record.controllers) if (c.signal !== input.signal) c.abort();
     }
     const keepDir = outcome.status !== "ok" || options.keepWorkdirs === true;
     const { result, publish } = await publishAttempt(
@@ -385,11 +398,6 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
     return false;
   };
 
-  // One shell starts every worker's models (see shell-launcher.ts).
-  const launcher = shellLauncherAvailable()
-    ? createShellLauncher({ ...process.env, ...options.config.env })
-    : undefined;
-
   const workerLoop = async (n: number) => {
     const worker = `${options.workerName ?? "local"}-${n}`;
     const pending = new Set<Promise<void>>();
@@ -445,15 +453,15 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
 
   try {
     await Promise.all(Array.from({ length: Math.max(1, options.workers) }, (_, i) => workerLoop(i + 1)));
+    graceTimer?.clear();
+    options.stop?.removeEventListener("abort", onStop);
+    options.kill?.removeEventListener("abort", onKill);
+    await Promise.all(cleanups);
+    await folders.close();
+    await trash.drain();
   } finally {
     launcher?.close();
   }
-  graceTimer?.clear();
-  options.stop?.removeEventListener("abort", onStop);
-  options.kill?.removeEventListener("abort", onKill);
-  await Promise.all(cleanups);
-  await folders.close();
-  await trash.drain();
   return {
     published: ok + failed,
     ok,

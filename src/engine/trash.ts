@@ -3,7 +3,11 @@
 // spend a dozen file operations per realisation removing them. They are deleted promptly:
 // within a fraction of a second, or as soon as a batch fills, so that finished folders never
 // pile up on a disk that models are filling (a retried attempt's folder is gone before the
-// retry has gone far).
+// retry has gone far). The engine starts the `rm -rf` through its launcher shell
+// (agent/shell-launcher.ts): a child process of the engine's own costs its event loop a fork.
+//
+// Files a model left in a work folder used again go the same way (discardNow): one rename each,
+// so that freeing their data never blocks the engine.
 import { execFile } from "node:child_process";
 import { mkdirSync, renameSync } from "node:fs";
 import { mkdir, readdir, rename, rm } from "node:fs/promises";
@@ -24,7 +28,13 @@ const BATCH = 64;
 const BATCH_WAIT_MS = 50;
 const TRASH_PREFIX = ".trash-";
 
-export function createTrash(root: string): Trash {
+export function createTrash(
+  root: string,
+  options: {
+    /** Runs a command to its end (default: a child process of this one's). */
+    readonly run?: (argv: readonly string[]) => Promise<void>;
+  } = {},
+): Trash {
   let seq = 0;
   let batch = 0;
   let current: string | undefined;
@@ -36,7 +46,10 @@ export function createTrash(root: string): Trash {
     clearTimeout(timer);
     timer = undefined;
     if (current === undefined || count === 0) return;
-    const deletion = removeFolder(current);
+    const dir = current;
+    const deletion = options.run
+      ? options.run(["rm", "-rf", dir]).catch(() => removeFolder(dir))
+      : removeFolder(dir);
     deletions.add(deletion);
     void deletion.then(() => deletions.delete(deletion));
     current = undefined;
