@@ -1,8 +1,7 @@
 // Runs the model command for one realisation: its own process group (so a timeout or a
 // cancel kills the whole tree), the tail of its output kept, CPU and peak memory sampled.
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, openSync, readSync } from "node:fs";
-import { type FileHandle, open } from "node:fs/promises";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { platform } from "node:os";
 import { join } from "node:path";
 import { type LongTimeout, setLongTimeout } from "../long-timeout.ts";
@@ -276,7 +275,7 @@ function asErrno(e: unknown): NodeJS.ErrnoException {
 export async function readOutput(result: ModelProcessResult): Promise<ModelProcessResult> {
   const pending = result.pendingOutput;
   if (!pending) return result;
-  const outputTail = await readTail(pending.logFile, pending.tailBytes);
+  const outputTail = readTail(pending.logFile, pending.tailBytes);
   let spawnError: NodeJS.ErrnoException | undefined;
   if ((pending.notFound || pending.notExecutable) && outputTail.includes("setsid: failed to execute")) {
     spawnError = Object.assign(new Error(outputTail.trim().split("\n").pop() ?? "failed to execute"), {
@@ -287,19 +286,27 @@ export async function readOutput(result: ModelProcessResult): Promise<ModelProce
   return { ...rest, outputTail, ...(spawnError ? { spawnError, exitCode: null } : {}) };
 }
 
-async function readTail(path: string, bytes: number): Promise<string> {
-  let handle: FileHandle | undefined;
+/** The last `bytes` of a log file. Synchronous: a model's log is in the page cache when it
+ * has just ended, and a read of its tail is a few system calls, where open, stat, read and
+ * close through the thread pool cost the event loop four trips. */
+function readTail(path: string, bytes: number): string {
+  let fd: number;
   try {
-    handle = await open(path, "r");
-    const { size } = await handle.stat();
+    fd = openSync(path, "r");
+  } catch {
+    return "";
+  }
+  try {
+    const { size } = fstatSync(fd);
     const length = Math.min(size, bytes);
-    const buf = Buffer.alloc(length);
-    await handle.read(buf, 0, length, size - length);
-    return buf.toString("utf8");
+    if (length === 0) return "";
+    const buf = Buffer.allocUnsafe(length);
+    const n = readSync(fd, buf, 0, length, size - length);
+    return buf.toString("utf8", 0, n);
   } catch {
     return "";
   } finally {
-    await handle?.close();
+    closeSync(fd);
   }
 }
 
