@@ -22,13 +22,13 @@ import {
   createReadStream,
   createWriteStream,
   fsync,
-  mkdirSync,
+  open,
   openSync,
   readFileSync,
   unlinkSync,
   writeFileSync,
 } from "node:fs";
-import { mkdir, open, readdir, readFile, rm, rmdir, stat } from "node:fs/promises";
+import { mkdir, open as openHandle, readdir, readFile, rm, rmdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -209,7 +209,7 @@ export class FsResultStore implements ResultStore {
     const existing = readSnapshot(final);
     if (existing && !supersedes(result, existing.result, options))
       return { published: false, current: existing.result };
-    mkdirSync(dir, { recursive: true });
+    await mkdir(dir, { recursive: true });
     const tmp = tempPathFor(final);
     await writeDurably(tmp, `${JSON.stringify(result, null, 2)}\n`);
     const giveUpAt = Date.now() + PUBLISH_WAIT_MS;
@@ -353,7 +353,7 @@ function readSnapshot(file: string): Snapshot | undefined {
 
 /** Writes `target` via a temp file beside it, so it is replaced whole or not at all. */
 async function writeFileAtomic(target: string, content: RunSetFileContent): Promise<void> {
-  mkdirSync(path.dirname(target), { recursive: true });
+  await mkdir(path.dirname(target), { recursive: true });
   const tmp = tempPathFor(target);
   try {
     await writeDurably(tmp, content);
@@ -364,18 +364,21 @@ async function writeFileAtomic(target: string, content: RunSetFileContent): Prom
   }
 }
 
+const openFd = promisify(open);
 const fsyncFd = promisify(fsync);
 
 /**
  * Creates `file` and flushes it to disk, so a rename after it cannot leave an empty file
- * after a power cut. Creating and writing a file of one piece are synchronous calls: they go
- * to the page cache, not the disk, and take microseconds, where each call through Node's
- * thread pool costs the event loop some 20 µs and a thread hop (an engine publishes hundreds
- * of results a second). Only the flush, which waits on the disk, goes to the thread pool.
+ * after a power cut. Of the calls this takes, those that make a file or folder and those that
+ * wait on the disk go through the thread pool: while other files are flushed, making one can
+ * wait on the file system's journal for most of a millisecond, and the event loop must not.
+ * Writing one piece into the page cache and closing are synchronous calls of microseconds,
+ * where each trip through the thread pool costs the event loop some 20 µs (an engine
+ * publishes hundreds of results a second).
  */
 async function writeDurably(file: string, content: RunSetFileContent): Promise<void> {
   if (typeof content !== "string" && !(content instanceof Uint8Array)) {
-    const handle = await open(file, "wx");
+    const handle = await openHandle(file, "wx");
     try {
       await handle.writeFile(content);
       await handle.sync();
@@ -384,7 +387,7 @@ async function writeDurably(file: string, content: RunSetFileContent): Promise<v
     }
     return;
   }
-  const fd = openSync(file, "wx");
+  const fd = await openFd(file, "wx");
   try {
     writeFileSync(fd, content);
     await fsyncFd(fd);
