@@ -9,7 +9,7 @@
 // Files a model left in a work folder used again go the same way (discardNow): one rename each,
 // so that freeing their data never blocks the engine.
 import { execFile } from "node:child_process";
-import { mkdirSync, renameSync } from "node:fs";
+import { renameSync } from "node:fs";
 import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 
@@ -37,7 +37,12 @@ export function createTrash(
 ): Trash {
   let seq = 0;
   let batch = 0;
+  /** The batch folder things go into now. */
   let current: string | undefined;
+  /** A batch folder made ahead for the next batch, so that discardNow never waits for one:
+   * making a folder goes through the thread pool (it can wait on the file system's journal). */
+  let ahead: string | undefined;
+  let making: Promise<void> | undefined;
   let count = 0;
   let timer: NodeJS.Timeout | undefined;
   const deletions = new Set<Promise<void>>();
@@ -56,6 +61,31 @@ export function createTrash(
     count = 0;
   };
 
+  const makeAhead = (): Promise<void> => {
+    making ??= (async () => {
+      const dir = join(root, `${TRASH_PREFIX}${process.pid}-${batch++}`);
+      try {
+        await mkdir(dir, { recursive: true });
+        ahead = dir;
+      } catch {
+        // the next discard tries again
+      } finally {
+        making = undefined;
+      }
+    })();
+    return making;
+  };
+  /** The batch folder to put things in, if one is ready. */
+  const batchFolder = (): string | undefined => {
+    if (current === undefined && ahead !== undefined) {
+      current = ahead;
+      ahead = undefined;
+      void makeAhead();
+    }
+    return current;
+  };
+  void makeAhead();
+
   const added = () => {
     count++;
     if (count >= BATCH) flush();
@@ -65,31 +95,31 @@ export function createTrash(
   return {
     async discard(dir) {
       try {
-        if (current === undefined) {
-          current = join(root, `${TRASH_PREFIX}${process.pid}-${batch++}`);
-          await mkdir(current, { recursive: true });
-        }
-        await rename(dir, join(current, String(seq++)));
+        if (batchFolder() === undefined) await makeAhead();
+        const into = batchFolder();
+        if (into === undefined) throw new Error("no trash folder");
+        await rename(dir, join(into, String(seq++)));
         added();
       } catch {
         await rm(dir, { recursive: true, force: true }).catch(() => {});
       }
     },
     discardNow(path) {
+      const into = batchFolder();
+      if (into === undefined) return false;
       try {
-        if (current === undefined) {
-          current = join(root, `${TRASH_PREFIX}${process.pid}-${batch++}`);
-          mkdirSync(current, { recursive: true });
-        }
-        renameSync(path, join(current, String(seq++)));
-        added();
-        return true;
+        renameSync(path, join(into, String(seq++)));
       } catch {
         return false;
       }
+      added();
+      return true;
     },
     async drain() {
       flush();
+      await making;
+      if (ahead !== undefined) await rm(ahead, { recursive: true, force: true }).catch(() => {});
+      ahead = undefined;
       await Promise.all(deletions);
     },
   };
