@@ -205,8 +205,10 @@ export class FsResultStore implements ResultStore {
   async #publish(result: RealisationResult, options: PublishOptions): Promise<PublishAttemptOutcome> {
     const dir = this.realisationDir(result, result.id);
     const final = path.join(dir, RESULT_FILE);
-    // The common repeat (a re-run of a settled realisation) needs no temp file or fsync.
-    const existing = readSnapshot(final);
+    // The common repeat (a re-run of a settled realisation) needs no temp file or fsync. Looked
+    // for through the thread pool: a name not there is looked up in the realisations' folder,
+    // which waits while another publish makes a folder in it.
+    const existing = readSnapshot(await readIfThere(final));
     if (existing && !supersedes(result, existing.result, options))
       return { published: false, current: existing.result };
     await mkdir(dir, { recursive: true });
@@ -219,7 +221,7 @@ export class FsResultStore implements ResultStore {
           await syncDir(dir);
           return { published: true, replaced: undefined };
         }
-        const current = readSnapshot(final);
+        const current = readSnapshot(readIfThereNow(final));
         if (!current) continue; // deleted by hand meanwhile: try again
         if (!supersedes(result, current.result, options))
           return { published: false, current: current.result };
@@ -233,7 +235,7 @@ export class FsResultStore implements ResultStore {
           try {
             // Only a holder of this claim may replace this content, so if it is still in
             // place it stays until our rename.
-            const again = readSnapshot(final);
+            const again = readSnapshot(readIfThereNow(final));
             if (again?.digest === current.digest) {
               await replaceFile(tmp, final);
               await syncDir(dir);
@@ -334,16 +336,29 @@ interface Snapshot {
   readonly result: RealisationResult | undefined;
 }
 
-/** The result file as it is now. Read synchronously, as the other small steps of a publish
- * are (see writeDurably). */
-function readSnapshot(file: string): Snapshot | undefined {
-  let bytes: Buffer;
+/** A file's bytes, or undefined when there is none. */
+async function readIfThere(file: string): Promise<Buffer | undefined> {
   try {
-    bytes = readFileSync(file);
+    return await readFile(file);
   } catch (e) {
     if (isErrno(e, "ENOENT")) return undefined;
     throw e;
   }
+}
+
+/** readIfThere at once, for a file just found there (our link failed on it): one read of a
+ * file in the page cache. */
+function readIfThereNow(file: string): Buffer | undefined {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    if (isErrno(e, "ENOENT")) return undefined;
+    throw e;
+  }
+}
+
+function readSnapshot(bytes: Buffer | undefined): Snapshot | undefined {
+  if (bytes === undefined) return undefined;
   const parsed = parseResult(bytes.toString("utf8"));
   return {
     digest: createHash("sha256").update(bytes).digest("hex"),
