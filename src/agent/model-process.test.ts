@@ -245,6 +245,30 @@ describe("one launcher shell", () => {
     expect(launched.startTime).toBe(startTime);
   });
 
+  it.runIf(shellLauncherAvailable())(
+    "tells the whole CPU time of a model, not the last sample of it",
+    async () => {
+      const own = createShellLauncher(process.env);
+      // Idle for 0.65 s, then busy until it has used 0.45 s of CPU: samples grow sparse (a
+      // second apart at most), and the last one mostly comes before the work.
+      const r = await runModelProcess({
+        command: [
+          node,
+          "-e",
+          "setTimeout(() => { while (process.cpuUsage().user + process.cpuUsage().system < 450000) {} }, 650)",
+        ],
+        shell: false,
+        cwd: dir,
+        env: {},
+        timeoutMs: 60_000,
+        launcher: own,
+      });
+      own.close();
+      expect(r.exitCode).toBe(0);
+      expect(r.cpuSeconds).toBeGreaterThanOrEqual(0.4);
+    },
+  );
+
   it.runIf(shellLauncherAvailable())("does not keep the models it started as zombies", async () => {
     const own = createShellLauncher(process.env);
     const start = () =>

@@ -232,7 +232,11 @@ async function runThroughLauncher(
     timedOut: sup.timedOut,
     aborted: sup.aborted,
     wallSeconds: (performance.now() - started) / 1000,
-    cpuSeconds: sup.usage.cpuSeconds,
+    // The shell's figure is the whole of it; the samples' is what was seen while it ran.
+    cpuSeconds:
+      exit.cpuSeconds === undefined
+        ? sup.usage.cpuSeconds
+        : Math.max(exit.cpuSeconds, sup.usage.cpuSeconds ?? 0),
     peakMemoryMb: sup.usage.peakMemoryMb,
     outputTail: "",
     killedByUs: sup.killedByUs,
@@ -342,7 +346,10 @@ class OutputTail {
 /**
  * Samples CPU time and resident memory of a process tree from /proc (Linux) while it runs.
  * Node cannot get a child's rusage, so the figures are lower bounds taken at the last sample:
- * the first sample comes after 20 ms and they slow to once a second for long runs.
+ * the first sample comes after 50 ms and they slow to once a second for long runs. (A model
+ * started through the launcher shell is told its CPU time in full when it ends; a sample is
+ * some ten reads of /proc on the event loop, a cost per model that an engine with a hundred
+ * workers of short models feels.)
  */
 class TreeUsageSampler {
   cpuSeconds: number | null = null;
@@ -357,7 +364,7 @@ class TreeUsageSampler {
 
   start(pid: number) {
     if (!IS_LINUX) return;
-    let delay = 20;
+    let delay = 50;
     const tick = async () => {
       if (this.#stopped) return;
       await this.#sample(pid);

@@ -9,13 +9,16 @@
 // folder.
 //
 // Protocol, one line each way per model and event (N numbers the launch):
-//   engine -> sh : ( (cd DIR && exec setsid CMD ARGS... >LOG 2>&1 </dev/null) & p=$!; read -r s </proc/$p/stat; echo "S N $p $s"; wait $p; echo "E N $?" ) & :
-//   sh -> engine : S N <pid> <stat>   the model started (its pid is its process group), with its
-//                                     /proc/<pid>/stat line
-//                  E N <status>       it ended: exit code, or 128 + signal number
+//   engine -> sh : ( (cd DIR && exec setsid CMD ARGS... >LOG 2>&1 </dev/null) & p=$!; read -r s </proc/$p/stat; echo "S N $p $s"; wait $p; s=$?; read -r t </proc/self/stat; echo "E N $s $t" ) & :
+//   sh -> engine : S N <pid> <stat>           the model started (its pid is its process group),
+//                                             with its /proc/<pid>/stat line
+//                  E N <status> <own stat>    it ended: exit code, or 128 + signal number, with
+//                                             the subshell's own /proc/self/stat line
 // The subshell reads the model's start time (for the engine's journal, model-journal.ts): a
 // read of /proc/<pid>/stat while the process is still starting waits on it, so the engine
-// leaves that wait to the shell. A subshell per model waits for it, so the shell itself goes
+// leaves that wait to the shell. Once it has waited for the model, the subshell's own stat line
+// holds the CPU time of the model's whole tree (its children's, reaped), exactly, where the
+// engine's samples see it only while it runs. A subshell per model waits for it, so the shell itself goes
 // straight on to the next line;
 // the `:` after it has the shell collect the subshells that have ended (dash does so before
 // a command, not while it waits for input), so they do not pile up as zombies. Each line the
@@ -47,6 +50,9 @@ export interface LaunchExit {
   readonly notExecutable: boolean;
   /** The shell died before the model's exit was told: the model may still be running. */
   readonly lost?: boolean;
+  /** CPU seconds (user + system) of the model and every process of its tree that was waited
+   * for, when the shell told them. */
+  readonly cpuSeconds?: number;
 }
 
 export interface ShellLauncher {
@@ -108,7 +114,11 @@ export function createShellLauncher(env: NodeJS.ProcessEnv): ShellLauncher {
       else killGroup(pid);
     } else if (tag === "E") {
       shell?.launches.delete(id);
-      exits.get(id)?.(decodeStatus(Number(value)));
+      const cpuSeconds = childrenCpuIn(line);
+      exits.get(id)?.({
+        ...decodeStatus(Number(value)),
+        ...(cpuSeconds === undefined ? {} : { cpuSeconds }),
+      });
       exits.delete(id);
     }
   };
@@ -169,7 +179,7 @@ export function createShellLauncher(env: NodeJS.ProcessEnv): ShellLauncher {
       const id = ++seq;
       const cmd = [SETSID, ...request.argv].map(quote).join(" ");
       if (batch === "") setImmediate(flush);
-      batch += `( (cd ${quote(request.cwd)} && exec ${cmd} >${quote(request.logFile)} 2>&1 </dev/null) & p=$!; read -r s </proc/$p/stat; echo "S ${id} $p $s"; wait $p; echo "E ${id} $?" ) & :\n`;
+      batch += `( (cd ${quote(request.cwd)} && exec ${cmd} >${quote(request.logFile)} 2>&1 </dev/null) & p=$!; read -r s </proc/$p/stat; echo "S ${id} $p $s"; wait $p; s=$?; read -r t </proc/self/stat; echo "E ${id} $s $t" ) & :\n`;
       batchIds.push(id);
       return new Promise((resolve, reject) => {
         starting.set(id, {
@@ -201,6 +211,18 @@ function startTimeIn(line: string): string | undefined {
   if (close < 0) return undefined;
   const fields = line.slice(close + 2).split(" ");
   return fields[0] === "Z" ? undefined : fields[19];
+}
+
+const TICKS_PER_SECOND = 100;
+
+/** cutime + cstime (fields 16 and 17 of proc(5)) of the stat line an `E` line ends with, in
+ * seconds; undefined when there is none. */
+function childrenCpuIn(line: string): number | undefined {
+  const close = line.lastIndexOf(")");
+  if (close < 0) return undefined;
+  const fields = line.slice(close + 2).split(" ");
+  const ticks = Number(fields[13]) + Number(fields[14]);
+  return Number.isFinite(ticks) ? ticks / TICKS_PER_SECOND : undefined;
 }
 
 function killGroup(pid: number) {
