@@ -183,7 +183,7 @@ export function createWorkFolders(options: {
       await Promise.all(
         left.map(async (p) => {
           const folder = await p;
-          if (folder) await rm(folder.dir, { recursive: true, force: true });
+          if (folder) await remove(folder.dir);
         }),
       );
     },
