@@ -205,13 +205,15 @@ export class FsResultStore implements ResultStore {
   async #publish(result: RealisationResult, options: PublishOptions): Promise<PublishAttemptOutcome> {
     const dir = this.realisationDir(result, result.id);
     const final = path.join(dir, RESULT_FILE);
-    // The common repeat (a re-run of a settled realisation) needs no temp file or fsync. Looked
-    // for through the thread pool: a name not there is looked up in the realisations' folder,
-    // which waits while another publish makes a folder in it.
-    const existing = readSnapshot(await readIfThere(final));
+    // The common repeat (a re-run of a settled realisation) needs no temp file or fsync. A
+    // realisation folder made just now holds no result to look for (looking is only a shortcut:
+    // the link below is what decides). Looked for through the thread pool: a name not there is
+    // looked up in the realisations' folder, which waits while another publish makes a folder
+    // in it.
+    const made = (await mkdir(dir, { recursive: true })) !== undefined;
+    const existing = made ? undefined : readSnapshot(await readIfThere(final));
     if (existing && !supersedes(result, existing.result, options))
       return { published: false, current: existing.result };
-    await mkdir(dir, { recursive: true });
     const tmp = tempPathFor(final);
     await writeDurably(tmp, `${JSON.stringify(result, null, 2)}\n`);
     const giveUpAt = Date.now() + PUBLISH_WAIT_MS;
