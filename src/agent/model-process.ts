@@ -346,35 +346,49 @@ class OutputTail {
 /**
  * Samples CPU time and resident memory of a process tree from /proc (Linux) while it runs.
  * Node cannot get a child's rusage, so the figures are lower bounds taken at the last sample:
- * the first sample comes after 50 ms and they slow to once a second for long runs. (A model
- * started through the launcher shell is told its CPU time in full when it ends; a sample is
- * some ten reads of /proc on the event loop, a cost per model that an engine with a hundred
- * workers of short models feels.)
+ * the first sample comes after 50 ms and they slow to once a second for long runs. A sample is
+ * some ten reads of /proc on the event loop, and those wait while the machine forks (which a
+ * hundred models do all the time), so the samples of all models together are kept to some 250 a
+ * second: with many models running, each model's come further apart (at least 4 ms × the
+ * models running). A model started through the launcher shell is told its CPU time in full
+ * when it ends; its peak memory stays what the samples saw (none for a model that ended before
+ * its first sample).
  */
 class TreeUsageSampler {
   cpuSeconds: number | null = null;
   peakMemoryMb: number | null = null;
   #timer: NodeJS.Timeout | undefined;
+  #started = false;
   #stopped = false;
   #perPidCpu = new Map<number, number>();
   /** Every process seen in the tree, with its start time: one that left the model's process
    * group (setsid, a daemon) is still the model's, and is ended with it. */
   readonly seen = new Map<number, string>();
   static readonly TICKS = 100;
+  /** Models being sampled in this process. */
+  static #running = 0;
+  static readonly FIRST_MS = 50;
+  static readonly LAST_MS = 1000;
+  static readonly PER_MODEL_MS = 4;
 
   start(pid: number) {
     if (!IS_LINUX) return;
-    let delay = 50;
+    this.#started = true;
+    TreeUsageSampler.#running++;
+    /** The least time between two samples of one model, with this many running. */
+    const spread = () => TreeUsageSampler.#running * TreeUsageSampler.PER_MODEL_MS;
+    let delay = Math.max(TreeUsageSampler.FIRST_MS, spread());
     const tick = async () => {
       if (this.#stopped) return;
       await this.#sample(pid);
-      delay = Math.min(delay * 2, 1000);
+      delay = Math.max(Math.min(delay * 2, TreeUsageSampler.LAST_MS), spread());
       if (!this.#stopped) this.#timer = setTimeout(tick, delay).unref();
     };
     this.#timer = setTimeout(tick, delay).unref();
   }
 
   stop() {
+    if (this.#started && !this.#stopped) TreeUsageSampler.#running--;
     this.#stopped = true;
     clearTimeout(this.#timer);
   }
