@@ -9,7 +9,7 @@
 // folder.
 //
 // Protocol, one line each way per model and event (N numbers the launch):
-//   engine -> sh : ( (cd DIR && exec setsid CMD ARGS... >LOG 2>&1 </dev/null) & p=$!; read -r s </proc/$p/stat; echo "S N $p $s"; wait $p; s=$?; read -r t </proc/self/stat; echo "E N $s $t" ) & :
+//   engine -> sh : ( (cd DIR && exec setsid CMD ARGS... >LOG 2>&1 </dev/null) & p=$!; read -r s </proc/$p/stat; printf 'S N %s %s\n' "$p" "$s"; wait $p; s=$?; read -r t </proc/self/stat; printf 'E N %s %s\n' "$s" "$t" ) & :
 //   sh -> engine : S N <pid> <stat>           the model started (its pid is its process group),
 //                                             with its /proc/<pid>/stat line
 //                  E N <status> <own stat>    it ended: exit code, or 128 + signal number, with
@@ -22,7 +22,8 @@
 // straight on to the next line;
 // the `:` after it has the shell collect the subshells that have ended (dash does so before
 // a command, not while it waits for input), so they do not pile up as zombies. Each line the
-// subshells print is one short write, which a pipe never interleaves with another.
+// subshells print is one short write, which a pipe never interleaves with another (printf, not
+// echo: dash's echo would read a backslash in a stat line's command name as an escape).
 import { type ChildProcess, spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { constants as osConstants } from "node:os";
@@ -179,7 +180,7 @@ export function createShellLauncher(env: NodeJS.ProcessEnv): ShellLauncher {
       const id = ++seq;
       const cmd = [SETSID, ...request.argv].map(quote).join(" ");
       if (batch === "") setImmediate(flush);
-      batch += `( (cd ${quote(request.cwd)} && exec ${cmd} >${quote(request.logFile)} 2>&1 </dev/null) & p=$!; read -r s </proc/$p/stat; echo "S ${id} $p $s"; wait $p; s=$?; read -r t </proc/self/stat; echo "E ${id} $s $t" ) & :\n`;
+      batch += `( (cd ${quote(request.cwd)} && exec ${cmd} >${quote(request.logFile)} 2>&1 </dev/null) & p=$!; read -r s </proc/$p/stat; printf 'S ${id} %s %s\\n' "$p" "$s"; wait $p; s=$?; read -r t </proc/self/stat; printf 'E ${id} %s %s\\n' "$s" "$t" ) & :\n`;
       batchIds.push(id);
       return new Promise((resolve, reject) => {
         starting.set(id, {
