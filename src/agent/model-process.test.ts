@@ -233,42 +233,6 @@ describe("one launcher shell", () => {
     expect(results.map((r) => r.exitCode)).toEqual([0, 1, 2]);
   });
 
-  it.runIf(shellLauncherAvailable())("tells each model's start time as the system has it", async () => {
-    const own = createShellLauncher(process.env);
-    const launched = await own.launch({ argv: ["sleep", "5"], cwd: dir, logFile: "/dev/null" });
-    const stat = readFileSync(`/proc/${launched.pid}/stat`, "utf8");
-    // Field 22 of proc(5): ticks since boot when the process started.
-    const startTime = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
-    process.kill(launched.pid, "SIGKILL");
-    await launched.exit;
-    own.close();
-    expect(launched.startTime).toBe(startTime);
-  });
-
-  it.runIf(shellLauncherAvailable())(
-    "tells the whole CPU time of a model, not the last sample of it",
-    async () => {
-      const own = createShellLauncher(process.env);
-      // Idle for 0.65 s, then busy until it has used 0.45 s of CPU: samples grow sparse (a
-      // second apart at most), and the last one mostly comes before the work.
-      const r = await runModelProcess({
-        command: [
-          node,
-          "-e",
-          "setTimeout(() => { while (process.cpuUsage().user + process.cpuUsage().system < 450000) {} }, 650)",
-        ],
-        shell: false,
-        cwd: dir,
-        env: {},
-        timeoutMs: 60_000,
-        launcher: own,
-      });
-      own.close();
-      expect(r.exitCode).toBe(0);
-      expect(r.cpuSeconds).toBeGreaterThanOrEqual(0.4);
-    },
-  );
-
   it.runIf(shellLauncherAvailable())("does not keep the models it started as zombies", async () => {
     const own = createShellLauncher(process.env);
     const start = () =>

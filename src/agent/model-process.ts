@@ -17,8 +17,7 @@ export interface ModelProcessOptions {
   readonly signal?: AbortSignal;
   /** Bytes of stdout+stderr kept (the tail). */
   readonly tailBytes?: number;
-  /** Told each model's pid as it starts, with its start time when the launcher read it. */
-  readonly onSpawn?: (pid: number, startTime?: string) => void;
+  readonly onSpawn?: (pid: number) => void;
   /** Start through this shell launcher (cheaper than forking the engine); output goes to
    * OUTPUT_LOG in the work folder. Without one, the model is spawned directly. */
   readonly launcher?: ShellLauncher;
@@ -86,9 +85,9 @@ class ProcessSupervisor {
     options.signal?.addEventListener("abort", this.#onAbort, { once: true });
   }
 
-  started(pid: number, startTime?: string) {
+  started(pid: number) {
     this.pid = pid;
-    this.#options.onSpawn?.(pid, startTime);
+    this.#options.onSpawn?.(pid);
     this.usage.start(pid);
     if (this.#options.signal?.aborted) this.#onAbort();
   }
@@ -215,7 +214,7 @@ async function runThroughLauncher(
   let exit: LaunchExit;
   try {
     const launched = await launcher.launch({ argv: [file, ...args], cwd: options.cwd, logFile });
-    sup.started(launched.pid, launched.startTime);
+    sup.started(launched.pid);
     exit = await launched.exit;
   } catch {
     sup.finish();
@@ -232,11 +231,7 @@ async function runThroughLauncher(
     timedOut: sup.timedOut,
     aborted: sup.aborted,
     wallSeconds: (performance.now() - started) / 1000,
-    // The shell's figure is the whole of it; the samples' is what was seen while it ran.
-    cpuSeconds:
-      exit.cpuSeconds === undefined
-        ? sup.usage.cpuSeconds
-        : Math.max(exit.cpuSeconds, sup.usage.cpuSeconds ?? 0),
+    cpuSeconds: sup.usage.cpuSeconds,
     peakMemoryMb: sup.usage.peakMemoryMb,
     outputTail: "",
     killedByUs: sup.killedByUs,
@@ -346,13 +341,11 @@ class OutputTail {
 /**
  * Samples CPU time and resident memory of a process tree from /proc (Linux) while it runs.
  * Node cannot get a child's rusage, so the figures are lower bounds taken at the last sample:
- * the first sample comes after 50 ms and they slow to once a second for long runs. A sample is
+ * the first sample comes after 20 ms and they slow to once a second for long runs. A sample is
  * some ten reads of /proc on the event loop, and those wait while the machine forks (which a
  * hundred models do all the time), so the samples of all models together are kept to some 250 a
  * second: with many models running, each model's come further apart (at least 4 ms × the
- * models running). A model started through the launcher shell is told its CPU time in full
- * when it ends; its peak memory stays what the samples saw (none for a model that ended before
- * its first sample).
+ * models running), and a short model may end before its first (its figures are then null).
  */
 class TreeUsageSampler {
   cpuSeconds: number | null = null;
@@ -367,7 +360,7 @@ class TreeUsageSampler {
   static readonly TICKS = 100;
   /** Models being sampled in this process. */
   static #running = 0;
-  static readonly FIRST_MS = 50;
+  static readonly FIRST_MS = 20;
   static readonly LAST_MS = 1000;
   static readonly PER_MODEL_MS = 4;
 

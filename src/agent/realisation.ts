@@ -67,7 +67,7 @@ export interface AttemptInput {
   readonly worker: string;
   readonly workdir: string;
   readonly signal?: AbortSignal;
-  readonly onSpawn?: (pid: number, startTime?: string) => void;
+  readonly onSpawn?: (pid: number) => void;
   /** Start the model through this launcher (see shell-launcher.ts) instead of spawning it. */
   readonly launcher?: ShellLauncher;
   /** How full the work folder's disk is (default: the real file system). */

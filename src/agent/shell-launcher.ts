@@ -9,21 +9,15 @@
 // folder.
 //
 // Protocol, one line each way per model and event (N numbers the launch):
-//   engine -> sh : ( (cd DIR && exec setsid CMD ARGS... >LOG 2>&1 </dev/null) & p=$!; read -r s </proc/$p/stat; printf 'S N %s %s\n' "$p" "$s"; wait $p; s=$?; read -r t </proc/self/stat; printf 'E N %s %s\n' "$s" "$t" ) & :
-//   sh -> engine : S N <pid> <stat>           the model started (its pid is its process group),
-//                                             with its /proc/<pid>/stat line
-//                  E N <status> <own stat>    it ended: exit code, or 128 + signal number, with
-//                                             the subshell's own /proc/self/stat line
-// The subshell reads the model's start time (for the engine's journal, model-journal.ts): a
-// read of /proc/<pid>/stat while the process is still starting waits on it, so the engine
-// leaves that wait to the shell. Once it has waited for the model, the subshell's own stat line
-// holds the CPU time of the model's whole tree (its children's, reaped), exactly, where the
-// engine's samples see it only while it runs. A subshell per model waits for it, so the shell itself goes
-// straight on to the next line;
+//   engine -> sh : ( (cd DIR && exec setsid CMD ARGS... >LOG 2>&1 </dev/null) & p=$!; printf 'S N %s\n' "$p"; wait $p; printf 'E N %s\n' "$?" ) & :
+//   sh -> engine : S N <pid>      the model started (its pid is its process group)
+//                  E N <status>   it ended: exit code, or 128 + signal number
+// A subshell per model waits for it, so the shell itself goes straight on to the next line;
 // the `:` after it has the shell collect the subshells that have ended (dash does so before
 // a command, not while it waits for input), so they do not pile up as zombies. Each line the
-// subshells print is one short write, which a pipe never interleaves with another (printf, not
-// echo: dash's echo would read a backslash in a stat line's command name as an escape).
+// subshells print is one short write, which a pipe never interleaves with another. (The
+// subshells read nothing: dash reads a file a byte at a time, a cost that a fast model on a
+// small machine feels.)
 import { type ChildProcess, spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { constants as osConstants } from "node:os";
@@ -37,9 +31,6 @@ export interface LaunchRequest {
 
 export interface LaunchedProcess {
   readonly pid: number;
-  /** When it started, in clock ticks since boot (field 22 of /proc/<pid>/stat), as its shell
-   * read it; undefined when it had ended already. */
-  readonly startTime: string | undefined;
   readonly exit: Promise<LaunchExit>;
 }
 
@@ -51,9 +42,6 @@ export interface LaunchExit {
   readonly notExecutable: boolean;
   /** The shell died before the model's exit was told: the model may still be running. */
   readonly lost?: boolean;
-  /** CPU seconds (user + system) of the model and every process of its tree that was waited
-   * for, when the shell told them. */
-  readonly cpuSeconds?: number;
 }
 
 export interface ShellLauncher {
@@ -93,10 +81,7 @@ export function createShellLauncher(env: NodeJS.ProcessEnv): ShellLauncher {
   let closed = false;
   let seq = 0;
   /** Launches whose model has not been told started yet. */
-  const starting = new Map<
-    number,
-    { resolve(pid: number, startTime: string | undefined): void; reject(e: Error): void }
-  >();
+  const starting = new Map<number, { resolve(pid: number): void; reject(e: Error): void }>();
   /** Launches whose model runs: told its exit when the shell tells it. */
   const exits = new Map<number, (exit: LaunchExit) => void>();
   /** Lines (and their launches) to go to the shell at the end of this turn of the event loop. */
@@ -110,16 +95,12 @@ export function createShellLauncher(env: NodeJS.ProcessEnv): ShellLauncher {
       const waiting = starting.get(id);
       starting.delete(id);
       const pid = Number(value);
-      if (waiting) waiting.resolve(pid, startTimeIn(line));
+      if (waiting) waiting.resolve(pid);
       // Told after its shell was given up for dead (and it was started another way): ended.
       else killGroup(pid);
     } else if (tag === "E") {
       shell?.launches.delete(id);
-      const cpuSeconds = childrenCpuIn(line);
-      exits.get(id)?.({
-        ...decodeStatus(Number(value)),
-        ...(cpuSeconds === undefined ? {} : { cpuSeconds }),
-      });
+      exits.get(id)?.(decodeStatus(Number(value)));
       exits.delete(id);
     }
   };
@@ -180,12 +161,11 @@ export function createShellLauncher(env: NodeJS.ProcessEnv): ShellLauncher {
       const id = ++seq;
       const cmd = [SETSID, ...request.argv].map(quote).join(" ");
       if (batch === "") setImmediate(flush);
-      batch += `( (cd ${quote(request.cwd)} && exec ${cmd} >${quote(request.logFile)} 2>&1 </dev/null) & p=$!; read -r s </proc/$p/stat; printf 'S ${id} %s %s\\n' "$p" "$s"; wait $p; s=$?; read -r t </proc/self/stat; printf 'E ${id} %s %s\\n' "$s" "$t" ) & :\n`;
+      batch += `( (cd ${quote(request.cwd)} && exec ${cmd} >${quote(request.logFile)} 2>&1 </dev/null) & p=$!; printf 'S ${id} %s\\n' "$p"; wait $p; printf 'E ${id} %s\\n' "$?" ) & :\n`;
       batchIds.push(id);
       return new Promise((resolve, reject) => {
         starting.set(id, {
-          resolve: (pid, startTime) =>
-            resolve({ pid, startTime, exit: new Promise((done) => exits.set(id, done)) }),
+          resolve: (pid) => resolve({ pid, exit: new Promise((done) => exits.set(id, done)) }),
           reject,
         });
       });
@@ -203,27 +183,6 @@ export function createShellLauncher(env: NodeJS.ProcessEnv): ShellLauncher {
       shell = undefined;
     },
   };
-}
-
-/** Field 22 of the stat line an `S` line ends with; undefined for a process that has ended (a
- * zombie) or when there is none. */
-function startTimeIn(line: string): string | undefined {
-  const close = line.lastIndexOf(")");
-  if (close < 0) return undefined;
-  const fields = line.slice(close + 2).split(" ");
-  return fields[0] === "Z" ? undefined : fields[19];
-}
-
-const TICKS_PER_SECOND = 100;
-
-/** cutime + cstime (fields 16 and 17 of proc(5)) of the stat line an `E` line ends with, in
- * seconds; undefined when there is none. */
-function childrenCpuIn(line: string): number | undefined {
-  const close = line.lastIndexOf(")");
-  if (close < 0) return undefined;
-  const fields = line.slice(close + 2).split(" ");
-  const ticks = Number(fields[13]) + Number(fields[14]);
-  return Number.isFinite(ticks) ? ticks / TICKS_PER_SECOND : undefined;
 }
 
 function killGroup(pid: number) {

@@ -90,9 +90,8 @@ export interface EngineOptions {
   readonly graceMs?: number;
   /** Name prefix of the workers (host name locally, task id in the cloud). */
   readonly workerName?: string;
-  /** Told the pid of every model as it starts, with its start time when known (the journal
-   * the next run reaps from). */
-  readonly onModelStarted?: (pid: number, startTime?: string) => void;
+  /** Told the pid of every model as it starts (the journal the next run reaps from). */
+  readonly onModelStarted?: (pid: number) => void;
   /** How full the work folders' disk is (default: the real file system). */
   readonly diskSpace?: DiskSpace;
   /** The plan generation results are published under (store/plan-record.ts). */

@@ -129,7 +129,7 @@ export async function runLocal(options: LocalRunOptions): Promise<LocalRunReport
       ...(options.stop ? { stop: options.stop } : {}),
       ...(options.kill ? { kill: options.kill } : {}),
       graceMs: options.graceMs ?? 10_000,
-      onModelStarted: (pid, startTime) => journal?.record(pid, startTime),
+      onModelStarted: (pid) => journal?.record(pid),
       generation: current.generation,
       ...(options.diskSpace ? { diskSpace: options.diskSpace } : {}),
     });

@@ -12,9 +12,9 @@ import { join } from "node:path";
 export const MODEL_JOURNAL_FILE = ".modelfleet-models";
 
 export interface ModelJournal {
-  /** Writes down a model just started, with its start time (read from /proc when not
-   * given); cheap and synchronous, so a kill right after it cannot lose the entry. */
-  record(pid: number, startTime?: string): void;
+  /** Writes down a model just started; cheap and synchronous, so a kill right after it
+   * cannot lose the entry. */
+  record(pid: number): void;
   close(): void;
 }
 
@@ -27,9 +27,9 @@ export function openModelJournal(workRoot: string): ModelJournal {
   writeSync(fd, `boot ${bootId()}\n`);
   let open = true;
   return {
-    record(pid, startTime) {
+    record(pid) {
       if (!open) return;
-      const start = startTime ?? startTimeOf(pid);
+      const start = startTimeOf(pid);
       if (start !== undefined) writeSync(fd, `${pid} ${start}\n`);
     },
     close() {
