@@ -1,7 +1,8 @@
 // The local engine end to end, with real processes: results, resume, failure classes,
 // timeouts without orphans, retries of infrastructure failures, stragglers.
 import { spawn } from "node:child_process";
-import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { DiskSpace } from "../src/agent/disk-space.ts";
@@ -581,6 +582,58 @@ describe("failures", () => {
     expect(finished).toMatchObject({ duplicate: true });
     expect(byId(report.results).get("7")).toMatchObject({ status: "ok", observations: { y: 198 } });
     expect(report.results).toHaveLength(7);
+  });
+});
+
+describe("models of many workers", () => {
+  it.runIf(process.platform === "linux")("are all started by one process of the engine's", async () => {
+    // Each model names the process between it and the engine: the child of the engine's that
+    // started it.
+    const dir = await mkdtemp(join(tmpdir(), "mf-starter-"));
+    try {
+      await mkdir(join(dir, "model"));
+      await writeFile(join(dir, "model", "in.tpl"), "ptf ~\nx ~x                 ~\n");
+      await writeFile(join(dir, "model", "out.ins"), "pif @\n@RESULTS@\nl1 w !starter!\n");
+      await writeFile(
+        join(dir, "model", "model.sh"),
+        `p=$$
+while :; do
+  pp=$(cut -d' ' -f4 /proc/$p/stat)
+  if [ "$pp" = "$ENGINE" ]; then break; fi
+  if [ "$pp" -le 1 ]; then p=0; break; fi
+  p=$pp
+done
+printf 'RESULTS\\np %s\\n' "$p" > out.txt
+`,
+      );
+      await writeFile(
+        join(dir, "starter.yaml"),
+        `project: test
+scenario: starter
+model:
+  dir: model
+  command: [sh, model.sh]
+  env: { ENGINE: "${process.pid}" }
+  templates: [{ template: in.tpl, writes: in.txt }]
+  instructions: [{ file: out.ins, reads: out.txt }]
+parameters:
+  sample: { n: 12, method: mc, seed: 1, priors: { x: { uniform: [0, 1] } } }
+`,
+      );
+      const report = await runLocal({
+        specFile: join(dir, "starter.yaml"),
+        resultsRoot: join(dir, "results"),
+        workRoot: join(dir, "work"),
+        workers: 4,
+        report: false,
+      });
+      expect(report.results.map((r) => r.failure?.message ?? r.status)).toEqual(Array(12).fill("ok"));
+      const starters = new Set(report.results.map((r) => r.observations.starter));
+      expect(starters.size).toBe(1);
+      expect([...starters][0]).toBeGreaterThan(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 // The two ways a model is started (directly, and through the shell launcher) behave alike.
 import { readFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -200,6 +200,66 @@ describe("the launcher shell", () => {
     },
   );
 });
+
+describe("one launcher shell", () => {
+  it.runIf(shellLauncherAvailable())("runs many models at once, each told its own exit", async () => {
+    const own = createShellLauncher(process.env);
+    const count = 3;
+    const here = await mkdtemp(join(dir, "together-"));
+    // Each model marks that it runs, then waits (10 s at most) for the others to run too:
+    // they all succeed only if the shell started each without waiting for the one before.
+    const runs = Array.from({ length: count }, async (_, i) => {
+      const cwd = join(here, `m${i}`);
+      await mkdir(cwd);
+      return runModelProcess({
+        command: [
+          node,
+          "-e",
+          `const fs = require("node:fs"); fs.writeFileSync("../running-${i}", "");
+           const until = Date.now() + 10000;
+           const wait = () => fs.readdirSync("..").filter((n) => n.startsWith("running-")).length === ${count}
+             ? process.exit(${i}) : Date.now() > until ? process.exit(99) : setTimeout(wait, 20);
+           wait();`,
+        ],
+        shell: false,
+        cwd,
+        env: {},
+        timeoutMs: 30_000,
+        launcher: own,
+      });
+    });
+    const results = await Promise.all(runs);
+    own.close();
+    expect(results.map((r) => r.exitCode)).toEqual([0, 1, 2]);
+  });
+
+  it.runIf(shellLauncherAvailable())("does not keep the models it started as zombies", async () => {
+    const own = createShellLauncher(process.env);
+    const start = () =>
+      runModelProcess({
+        command: ["true"],
+        shell: false,
+        cwd: dir,
+        env: {},
+        timeoutMs: 10_000,
+        launcher: own,
+      });
+    for (let i = 0; i < 5; i++) await Promise.all([start(), start(), start()]);
+    // The shell collects what ended before it starts the next.
+    await start();
+    const zombies = childrenOf(own.pid!).filter((pid) => !isRunning(pid));
+    own.close();
+    expect(zombies.length).toBeLessThanOrEqual(1);
+  });
+});
+
+/** Pids of the children of `pid` (Linux /proc). */
+function childrenOf(pid: number): number[] {
+  return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
+    .split(" ")
+    .filter((s) => s.trim() !== "")
+    .map(Number);
+}
 
 /** Pids of live processes whose command line is `cmdline` (Linux /proc). */
 async function processesRunning(cmdline: string): Promise<number[]> {

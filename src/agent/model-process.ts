@@ -1,8 +1,7 @@
 // Runs the model command for one realisation: its own process group (so a timeout or a
 // cancel kills the whole tree), the tail of its output kept, CPU and peak memory sampled.
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { type FileHandle, open } from "node:fs/promises";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { platform } from "node:os";
 import { join } from "node:path";
 import { type LongTimeout, setLongTimeout } from "../long-timeout.ts";
@@ -275,7 +274,7 @@ function asErrno(e: unknown): NodeJS.ErrnoException {
 export async function readOutput(result: ModelProcessResult): Promise<ModelProcessResult> {
   const pending = result.pendingOutput;
   if (!pending) return result;
-  const outputTail = await readTail(pending.logFile, pending.tailBytes);
+  const outputTail = readTail(pending.logFile, pending.tailBytes);
   let spawnError: NodeJS.ErrnoException | undefined;
   if ((pending.notFound || pending.notExecutable) && outputTail.includes("setsid: failed to execute")) {
     spawnError = Object.assign(new Error(outputTail.trim().split("\n").pop() ?? "failed to execute"), {
@@ -286,19 +285,27 @@ export async function readOutput(result: ModelProcessResult): Promise<ModelProce
   return { ...rest, outputTail, ...(spawnError ? { spawnError, exitCode: null } : {}) };
 }
 
-async function readTail(path: string, bytes: number): Promise<string> {
-  let handle: FileHandle | undefined;
+/** The last `bytes` of a log file. Synchronous: a model's log is in the page cache when it
+ * has just ended, and a read of its tail is a few system calls, where open, stat, read and
+ * close through the thread pool cost the event loop four trips. */
+function readTail(path: string, bytes: number): string {
+  let fd: number;
   try {
-    handle = await open(path, "r");
-    const { size } = await handle.stat();
+    fd = openSync(path, "r");
+  } catch {
+    return "";
+  }
+  try {
+    const { size } = fstatSync(fd);
     const length = Math.min(size, bytes);
-    const buf = Buffer.alloc(length);
-    await handle.read(buf, 0, length, size - length);
-    return buf.toString("utf8");
+    if (length === 0) return "";
+    const buf = Buffer.allocUnsafe(length);
+    const n = readSync(fd, buf, 0, length, size - length);
+    return buf.toString("utf8", 0, n);
   } catch {
     return "";
   } finally {
-    await handle?.close();
+    closeSync(fd);
   }
 }
 
@@ -334,32 +341,47 @@ class OutputTail {
 /**
  * Samples CPU time and resident memory of a process tree from /proc (Linux) while it runs.
  * Node cannot get a child's rusage, so the figures are lower bounds taken at the last sample:
- * the first sample comes after 20 ms and they slow to once a second for long runs.
+ * the first sample comes after 20 ms and they slow to once a second for long runs. A sample is
+ * some ten reads of /proc on the event loop, and those wait while the machine forks (which a
+ * hundred models do all the time), so the samples of all models together are kept to some 250 a
+ * second: with many models running, each model's come further apart (at least 4 ms × the
+ * models running), and a short model may end before its first (its figures are then null).
  */
 class TreeUsageSampler {
   cpuSeconds: number | null = null;
   peakMemoryMb: number | null = null;
   #timer: NodeJS.Timeout | undefined;
+  #started = false;
   #stopped = false;
   #perPidCpu = new Map<number, number>();
   /** Every process seen in the tree, with its start time: one that left the model's process
    * group (setsid, a daemon) is still the model's, and is ended with it. */
   readonly seen = new Map<number, string>();
   static readonly TICKS = 100;
+  /** Models being sampled in this process. */
+  static #running = 0;
+  static readonly FIRST_MS = 20;
+  static readonly LAST_MS = 1000;
+  static readonly PER_MODEL_MS = 4;
 
   start(pid: number) {
     if (!IS_LINUX) return;
-    let delay = 20;
+    this.#started = true;
+    TreeUsageSampler.#running++;
+    /** The least time between two samples of one model, with this many running. */
+    const spread = () => TreeUsageSampler.#running * TreeUsageSampler.PER_MODEL_MS;
+    let delay = Math.max(TreeUsageSampler.FIRST_MS, spread());
     const tick = async () => {
       if (this.#stopped) return;
       await this.#sample(pid);
-      delay = Math.min(delay * 2, 1000);
+      delay = Math.max(Math.min(delay * 2, TreeUsageSampler.LAST_MS), spread());
       if (!this.#stopped) this.#timer = setTimeout(tick, delay).unref();
     };
     this.#timer = setTimeout(tick, delay).unref();
   }
 
   stop() {
+    if (this.#started && !this.#stopped) TreeUsageSampler.#running--;
     this.#stopped = true;
     clearTimeout(this.#timer);
   }
@@ -387,25 +409,39 @@ class TreeUsageSampler {
 
 /** Field 22 of /proc/<pid>/stat: when the process started, in ticks since boot. */
 function startTimeOf(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return fields[0] === "Z" ? undefined : fields[19];
-  } catch {
-    return undefined;
-  }
+  const stat = readProc(`/proc/${pid}/stat`);
+  if (stat === "") return undefined;
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return fields[0] === "Z" ? undefined : fields[19];
 }
+
+const procBuffer = Buffer.allocUnsafe(4096);
 
 /**
  * A /proc file's text, or "" when the process is gone. Read synchronously: /proc is made in
  * memory on demand and never waits on a disk, and a synchronous read is one system call where
  * readFile() is four trips through the thread pool, which 128 models sampled at once queue on.
+ * Read into one buffer kept for it: readFileSync would also stat the file (a /proc file says
+ * it is empty) and gather its chunks.
  */
 function readProc(path: string): string {
+  let fd: number;
   try {
-    return readFileSync(path, "latin1");
+    fd = openSync(path, "r");
   } catch {
     return "";
+  }
+  try {
+    let text = "";
+    for (;;) {
+      const n = readSync(fd, procBuffer, 0, procBuffer.length, null);
+      if (n === 0) return text;
+      text += procBuffer.toString("latin1", 0, n);
+    }
+  } catch {
+    return "";
+  } finally {
+    closeSync(fd);
   }
 }
 

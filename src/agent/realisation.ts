@@ -2,18 +2,9 @@
 // template written, the model run, success checked, every instruction file read, kept files
 // and the log uploaded, and result.json published last. The local engine and the cloud agent
 // both run realisations through here.
-import { randomBytes } from "node:crypto";
-import {
-  constants,
-  copyFile,
-  mkdir,
-  readdir,
-  readFile,
-  realpath,
-  rm,
-  stat,
-  writeFile,
-} from "node:fs/promises";
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { constants, copyFile, mkdir, readdir, realpath, rm, stat, writeFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import picomatch from "picomatch";
 import { errorMessage, UserError } from "../errors.ts";
@@ -183,7 +174,10 @@ export async function completeAttempt(
   for (const ins of config.instructions) {
     let bytes: Buffer;
     try {
-      bytes = await readFile(join(input.workdir, ins.reads));
+      // Synchronous: the model has just written it (it is in the page cache), and the parse
+      // that follows holds the event loop longer than the read; readFile would cost four
+      // trips through the thread pool.
+      bytes = readFileSync(join(input.workdir, ins.reads));
     } catch {
       return done(
         await failedOnFullDisk(
@@ -304,7 +298,7 @@ async function checkSuccess(config: RunConfig, workdir: string): Promise<Failure
   if (s.file === undefined) return undefined;
   let text: string;
   try {
-    text = byteString(await readFile(join(workdir, s.file)));
+    text = byteString(readFileSync(join(workdir, s.file))); // as the instruction files' outputs
   } catch {
     return {
       kind: "model",
@@ -419,7 +413,9 @@ export async function publishAttempt(
 
 /** `g<generation>-a<attempt>-<random>`: unique, and telling for a person who lists the folder. */
 function attemptName(input: AttemptInput): string {
-  return `g${input.generation ?? 0}-a${input.attempt}-${randomBytes(4).toString("hex")}`;
+  // The first 8 hex digits of a v4 UUID are random; randomUUID draws from a pool, where
+  // randomBytes asks the system each time.
+  return `g${input.generation ?? 0}-a${input.attempt}-${randomUUID().slice(0, 8)}`;
 }
 
 async function makeWorkdir(config: RunConfig, workdir: string) {

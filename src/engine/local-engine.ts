@@ -32,6 +32,12 @@ import { createMemoryQueue } from "./memory-queue.ts";
 import { createTrash } from "./trash.ts";
 import type { Lease, WorkQueue } from "./work-queue.ts";
 
+/** Runs a command (the trash's `rm -rf`) through the launcher shell, to its end. */
+async function runThrough(launcher: ShellLauncher, argv: readonly string[]): Promise<void> {
+  const launched = await launcher.launch({ argv, cwd: "/", logFile: "/dev/null" });
+  if ((await launched.exit).lost) throw new Error("the launcher shell exited");
+}
+
 /** Errors that say the store cannot take writes at all, rather than this one. */
 const STORE_REFUSALS = new Set(["ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM", "ENOTDIR"]);
 
@@ -184,7 +190,12 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
   );
   const generation = options.generation === undefined ? {} : { generation: options.generation };
 
-  const trash = createTrash(options.workRoot);
+  // One shell starts every worker's models (see shell-launcher.ts), and the trash's `rm -rf`
+  // too: forking the engine's own large process for each would block its event loop.
+  const launcher = shellLauncherAvailable()
+    ? createShellLauncher({ ...process.env, ...options.config.env })
+    : undefined;
+  const trash = createTrash(options.workRoot, launcher ? { run: (argv) => runThrough(launcher, argv) } : {});
   const removeLater = (dir: string) => cleanups.push(trash.discard(dir));
   // A finished realisation's folder is restored for another rather than removed, so the model
   // folder is copied once per folder, not once per realisation.
@@ -192,6 +203,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
     config: options.config,
     root: options.workRoot,
     spare: Math.max(1, options.workers) + 2,
+    discardNow: (path) => trash.discardNow(path),
   });
   const reuseLater = (dir: string) =>
     cleanups.push(
@@ -322,7 +334,9 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
     if (record?.settled) return;
     if (record) {
       record.settled = true;
-      for (const c of record.controllers) c.abort(); // the other copy of a duplicated run
+      // The other copy of a duplicated run (this one's own has ended: aborting it would only
+      // cost an AbortError made for nobody).
+      for (const c of record.controllers) if (c.signal !== input.signal) c.abort();
     }
     const keepDir = outcome.status !== "ok" || options.keepWorkdirs === true;
     const { result, publish } = await publishAttempt(
@@ -383,18 +397,8 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
     return false;
   };
 
-  const useLauncher = shellLauncherAvailable();
   const workerLoop = async (n: number) => {
     const worker = `${options.workerName ?? "local"}-${n}`;
-    const launcher = useLauncher ? createShellLauncher({ ...process.env, ...options.config.env }) : undefined;
-    try {
-      await workerJobs(worker, launcher);
-    } finally {
-      launcher?.close();
-    }
-  };
-
-  const workerJobs = async (worker: string, launcher: ShellLauncher | undefined) => {
     const pending = new Set<Promise<void>>();
     const track = (p: Promise<void>) => {
       pending.add(p);
@@ -446,13 +450,17 @@ export async function runEngine(options: EngineOptions): Promise<EngineSummary> 
     await Promise.all(pending);
   };
 
-  await Promise.all(Array.from({ length: Math.max(1, options.workers) }, (_, i) => workerLoop(i + 1)));
-  graceTimer?.clear();
-  options.stop?.removeEventListener("abort", onStop);
-  options.kill?.removeEventListener("abort", onKill);
-  await Promise.all(cleanups);
-  await folders.close();
-  await trash.drain();
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, options.workers) }, (_, i) => workerLoop(i + 1)));
+    graceTimer?.clear();
+    options.stop?.removeEventListener("abort", onStop);
+    options.kill?.removeEventListener("abort", onKill);
+    await Promise.all(cleanups);
+    await folders.close();
+    await trash.drain();
+  } finally {
+    launcher?.close();
+  }
   return {
     published: ok + failed,
     ok,

@@ -10,8 +10,8 @@
 // then renames its own lock over it. That claim is itself a lock file, so a taker-over
 // that dies holding it is recovered from the same way.
 import { createHash, randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { link, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { linkSync, readFileSync, renameSync } from "node:fs";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -305,13 +305,22 @@ export function tempPathFor(file: string): string {
   // a name that fits gets a temp file that fits too.
   const shown =
     Buffer.byteLength(base) <= 64 ? base : createHash("sha256").update(base).digest("hex").slice(0, 16);
-  return path.join(path.dirname(file), `.${shown}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+  return path.join(path.dirname(file), `.${shown}.${process.pid}.${nextTempId()}.tmp`);
+}
+
+/** 48 bits in 12 hex digits, random for each process and counted up from there: one call to
+ * the system's random source per process, not per file (files are created exclusively, so a
+ * name taken by another process fails rather than overwrites). */
+let tempId = randomBytes(6).readUIntBE(0, 6);
+function nextTempId(): string {
+  tempId = (tempId + 1) % 2 ** 48;
+  return tempId.toString(16).padStart(12, "0");
 }
 
 /** Atomically creates `target` as another name of `source`; false if `target` exists. */
 export async function linkIfAbsent(source: string, target: string): Promise<boolean> {
   try {
-    await link(source, target);
+    linkSync(source, target); // metadata only: synchronous, as writeDurably's calls are (fs-store.ts)
     return true;
   } catch (e) {
     if (isErrno(e, "EEXIST")) return false;
@@ -332,7 +341,7 @@ export async function linkIfAbsent(source: string, target: string): Promise<bool
 export async function replaceFile(source: string, target: string): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
-      await rename(source, target);
+      renameSync(source, target); // metadata only, as linkIfAbsent
       return;
     } catch (e) {
       if (process.platform !== "win32" || attempt >= 20 || !isErrno(e, "EPERM", "EACCES", "EBUSY")) throw e;
