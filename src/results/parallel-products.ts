@@ -31,7 +31,8 @@ function helpers(count: number): Worker[] {
 /**
  * Every row of `left` (leftRows × n) times every row of `right` (rightRows × n): the product
  * of left row a and right row b at a × rightRows + b, the same doubles eachProduct gives.
- * `left` and `right` should be in shared memory (sharedMatrix) for other threads to help.
+ * `left` and `right` should be in shared memory (sharedMatrix) for other threads to help; the
+ * result is then scratch memory the next call reuses: read it before calling again.
  */
 export function allProducts(
   left: Float64Array,
@@ -53,7 +54,7 @@ export function allProducts(
     });
     return out;
   }
-  const out = sharedMatrix(leftRows * rightRows);
+  const out = scratchMatrix("products", leftRows * rightRows);
   const parts = others.length + 1;
   // Shares of four rows, so each thread keeps the four-row blocks it would have alone.
   const share = Math.ceil(leftRows / parts / 4) * 4;
@@ -92,4 +93,21 @@ export function allProducts(
 /** A Float64Array of `length` in shared memory. */
 export function sharedMatrix(length: number): Float64Array {
   return new Float64Array(new SharedArrayBuffer(length * 8));
+}
+
+const scratch = new Map<string, Float64Array>();
+
+/**
+ * `length` doubles of shared memory kept under `name` and handed out again on the next call
+ * (whose contents then replace these): a block of parameters after another would otherwise
+ * leave a new shared buffer behind each time, which the collector frees late (hundreds of MB at
+ * 10,000 realisations).
+ */
+export function scratchMatrix(name: string, length: number): Float64Array {
+  let kept = scratch.get(name);
+  if (kept === undefined || kept.length < length) {
+    kept = sharedMatrix(length);
+    scratch.set(name, kept);
+  }
+  return kept.subarray(0, length);
 }

@@ -9,7 +9,7 @@
 // distinct set of missing rows. A constant column correlates with nothing and is skipped, as is
 // any pair with fewer than MIN_PAIRS realisations.
 import type { ValueMatrix } from "./matrix.ts";
-import { allProducts, sharedMatrix } from "./parallel-products.ts";
+import { allProducts, scratchMatrix, sharedMatrix } from "./parallel-products.ts";
 import { type ParameterTable, tableColumns } from "./parameter-table.ts";
 import type { Sensitivity } from "./summary.ts";
 
@@ -77,7 +77,7 @@ export function strongestSensitivities(
   // Observations and parameters without missing values (the usual case): ranked over every
   // row, packed, and multiplied as two matrices (rank-products.ts).
   const packed = packedObservations(observations, prepare, allRows);
-  const packedParameters = sharedMatrix(complete.length * rows);
+  const packedParameters = scratchMatrix("parameters", complete.length * rows);
   const parameterAt: number[] = [];
   for (const p of complete) {
     const v = parameterVector("", allRows, p);
