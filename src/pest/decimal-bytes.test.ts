@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { seededRandom } from "../../test/helpers/seeded-random.ts";
 import { scanDecimal } from "./decimal-bytes.ts";
 
 const bytes = (s: string) => Buffer.from(s, "latin1");
@@ -15,14 +16,7 @@ function read(b: Uint8Array, start: number): number {
 
 /** Random doubles from a seeded generator, across every magnitude a parameter can take. */
 function* randomTexts(count: number, seed: number): Generator<string> {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
   for (let i = 0; i < count; i++) {
     const v = (next() < 0.5 ? -1 : 1) * next() * 10 ** Math.floor(next() * 600 - 300);
     switch (i % 6) {

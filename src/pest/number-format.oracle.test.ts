@@ -5,23 +5,12 @@
 // FORMAT_ORACLE_SEED where the draw starts.
 import { describe, expect, it } from "vitest";
 import { searchedFormat } from "../../test/helpers/number-format-search.ts";
+import { seededRandom } from "../../test/helpers/seeded-random.ts";
 import { FieldTooNarrowError, fitsField, formatForField, writeForField } from "./number-format.ts";
 
 const VALUES = Number(process.env.FORMAT_ORACLE_VALUES ?? 20_000);
 const SEED = Number(process.env.FORMAT_ORACLE_SEED ?? 20_240_611);
 const WIDTHS = 25;
-
-/** A seeded generator (mulberry32), so a failing case can be reproduced. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const bits = new DataView(new ArrayBuffer(8));
 
@@ -138,7 +127,7 @@ describe("formatForField and writeForField against the layout search", () => {
   it(
     `writes ${VALUES} values of every kind as the search does, in every width and point setting`,
     () => {
-      const next = random(SEED);
+      const next = seededRandom(SEED);
       const differences: string[] = [];
       const kinds = new Map<string, number>();
       for (let i = 0; i < VALUES && differences.length < 10; i++) {

@@ -1,19 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { seededRandom } from "../../test/helpers/seeded-random.ts";
 import { UserError } from "../errors.ts";
 import { parseFortranNumber } from "./fortran-number.ts";
 import { FieldTooNarrowError, fitsField, formatForField, minimumFieldWidth } from "./number-format.ts";
-
-/** A seeded generator, so a failing case can be reproduced. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomValue(next: () => number): number {
   const mantissa = next() * 10;
@@ -94,7 +83,7 @@ describe("formatForField", () => {
   });
 
   it("always writes a decimal point unless nopoint is allowed", () => {
-    const next = random(7);
+    const next = seededRandom(7);
     for (let n = 0; n < 2000; n++) {
       const v = randomValue(next);
       const w = 2 + Math.floor(next() * 24);
@@ -110,7 +99,7 @@ describe("formatForField", () => {
 
   for (const point of [true, false]) {
     it(`fills the field exactly, reads back, and keeps as many digits as any simple layout (point: ${point})`, () => {
-      const next = random(point ? 1 : 2);
+      const next = seededRandom(point ? 1 : 2);
       for (let n = 0; n < 3000; n++) {
         const v = randomValue(next);
         const width = 1 + Math.floor(next() * 26);
@@ -138,7 +127,7 @@ describe("formatForField", () => {
   }
 
   it("writes any double exactly given 24 characters", () => {
-    const next = random(3);
+    const next = seededRandom(3);
     for (let n = 0; n < 2000; n++) {
       const v = (next() - 0.5) * 10 ** Math.floor(next() * 600 - 300);
       expect(parseFortranNumber(formatForField(v, 24))).toBe(v);
@@ -146,7 +135,7 @@ describe("formatForField", () => {
   });
 
   it("fits in a wider field whenever it fits in a narrower one", () => {
-    const next = random(4);
+    const next = seededRandom(4);
     for (let n = 0; n < 500; n++) {
       const v = randomValue(next);
       const needed = minimumFieldWidth(v);
@@ -265,7 +254,7 @@ function awkwardValues(next: () => number, count: number): number[] {
 describe("formatForField, fast path", () => {
   for (const point of [true, false]) {
     it(`writes every value as the plain search over digit counts does (point: ${point})`, () => {
-      const next = random(point ? 11 : 12);
+      const next = seededRandom(point ? 11 : 12);
       for (const v of awkwardValues(next, 5_000)) {
         for (const width of [1, 2, 3, 5, 7, 9, 12, 14, 16, 18, 20, 24, 30]) {
           const plain = plainFormat(v, width, point);
@@ -285,7 +274,7 @@ describe("formatForField, fast path", () => {
 describe("fitsField", () => {
   for (const point of [true, false]) {
     it(`says whether formatForField can write the value (point: ${point})`, () => {
-      const next = random(point ? 21 : 22);
+      const next = seededRandom(point ? 21 : 22);
       const values = awkwardValues(next, 5_000);
       // Round numbers at the edges of what each width holds.
       for (let e = -320; e <= 308; e++)

@@ -3,21 +3,10 @@
 // ASCII, fields repeated in several widths, names in mixed case), and the same error for the
 // same bad input.
 import { describe, expect, it } from "vitest";
+import { seededRandom } from "../../test/helpers/seeded-random.ts";
 import { scannedRender } from "../../test/helpers/template-render-scan.ts";
 import { errorMessage } from "../errors.ts";
 import { parseTemplate, renderTemplate, TemplateValues } from "./template.ts";
-
-/** A seeded generator (mulberry32), so a failing case can be reproduced. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NAMES = ["hk1", "hk2", "Rch_01", "ss", "sy_z3", "q_w01", "kv", "strt", "p", "LONG_NAME_1"];
 const DELIMITERS = ["~", "|", "#", "@", "$", "!"];
@@ -75,7 +64,7 @@ function outcome(render: () => Buffer): string {
 
 describe("renderTemplate against the scanning renderer", () => {
   it("writes the same bytes for random templates, whole and with values checked once", () => {
-    const next = random(97);
+    const next = seededRandom(97);
     let rendered = 0;
     for (let i = 0; i < 3000; i++) {
       const c = randomCase(next);
@@ -95,7 +84,7 @@ describe("renderTemplate against the scanning renderer", () => {
   });
 
   it("fails as it did on a missing value, a value that does not fit, and one that is not finite", () => {
-    const next = random(98);
+    const next = seededRandom(98);
     const failures = new Set<string>();
     for (let i = 0; i < 3000; i++) {
       const c = randomCase(next);
