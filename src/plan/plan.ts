@@ -43,6 +43,9 @@ export interface RunPlan {
   /** Median wall time of earlier successful runs of this run set, if any. */
   readonly medianWallSeconds: number | undefined;
   readonly published: ReadonlyMap<string, RealisationResult>;
+  /** Realisations whose published result has this plan's key made the earlier way (key.ts
+   * legacyRealisationKey): it ran with the same inputs, whatever its key says. */
+  readonly earlierScheme: ReadonlySet<string>;
 }
 
 export interface PlanOptions {
@@ -112,9 +115,14 @@ export async function planRun(
   // A result published under the earlier way of keying (key.ts; it says no keyScheme) still
   // counts when that key matches: upgrading does not run anything again. It keeps its key until
   // it runs again.
-  const sameKey = (prior: RealisationResult, r: Realisation, key: string) =>
-    prior.key === key ||
-    (prior.keyScheme === undefined && prior.key === legacyRealisationKey(fingerprint, r.values));
+  const earlierScheme = new Set<string>();
+  const sameKey = (prior: RealisationResult, r: Realisation, key: string) => {
+    if (prior.key === key) return true;
+    if (prior.keyScheme !== undefined || prior.key !== legacyRealisationKey(fingerprint, r.values))
+      return false;
+    earlierScheme.add(r.id);
+    return true;
+  };
 
   const all: PlannedRealisation[] = [];
   const toRun: PlannedRealisation[] = [];
@@ -167,6 +175,7 @@ export async function planRun(
     longerTimeout,
     medianWallSeconds: median(walls),
     published: byId,
+    earlierScheme,
   };
 }
 

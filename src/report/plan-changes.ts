@@ -14,7 +14,7 @@ export function planChanges(plan: RunPlan): PlanChanges {
   for (const p of plan.all) {
     const prior = plan.published.get(p.id);
     if (!prior) fresh++;
-    else if (prior.key !== p.key) {
+    else if (prior.key !== p.key && !plan.earlierScheme.has(p.id)) {
       if (sameValues(p.values, prior)) inputsChanged++;
       else parametersChanged++;
     }
